@@ -1,0 +1,40 @@
+/**
+ * Boot: build a Kernel and run the initcalls of every subsystem, in Linux's order
+ * (core, then protocol families, then drivers). This is the one place that knows
+ * every subsystem; each subsystem's init registers its handlers, families, link
+ * kinds, sysctls and pernet operations on the kernel it is given.
+ */
+import { Kernel } from './core/net_namespace.js';
+import type { Clock } from './core/clock.js';
+import type { Platform } from './core/softirq.js';
+import { netRxAction } from './core/napi.js';
+import { netTxAction } from './sched/sch_generic.js';
+import { loopbackNetInit, loopbackUp } from './drivers/loopback.js';
+
+export interface BootOptions {
+  clock: Clock;
+  platform: Platform;
+  /** Seed of the kernel's rng: same seed, same MACs, same netem decisions. */
+  seed?: number;
+  /** Bring `lo` of the initial namespace up, as a booted host has it. Default true. */
+  loUp?: boolean;
+}
+
+/** An initcall: runs once per kernel at boot. */
+export type Initcall = (k: Kernel) => void;
+
+/**
+ * Subsystem initcalls in boot order. Subsystems above core append theirs here
+ * (Linux: core_initcall, fs_initcall, device_initcall ...).
+ */
+export const initcalls: Initcall[] = [];
+
+export function bootKernel(opts: BootOptions): Kernel {
+  const k = new Kernel({ clock: opts.clock, platform: opts.platform, seed: opts.seed });
+  k.sched.netRxAction = () => netRxAction(k);
+  k.sched.netTxAction = () => netTxAction(k);
+  k.registerPernetSubsys({ name: 'loopback', init: loopbackNetInit });
+  for (const init of initcalls) init(k);
+  if (opts.loUp !== false) loopbackUp(k.initNet);
+  return k;
+}

@@ -1,0 +1,370 @@
+/**
+ * The socket buffer (Linux: include/linux/skbuff.h, net/core/skbuff.c).
+ *
+ * One skb is one linear Uint8Array plus integer offsets into it. Headers are
+ * pushed into reserved headroom without copying, payload is put at the tail:
+ *
+ * ```
+ *   buf:  [ headroom | data ............................ | tailroom ]
+ *          ^head      ^data                              ^tail      ^end
+ *                     \____ len = tail - data __________/
+ *   macHeader, networkHeader, transportHeader: absolute offsets into buf
+ * ```
+ *
+ * Ownership: whoever holds an skb frees it exactly once, with `consumeSkb` (it was
+ * used) or `kfreeSkbReason` (it was dropped, with why). A function that takes an
+ * skb and returns nothing consumes it, as in Linux. `skbClone` makes a second
+ * header that shares `buf` (shinfo.dataref counts the sharers); anyone who writes
+ * into shared data calls `skbCow`/`skbUnshare` first.
+ */
+import type { NetDevice } from './netdevice.js';
+import type { DstEntry } from './dst.js';
+import { SKB_CONSUMED } from './drop_reason.js';
+
+/** Packet types (include/uapi/linux/if_packet.h). */
+export const PACKET_HOST = 0;
+export const PACKET_BROADCAST = 1;
+export const PACKET_MULTICAST = 2;
+export const PACKET_OTHERHOST = 3;
+export const PACKET_OUTGOING = 4;
+export const PACKET_LOOPBACK = 5;
+
+/** skb->ip_summed values. */
+export const CHECKSUM_NONE = 0;
+export const CHECKSUM_UNNECESSARY = 1;
+export const CHECKSUM_COMPLETE = 2;
+export const CHECKSUM_PARTIAL = 3;
+
+/** skb_shinfo()->gso_type bits. */
+export const SKB_GSO_TCPV4 = 1 << 0;
+export const SKB_GSO_DODGY = 1 << 1;
+export const SKB_GSO_TCP_ECN = 1 << 2;
+export const SKB_GSO_TCP_FIXEDID = 1 << 3;
+export const SKB_GSO_TCPV6 = 1 << 4;
+export const SKB_GSO_UDP_L4 = 1 << 16;
+
+/** Linux NET_SKB_PAD: headroom reserved by netdev_alloc_skb(). */
+export const NET_SKB_PAD = 64;
+/** Linux MAX_HEADER-ish: headroom that covers link + IPv6 + TCP headers. */
+export const MAX_HEADER = 128;
+
+/** The part of an skb shared by clones (Linux: struct skb_shared_info). */
+export class SkbSharedInfo {
+  /** Number of skbs pointing at this data. */
+  dataref = 1;
+}
+
+export class SkBuff {
+  buf: Uint8Array;
+  /** Offset of the start of the buffer (Linux skb->head); 0 unless the data was re-based. */
+  head = 0;
+  data: number;
+  tail: number;
+  end: number;
+  macHeader = -1;
+  networkHeader = -1;
+  transportHeader = -1;
+  /** Length of the link-layer header (Linux skb->mac_len). */
+  macLen = 0;
+  shinfo: SkbSharedInfo;
+  /** Set on both sides by skbClone (Linux skb->cloned). */
+  cloned = false;
+  /** Reference count on this header (Linux skb->users; skb_get()). */
+  users = 1;
+
+  dev: NetDevice | null = null;
+  /** Owning socket, if any. The layer that sets it sets `destructor` too. */
+  sk: unknown = null;
+  destructor: ((skb: SkBuff) => void) | null = null;
+  /** Ethertype in host order (Linux stores it big-endian). */
+  protocol = 0;
+  pktType = PACKET_HOST;
+  priority = 0;
+  mark = 0;
+  /** Receive/transmit timestamp, ns of the kernel clock. */
+  tstamp = 0;
+  /** ifindex of the device the packet arrived on (Linux skb->skb_iif). */
+  skbIif = 0;
+  queueMapping = 0;
+  hash = 0;
+  vlanTci = 0;
+  vlanProto = 0;
+  ipSummed = CHECKSUM_NONE;
+  csum = 0;
+  csumStart = 0;
+  csumOffset = 0;
+  gsoSize = 0;
+  gsoSegs = 0;
+  gsoType = 0;
+  /** Memory charged to the owner socket (Linux skb->truesize). */
+  truesize = 0;
+  /** Control block: private to the layer that currently owns the skb (Linux skb->cb). */
+  cb: unknown = null;
+  dst: DstEntry | null = null;
+  /** Connection tracking entry (Linux skb->_nfct). */
+  nfct: unknown = null;
+  /** Bridge / forwarding offload marker (Linux skb->offload_fwd_mark). */
+  offloadFwdMark = 0;
+  /** Set while a tap or qdisc holds the skb on a list. */
+  next: SkBuff | null = null;
+
+  constructor(buf: Uint8Array, shinfo: SkbSharedInfo) {
+    this.buf = buf;
+    this.data = 0;
+    this.tail = 0;
+    this.end = buf.length;
+    this.shinfo = shinfo;
+    this.truesize = buf.length + SKB_TRUESIZE_OVERHEAD;
+  }
+
+  /** Linux skb->len (linear skbs only: there are no page fragments here). */
+  get len(): number {
+    return this.tail - this.data;
+  }
+
+  /** The current data as a view (no copy). */
+  dataView(): Uint8Array {
+    return this.buf.subarray(this.data, this.tail);
+  }
+}
+
+/** Approximation of sizeof(struct sk_buff) + sizeof(struct skb_shared_info) for truesize. */
+export const SKB_TRUESIZE_OVERHEAD = 576;
+
+/** Linux: alloc_skb(). A buffer of `size` bytes with data == tail == 0. */
+export function allocSkb(size: number): SkBuff {
+  return new SkBuff(new Uint8Array(size), new SkbSharedInfo());
+}
+
+/** Linux: __netdev_alloc_skb(): NET_SKB_PAD of headroom, owned by `dev`. */
+export function netdevAllocSkb(dev: NetDevice | null, length: number): SkBuff {
+  const skb = allocSkb(length + NET_SKB_PAD);
+  skb.data = skb.tail = NET_SKB_PAD;
+  skb.dev = dev;
+  return skb;
+}
+
+/** Build an skb holding a copy of `frame`, with headroom, as a driver's receive does. */
+export function skbFromBytes(dev: NetDevice | null, frame: Uint8Array, headroom = NET_SKB_PAD): SkBuff {
+  const skb = allocSkb(frame.length + headroom);
+  skb.data = headroom;
+  skb.buf.set(frame, headroom);
+  skb.tail = headroom + frame.length;
+  skb.dev = dev;
+  return skb;
+}
+
+/** Linux: skb_headroom(). */
+export function skbHeadroom(skb: SkBuff): number {
+  return skb.data - skb.head;
+}
+
+/** Linux: skb_tailroom(). */
+export function skbTailroom(skb: SkBuff): number {
+  return skb.end - skb.tail;
+}
+
+/** Linux: skb_reserve(): only on an empty skb, moves data and tail. */
+export function skbReserve(skb: SkBuff, len: number): void {
+  if (skb.tail !== skb.data) throw new RangeError('skbReserve on a non-empty skb');
+  if (skb.data + len > skb.end) throw new RangeError('skbReserve past end');
+  skb.data += len;
+  skb.tail += len;
+}
+
+/** Linux: skb_put(): extend the data at the tail; returns the offset of the new area. */
+export function skbPut(skb: SkBuff, len: number): number {
+  const off = skb.tail;
+  if (off + len > skb.end) throw new RangeError(`skb_over_panic: put ${len} with tailroom ${skb.end - off}`);
+  skb.tail = off + len;
+  return off;
+}
+
+/** skb_put_data(): append a copy of bytes. */
+export function skbPutData(skb: SkBuff, bytes: Uint8Array): number {
+  const off = skbPut(skb, bytes.length);
+  skb.buf.set(bytes, off);
+  return off;
+}
+
+/** Linux: skb_push(): extend the data at the head; returns the new data offset. */
+export function skbPush(skb: SkBuff, len: number): number {
+  if (skb.data - len < skb.head) throw new RangeError(`skb_under_panic: push ${len} with headroom ${skb.data - skb.head}`);
+  skb.data -= len;
+  return skb.data;
+}
+
+/** Linux: skb_pull(): remove from the head. Returns the new data offset, or -1 if len > skb.len (nothing changes). */
+export function skbPull(skb: SkBuff, len: number): number {
+  if (len > skb.tail - skb.data) return -1;
+  skb.data += len;
+  return skb.data;
+}
+
+/** Linux: pskb_may_pull(): true if `len` bytes are present from data (all data is linear here). */
+export function pskbMayPull(skb: SkBuff, len: number): boolean {
+  return len <= skb.tail - skb.data;
+}
+
+/** Linux: skb_trim(): cut the data to `len` bytes. */
+export function skbTrim(skb: SkBuff, len: number): void {
+  if (skb.tail - skb.data > len) skb.tail = skb.data + len;
+}
+
+export function skbResetMacHeader(skb: SkBuff): void {
+  skb.macHeader = skb.data;
+}
+export function skbResetNetworkHeader(skb: SkBuff): void {
+  skb.networkHeader = skb.data;
+}
+export function skbResetTransportHeader(skb: SkBuff): void {
+  skb.transportHeader = skb.data;
+}
+export function skbSetNetworkHeader(skb: SkBuff, offset: number): void {
+  skb.networkHeader = skb.data + offset;
+}
+export function skbSetTransportHeader(skb: SkBuff, offset: number): void {
+  skb.transportHeader = skb.data + offset;
+}
+export function skbMacHeaderWasSet(skb: SkBuff): boolean {
+  return skb.macHeader >= 0;
+}
+/** Linux: skb_reset_mac_len(). */
+export function skbResetMacLen(skb: SkBuff): void {
+  skb.macLen = skb.networkHeader - skb.macHeader;
+}
+
+/** Linux: skb_cloned(): the data is shared with another skb. */
+export function skbCloned(skb: SkBuff): boolean {
+  return skb.cloned && skb.shinfo.dataref !== 1;
+}
+
+function copyHeader(n: SkBuff, skb: SkBuff): void {
+  n.head = skb.head;
+  n.data = skb.data;
+  n.tail = skb.tail;
+  n.end = skb.end;
+  n.macHeader = skb.macHeader;
+  n.networkHeader = skb.networkHeader;
+  n.transportHeader = skb.transportHeader;
+  n.macLen = skb.macLen;
+  n.dev = skb.dev;
+  n.protocol = skb.protocol;
+  n.pktType = skb.pktType;
+  n.priority = skb.priority;
+  n.mark = skb.mark;
+  n.tstamp = skb.tstamp;
+  n.skbIif = skb.skbIif;
+  n.queueMapping = skb.queueMapping;
+  n.hash = skb.hash;
+  n.vlanTci = skb.vlanTci;
+  n.vlanProto = skb.vlanProto;
+  n.ipSummed = skb.ipSummed;
+  n.csum = skb.csum;
+  n.csumStart = skb.csumStart;
+  n.csumOffset = skb.csumOffset;
+  n.gsoSize = skb.gsoSize;
+  n.gsoSegs = skb.gsoSegs;
+  n.gsoType = skb.gsoType;
+  n.dst = skb.dst;
+  n.nfct = skb.nfct;
+  n.offloadFwdMark = skb.offloadFwdMark;
+  n.truesize = skb.truesize;
+}
+
+/**
+ * Linux: skb_clone(): a new header over the same data. The clone has no socket
+ * owner and no control block (cb is private to the layer that made it).
+ */
+export function skbClone(skb: SkBuff): SkBuff {
+  const n = new SkBuff(skb.buf, skb.shinfo);
+  copyHeader(n, skb);
+  skb.shinfo.dataref++;
+  skb.cloned = true;
+  n.cloned = true;
+  return n;
+}
+
+/** Linux: skb_copy(): a private copy of header and data. */
+export function skbCopy(skb: SkBuff): SkBuff {
+  const n = new SkBuff(skb.buf.slice(), new SkbSharedInfo());
+  copyHeader(n, skb);
+  n.truesize = n.buf.length + SKB_TRUESIZE_OVERHEAD;
+  return n;
+}
+
+/**
+ * Linux: pskb_expand_head(): give the skb its own data with at least `nhead`
+ * bytes of headroom and `ntail` of tailroom beyond what it has. Offsets move with it.
+ */
+export function pskbExpandHead(skb: SkBuff, nhead: number, ntail: number): void {
+  const oldHeadroom = skb.data - skb.head;
+  const used = skb.tail - skb.head;
+  const size = used + nhead + (skb.end - skb.tail) + ntail;
+  const buf = new Uint8Array(size);
+  buf.set(skb.buf.subarray(skb.head, skb.tail), nhead);
+  const delta = nhead - skb.head;
+  skb.buf = buf;
+  skb.head = 0;
+  skb.data = oldHeadroom + nhead;
+  skb.tail = used + nhead;
+  skb.end = size;
+  if (skb.macHeader >= 0) skb.macHeader += delta;
+  if (skb.networkHeader >= 0) skb.networkHeader += delta;
+  if (skb.transportHeader >= 0) skb.transportHeader += delta;
+  if (skb.ipSummed === CHECKSUM_PARTIAL) skb.csumStart += delta;
+  if (skb.cloned) skb.shinfo.dataref--;
+  skb.shinfo = new SkbSharedInfo();
+  skb.cloned = false;
+  skb.truesize = size + SKB_TRUESIZE_OVERHEAD;
+}
+
+/** Linux: skb_cow(): make the data private and ensure `headroom` bytes of headroom. */
+export function skbCow(skb: SkBuff, headroom: number): void {
+  const have = skb.data - skb.head;
+  const need = headroom > have ? headroom - have : 0;
+  if (need || skbCloned(skb)) pskbExpandHead(skb, need ? need + 32 : 0, 0);
+}
+
+/** Linux: skb_cow_head(): same as skbCow for a linear skb. */
+export const skbCowHead = skbCow;
+
+/** Linux: skb_unshare(): private data before writing. */
+export function skbUnshare(skb: SkBuff): SkBuff {
+  if (skbCloned(skb)) pskbExpandHead(skb, 0, 0);
+  return skb;
+}
+
+/** Linux: skb_get(): take another reference on the skb header. */
+export function skbGet(skb: SkBuff): SkBuff {
+  skb.users++;
+  return skb;
+}
+
+function skbRelease(skb: SkBuff): void {
+  if (skb.destructor) {
+    const d = skb.destructor;
+    skb.destructor = null;
+    d(skb);
+  }
+  skb.dst = null;
+  skb.nfct = null;
+  if (skb.cloned) skb.shinfo.dataref--;
+}
+
+/**
+ * Linux: kfree_skb_reason(): drop the skb, saying why. Drops a reference; the last
+ * one releases the socket charge and the data. The owning kernel's kfree_skb
+ * tracepoint and per-namespace drop counter see it.
+ */
+export function kfreeSkbReason(skb: SkBuff, reason: number): void {
+  if (--skb.users > 0) return;
+  const dev = skb.dev;
+  if (dev !== null) dev.net.kernel.skbFreed(skb, dev.net, reason);
+  skbRelease(skb);
+}
+
+/** Linux: consume_skb(): the skb was used, not dropped. */
+export function consumeSkb(skb: SkBuff): void {
+  kfreeSkbReason(skb, SKB_CONSUMED);
+}

@@ -1,0 +1,331 @@
+/**
+ * The syscall layer (Linux: net/socket.c sys_socket, sys_bind, sys_sendmsg,
+ * sys_recvmsg ..., kernel/nsproxy.c setns/unshare, and the few file operations
+ * networking tools need: /run/netns and /proc/sys/net).
+ *
+ * Every call runs with bottom halves disabled and re-enables them on the way out,
+ * so packets the call generated are processed before it returns, as Linux does at
+ * local_bh_enable(). Errors are thrown as SystemError (code, errno, syscall), the
+ * way Node's own syscalls fail. Blocking calls return Promises.
+ */
+import type { Task, File } from './task.js';
+import {
+  Socket, type Sockaddr, type RecvResult, type Cmsg, familiesOf, SOCK_NONBLOCK, SOCK_CLOEXEC,
+  SOCK_TYPE_MASK, MSG_DONTWAIT, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN,
+} from './socket.js';
+import {
+  SystemError, EAFNOSUPPORT, EBADF, ENOTSOCK, EAGAIN, EINTR, ENOENT, EINVAL, EEXIST, EISDIR, ENOTDIR, EACCES,
+} from './errno.js';
+import { WAIT_INTERRUPTED, WAIT_TIMEOUT } from '../core/wait.js';
+import type { Net } from '../core/net_namespace.js';
+
+export const CLONE_NEWNET = 0x40000000;
+
+function fail(err: number, syscall: string, detail?: string): never {
+  throw new SystemError(err, syscall, detail);
+}
+
+/** Run a kernel operation with bottom halves disabled (Linux: local_bh_disable/enable). */
+function inKernel<T>(task: Task, fn: () => T): T {
+  const s = task.kernel.sched;
+  s.localBhDisable();
+  try {
+    return fn();
+  } finally {
+    s.localBhEnable();
+  }
+}
+
+function fileOf(task: Task, fd: number, syscall: string): File {
+  const f = task.fds.get(fd);
+  if (!f) fail(EBADF, syscall);
+  return f;
+}
+
+/** The socket behind an fd (Linux: sockfd_lookup()). */
+export function sockfdLookup(task: Task, fd: number, syscall = 'sockfd_lookup'): Socket {
+  const f = fileOf(task, fd, syscall);
+  if (f.kind !== 'socket') fail(ENOTSOCK, syscall);
+  return f.socket;
+}
+
+/** Linux: socket(2). */
+export function socket(task: Task, family: number, type: number, protocol = 0): number {
+  const fam = familiesOf(task.net).get(family);
+  if (!fam) fail(EAFNOSUPPORT, 'socket');
+  const sock = new Socket(task.net, type & SOCK_TYPE_MASK, family);
+  sock.nonblock = (type & SOCK_NONBLOCK) !== 0;
+  void SOCK_CLOEXEC;
+  const err = inKernel(task, () => fam.create(task.net, sock, protocol, false));
+  if (err < 0) fail(-err, 'socket');
+  return task.allocFd({ kind: 'socket', socket: sock, refs: 1 });
+}
+
+/** Linux: bind(2). */
+export function bind(task: Task, fd: number, addr: Sockaddr): void {
+  const sock = sockfdLookup(task, fd, 'bind');
+  const err = inKernel(task, () => sock.ops.bind(sock, addr));
+  if (err < 0) fail(-err, 'bind');
+}
+
+/** Linux: connect(2) (non-blocking forms; stream sockets add their own waits). */
+export function connect(task: Task, fd: number, addr: Sockaddr): void {
+  const sock = sockfdLookup(task, fd, 'connect');
+  if (!sock.ops.connect) fail(95, 'connect');
+  const err = inKernel(task, () => sock.ops.connect!(sock, addr, 0));
+  if (err < 0) fail(-err, 'connect');
+}
+
+/** Linux: sendmsg(2)/sendto(2). Returns bytes sent. */
+export function sendto(task: Task, fd: number, data: Uint8Array, addr: Sockaddr | null = null, flags = 0, cmsgs?: Cmsg[]): number {
+  const sock = sockfdLookup(task, fd, 'sendmsg');
+  const r = inKernel(task, () => sock.ops.sendmsg(sock, data, addr, flags, cmsgs));
+  if (r < 0) fail(-r, 'sendmsg');
+  return r;
+}
+
+/** Linux: send(2). */
+export function send(task: Task, fd: number, data: Uint8Array, flags = 0): number {
+  return sendto(task, fd, data, null, flags);
+}
+
+/** Non-blocking receive: the result, or null when nothing is queued. */
+export function recvmsgNow(task: Task, fd: number, maxLen = 65536, flags = 0): RecvResult | null {
+  const sock = sockfdLookup(task, fd, 'recvmsg');
+  const r = inKernel(task, () => sock.ops.recvmsg(sock, maxLen, flags));
+  if (typeof r === 'number') {
+    if (r === -EAGAIN) return null;
+    fail(-r, 'recvmsg');
+  }
+  return r;
+}
+
+/**
+ * Linux: recvmsg(2). Blocks (in kernel time) unless the socket is non-blocking
+ * or MSG_DONTWAIT is given; honours SO_RCVTIMEO; a killed task gets EINTR.
+ */
+export async function recvmsg(task: Task, fd: number, maxLen = 65536, flags = 0): Promise<RecvResult> {
+  const sock = sockfdLookup(task, fd, 'recvmsg');
+  const nonblock = sock.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  const k = task.kernel;
+  const deadline = sock.rcvTimeo === Infinity ? Infinity : k.clock.now() + sock.rcvTimeo;
+  for (;;) {
+    if (task.killed) fail(EINTR, 'recvmsg');
+    const r = recvmsgNow(task, fd, maxLen, flags);
+    if (r) return r;
+    if (nonblock) fail(EAGAIN, 'recvmsg');
+    const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+    if (left <= 0) fail(EAGAIN, 'recvmsg');
+    const w = await sock.wq.wait(k, left, task.blockedOn);
+    if (w === WAIT_INTERRUPTED) fail(EINTR, 'recvmsg');
+    if (w === WAIT_TIMEOUT && deadline !== Infinity && k.clock.now() >= deadline) fail(EAGAIN, 'recvmsg');
+  }
+}
+
+/**
+ * Linux: poll(2) on one fd for POLLIN with a timeout (ns; Infinity: forever).
+ * Returns the revents, 0 on timeout.
+ */
+export async function pollIn(task: Task, fd: number, timeoutNs = Infinity): Promise<number> {
+  const sock = sockfdLookup(task, fd, 'poll');
+  const k = task.kernel;
+  const deadline = timeoutNs === Infinity ? Infinity : k.clock.now() + timeoutNs;
+  for (;;) {
+    if (task.killed) fail(EINTR, 'poll');
+    const ev = inKernel(task, () => sock.ops.poll(sock));
+    if (ev & POLLIN) return ev;
+    const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+    if (left <= 0) return 0;
+    const w = await sock.wq.wait(k, left, task.blockedOn);
+    if (w === WAIT_INTERRUPTED) fail(EINTR, 'poll');
+  }
+}
+
+/** Linux: setsockopt(2). Socket-level timeouts are handled here; the rest by the family. */
+export function setsockopt(task: Task, fd: number, level: number, optname: number, value: unknown): void {
+  const sock = sockfdLookup(task, fd, 'setsockopt');
+  if (level === SOL_SOCKET && (optname === SO_RCVTIMEO || optname === SO_SNDTIMEO)) {
+    const ns = Number(value);
+    if (!(ns >= 0)) fail(EINVAL, 'setsockopt');
+    if (optname === SO_RCVTIMEO) sock.rcvTimeo = ns === 0 ? Infinity : ns;
+    else sock.sndTimeo = ns === 0 ? Infinity : ns;
+    return;
+  }
+  const err = inKernel(task, () => sock.ops.setsockopt(sock, level, optname, value));
+  if (err < 0) fail(-err, 'setsockopt');
+}
+
+/** Linux: getsockopt(2). */
+export function getsockopt(task: Task, fd: number, level: number, optname: number): unknown {
+  const sock = sockfdLookup(task, fd, 'getsockopt');
+  const r = inKernel(task, () => sock.ops.getsockopt(sock, level, optname));
+  if (typeof r === 'number' && r < 0) fail(-r, 'getsockopt');
+  return r;
+}
+
+/** Linux: getsockname(2). */
+export function getsockname(task: Task, fd: number): Sockaddr {
+  const sock = sockfdLookup(task, fd, 'getsockname');
+  if (!sock.ops.getname) fail(95, 'getsockname');
+  const r = sock.ops.getname(sock, false);
+  if (typeof r === 'number') fail(-r, 'getsockname');
+  return r;
+}
+
+/** Linux: ioctl(2) on a socket. */
+export function ioctl(task: Task, fd: number, cmd: number, arg?: unknown): unknown {
+  const sock = sockfdLookup(task, fd, 'ioctl');
+  if (!sock.ops.ioctl) fail(25, 'ioctl');
+  const r = inKernel(task, () => sock.ops.ioctl!(sock, cmd, arg));
+  if (typeof r === 'number' && r < 0) fail(-r, 'ioctl');
+  return r;
+}
+
+/** Linux: close(2). The last reference releases the socket. */
+export function close(task: Task, fd: number): void {
+  const f = fileOf(task, fd, 'close');
+  task.fds.delete(fd);
+  releaseFile(task, f);
+}
+
+function releaseFile(task: Task, f: File): void {
+  if (--f.refs > 0) return;
+  if (f.kind === 'socket') inKernel(task, () => f.socket.ops.release(f.socket));
+  else if (f.kind === 'netns') task.kernel.putNet(f.net);
+}
+
+/** Close every fd (process exit) and leave the namespace. */
+export function exitTask(task: Task): void {
+  for (const fd of [...task.fds.keys()]) close(task, fd);
+  task.exitNs();
+}
+
+/* ------------------------------------------------------------------ */
+/* Namespaces                                                          */
+
+/** Linux: unshare(CLONE_NEWNET): the task moves into a new namespace. */
+export function unshare(task: Task, flags: number): void {
+  if (!(flags & CLONE_NEWNET)) fail(EINVAL, 'unshare');
+  const old = task.net;
+  task.net = task.kernel.newNet();
+  task.net.refcnt++;
+  task.kernel.putNet(old);
+}
+
+/** Linux: setns(fd, CLONE_NEWNET). */
+export function setns(task: Task, fd: number, nstype = CLONE_NEWNET): void {
+  const f = fileOf(task, fd, 'setns');
+  if (f.kind !== 'netns' || (nstype !== 0 && nstype !== CLONE_NEWNET)) fail(EINVAL, 'setns');
+  const old = task.net;
+  task.net = f.net;
+  f.net.refcnt++;
+  task.kernel.putNet(old);
+}
+
+function netnsName(path: string): string | null {
+  const m = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(path);
+  return m ? m[1]! : null;
+}
+
+/** Linux: mount --bind /proc/self/ns/net /run/netns/NAME (what `ip netns add` ends with). */
+export function mountNetns(task: Task, path: string, net: Net = task.net): void {
+  const name = netnsName(path);
+  if (!name || name === '.' || name === '..') fail(EINVAL, 'mount');
+  if (task.kernel.netnsNames.has(name)) fail(EEXIST, 'mount');
+  task.kernel.netnsNames.set(name, net);
+  net.refcnt++;
+}
+
+/** Linux: umount2(MNT_DETACH) + unlink of /run/netns/NAME (what `ip netns del` does). */
+export function umountNetns(task: Task, path: string): void {
+  const name = netnsName(path);
+  const net = name ? task.kernel.netnsNames.get(name) : undefined;
+  if (!name || !net) fail(ENOENT, 'umount2');
+  task.kernel.netnsNames.delete(name);
+  task.kernel.putNet(net);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files: /run/netns, /proc/self/ns/net, /proc/sys/net                */
+
+/** Linux: openat(2) for namespace handles and proc files. */
+export function open(task: Task, path: string): number {
+  const name = netnsName(path);
+  if (name !== null) {
+    const net = task.kernel.netnsNames.get(name);
+    if (!net) fail(ENOENT, 'open', path);
+    net.refcnt++;
+    return task.allocFd({ kind: 'netns', net, refs: 1 });
+  }
+  if (path === '/proc/self/ns/net' || path === '/proc/thread-self/ns/net') {
+    task.net.refcnt++;
+    return task.allocFd({ kind: 'netns', net: task.net, refs: 1 });
+  }
+  const content = readFile(task, path);
+  return task.allocFd({ kind: 'proc', path, refs: 1, content, pos: 0 });
+}
+
+/** The namespace an fd refers to (for IFLA_NET_NS_FD). */
+export function netnsOfFd(task: Task, fd: number): Net | null {
+  const f = task.fds.get(fd);
+  return f && f.kind === 'netns' ? f.net : null;
+}
+
+function sysctlName(path: string): string | null {
+  const m = /^\/proc\/sys\/(.+)$/.exec(path);
+  return m ? m[1]!.replace(/\/+$/, '').split('/').join('.') : null;
+}
+
+/** Read a whole file (Linux: open + read + close): /proc/sys/net/... and /proc/net/... */
+export function readFile(task: Task, path: string): string {
+  const name = sysctlName(path);
+  if (name !== null) {
+    const e = task.kernel.sysctl.find(task.net, name);
+    if (!e) {
+      if (readdir(task, path).length) fail(EISDIR, 'read', path);
+      fail(ENOENT, 'open', path);
+    }
+    return e.get(task.net) + '\n';
+  }
+  const gen = procFiles(task).get(path);
+  if (gen) return gen(task.net);
+  fail(ENOENT, 'open', path);
+}
+
+/** Write a file: sysctl values. */
+export function writeFile(task: Task, path: string, content: string): void {
+  const name = sysctlName(path);
+  if (name === null) fail(EACCES, 'open', path);
+  const e = task.kernel.sysctl.find(task.net, name);
+  if (!e) fail(ENOENT, 'open', path);
+  if (!(e.mode & 0o200)) fail(EACCES, 'open', path);
+  const err = inKernel(task, () => e.set(task.net, content));
+  if (err < 0) fail(-err, 'write', path);
+}
+
+/** List a directory: /run/netns and the /proc/sys tree. */
+export function readdir(task: Task, path: string): string[] {
+  const p = path.replace(/\/+$/, '');
+  if (p === '/run/netns' || p === '/var/run/netns') return [...task.kernel.netnsNames.keys()].sort();
+  const prefix = sysctlName(p + '/x');
+  if (prefix !== null) {
+    const dir = prefix.slice(0, -2);
+    const out = new Set<string>();
+    for (const e of task.kernel.sysctl.list(task.net)) {
+      if (e.name.startsWith(dir + '.')) out.add(e.name.slice(dir.length + 1).split('.')[0]!);
+    }
+    return [...out].sort();
+  }
+  fail(ENOTDIR, 'opendir', path);
+}
+
+/** Generators of /proc/net files; subsystems register theirs. */
+export function procFiles(task: Task): Map<string, (net: Net) => string> {
+  const k = task.kernel;
+  let m = k.generic.get('procfs') as Map<string, (net: Net) => string> | undefined;
+  if (!m) {
+    m = new Map();
+    k.generic.set('procfs', m);
+  }
+  return m;
+}

@@ -1,0 +1,58 @@
+/**
+ * A userspace process as the kernel sees it (Linux: struct task_struct, reduced
+ * to what networking needs): its network namespace (nsproxy->net_ns), its file
+ * descriptor table, and its standard streams. Tools run as Tasks and reach the
+ * kernel only through the syscalls in syscalls.ts.
+ */
+import type { Kernel, Net } from '../core/net_namespace.js';
+import type { Socket } from './socket.js';
+import type { Interruptible } from '../core/wait.js';
+
+/** An open file: a socket, or a namespace handle (/run/netns/NAME, /proc/self/ns/net). */
+export type File =
+  | { kind: 'socket'; socket: Socket; refs: number }
+  | { kind: 'netns'; net: Net; refs: number }
+  | { kind: 'proc'; path: string; refs: number; content: string; pos: number };
+
+/** Where a task's output goes (its fd 1 and 2). */
+export interface Stdio {
+  write(text: string): void;
+}
+
+export class Task {
+  net: Net;
+  readonly fds = new Map<number, File>();
+  /** Set by kill: blocking calls return -EINTR. */
+  killed = false;
+  /** What the task sleeps on, so kill can interrupt it. */
+  readonly blockedOn = new Set<Interruptible>();
+  constructor(readonly kernel: Kernel, net: Net, readonly stdout: Stdio, readonly stderr: Stdio,
+    readonly pid = 0) {
+    this.net = net;
+    net.refcnt++;
+  }
+
+  /** Linux: get_unused_fd(): lowest free number from 3 (0-2 are stdio). */
+  allocFd(file: File): number {
+    let fd = 3;
+    while (this.fds.has(fd)) fd++;
+    this.fds.set(fd, file);
+    return fd;
+  }
+
+  /** Linux: send SIGKILL/SIGTERM: blocking calls return -EINTR. */
+  kill(): void {
+    this.killed = true;
+    for (const b of [...this.blockedOn]) b.cancel();
+  }
+
+  /** A child process: same namespace, same stdio unless given (fork + exec). */
+  fork(stdout: Stdio = this.stdout, stderr: Stdio = this.stderr, pid = 0): Task {
+    return new Task(this.kernel, this.net, stdout, stderr, pid);
+  }
+
+  /** Leave the namespace (task exit). Open files are closed by exitFiles in syscalls. */
+  exitNs(): void {
+    this.kernel.putNet(this.net);
+  }
+}
