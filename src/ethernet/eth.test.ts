@@ -76,3 +76,27 @@ test('MAC parse/format and random addresses are local unicast and seeded', () =>
   assert.ok(isValidEtherAddr(a));
   assert.equal(a[0]! & 0x03, 0x02);
 });
+
+test('frames from a wire: too short or longer than MTU + headers are counted rx_length_errors and dropped', async () => {
+  const { testKernel } = await import('../../test/harness/kernel.js');
+  const { vethCreate } = await import('../drivers/veth.js');
+  const { devOpen } = await import('../core/dev.js');
+  const { ethReceiveFrame } = await import('./eth.js');
+  const k = testKernel();
+  const r = vethCreate(k.initNet, { name: 'va', peerName: 'vb' });
+  assert.ok(Array.isArray(r));
+  const d = r[0];
+  devOpen(d);
+  assert.equal(ethReceiveFrame(d, new Uint8Array(13)), 1);
+  assert.equal(ethReceiveFrame(d, new Uint8Array(1500 + 14 + 4 + 1)), 1);
+  assert.equal(d.stats.rxLengthErrors, 2);
+  assert.equal(d.stats.rxErrors, 2);
+  const ok = new Uint8Array(1500 + 14);
+  ok.set(d.devAddr, 0);
+  ok[12] = 0x88; ok[13] = 0xb5;
+  k.sched.localBhDisable();
+  assert.equal(ethReceiveFrame(d, ok), 0);
+  k.sched.localBhEnable();
+  assert.equal(d.stats.rxPackets, 1);
+  assert.equal(d.stats.rxLengthErrors, 2);
+});

@@ -4,13 +4,14 @@
  */
 import {
   type NetDevice, type HeaderOps, ARPHRD_ETHER, ETH_ALEN, ETH_DATA_LEN, ETH_HLEN, ETH_MIN_MTU,
-  IFF_BROADCAST, IFF_MULTICAST, NET_ADDR_RANDOM, IFF_TX_SKB_SHARING, ETH_MAX_MTU,
+  IFF_BROADCAST, IFF_MULTICAST, NET_ADDR_RANDOM, IFF_TX_SKB_SHARING, ETH_MAX_MTU, VLAN_HLEN, NET_RX_DROP,
 } from '../core/netdevice.js';
 import type { SkBuff } from '../core/skbuff.js';
 import {
-  PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, skbPull, skbPush, skbResetMacHeader,
+  PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, skbPull, skbPush, skbResetMacHeader, skbFromBytes,
 } from '../core/skbuff.js';
-import { ETH_P_802_2, ETH_P_802_3, ETH_P_802_3_MIN } from '../core/dev.js';
+import { ETH_P_802_2, ETH_P_802_3, ETH_P_802_3_MIN, netifRx } from '../core/dev.js';
+import { SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_PKT_TOO_LONG } from '../core/drop_reason.js';
 import { EADDRNOTAVAIL } from '../socket/errno.js';
 import type { Rng } from '../core/rng.js';
 
@@ -154,6 +155,29 @@ export function ethMacAddr(dev: NetDevice, addr: Uint8Array): number {
 /** Linux: eth_validate_addr(). */
 export function ethValidateAddr(dev: NetDevice): number {
   return isValidEtherAddr(dev.devAddr) ? 0 : -EADDRNOTAVAIL;
+}
+
+/**
+ * Receive one frame from a wire (what a NIC driver's rx routine does before
+ * netif_rx): a frame shorter than the Ethernet header, or longer than MTU +
+ * header + one VLAN tag, is counted in rx_length_errors/rx_errors and dropped,
+ * as hardware drivers do. Otherwise it is copied into an skb with headroom,
+ * classified by ethTypeTrans and queued. Returns NET_RX_SUCCESS (0) or NET_RX_DROP (1).
+ */
+export function ethReceiveFrame(dev: NetDevice, frame: Uint8Array): number {
+  if (frame.length < ETH_HLEN || frame.length > dev.mtu + dev.hardHeaderLen + VLAN_HLEN) {
+    dev.stats.rxLengthErrors++;
+    dev.stats.rxErrors++;
+    const reason = frame.length < ETH_HLEN ? SKB_DROP_REASON_PKT_TOO_SMALL : SKB_DROP_REASON_PKT_TOO_LONG;
+    dev.net.dropCounts[reason]!++;
+    return NET_RX_DROP;
+  }
+  const skb = skbFromBytes(dev, frame);
+  skb.protocol = ethTypeTrans(skb, dev);
+  dev.stats.rxPackets++;
+  dev.stats.rxBytes += frame.length;
+  if (skb.pktType === PACKET_MULTICAST) dev.stats.multicast++;
+  return netifRx(skb);
 }
 
 export { ETH_MAX_MTU };
