@@ -10,6 +10,8 @@ import type { Platform } from './core/softirq.js';
 import { netRxAction } from './core/napi.js';
 import { netTxAction } from './sched/sch_generic.js';
 import { loopbackNetInit, loopbackUp } from './drivers/loopback.js';
+import { packetInit } from './packet/af_packet.js';
+import { rtnetlinkInit } from './netlink/rtnetlink.js';
 
 export interface BootOptions {
   clock: Clock;
@@ -28,6 +30,8 @@ export type Initcall = (k: Kernel) => void;
  * (Linux: core_initcall, fs_initcall, device_initcall ...).
  */
 export const initcalls: Initcall[] = [];
+initcalls.push(packetInit);
+initcalls.push(rtnetlinkInit);
 
 export function bootKernel(opts: BootOptions): Kernel {
   const k = new Kernel({ clock: opts.clock, platform: opts.platform, seed: opts.seed });
