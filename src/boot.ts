@@ -12,6 +12,7 @@ import { netTxAction } from './sched/sch_generic.js';
 import { loopbackNetInit, loopbackUp } from './drivers/loopback.js';
 import { packetInit } from './packet/af_packet.js';
 import { rtnetlinkInit } from './netlink/rtnetlink.js';
+import { pktschedInit } from './sched/sch_api.js';
 
 export interface BootOptions {
   clock: Clock;
@@ -32,6 +33,7 @@ export type Initcall = (k: Kernel) => void;
 export const initcalls: Initcall[] = [];
 initcalls.push(packetInit);
 initcalls.push(rtnetlinkInit);
+initcalls.push(pktschedInit);
 
 export function bootKernel(opts: BootOptions): Kernel {
   const k = new Kernel({ clock: opts.clock, platform: opts.platform, seed: opts.seed });
