@@ -620,6 +620,8 @@ export function devQueueXmitNit(skb: SkBuff, dev: NetDevice): void {
   for (const list of lists) {
     for (const pt of list) {
       if (pt.ignoreOutgoing) continue;
+      // Linux: skb_loop_sk(): a packet socket does not see the frames it sent itself.
+      if (pt.afPacketPriv !== null && pt.afPacketPriv === skb.sk) continue;
       if (ptPrev) {
         deliverSkb(skb2!, ptPrev, skb2!.dev!);
         ptPrev = pt;
