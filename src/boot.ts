@@ -11,7 +11,6 @@ import { netRxAction } from './core/napi.js';
 import { netTxAction } from './sched/sch_generic.js';
 import { loopbackNetInit, loopbackUp } from './drivers/loopback.js';
 import { packetInit } from './packet/af_packet.js';
-import { packetInit } from './packet/af_packet.js';
 import { rtnetlinkInit } from './netlink/rtnetlink.js';
 import { pktschedInit } from './sched/sch_api.js';
 
@@ -32,7 +31,6 @@ export type Initcall = (k: Kernel) => void;
  * (Linux: core_initcall, fs_initcall, device_initcall ...).
  */
 export const initcalls: Initcall[] = [];
-initcalls.push(packetInit);
 initcalls.push(packetInit);
 initcalls.push(rtnetlinkInit);
 initcalls.push(pktschedInit);
