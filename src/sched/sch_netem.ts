@@ -96,6 +96,8 @@ export class NetemSchedData {
   clg = new ClgState();
   slotConfig: TcNetemSlot = { minDelay: 0, maxDelay: 0, maxPackets: 0, maxBytes: 0, distDelay: 0, distJitter: 0 };
   slotNext = 0;
+  /** Slots configured (Linux tests slot_next != 0, but virtual time can be 0). */
+  slotEnabled = false;
   slotPacketsLeft = 0;
   slotBytesLeft = 0;
   constructor(readonly sch: Qdisc) {
@@ -429,14 +431,14 @@ function netemDequeue(sch: Qdisc): SkBuff | null {
   const k = sch.dev.net.kernel;
   const now = k.clock.now();
   const tts = timeToSend(skb);
-  if (q.slotNext && q.slotNext < tts) getSlotNext(q, now, k.rng);
+  if (q.slotEnabled && q.slotNext < tts) getSlotNext(q, now, k.rng);
   if (tts <= now && q.slotNext <= now) {
     q.tfifo.dequeue();
     sch.qstats.qlen--;
     sch.qstats.backlog -= skb.len;
     skb.cb = null;
     skb.dev = sch.dev;
-    if (q.slotNext) {
+    if (q.slotEnabled) {
       q.slotPacketsLeft--;
       q.slotBytesLeft -= skb.len;
       if (q.slotPacketsLeft <= 0 || q.slotBytesLeft <= 0) getSlotNext(q, now, k.rng);
@@ -483,7 +485,8 @@ function getSlot(q: NetemSchedData, c: TcNetemSlot, now: number): void {
   q.slotConfig.distJitter = Math.min(INT_MAX, Math.abs(q.slotConfig.distJitter));
   q.slotPacketsLeft = q.slotConfig.maxPackets;
   q.slotBytesLeft = q.slotConfig.maxBytes;
-  q.slotNext = q.slotConfig.minDelay || q.slotConfig.maxDelay || q.slotConfig.distJitter ? now : 0;
+  q.slotEnabled = (q.slotConfig.minDelay || q.slotConfig.maxDelay || q.slotConfig.distJitter) !== 0;
+  q.slotNext = q.slotEnabled ? now : 0;
 }
 
 /** Linux: netem_change(): apply TCA_OPTIONS. Returns 0 or -errno. */
