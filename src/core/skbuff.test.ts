@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   allocSkb, skbReserve, skbPut, skbPutData, skbPush, skbPull, skbTrim, skbHeadroom, skbTailroom,
   skbClone, skbCopy, skbCloned, skbCow, skbUnshare, skbResetNetworkHeader, skbSetTransportHeader,
-  netdevAllocSkb, NET_SKB_PAD, kfreeSkbReason, consumeSkb, skbGet, pskbMayPull,
+  netdevAllocSkb, NET_SKB_PAD, kfreeSkbReason, consumeSkb, skbGet, pskbMayPull, SKB_DATA_SLAB_MAX,
 } from './skbuff.js';
 import { testKernel } from '../../test/harness/kernel.js';
 import { SKB_DROP_REASON_NOT_SPECIFIED } from './drop_reason.js';
@@ -121,4 +121,27 @@ test('property: any sequence of push/pull/put keeps head <= data <= tail <= end 
     }
     return true;
   }));
+});
+
+test('skb data areas from the slab cache are zeroed, private and sized; big ones stand alone', () => {
+  const a = allocSkb(188);
+  const b = allocSkb(188);
+  assert.equal(a.buf.length, 188);
+  assert.ok(a.buf.every((x) => x === 0) && b.buf.every((x) => x === 0));
+  a.buf.fill(0xaa);
+  assert.ok(b.buf.every((x) => x === 0), 'writing one area leaves its neighbour alone');
+  assert.equal(b.buf.byteOffset % 8, 0, 'areas are 8-byte aligned');
+  // Filling many slabs: every area is fresh zeroed memory (never reused).
+  for (let i = 0; i < 2000; i++) {
+    const s = allocSkb(1 + (i % 1600));
+    assert.ok(s.buf[0] === 0 && s.buf[s.buf.length - 1] === 0);
+    s.buf.fill(0xff);
+  }
+  const big = allocSkb(SKB_DATA_SLAB_MAX + 1);
+  assert.equal(big.buf.byteOffset, 0);
+  assert.equal(big.buf.buffer.byteLength, SKB_DATA_SLAB_MAX + 1);
+  // A copy and an expanded head get fresh areas too.
+  const c = skbCopy(a);
+  assert.notEqual(c.buf, a.buf);
+  assert.deepEqual(c.buf, a.buf);
 });
