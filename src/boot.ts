@@ -12,7 +12,9 @@ import { netTxAction } from './sched/sch_generic.js';
 import { loopbackNetInit, loopbackUp } from './drivers/loopback.js';
 import { packetInit } from './packet/af_packet.js';
 import { rtnetlinkInit } from './netlink/rtnetlink.js';
+import { rtnlLinkKindsInit } from './netlink/rtnl_link_kinds.js';
 import { pktschedInit } from './sched/sch_api.js';
+import { brInit } from './drivers/bridge/br.js';
 
 export interface BootOptions {
   clock: Clock;
@@ -32,8 +34,9 @@ export type Initcall = (k: Kernel) => void;
  */
 export const initcalls: Initcall[] = [];
 initcalls.push(packetInit);
-initcalls.push(rtnetlinkInit);
+initcalls.push(rtnetlinkInit, rtnlLinkKindsInit);
 initcalls.push(pktschedInit);
+initcalls.push(brInit);
 
 export function bootKernel(opts: BootOptions): Kernel {
   const k = new Kernel({ clock: opts.clock, platform: opts.platform, seed: opts.seed });
