@@ -10,6 +10,7 @@ import type { Net } from './net_namespace.js';
 import type { Qdisc } from '../sched/sch_generic.js';
 import type { NapiStruct } from './napi.js';
 import type { PacketType } from './dev.js';
+import type { NlaTable, NlaPolicy, NlMsgBuilder, NetlinkExtAck } from '../wire/netlink.js';
 
 export const IFNAMSIZ = 16;
 export const ETH_ALEN = 6;
@@ -227,8 +228,9 @@ export interface NetDeviceOps {
   ndoSelectQueue?(dev: NetDevice, skb: SkBuff): number;
   ndoFixFeatures?(dev: NetDevice, features: number): number;
   ndoSetFeatures?(dev: NetDevice, features: number): number;
-  ndoAddSlave?(dev: NetDevice, slave: NetDevice): number;
-  ndoDelSlave?(dev: NetDevice, slave: NetDevice): number;
+  /** `ip link set SLAVE master DEV` (rtnetlink do_set_master); extack.msg explains a refusal. */
+  ndoAddSlave?(dev: NetDevice, slave: NetDevice, extack?: { msg?: string }): number;
+  ndoDelSlave?(dev: NetDevice, slave: NetDevice, extack?: { msg?: string }): number;
   ndoGetPeerDev?(dev: NetDevice): NetDevice | null;
 }
 
@@ -324,27 +326,42 @@ export class NetdevRxQueue {
   constructor(readonly dev: NetDevice, readonly index: number) {}
 }
 
-/** Operations for creating devices of a kind over netlink (Linux: struct rtnl_link_ops). */
+/**
+ * Operations for creating devices of a kind over netlink (Linux: struct rtnl_link_ops).
+ * Registered in `k.linkOps` by kind name; src/netlink/rtnl_link.ts drives them
+ * (see the header of that file for the full contract). `tb` is the request's
+ * IFLA_* table, `data` the kind's parsed IFLA_INFO_DATA (null when absent), both
+ * NlaTable from wire/netlink.ts; `skb` in the fill hooks is an NlMsgBuilder.
+ */
 export interface RtnlLinkOps {
   kind: string;
-  /** Private-data constructor and defaults (Linux: ->setup). */
+  /** Private-data constructor and defaults (Linux: ->setup); must set dev.netdevOps. `dev.net` is set. */
   setup(dev: NetDevice): void;
-  /** Validate IFLA_INFO_DATA before anything is created. */
-  validate?(tb: unknown, data: unknown): number;
-  /** Finish creation; must call registerNetdevice. Returns 0 or -errno. */
-  newlink(srcNet: Net, dev: NetDevice, tb: unknown, data: unknown, extack: { msg?: string }): number;
-  changelink?(dev: NetDevice, tb: unknown, data: unknown, extack: { msg?: string }): number;
-  dellink?(dev: NetDevice, head: NetDevice[]): void;
+  /** Highest IFLA_INFO_DATA attribute type and its policy (Linux: ->maxtype, ->policy). */
+  maxtype?: number;
+  policy?: NlaPolicy;
+  /** Same for IFLA_INFO_SLAVE_DATA of ports enslaved to a device of this kind. */
+  slaveMaxtype?: number;
+  slavePolicy?: NlaPolicy;
+  /** Validate before anything is created. Returns 0 or -errno (extack.msg for the user). */
+  validate?(tb: NlaTable, data: NlaTable | null, extack: NetlinkExtAck): number;
+  /** Finish creation; must call registerNetdevice(net, dev). Returns 0 or -errno. Default: just register. */
+  newlink?(srcNet: Net, dev: NetDevice, tb: NlaTable, data: NlaTable | null, extack: NetlinkExtAck): number;
+  /** Apply IFLA_INFO_DATA to an existing device (`ip link set DEV type KIND ...`). */
+  changelink?(dev: NetDevice, tb: NlaTable, data: NlaTable | null, extack: NetlinkExtAck): number;
+  /** Apply IFLA_INFO_SLAVE_DATA to a port of a master of this kind (`ip link set PORT type bridge_slave ...`). */
+  slaveChangelink?(master: NetDevice, slave: NetDevice, tb: NlaTable, data: NlaTable | null, extack: NetlinkExtAck): number;
+  /** Delete (Linux: ->dellink); default unregisters the device. */
+  dellink?(dev: NetDevice): void;
   /** Number of TX/RX queues to allocate when userspace does not say. */
   getNumTxQueues?(): number;
   getNumRxQueues?(): number;
-  /** IFLA_INFO_DATA and IFLA_INFO_SLAVE_DATA for dumps (encoded by the driver). */
-  fillInfo?(skbOut: unknown, dev: NetDevice): number;
-  fillSlaveInfo?(skbOut: unknown, dev: NetDevice, slave: NetDevice): number;
-  slaveKind?: string;
-  getLinkNet?(dev: NetDevice): Net | null;
-  /** Kinds with peers (veth) expose the peer for IFLA_LINK_NETNSID. */
-  maxtype?: number;
+  /** Append the kind's IFLA_INFO_DATA attributes (the nest is opened by the caller). 0 or -EMSGSIZE. */
+  fillInfo?(skb: NlMsgBuilder, dev: NetDevice): number;
+  /** Append IFLA_INFO_SLAVE_DATA attributes for `slave` of master `dev`. */
+  fillSlaveInfo?(skb: NlMsgBuilder, dev: NetDevice, slave: NetDevice): number;
+  /** Namespace of the link's other end (veth peer) for IFLA_LINK_NETNSID. */
+  getLinkNet?(dev: NetDevice): Net;
 }
 
 export class NetDevice {

@@ -28,11 +28,15 @@ function fail(err: number, syscall: string, detail?: string): never {
 /** Run a kernel operation with bottom halves disabled (Linux: local_bh_disable/enable). */
 function inKernel<T>(task: Task, fn: () => T): T {
   const s = task.kernel.sched;
+  // Linux `current`: rtnetlink resolves IFLA_NET_NS_FD/PID in the caller's fd table.
+  const prev = task.kernel.generic.get('current');
+  task.kernel.generic.set('current', task);
   s.localBhDisable();
   try {
     return fn();
   } finally {
     s.localBhEnable();
+    task.kernel.generic.set('current', prev);
   }
 }
 
