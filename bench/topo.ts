@@ -1,10 +1,13 @@
 /**
  * Topologies the frame benchmarks drive (no Linux counterpart): a veth pair
- * between two namespaces, and two veth pairs joined by a bridge. The sender
- * does what a packet socket's send does (allocate an skb with headroom, copy
- * the frame in, devQueueXmit); the receiver is a protocol handler bound to the
- * receiving device that counts and consumes, i.e. the packet_type a packet
- * socket registers, without the socket queue.
+ * between two namespaces, and two veth pairs joined by a bridge.
+ * Two ways to drive them: from userspace, as the Linux helper does (a task with
+ * an AF_PACKET SOCK_RAW socket bound to the sending device calls send(); a task
+ * in the far namespace with a packet socket bound to the receiving device and
+ * ETH_P_BENCH drains it with non-blocking recvmsg after every batch), and
+ * kernel-only (sendFrames does what packet_snd does: allocate an skb with
+ * headroom, copy the frame in, devQueueXmit; CountingReceiver is a packet_type
+ * that counts and consumes, i.e. packet_rcv without the socket queue).
  *
  *   veth:    nsA [veth0] ====== [veth1] nsB   (rx handler on veth1)
  *   bridge:  nsA [veth0] == [p0]-br0-[p1] == [veth3] nsC   (bridge in nsB)
@@ -15,6 +18,9 @@ import type { NetDevice } from '../src/core/netdevice.js';
 import { type SkBuff, allocSkb, consumeSkb, MAX_HEADER } from '../src/core/skbuff.js';
 import { devAddPack, devOpen, devQueueXmit, type PacketType } from '../src/core/dev.js';
 import { vethCreate } from '../src/drivers/veth.js';
+import { Task, type Stdio } from '../src/socket/task.js';
+import { AF_PACKET, SOCK_RAW, type SockaddrLl } from '../src/socket/socket.js';
+import * as sys from '../src/socket/syscalls.js';
 import { check } from './common.js';
 
 /** Ethertype of the benchmark frames (IEEE 802 local experimental). */
@@ -76,11 +82,12 @@ export interface VethTopo {
   nsB: Net;
   tx: NetDevice;
   rx: NetDevice;
-  recv: CountingReceiver;
+  /** The kernel-level receiver, or null when the bench reads with a packet socket. */
+  recv: CountingReceiver | null;
 }
 
-/** nsA veth0 <-> veth1 nsB, both up, a counting receiver on veth1. */
-export function vethTopo(seed = 1): VethTopo {
+/** nsA veth0 <-> veth1 nsB, both up; a counting receiver on veth1 unless `withReceiver` is false. */
+export function vethTopo(withReceiver = true, seed = 1): VethTopo {
   const k = createKernel({ seed });
   const nsA = k.newNet();
   const nsB = k.newNet();
@@ -88,7 +95,7 @@ export function vethTopo(seed = 1): VethTopo {
   check(Array.isArray(r), 'veth created');
   const [tx, rx] = r as [NetDevice, NetDevice];
   check(devOpen(tx) === 0 && devOpen(rx) === 0, 'veth up');
-  const recv = new CountingReceiver(rx);
+  const recv = withReceiver ? new CountingReceiver(rx) : null;
   return { k, nsA, nsB, tx, rx, recv };
 }
 
@@ -97,4 +104,42 @@ export function checkDelivers(tx: NetDevice, frame: Uint8Array, recv: CountingRe
   const before = recv.count;
   sendFrames(tx, frame, 1);
   check(recv.count === before + 1, `a frame sent on ${tx.name} reaches the receiver`);
+}
+
+const nullStdio: Stdio = { write: () => {} };
+
+function sll(protocol: number, ifindex: number): SockaddrLl {
+  return { family: AF_PACKET, protocol, ifindex, hatype: 0, pktType: 0, addr: new Uint8Array(0) };
+}
+
+/** Both ends in userspace: packet sockets on the sending and the receiving device. */
+export class SocketEnds {
+  readonly txTask: Task;
+  readonly rxTask: Task;
+  readonly txFd: number;
+  readonly rxFd: number;
+  received = 0;
+  constructor(k: Kernel, tx: NetDevice, rx: NetDevice) {
+    this.txTask = new Task(k, tx.net, nullStdio, nullStdio);
+    this.rxTask = new Task(k, rx.net, nullStdio, nullStdio);
+    this.txFd = sys.socket(this.txTask, AF_PACKET, SOCK_RAW, 0);
+    sys.bind(this.txTask, this.txFd, sll(0, tx.ifindex));
+    this.rxFd = sys.socket(this.rxTask, AF_PACKET, SOCK_RAW, ETH_P_BENCH);
+    sys.bind(this.rxTask, this.rxFd, sll(ETH_P_BENCH, rx.ifindex));
+  }
+
+  /** Send `n` frames in batches of 64 (sendmmsg-like), draining the receiver after each. Returns n. */
+  run(frame: Uint8Array, n: number): number {
+    for (let i = 0; i < n; i += 64) {
+      const m = n - i < 64 ? n - i : 64;
+      for (let j = 0; j < m; j++) sys.send(this.txTask, this.txFd, frame);
+      this.drain();
+    }
+    return n;
+  }
+
+  /** Read everything queued on the receiving socket. */
+  drain(): void {
+    while (sys.recvmsgNow(this.rxTask, this.rxFd, 2048) !== null) this.received++;
+  }
 }

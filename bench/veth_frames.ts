@@ -1,15 +1,17 @@
 /**
  * Frames per second through a veth pair between two namespaces, 64 B and
- * 1500 B frames: skb alloc + copy (packet_snd) -> dev_queue_xmit -> qdisc
- * (veth's default is noqueue, as on Linux) -> veth_xmit -> netif_rx -> backlog
- * NAPI poll -> __netif_receive_skb_core -> the receiving packet_type.
- * Also: heap bytes allocated per frame in steady state (the skb itself should
- * be all of it). Linux figure: the same path in the kernel of this machine
- * (bench/linux.ts).
+ * 1500 B frames, from a packet socket's send() to a packet socket's recvmsg():
+ * packet_snd (skb alloc + copy) -> dev_queue_xmit -> qdisc (veth's default is
+ * noqueue, as on Linux) -> veth_xmit -> netif_rx -> backlog NAPI poll ->
+ * __netif_receive_skb_core -> packet_rcv -> socket queue -> recvmsg. Linux
+ * figure: the same path in the kernel of this machine (bench/linux.ts).
+ * Also kernel-only figures (devQueueXmit to a counting packet_type, no
+ * syscalls, no socket queue) and the heap bytes allocated per frame in steady
+ * state on that path (the skb itself should be all of it).
  */
 import { type BenchOptions, type Figure, rate, withLinux, check } from './common.js';
 import { allocatedBytes } from './alloc.js';
-import { FRAME_64, FRAME_1500, benchFrame, sendFrames, vethTopo, checkDelivers } from './topo.js';
+import { FRAME_64, FRAME_1500, benchFrame, sendFrames, vethTopo, checkDelivers, SocketEnds } from './topo.js';
 import { linuxUnavailable, linuxVethFrames, cleanupHelper } from './linux.js';
 
 const COUNT = 2_000_000;
@@ -19,12 +21,12 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
   const out: Figure[] = [];
   const why = opts.linux ? linuxUnavailable() : 'disabled (--no-linux)';
   for (const [name, size] of [['veth_frames_64', FRAME_64], ['veth_frames_1500', FRAME_1500]] as const) {
-    const t = vethTopo();
+    const t = vethTopo(false);
     const frame = benchFrame(t.rx.devAddr, t.tx.devAddr, size);
-    checkDelivers(t.tx, frame, t.recv);
-    const before = t.recv.count;
-    const v = rate(opts, (n) => sendFrames(t.tx, frame, n), COUNT, MAX_NS);
-    check(t.recv.count > before, 'frames received');
+    const ends = new SocketEnds(t.k, t.tx, t.rx);
+    ends.run(frame, 1);
+    check(ends.received === 1, 'a frame sent on the socket reaches the receiving socket');
+    const v = rate(opts, (n) => ends.run(frame, n), COUNT, MAX_NS);
     check(t.rx.coreStats.rxDropped === 0 && t.tx.coreStats.txDropped === 0, 'no drops');
     let linux: number | null = null;
     let note = why ?? undefined;
@@ -40,6 +42,17 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
     out.push(withLinux({ name, value: v, unit: 'frames/s' }, linux, note));
   }
   if (!why) cleanupHelper();
+
+  for (const [name, size] of [['veth_kernel_frames_64', FRAME_64], ['veth_kernel_frames_1500', FRAME_1500]] as const) {
+    const t = vethTopo();
+    const frame = benchFrame(t.rx.devAddr, t.tx.devAddr, size);
+    const recv = t.recv!;
+    checkDelivers(t.tx, frame, recv);
+    const before = recv.count;
+    const v = rate(opts, (n) => sendFrames(t.tx, frame, n), COUNT, MAX_NS);
+    check(recv.count > before, 'frames received');
+    out.push({ name, value: v, unit: 'frames/s' });
+  }
 
   // Steady-state allocation: warm path, then count heap bytes over many frames.
   const t = vethTopo();

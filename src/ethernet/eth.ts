@@ -94,7 +94,10 @@ export function ethHeader(skb: SkBuff, dev: NetDevice, type: number, daddr: Uint
 
 /** Linux: eth_header_parse(). */
 export function ethHeaderParse(skb: SkBuff, haddr: Uint8Array): number {
-  haddr.set(skb.buf.subarray(skb.macHeader + ETH_SOURCE, skb.macHeader + ETH_SOURCE + ETH_ALEN));
+  // Byte copy: a subarray view per call costs more than the six bytes (packet_rcv path).
+  const b = skb.buf;
+  const src = skb.macHeader + ETH_SOURCE;
+  for (let i = 0; i < ETH_ALEN; i++) haddr[i] = b[src + i]!;
   return ETH_ALEN;
 }
 

@@ -259,7 +259,7 @@ function packetRcv(skb: SkBuff, dev: NetDevice, pt: PacketType, origDev: NetDevi
   const cb: PacketSkbCb = {
     ll: {
       family: AF_PACKET, protocol: own.protocol, ifindex: po.origdev ? origDev.ifindex : dev.ifindex,
-      hatype: dev.type, pktType: own.pktType, addr: addr.subarray(0, halen),
+      hatype: dev.type, pktType: own.pktType, addr: halen === addr.length ? addr : addr.subarray(0, halen),
     },
     origlen: own.len,
   };
@@ -470,7 +470,12 @@ function packetRecvmsg(sock: Socket, maxLen: number, flags: number): RecvResult 
     };
     cmsgs.push({ level: SOL_PACKET, type: PACKET_AUXDATA, data: aux });
   }
-  const ll: SockaddrLl = { ...cb.ll, addr: cb.ll.addr.slice() };
+  // The address is handed over with the skb; a peek leaves the skb queued, so it gets a copy.
+  const l = cb.ll;
+  const ll: SockaddrLl = {
+    family: AF_PACKET, protocol: l.protocol, ifindex: l.ifindex, hatype: l.hatype, pktType: l.pktType,
+    addr: flags & MSG_PEEK ? l.addr.slice() : l.addr,
+  };
   if (!(flags & MSG_PEEK)) consumeSkb(skb);
   return { data, fullLength: full, addr: ll, flags: copied < full ? MSG_TRUNC : 0, cmsgs };
 }

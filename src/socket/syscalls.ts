@@ -83,7 +83,15 @@ export function connect(task: Task, fd: number, addr: Sockaddr): void {
 /** Linux: sendmsg(2)/sendto(2). Returns bytes sent. */
 export function sendto(task: Task, fd: number, data: Uint8Array, addr: Sockaddr | null = null, flags = 0, cmsgs?: Cmsg[]): number {
   const sock = sockfdLookup(task, fd, 'sendmsg');
-  const r = inKernel(task, () => sock.ops.sendmsg(sock, data, addr, flags, cmsgs));
+  // inKernel() spelled out: no closure per call on the data path.
+  const s = task.kernel.sched;
+  let r: number;
+  s.localBhDisable();
+  try {
+    r = sock.ops.sendmsg(sock, data, addr, flags, cmsgs);
+  } finally {
+    s.localBhEnable();
+  }
   if (r < 0) fail(-r, 'sendmsg');
   return r;
 }
@@ -96,7 +104,14 @@ export function send(task: Task, fd: number, data: Uint8Array, flags = 0): numbe
 /** Non-blocking receive: the result, or null when nothing is queued. */
 export function recvmsgNow(task: Task, fd: number, maxLen = 65536, flags = 0): RecvResult | null {
   const sock = sockfdLookup(task, fd, 'recvmsg');
-  const r = inKernel(task, () => sock.ops.recvmsg(sock, maxLen, flags));
+  const s = task.kernel.sched;
+  let r: RecvResult | number;
+  s.localBhDisable();
+  try {
+    r = sock.ops.recvmsg(sock, maxLen, flags);
+  } finally {
+    s.localBhEnable();
+  }
   if (typeof r === 'number') {
     if (r === -EAGAIN) return null;
     fail(-r, 'recvmsg');
