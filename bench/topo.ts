@@ -18,6 +18,9 @@ import type { NetDevice } from '../src/core/netdevice.js';
 import { type SkBuff, allocSkb, consumeSkb, MAX_HEADER } from '../src/core/skbuff.js';
 import { devAddPack, devOpen, devQueueXmit, type PacketType } from '../src/core/dev.js';
 import { vethCreate } from '../src/drivers/veth.js';
+import { brCreate } from '../src/drivers/bridge/br_device.js';
+import { brAddIf } from '../src/drivers/bridge/br_if.js';
+import { brFromDev } from '../src/drivers/bridge/br_private.js';
 import { Task, type Stdio } from '../src/socket/task.js';
 import { AF_PACKET, SOCK_RAW, type SockaddrLl } from '../src/socket/socket.js';
 import * as sys from '../src/socket/syscalls.js';
@@ -142,4 +145,41 @@ export class SocketEnds {
   drain(): void {
     while (sys.recvmsgNow(this.rxTask, this.rxFd, 2048) !== null) this.received++;
   }
+}
+
+export interface BridgeTopo extends VethTopo {
+  nsC: Net;
+  br: NetDevice;
+}
+
+function vethPair(a: Net, nameA: string, b: Net, nameB: string): [NetDevice, NetDevice] {
+  const r = vethCreate(a, { name: nameA, peerName: nameB, peerNet: b });
+  check(Array.isArray(r), `veth ${nameA} created`);
+  return r as [NetDevice, NetDevice];
+}
+
+/**
+ * nsA veth0 <-> veth1 [br0 in nsB] veth2 <-> veth3 nsC, all up, STP off (ports forward
+ * at once). `tx` is veth0, `rx` is veth3; a counting receiver on veth3 unless disabled.
+ * The bridge has not learned anything yet: see learnReceiver().
+ */
+export function bridgeTopo(withReceiver = true, seed = 1): BridgeTopo {
+  const k = createKernel({ seed });
+  const nsA = k.newNet();
+  const nsB = k.newNet();
+  const nsC = k.newNet();
+  const br = brCreate(nsB, 'br0');
+  check(typeof br !== 'number', 'bridge created');
+  const brDev = br as NetDevice;
+  const [tx, p0] = vethPair(nsA, 'veth0', nsB, 'veth1');
+  const [p1, rx] = vethPair(nsB, 'veth2', nsC, 'veth3');
+  check(brAddIf(brFromDev(brDev), p0, {}) === 0 && brAddIf(brFromDev(brDev), p1, {}) === 0, 'ports added');
+  for (const d of [brDev, tx, p0, p1, rx]) check(devOpen(d) === 0, `${d.name} up`);
+  const recv = withReceiver ? new CountingReceiver(rx) : null;
+  return { k, nsA, nsB, nsC, tx, rx, recv, br: brDev };
+}
+
+/** One frame from the receiver's device toward the sender, so the bridge learns where the receiver is. */
+export function learnReceiver(t: VethTopo): void {
+  sendFrames(t.rx, benchFrame(t.tx.devAddr, t.rx.devAddr, FRAME_64), 1);
 }
