@@ -17,7 +17,8 @@ import {
   SystemError, EAFNOSUPPORT, EBADF, ENOTSOCK, EAGAIN, EINTR, ENOENT, EINVAL, EEXIST, EISDIR, ENOTDIR, EACCES,
 } from './errno.js';
 import { WAIT_INTERRUPTED, WAIT_TIMEOUT } from '../core/wait.js';
-import type { Net } from '../core/net_namespace.js';
+import type { Net, Kernel } from '../core/net_namespace.js';
+import { devIoctl } from '../core/dev_ioctl.js';
 
 export const CLONE_NEWNET = 0x40000000;
 
@@ -191,11 +192,15 @@ export function getsockname(task: Task, fd: number): Sockaddr {
   return r;
 }
 
+/** Kernel-internal "not my ioctl" (Linux -ENOIOCTLCMD). */
+const ENOIOCTLCMD_NEG = -515;
+
 /** Linux: ioctl(2) on a socket. */
 export function ioctl(task: Task, fd: number, cmd: number, arg?: unknown): unknown {
   const sock = sockfdLookup(task, fd, 'ioctl');
-  if (!sock.ops.ioctl) fail(25, 'ioctl');
-  const r = inKernel(task, () => sock.ops.ioctl!(sock, cmd, arg));
+  // Linux sock_do_ioctl(): what the family does not know (-ENOIOCTLCMD) goes to dev_ioctl().
+  let r = sock.ops.ioctl ? inKernel(task, () => sock.ops.ioctl!(sock, cmd, arg)) : ENOIOCTLCMD_NEG;
+  if (r === ENOIOCTLCMD_NEG) r = inKernel(task, () => devIoctl(task.net, cmd, arg));
   if (typeof r === 'number' && r < 0) fail(-r, 'ioctl');
   return r;
 }
@@ -340,7 +345,11 @@ export function readdir(task: Task, path: string): string[] {
 
 /** Generators of /proc/net files; subsystems register theirs. */
 export function procFiles(task: Task): Map<string, (net: Net) => string> {
-  const k = task.kernel;
+  return procFilesOf(task.kernel);
+}
+
+/** The /proc/net generator table of a kernel (for subsystems registering at init). */
+export function procFilesOf(k: Kernel): Map<string, (net: Net) => string> {
   let m = k.generic.get('procfs') as Map<string, (net: Net) => string> | undefined;
   if (!m) {
     m = new Map();
