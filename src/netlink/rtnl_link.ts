@@ -263,7 +263,8 @@ export function rtnlFillIfinfo(skb: NlMsgBuilder, dev: NetDevice, o: FillIfinfoO
   skb.nlaPutU32(IFLA_TSO_MAX_SEGS, dev.tsoMaxSegs);
   skb.nlaPutU32(IFLA_NUM_RX_QUEUES, dev.numRxQueues);
   const iflink = devGetIflink(dev);
-  if (iflink !== dev.ifindex) skb.nlaPutU32(IFLA_LINK, iflink);
+  // Devices with a peer/lower device always report it (veth0@if2 even when both ends are ifindex 2).
+  if (iflink !== dev.ifindex || dev.netdevOps.ndoGetIflink) skb.nlaPutU32(IFLA_LINK, iflink);
   if (dev.master) skb.nlaPutU32(IFLA_MASTER, dev.master.ifindex);
   skb.nlaPutU8(IFLA_CARRIER, netifCarrierOk(dev) ? 1 : 0);
   const qdisc = dev.qdisc ?? dev.qdiscSleeping;

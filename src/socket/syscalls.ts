@@ -87,11 +87,15 @@ export function sendto(task: Task, fd: number, data: Uint8Array, addr: Sockaddr 
   // inKernel() spelled out: no closure per call on the data path.
   const s = task.kernel.sched;
   let r: number;
+  // Linux `current` for netlink requests (IFLA_NET_NS_FD names an fd of the sender).
+  const nl = sock.family === 16;
+  if (nl) task.kernel.generic.set('current', task);
   s.localBhDisable();
   try {
     r = sock.ops.sendmsg(sock, data, addr, flags, cmsgs);
   } finally {
     s.localBhEnable();
+    if (nl) task.kernel.generic.delete('current');
   }
   if (r < 0) fail(-r, 'sendmsg');
   return r;

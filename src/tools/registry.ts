@@ -3,5 +3,11 @@
  * Each tool module exports its main; add one line per program.
  */
 import type { ToolMain } from './tool.js';
+import { tcMain } from './tc.js';
+import { ipMain } from './ip/ip.js';
+import { bridgeMain } from './bridge/bridge.js';
 
 export const programs = new Map<string, ToolMain>();
+programs.set('tc', tcMain);
+programs.set('ip', ipMain);
+programs.set('bridge', bridgeMain);

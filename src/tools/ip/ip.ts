@@ -1,0 +1,109 @@
+/**
+ * The `ip` program (iproute2 6.1: ip/ip.c): global options (-br, -j, -p, -s
+ * (repeatable), -d, -o, -n NETNS, -c=never), then the object: link, netns,
+ * monitor. Everything goes through rtnetlink sockets and the syscall layer.
+ */
+import type { ToolContext } from '../tool.js';
+import * as sys from '../../socket/syscalls.js';
+import { strerror } from '../../socket/errno.js';
+import type { Task } from '../../socket/task.js';
+import { type IpEnv, type IpOptions, doIplink } from './iplink.js';
+import { doNetns } from './ipnetns.js';
+import { doIpmonitor } from './ipmonitor.js';
+import { rtnlOpen, rtnlClose } from './libnetlink.js';
+
+const USAGE = 'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n' +
+  '       ip [ -force ] -batch filename\n' +
+  'where  OBJECT := { address | addrlabel | amt | fou | help | ila | ioam | l2tp | link |\n' +
+  '                   macsec | maddress | monitor | mptcp | mroute | mrule |\n' +
+  '                   neighbor | neighbour | netconf | netns | nexthop | ntable |\n' +
+  '                   ntbl | route | rule | sr | tap | tcpmetrics |\n' +
+  '                   token | tunnel | tuntap | vrf | xfrm }\n' +
+  '       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |\n' +
+  '                    -h[uman-readable] | -iec | -j[son] | -p[retty] |\n' +
+  '                    -f[amily] { inet | inet6 | mpls | bridge | link } |\n' +
+  '                    -4 | -6 | -M | -B | -0 |\n' +
+  '                    -l[oops] { maximum-addr-flush-attempts } | -br[ief] |\n' +
+  '                    -o[neline] | -t[imestamp] | -ts[hort] | -b[atch] [filename] |\n' +
+  '                    -rc[vbuf] [size] | -n[etns] name | -N[umeric] | -a[ll] |\n' +
+  '                    -c[olor]}\n';
+
+function matches(arg: string, word: string): boolean {
+  return arg.length > 0 && word.startsWith(arg);
+}
+
+export async function ipMain(ctx: ToolContext): Promise<number> {
+  const opts: IpOptions = { json: false, pretty: false, brief: false, details: 0, stats: 0, oneline: false };
+  const args = ctx.argv.slice(1);
+  let netns: string | null = null;
+  while (args.length && args[0]!.startsWith('-') && args[0] !== '-') {
+    let opt = args.shift()!;
+    if (opt.startsWith('--')) opt = opt.slice(1);
+    const o = opt.slice(1);
+    if (o === 'br' || matches(o, 'brief') && o.length >= 2) opts.brief = true;
+    else if (matches(o, 'json') && o.length >= 1 && o[0] === 'j') opts.json = true;
+    else if (matches(o, 'pretty') && o[0] === 'p') opts.pretty = true;
+    else if (matches(o, 'statistics') || matches(o, 'stats')) opts.stats++;
+    else if (matches(o, 'details')) opts.details++;
+    else if (matches(o, 'oneline')) opts.oneline = true;
+    else if (o.startsWith('c') && matches(o.split('=')[0]!, 'color')) { /* colors are never used */ }
+    else if (matches(o, 'netns') && o[0] === 'n') {
+      const v = args.shift();
+      if (v === undefined) {
+        ctx.stderr.write('Command line is not complete. Try option "help"\n');
+        return 255;
+      }
+      netns = v;
+    } else if (o === 'V' || matches(o, 'Version')) {
+      ctx.stdout.write('ip utility, iproute2-6.1.0, libbpf 1.1.2\n');
+      return 0;
+    } else if (matches(o, 'help')) {
+      ctx.stderr.write(USAGE);
+      return 255;
+    } else {
+      ctx.stderr.write(`Option "${opt}" is unknown, try "ip -help".\n`);
+      return 255;
+    }
+  }
+  let task: Task = ctx.task;
+  let child: Task | null = null;
+  if (netns !== null) {
+    child = ctx.task.fork();
+    try {
+      const fd = sys.open(child, netns.includes('/') ? netns : `/run/netns/${netns}`);
+      sys.setns(child, fd);
+      sys.close(child, fd);
+    } catch (e) {
+      const errno = Math.abs(Number((e as { errno?: number }).errno ?? 5));
+      ctx.stderr.write(`Cannot open network namespace "${netns}": ${strerror(errno)}\n`);
+      sys.exitTask(child);
+      return 255;
+    }
+    task = child;
+  }
+  const rth = rtnlOpen(task);
+  const env: IpEnv = {
+    task, rth, opts,
+    out: (t) => ctx.stdout.write(t),
+    err: (t) => ctx.stderr.write(t),
+  };
+  try {
+    const obj = args.shift();
+    if (obj === undefined) {
+      ctx.stderr.write(USAGE);
+      return 255;
+    }
+    if (matches(obj, 'link')) return doIplink(env, args);
+    if (obj === 'netns') return await doNetns({ ...ctx, task }, env, args);
+    if (matches(obj, 'monitor')) return await doIpmonitor(env, args);
+    if (matches(obj, 'help')) {
+      ctx.stderr.write(USAGE);
+      return 255;
+    }
+    ctx.stderr.write(`Object "${obj}" is unknown, try "ip help".\n`);
+    return 255;
+  } finally {
+    rtnlClose(rth);
+    if (child) sys.exitTask(child);
+  }
+}
