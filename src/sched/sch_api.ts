@@ -78,8 +78,9 @@ function dumpIgnore(q: Qdisc | null): boolean {
   return q === null || q.ops === noopQdiscOps;
 }
 
-/** Linux: qdisc_lookup(): only roots exist here; the built-in noop matches nothing. */
+/** Linux: qdisc_lookup(): handle 0 finds nothing; only roots exist here; the built-in noop matches nothing. */
 export function qdiscLookup(dev: NetDevice, handle: number): Qdisc | null {
+  if (!handle) return null;
   const root = devRootQdisc(dev);
   if (!root || root.ops === noopQdiscOps) return null;
   return root.handle === handle ? root : null;
