@@ -5,10 +5,12 @@
  */
 import type { Kernel } from '../../core/net_namespace.js';
 import { brNotifierInit } from './br_notify.js';
+import { brNetlinkInit } from './br_netlink.js';
 
 /** Linux: br_init(). An initcall (src/boot.ts). */
 export function brInit(k: Kernel): void {
   brNotifierInit(k);
+  brNetlinkInit(k);
 }
 
 export { brCreate, brDevDelete } from './br_device.js';

@@ -110,7 +110,7 @@ export const brNetdevOps: NetDeviceOps = {
   ndoStop: brDevStop,
   ndoChangeMtu: brChangeMtu,
   ndoSetMacAddress: brSetMacAddress,
-  ndoAddSlave: (dev, slave) => brAddIf(brFromDev(dev), slave, {}),
+  ndoAddSlave: (dev, slave, extack?: { msg?: string }) => brAddIf(brFromDev(dev), slave, extack ?? {}),
   ndoDelSlave: (dev, slave) => brDelIf(brFromDev(dev), slave),
 };
 

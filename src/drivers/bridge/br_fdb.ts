@@ -25,30 +25,16 @@ import { devUcAdd, devUcDel } from '../../core/dev_addr_lists.js';
 import { type NetDevice, netifIsBridgeMaster } from '../../core/netdevice.js';
 import { EEXIST, EINVAL, ENOENT, EPERM } from '../../socket/errno.js';
 import { RTM_DELNEIGH, RTM_NEWNEIGH } from '../../wire/rtnetlink.js';
+import {
+  NUD_NOARP, NUD_PERMANENT, NUD_REACHABLE, NUD_STALE, NTF_EXT_LEARNED, NTF_EXT_LOCKED, NTF_STICKY, NTF_USE,
+} from '../../wire/if_bridge.js';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../../wire/netlink.js';
 
-/** include/uapi/linux/neighbour.h NUD_* and NTF_* (the values the fdb uses). */
-export const NUD_INCOMPLETE = 0x01;
-export const NUD_REACHABLE = 0x02;
-export const NUD_STALE = 0x04;
-export const NUD_DELAY = 0x08;
-export const NUD_PROBE = 0x10;
-export const NUD_FAILED = 0x20;
-export const NUD_NOARP = 0x40;
-export const NUD_PERMANENT = 0x80;
-export const NTF_USE = 0x01;
-export const NTF_SELF = 0x02;
-export const NTF_MASTER = 0x04;
-export const NTF_PROXY = 0x08;
-export const NTF_EXT_LEARNED = 0x10;
-export const NTF_OFFLOADED = 0x20;
-export const NTF_STICKY = 0x40;
-export const NTF_ROUTER = 0x80;
-export const NTF_EXT_LOCKED = 1 << 1;
-/** nlmsg_flags a request may carry (include/uapi/linux/netlink.h). */
-export const NLM_F_REPLACE = 0x100;
-export const NLM_F_EXCL = 0x200;
-export const NLM_F_CREATE = 0x400;
-export const NLM_F_APPEND = 0x800;
+export {
+  NUD_INCOMPLETE, NUD_REACHABLE, NUD_STALE, NUD_DELAY, NUD_PROBE, NUD_FAILED, NUD_NOARP, NUD_PERMANENT, NTF_USE,
+  NTF_SELF, NTF_MASTER, NTF_PROXY, NTF_EXT_LEARNED, NTF_OFFLOADED, NTF_STICKY, NTF_ROUTER, NTF_EXT_LOCKED,
+} from '../../wire/if_bridge.js';
+export { NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND } from '../../wire/netlink.js';
 
 function now(br: NetBridge): number {
   return br.kernel.clock.now();
