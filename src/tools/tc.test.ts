@@ -196,3 +196,22 @@ test('netem on a veth delays what crosses it (tc + kernel end to end)', async ()
   await k.sleep(30_000_000);
   assert.deepEqual(got, [20_000_000]);
 });
+
+test('tc -n NETNS and a qdisc set while the device is down', async () => {
+  const k = testKernel();
+  const ns = k.newNet();
+  const r = vethCreate(k.initNet, { name: 'veth0', peerName: 'veth1', peerNet: ns });
+  assert.ok(Array.isArray(r));
+  const { mountNetns } = await import('../socket/syscalls.js');
+  mountNetns(new Task(k, k.initNet, new BufferStdio(), new BufferStdio()), '/run/netns/blue', ns);
+  // veth1 lives in "blue" and is down: the qdisc waits for it (Linux keeps it as dev->qdisc).
+  assert.equal((await tc(k, '-n blue qdisc add dev veth1 root netem delay 10ms')).rc, 0);
+  assert.equal((await tc(k, '-n blue qdisc show dev veth1')).out, 'qdisc netem 8001: root refcnt 2 limit 1000 delay 10ms\n');
+  assert.equal((await tc(k, 'qdisc show dev veth1')).err, 'Cannot find device "veth1"\n');
+  devOpen(r[1]);
+  devOpen(r[0]);
+  k.settle();
+  assert.equal(r[1].qdisc?.ops.id, 'netem', 'active once up with carrier');
+  const bad = await tc(k, '-n nope qdisc');
+  assert.deepEqual(bad, { out: '', err: 'Cannot open network namespace "nope": No such file or directory\n', rc: 255 });
+});
