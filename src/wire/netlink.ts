@@ -532,23 +532,30 @@ export class NlMsgBuilder {
     this.view.setUint16(off + 2, type, true);
     return off + NLA_HDRLEN;
   }
+  // The offset is taken before touching buf/view: nlaPutFixed may grow (replace) them.
   nlaPutU8(type: number, v: number): void {
-    this.buf[this.nlaPutFixed(type, 1)] = v & 0xff;
+    const off = this.nlaPutFixed(type, 1);
+    this.buf[off] = v & 0xff;
   }
   nlaPutU16(type: number, v: number): void {
-    this.view.setUint16(this.nlaPutFixed(type, 2), v & 0xffff, true);
+    const off = this.nlaPutFixed(type, 2);
+    this.view.setUint16(off, v & 0xffff, true);
   }
   nlaPutBe16(type: number, v: number): void {
-    this.view.setUint16(this.nlaPutFixed(type | NLA_F_NET_BYTEORDER, 2), v & 0xffff, false);
+    const off = this.nlaPutFixed(type | NLA_F_NET_BYTEORDER, 2);
+    this.view.setUint16(off, v & 0xffff, false);
   }
   nlaPutU32(type: number, v: number): void {
-    this.view.setUint32(this.nlaPutFixed(type, 4), v >>> 0, true);
+    const off = this.nlaPutFixed(type, 4);
+    this.view.setUint32(off, v >>> 0, true);
   }
   nlaPutBe32(type: number, v: number): void {
-    this.view.setUint32(this.nlaPutFixed(type | NLA_F_NET_BYTEORDER, 4), v >>> 0, false);
+    const off = this.nlaPutFixed(type | NLA_F_NET_BYTEORDER, 4);
+    this.view.setUint32(off, v >>> 0, false);
   }
   nlaPutS32(type: number, v: number): void {
-    this.view.setInt32(this.nlaPutFixed(type, 4), v | 0, true);
+    const off = this.nlaPutFixed(type, 4);
+    this.view.setInt32(off, v | 0, true);
   }
   /** A u64 from a JS number (exact below 2^53). Linux pads 64-bit attributes with IFLA_PAD-like attrs only on some arches; x86-64 does not need it. */
   nlaPutU64(type: number, v: number): void {
