@@ -361,3 +361,17 @@ export function procFilesOf(k: Kernel): Map<string, (net: Net) => string> {
   }
   return m;
 }
+
+/* ------------------------------------------------------------------ */
+/* Time                                                                */
+
+export const CLOCK_REALTIME = 0;
+export const CLOCK_MONOTONIC = 1;
+
+/** Linux: clock_gettime(2), in ns: the kernel clock (virtual or real) for CLOCK_MONOTONIC. */
+export function clockGettime(task: Task, clockid = CLOCK_MONOTONIC): number {
+  const c = task.kernel.clock;
+  if (clockid === CLOCK_REALTIME) return c.now() + c.realtimeOffsetNs;
+  if (clockid !== CLOCK_MONOTONIC) fail(EINVAL, 'clock_gettime');
+  return c.now();
+}
