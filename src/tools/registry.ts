@@ -6,10 +6,10 @@ import type { ToolMain } from './tool.js';
 import { tcMain } from './tc.js';
 import { ipMain } from './ip/ip.js';
 import { bridgeMain } from './bridge/bridge.js';
-import { bridgeMain } from './bridge/bridge.js';
+import { arpingMain } from './arping.js';
 
 export const programs = new Map<string, ToolMain>();
 programs.set('tc', tcMain);
 programs.set('ip', ipMain);
 programs.set('bridge', bridgeMain);
-programs.set('bridge', bridgeMain);
+programs.set('arping', arpingMain);
