@@ -103,7 +103,8 @@ async function mainRun(): Promise<number> {
     }
   }
   if (!args.json) {
-    process.stdout.write(`tuxnet benchmarks: median of ${args.opts.runs} runs after ${args.opts.warmup} warm-up, node ${process.version}\n`);
+    process.stdout.write(`tuxnet benchmarks: median of ${args.opts.runs} runs after ${args.opts.warmup} warm-up, ` +
+      `rates per CPU-second of one process, node ${process.version}\n`);
     process.stdout.write(`${row(['figure', 'tuxnet', 'unit', 'linux', 'ratio'], WIDTHS)}\n`);
   }
   let status = 0;
