@@ -120,7 +120,7 @@ const brPortPolicy: NlaPolicy = {
 const MCAST = {
   router: 1, hashElasticity: 16, hashMax: 4096, lastMemberCnt: 2, startupQueryCnt: 2,
   lastMemberIntvl: 100, membershipIntvl: 26000, querierIntvl: 25500, queryIntvl: 12500,
-  queryResponseIntvl: 1000, startupQueryIntvl: 3125, igmpVersion: 2, mldVersion: 1,
+  queryResponseIntvl: 1000, startupQueryIntvl: 3124, igmpVersion: 2, mldVersion: 1,
 };
 
 function bridgeIdBytes(id: BridgeId): Uint8Array {
