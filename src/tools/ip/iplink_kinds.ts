@@ -9,6 +9,7 @@
  */
 import type { NlMsgBuilder, NlaTable } from '../../wire/netlink.js';
 import type { Printer } from './json_print.js';
+import { BRIDGE_LINK_UTILS } from './iplink_bridge.js';
 
 export interface LinkUtil {
   /** Highest attribute type printOpt understands. */
@@ -36,4 +37,5 @@ const veth: LinkUtil = {
 
 export const LINK_UTILS = new Map<string, LinkUtil>([
   ['veth', veth],
+  ...BRIDGE_LINK_UTILS,
 ]);
