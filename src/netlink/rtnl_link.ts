@@ -267,7 +267,7 @@ export function rtnlFillIfinfo(skb: NlMsgBuilder, dev: NetDevice, o: FillIfinfoO
   if (iflink !== dev.ifindex || dev.netdevOps.ndoGetIflink) skb.nlaPutU32(IFLA_LINK, iflink);
   if (dev.master) skb.nlaPutU32(IFLA_MASTER, dev.master.ifindex);
   skb.nlaPutU8(IFLA_CARRIER, netifCarrierOk(dev) ? 1 : 0);
-  const qdisc = dev.qdisc ?? dev.qdiscSleeping;
+  const qdisc = dev.qdiscSleeping ?? dev.qdisc;
   if (qdisc) skb.nlaPutString(IFLA_QDISC, qdisc.ops.id);
   if (dev.ifalias) skb.nlaPutString(IFLA_IFALIAS, dev.ifalias);
   skb.nlaPutU32(IFLA_CARRIER_CHANGES, dev.carrierUpCount + dev.carrierDownCount);
