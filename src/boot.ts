@@ -11,6 +11,7 @@ import { netRxAction } from './core/napi.js';
 import { netTxAction } from './sched/sch_generic.js';
 import { loopbackNetInit, loopbackUp } from './drivers/loopback.js';
 import { packetInit } from './packet/af_packet.js';
+import { netProcInit } from './core/net_procfs.js';
 import { rtnetlinkInit } from './netlink/rtnetlink.js';
 import { rtnlLinkKindsInit } from './netlink/rtnl_link_kinds.js';
 import { pktschedInit } from './sched/sch_api.js';
@@ -33,7 +34,7 @@ export type Initcall = (k: Kernel) => void;
  * (Linux: core_initcall, fs_initcall, device_initcall ...).
  */
 export const initcalls: Initcall[] = [];
-initcalls.push(packetInit);
+initcalls.push(packetInit, netProcInit);
 initcalls.push(rtnetlinkInit, rtnlLinkKindsInit);
 initcalls.push(pktschedInit);
 initcalls.push(brInit);

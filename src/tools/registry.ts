@@ -8,8 +8,11 @@ import { ipMain } from './ip/ip.js';
 import { bridgeMain } from './bridge/bridge.js';
 import { arpingMain } from './arping.js';
 
+import { tcpdumpMain } from './tcpdump/tcpdump.js';
+
 export const programs = new Map<string, ToolMain>();
 programs.set('tc', tcMain);
 programs.set('ip', ipMain);
 programs.set('bridge', bridgeMain);
 programs.set('arping', arpingMain);
+programs.set('tcpdump', tcpdumpMain);
