@@ -177,6 +177,8 @@ export function vethCreate(net: Net, o: VethCreateOptions): [NetDevice, NetDevic
   const peerNet = o.peerNet ?? net;
   const peer = allocNetdev(o.peerName, vethSetup, vethOps, o.numTxQueues ?? 1, o.numRxQueues ?? 1);
   const dev = allocNetdev(o.name, vethSetup, vethOps, o.numTxQueues ?? 1, o.numRxQueues ?? 1);
+  // The same kind as `ip link add ... type veth` gives, so dumps show it (registered by rtnetlink).
+  peer.rtnlLinkOps = dev.rtnlLinkOps = net.kernel.linkOps.get('veth') ?? null;
   if (o.peerAddress) peer.devAddr = o.peerAddress.slice();
   else ethHwAddrRandom(peer, rng);
   if (o.peerMtu !== undefined) peer.mtu = o.peerMtu;
