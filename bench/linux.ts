@@ -241,12 +241,16 @@ export interface LinuxLoad {
   warmup: number;
 }
 
-/** nsA veth0 <-> veth1 nsB. */
-export function linuxVethFrames(load: LinuxLoad): number {
+/** nsA veth0 <-> veth1 nsB; with `qdisc`, that root qdisc on veth0 (`tc qdisc add`). */
+export function linuxVethFrames(load: LinuxLoad, qdisc?: string): number {
   const a = 'tnxfa';
   const b = 'tnxfb';
   return withNamespaces([a, b], () => {
     ip('-n', a, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', b);
+    if (qdisc) {
+      execFileSync('ip', ['netns', 'exec', a, 'tc', 'qdisc', 'add', 'dev', 'veth0', 'root', qdisc],
+        { stdio: ['ignore', 'ignore', 'pipe'] });
+    }
     ip('-n', a, 'link', 'set', 'veth0', 'up');
     ip('-n', b, 'link', 'set', 'veth1', 'up');
     const rs = runHelper([a, 'veth0', b, 'veth1', String(load.size), String(load.count), String(load.maxMs)],

@@ -21,6 +21,8 @@ import { vethCreate } from '../src/drivers/veth.js';
 import { brCreate } from '../src/drivers/bridge/br_device.js';
 import { brAddIf } from '../src/drivers/bridge/br_if.js';
 import { brFromDev } from '../src/drivers/bridge/br_private.js';
+import { TC_H_ROOT, qdiscCreateDflt, qdiscGraft } from '../src/sched/sch_generic.js';
+import { pfifoFastOps } from '../src/sched/sch_pfifo_fast.js';
 import { Task, type Stdio } from '../src/socket/task.js';
 import { AF_PACKET, SOCK_RAW, type SockaddrLl } from '../src/socket/socket.js';
 import * as sys from '../src/socket/syscalls.js';
@@ -182,4 +184,13 @@ export function bridgeTopo(withReceiver = true, seed = 1): BridgeTopo {
 /** One frame from the receiver's device toward the sender, so the bridge learns where the receiver is. */
 export function learnReceiver(t: VethTopo): void {
   sendFrames(t.rx, benchFrame(t.tx.devAddr, t.rx.devAddr, FRAME_64), 1);
+}
+
+/** `tc qdisc add dev DEV root pfifo_fast`: the frames go through enqueue, qdisc_run, dequeue. */
+export function attachPfifoFast(dev: NetDevice): void {
+  const q = qdiscCreateDflt(dev, pfifoFastOps, TC_H_ROOT);
+  check(q !== null, 'pfifo_fast created');
+  q!.handle = 0x80010000;
+  qdiscGraft(dev, q);
+  check(dev.qdisc === q, 'pfifo_fast is the root qdisc');
 }

@@ -1,6 +1,8 @@
 /**
  * Frames per second through a veth pair between two namespaces, 64 B and
- * 1500 B frames, from a packet socket's send() to a packet socket's recvmsg():
+ * 1500 B frames (and 64 B with a pfifo_fast root qdisc on the sender, which
+ * adds enqueue -> qdisc_run -> dequeue -> sch_direct_xmit), from a packet
+ * socket's send() to a packet socket's recvmsg():
  * packet_snd (skb alloc + copy) -> dev_queue_xmit -> qdisc (veth's default is
  * noqueue, as on Linux) -> veth_xmit -> netif_rx -> backlog NAPI poll ->
  * __netif_receive_skb_core -> packet_rcv -> socket queue -> recvmsg. Linux
@@ -11,7 +13,9 @@
  */
 import { type BenchOptions, type Figure, rate, withLinux, check } from './common.js';
 import { allocatedBytes } from './alloc.js';
-import { FRAME_64, FRAME_1500, benchFrame, sendFrames, vethTopo, checkDelivers, SocketEnds } from './topo.js';
+import {
+  FRAME_64, FRAME_1500, benchFrame, sendFrames, vethTopo, checkDelivers, SocketEnds, attachPfifoFast,
+} from './topo.js';
 import { linuxUnavailable, linuxVethFrames, cleanupHelper } from './linux.js';
 
 const COUNT = 2_000_000;
@@ -20,8 +24,11 @@ const MAX_NS = 3e9;
 export async function main(opts: BenchOptions): Promise<Figure[]> {
   const out: Figure[] = [];
   const why = opts.linux ? linuxUnavailable() : 'disabled (--no-linux)';
-  for (const [name, size] of [['veth_frames_64', FRAME_64], ['veth_frames_1500', FRAME_1500]] as const) {
+  const cases = [['veth_frames_64', FRAME_64, ''], ['veth_frames_1500', FRAME_1500, ''],
+    ['veth_pfifo_fast_frames_64', FRAME_64, 'pfifo_fast']] as const;
+  for (const [name, size, qdisc] of cases) {
     const t = vethTopo(false);
+    if (qdisc) attachPfifoFast(t.tx);
     const frame = benchFrame(t.rx.devAddr, t.tx.devAddr, size);
     const ends = new SocketEnds(t.k, t.tx, t.rx);
     ends.run(frame, 1);
@@ -34,7 +41,7 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
       try {
         linux = linuxVethFrames({
           size, count: Math.round(COUNT * 2 * opts.scale), maxMs: 2000, runs: opts.runs, warmup: 1,
-        });
+        }, qdisc || undefined);
       } catch (e) {
         note = `linux: ${(e as Error).message.split('\n')[0]}`;
       }
