@@ -12,7 +12,7 @@ import {
   NETREG_REGISTERED, NETREG_UNINITIALIZED, NETREG_UNREGISTERED, NETREG_UNREGISTERING,
   NETDEV_TX_OK, NET_XMIT_DROP, RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_EXACT,
   __LINK_STATE_PRESENT, __LINK_STATE_START, devValidName, netifCarrierOk, netifDormant, netifOperUp,
-  netifRunning, IFNAMSIZ, NET_ADDR_SET, ETH_HLEN, RtnlLinkStats64,
+  netifRunning, IFNAMSIZ, NET_ADDR_SET, ETH_HLEN, RtnlLinkStats64, featAnd,
 } from './netdevice.js';
 import type { Net } from './net_namespace.js';
 import type { SkBuff } from './skbuff.js';
@@ -178,7 +178,8 @@ export function registerNetdevice(net: Net, dev: NetDevice): number {
   }
   dev.ifindex = idx;
   if (dev.mtu > dev.maxMtu && dev.maxMtu > 0) dev.mtu = dev.maxMtu;
-  dev.wantedFeatures = dev.features | dev.hwFeatures;
+  // Linux: wanted_features = features & hw_features (feature sets are 53-bit numbers: no JS `|`/`&`).
+  dev.wantedFeatures = featAnd(dev.features, dev.hwFeatures);
   dev.state |= __LINK_STATE_PRESENT;
   if (dev.permAddr.every((b) => b === 0)) dev.permAddr = dev.devAddr.slice();
   devInitScheduler(dev);

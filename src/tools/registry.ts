@@ -9,6 +9,8 @@ import { bridgeMain } from './bridge/bridge.js';
 import { arpingMain } from './arping.js';
 
 import { tcpdumpMain } from './tcpdump/tcpdump.js';
+import { ethtoolMain } from './ethtool.js';
+import { sysctlMain } from './sysctl.js';
 
 export const programs = new Map<string, ToolMain>();
 programs.set('tc', tcMain);
@@ -16,3 +18,5 @@ programs.set('ip', ipMain);
 programs.set('bridge', bridgeMain);
 programs.set('arping', arpingMain);
 programs.set('tcpdump', tcpdumpMain);
+programs.set('ethtool', ethtoolMain);
+programs.set('sysctl', sysctlMain);
