@@ -470,11 +470,11 @@ function packetRecvmsg(sock: Socket, maxLen: number, flags: number): RecvResult 
     };
     cmsgs.push({ level: SOL_PACKET, type: PACKET_AUXDATA, data: aux });
   }
-  // The address is handed over with the skb; a peek leaves the skb queued, so it gets a copy.
+  // The address is handed over with the skb (consumed below); a peek leaves the skb queued, so it gets a copy.
   const l = cb.ll;
-  const ll: SockaddrLl = {
+  const ll: SockaddrLl = !(flags & MSG_PEEK) ? l : {
     family: AF_PACKET, protocol: l.protocol, ifindex: l.ifindex, hatype: l.hatype, pktType: l.pktType,
-    addr: flags & MSG_PEEK ? l.addr.slice() : l.addr,
+    addr: l.addr.slice(),
   };
   if (!(flags & MSG_PEEK)) consumeSkb(skb);
   return { data, fullLength: full, addr: ll, flags: copied < full ? MSG_TRUNC : 0, cmsgs };
