@@ -8,6 +8,7 @@
  */
 import type { ToolContext } from './tool.js';
 import * as sys from '../socket/syscalls.js';
+import type { Task } from '../socket/task.js';
 import { AF_UNSPEC } from '../socket/socket.js';
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLMSG_HDRLEN, type NlMsg } from '../wire/netlink.js';
 import { RTM_DELQDISC, RTM_GETQDISC, RTM_NEWQDISC } from '../wire/rtnetlink.js';
@@ -16,8 +17,10 @@ import {
   tcPrioQoptDecode, tcmsgDecode, tcmsgEncode, type Tcmsg,
 } from '../wire/pkt_sched.js';
 import { IncompleteCommand, netemParseOpt, netemPrintOpt } from './tc/q_netem.js';
-import { Rtnl } from './tc/libnetlink.js';
-import { getQdiscHandle, getTcClassid, matches, printTcClassid, sprintSize } from './tc/tc_util.js';
+import { type Rtnl, buildRequest, rtnlClose, rtnlDump, rtnlOpen, rtnlTalk, talkErrorText } from './lib/libnetlink.js';
+import { type LlMap, llIndexToName, llInitMap, llNameToIndex } from './lib/ll_map.js';
+import { matches, netnsSwitch } from './lib/utils.js';
+import { getQdiscHandle, getTcClassid, printTcClassid, sprintSize } from './tc/tc_util.js';
 
 const TC_H_ROOT = 0xffffffff;
 const TC_H_INGRESS = 0xfffffff1;
@@ -72,12 +75,6 @@ class TcCtx {
   }
 }
 
-/** lib/utils.c check_ifname(). */
-function validIfname(name: string): boolean {
-  if (name.length === 0 || name.length >= IFNAMSIZ) return false;
-  return !/[/:\s]/.test(name);
-}
-
 function duparg(key: string, arg: string, t: TcCtx): never {
   t.err(`Error: duplicate "${key}": "${arg}" is the second value.\n`);
   throw new TcExit(255);
@@ -102,8 +99,8 @@ async function tcQdiscModify(t: TcCtx, cmd: number, flags: number, argv: string[
     if (a === 'dev') {
       const d = next();
       if (dev) duparg('dev', d, t);
-      if (!validIfname(d)) invarg('not a valid ifname', d, t);
-      dev = d;
+      // tc 6.1 copies the name into char d[IFNAMSIZ] without check_ifname(); a bad one is "Cannot find device".
+      dev = d.slice(0, IFNAMSIZ - 1);
     } else if (a === 'handle') {
       if (tcm.handle) duparg('handle', a, t);
       const h = getQdiscHandle(next());
@@ -162,22 +159,23 @@ async function tcQdiscModify(t: TcCtx, cmd: number, flags: number, argv: string[
     return 255;
   }
   if (dev) {
-    const names = await t.rth.linkNames();
-    let idx = 0;
-    for (const [index, name] of names) if (name === dev) idx = index;
+    const idx = llNameToIndex(llInitMap(t.rth), dev);
     if (!idx) {
       t.err(`Cannot find device "${dev}"\n`);
       return 1;
     }
     tcm.ifindex = idx;
   }
-  const hdr = tcmsgEncode(tcm);
-  const body = w.bytes();
-  const payload = new Uint8Array(TCMSG_LEN + body.length);
-  payload.set(hdr);
-  payload.set(body, TCMSG_LEN);
-  const err = await t.rth.talk(cmd, flags, payload, (s) => t.err(s));
-  return err < 0 ? 2 : 0;
+  const req = buildRequest(cmd, flags, TCMSG_LEN, (b, h) => {
+    b.setBytes(h, tcmsgEncode(tcm));
+    b.putBytes(w.bytes());
+  });
+  const r = rtnlTalk(t.rth, req);
+  if (r.error) {
+    t.err(talkErrorText(r));
+    return 2;
+  }
+  return 0;
 }
 
 /** What print_qdisc prints for the options of a kind. */
@@ -200,7 +198,7 @@ interface QdiscFilter {
 }
 
 /** tc_qdisc.c print_qdisc(). */
-function printQdisc(t: TcCtx, m: NlMsg, names: Map<number, string>, f: QdiscFilter): void {
+function printQdisc(t: TcCtx, m: NlMsg, ll: LlMap, f: QdiscFilter): void {
   if (m.type !== RTM_NEWQDISC && m.type !== RTM_DELQDISC) {
     t.err('Not a qdisc\n');
     return;
@@ -226,7 +224,7 @@ function printQdisc(t: TcCtx, m: NlMsg, names: Map<number, string>, f: QdiscFilt
   s += `qdisc ${kind} ${(tcm.handle >>> 16).toString(16)}:`;
   if (t.opts.raw) s += `[${tcm.handle.toString(16).padStart(8, '0')}]`;
   s += ' ';
-  if (!f.ifindex) s += `dev ${names.get(tcm.ifindex) ?? `if${tcm.ifindex}`} `;
+  if (!f.ifindex) s += `dev ${llIndexToName(ll, tcm.ifindex)} `;
   if (tcm.parent === TC_H_ROOT) s += 'root ';
   else if (tcm.parent) s += `parent ${printTcClassid(tcm.parent)} `;
   if (tcm.info !== 1) s += `refcnt ${tcm.info} `;
@@ -288,17 +286,20 @@ async function tcQdiscList(t: TcCtx, argv: string[]): Promise<number> {
       return 255;
     }
   }
-  const names = await t.rth.linkNames();
+  const ll = llInitMap(t.rth);
   if (dev) {
-    for (const [index, name] of names) if (name === dev) f.ifindex = index;
+    f.ifindex = llNameToIndex(ll, dev);
     if (!f.ifindex) {
       t.err(`Cannot find device "${dev}"\n`);
       return 1;
     }
   }
-  const req = tcmsgEncode({ family: AF_UNSPEC, ifindex: f.ifindex, handle: 0, parent: 0, info: 0 });
-  const err = await t.rth.dump(RTM_GETQDISC, req, (m) => printQdisc(t, m, names, f));
-  if (err < 0) {
+  const req = buildRequest(RTM_GETQDISC, 0, TCMSG_LEN, (b, h) => {
+    b.setBytes(h, tcmsgEncode({ family: AF_UNSPEC, ifindex: f.ifindex, handle: 0, parent: 0, info: 0 }));
+  });
+  const r = rtnlDump(t.rth, req);
+  for (const m of r.msgs) printQdisc(t, m, ll, f);
+  if (r.error < 0) {
     t.err('Dump terminated\n');
     return 1;
   }
@@ -324,8 +325,17 @@ async function doQdisc(t: TcCtx, argv: string[]): Promise<number> {
   return 255;
 }
 
-/** tc.c main(). */
+/** tc.c main(): the process runs in a child task once `-n NETNS` switched it. */
 export async function tcMain(ctx: ToolContext): Promise<number> {
+  const ns: { child: Task | null } = { child: null };
+  try {
+    return await tcRun(ctx, ns);
+  } finally {
+    if (ns.child) sys.exitTask(ns.child);
+  }
+}
+
+async function tcRun(ctx: ToolContext, ns: { child: Task | null }): Promise<number> {
   const argv = ctx.argv.slice(1);
   const opts: TcOptions = { stats: 0, details: 0, raw: 0, iec: 0 };
   const err = (s: string): void => ctx.stderr.write(s);
@@ -350,16 +360,9 @@ export async function tcMain(ctx: ToolContext): Promise<number> {
         err('Command line is not complete. Try option "help"\n');
         return 255;
       }
-      const name = argv[1]!;
-      try {
-        const fd = sys.open(ctx.task, `/run/netns/${name}`);
-        sys.setns(ctx.task, fd);
-        sys.close(ctx.task, fd);
-      } catch (e) {
-        const msg = (e as { code?: string }).code === 'ENOENT' ? 'No such file or directory' : String((e as Error).message);
-        err(`Cannot open network namespace "${name}": ${msg}\n`);
-        return 255;
-      }
+      if (ns.child) sys.exitTask(ns.child);
+      ns.child = netnsSwitch(ctx.task, argv[1]!, err);
+      if (!ns.child) return 255;
       argv.shift();
     } else {
       err(`Option "${a}" is unknown, try "tc -help".\n`);
@@ -373,7 +376,7 @@ export async function tcMain(ctx: ToolContext): Promise<number> {
   }
   let rth: Rtnl;
   try {
-    rth = Rtnl.open(ctx.task);
+    rth = rtnlOpen(ns.child ?? ctx.task);
   } catch {
     err('Cannot open rtnetlink\n');
     return 1;
@@ -397,6 +400,6 @@ export async function tcMain(ctx: ToolContext): Promise<number> {
     if (e instanceof TcExit) return e.code;
     throw e;
   } finally {
-    rth.close();
+    rtnlClose(rth);
   }
 }

@@ -6,13 +6,12 @@
  */
 import type { ToolContext } from '../tool.js';
 import * as sys from '../../socket/syscalls.js';
-import { strerror } from '../../socket/errno.js';
 import type { Task } from '../../socket/task.js';
 import { SOL_NETLINK } from '../../socket/socket.js';
-import { NETLINK_GET_STRICT_CHK, NLMSG_HDRLEN, nlmsgParse, nlaGetString, nlaGetU32 } from '../../wire/netlink.js';
-import { IFINFOMSG_LEN, IFLA_EXT_MASK, IFLA_IFNAME, IFLA_MAX, RTEXT_FILTER_VF, ifinfomsgParse } from '../../wire/if_link.js';
-import { RTM_GETLINK } from '../../wire/rtnetlink.js';
-import { type Rtnl, rtnlOpen, rtnlClose, rtnlDump, buildRequest } from '../ip/libnetlink.js';
+import { NETLINK_GET_STRICT_CHK } from '../../wire/netlink.js';
+import { type Rtnl, rtnlOpen, rtnlClose } from '../lib/libnetlink.js';
+import { type LlMap, llInitMap } from '../lib/ll_map.js';
+import { matches, netnsSwitch } from '../lib/utils.js';
 import { doLink } from './link.js';
 import { doFdb } from './fdb.js';
 
@@ -23,13 +22,6 @@ const USAGE = 'Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }\n' +
   '                    -o[neline] | -t[imestamp] | -n[etns] name |\n' +
   '                    -c[ompressvlans] -color -p[retty] -j[son] }\n';
 
-/** One device as ll_init_map() records it. */
-export interface LlEntry {
-  name: string;
-  type: number;
-  flags: number;
-}
-
 export interface BridgeEnv {
   task: Task;
   rth: Rtnl;
@@ -38,44 +30,10 @@ export interface BridgeEnv {
   stats: number;
   details: number;
   /** ifindex -> device (iproute2's ll_map). */
-  ll: Map<number, LlEntry>;
+  ll: LlMap;
   out(text: string): void;
   err(text: string): void;
 }
-
-/** iproute2: matches(): `arg` is a prefix of `word`. */
-export function matches(arg: string, word: string): boolean {
-  return arg.length > 0 && word.startsWith(arg);
-}
-
-/** iproute2: ll_init_map(). */
-function llInitMap(env: BridgeEnv): void {
-  const b = buildRequest(RTM_GETLINK, 0, IFINFOMSG_LEN, (bb) => {
-    bb.nlaPutU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
-  });
-  const r = rtnlDump(env.rth, b);
-  for (const m of r.msgs) {
-    const ifi = ifinfomsgParse(m.msg, NLMSG_HDRLEN);
-    const tb = nlmsgParse(m.msg, IFINFOMSG_LEN, IFLA_MAX, null);
-    if (typeof tb === 'number' || !tb[IFLA_IFNAME]) continue;
-    env.ll.set(ifi.index, { name: nlaGetString(tb[IFLA_IFNAME]), type: ifi.type, flags: ifi.flags });
-  }
-}
-
-/** iproute2: ll_index_to_name(). */
-export function llIndexToName(env: BridgeEnv, index: number): string {
-  return env.ll.get(index)?.name ?? `if${index}`;
-}
-
-/** iproute2: ll_name_to_index() (0 when unknown; a number-like "ifN" resolves too). */
-export function llNameToIndex(env: BridgeEnv, name: string): number {
-  for (const [i, e] of env.ll) if (e.name === name) return i;
-  const m = /^if(\d+)$/.exec(name);
-  if (m && env.ll.has(Number(m[1]))) return Number(m[1]);
-  return 0;
-}
-
-export { nlaGetU32 };
 
 export async function bridgeMain(ctx: ToolContext): Promise<number> {
   const args = ctx.argv.slice(1);
@@ -119,17 +77,8 @@ export async function bridgeMain(ctx: ToolContext): Promise<number> {
   let task: Task = ctx.task;
   let child: Task | null = null;
   if (netns !== null) {
-    child = ctx.task.fork();
-    try {
-      const fd = sys.open(child, netns.includes('/') ? netns : `/run/netns/${netns}`);
-      sys.setns(child, fd);
-      sys.close(child, fd);
-    } catch (e) {
-      const errno = Math.abs(Number((e as { errno?: number }).errno ?? 5));
-      ctx.stderr.write(`Cannot open network namespace "${netns}": ${strerror(errno)}\n`);
-      sys.exitTask(child);
-      return 255;
-    }
+    child = netnsSwitch(ctx.task, netns, (t) => ctx.stderr.write(t));
+    if (!child) return 255;
     task = child;
   }
   const rth = rtnlOpen(task);
@@ -147,11 +96,11 @@ export async function bridgeMain(ctx: ToolContext): Promise<number> {
       return 255;
     }
     if (matches(obj, 'link')) {
-      llInitMap(env);
+      llInitMap(rth, env.ll);
       return doLink(env, args);
     }
     if (matches(obj, 'fdb')) {
-      llInitMap(env);
+      llInitMap(rth, env.ll);
       return doFdb(env, args);
     }
     if (matches(obj, 'help')) {

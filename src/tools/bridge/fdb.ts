@@ -8,8 +8,10 @@ import * as B from '../../wire/if_bridge.js';
 import { RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH } from '../../wire/rtnetlink.js';
 import { AF_BRIDGE } from '../../socket/socket.js';
 import { Printer } from '../ip/json_print.js';
-import { buildRequest, rtnlDump, rtnlTalk, talkErrorText } from '../ip/libnetlink.js';
-import { type BridgeEnv, llIndexToName, llNameToIndex, matches } from './bridge.js';
+import { buildRequest, rtnlDump, rtnlTalk, talkErrorText } from '../lib/libnetlink.js';
+import type { BridgeEnv } from './bridge.js';
+import { llIndexToName, llNameToIndex } from '../lib/ll_map.js';
+import { matches } from '../lib/utils.js';
 
 const USAGE = 'Usage: bridge fdb { add | append | del | replace } ADDR dev DEV\n' +
   '              [ self ] [ master ] [ use ] [ router ] [ extern_learn ]\n' +
@@ -88,7 +90,7 @@ export function printFdb(env: BridgeEnv, p: Printer, m: NlMsg, f: FdbFilter): vo
     else p.fp('Deleted ');
   }
   if (tb[B.NDA_LLADDR]) p.any('mac', '%s ', mac(tb[B.NDA_LLADDR].data));
-  if (!f.index && r.ifindex) p.any('ifname', 'dev %s ', llIndexToName(env, r.ifindex));
+  if (!f.index && r.ifindex) p.any('ifname', 'dev %s ', llIndexToName(env.ll, r.ifindex));
   if (vid) p.any('vlan', 'vlan %s ', vid);
   if (tb[B.NDA_PORT]) p.any('port', 'port %s ', nlaGetBe16(tb[B.NDA_PORT]));
   if (tb[B.NDA_VNI]) p.any('vni', 'vni %s ', nlaGetU32(tb[B.NDA_VNI]));
@@ -96,7 +98,7 @@ export function printFdb(env: BridgeEnv, p: Printer, m: NlMsg, f: FdbFilter): vo
   if (tb[B.NDA_IFINDEX]) {
     const ifindex = nlaGetU32(tb[B.NDA_IFINDEX]);
     if (tb[B.NDA_LINK_NETNSID]) p.any('viaIfIndex', 'via ifindex %s ', ifindex);
-    else p.any('viaIf', 'via %s ', llIndexToName(env, ifindex));
+    else p.any('viaIf', 'via %s ', llIndexToName(env.ll, ifindex));
   }
   if (tb[B.NDA_LINK_NETNSID]) p.any('linkNetNsId', 'link-netnsid %s ', nlaGetU32(tb[B.NDA_LINK_NETNSID]));
   if (env.stats && tb[B.NDA_CACHEINFO] && tb[B.NDA_CACHEINFO].data.length >= 16) {
@@ -112,7 +114,7 @@ export function printFdb(env: BridgeEnv, p: Printer, m: NlMsg, f: FdbFilter): vo
     }
   }
   fdbPrintFlags(p, r.flags, tb[B.NDA_FLAGS_EXT] ? nlaGetU32(tb[B.NDA_FLAGS_EXT]) : 0);
-  if (tb[B.NDA_MASTER]) p.any('master', 'master %s ', llIndexToName(env, nlaGetU32(tb[B.NDA_MASTER])));
+  if (tb[B.NDA_MASTER]) p.any('master', 'master %s ', llIndexToName(env.ll, nlaGetU32(tb[B.NDA_MASTER])));
   p.any('state', '%s\n', stateN2a(r.state));
   p.closeObject();
 }
@@ -161,14 +163,14 @@ function fdbShow(env: BridgeEnv, args: string[]): number {
   }
   let brIndex = 0;
   if (br) {
-    brIndex = llNameToIndex(env, br);
+    brIndex = llNameToIndex(env.ll, br);
     if (!brIndex) {
       env.err(`Cannot find bridge device "${br}"\n`);
       return 255;
     }
   }
   if (filterDev) {
-    f.index = llNameToIndex(env, filterDev);
+    f.index = llNameToIndex(env.ll, filterDev);
     if (!f.index) {
       env.err(`Cannot find device "${filterDev}"\n`);
       return 255;
@@ -241,7 +243,7 @@ function fdbModify(env: BridgeEnv, cmd: number, nlFlags: number, args: string[])
     } else if (a === 'via') {
       const v = next();
       if (v === null) return 255;
-      via = llNameToIndex(env, v);
+      via = llNameToIndex(env.ll, v);
       if (!via) {
         env.err(`Cannot find device "${v}"\n`);
         return 255;
@@ -282,7 +284,7 @@ function fdbModify(env: BridgeEnv, cmd: number, nlFlags: number, args: string[])
     env.err(`Invalid mac address ${addr}\n`);
     return 255;
   }
-  const index = llNameToIndex(env, d);
+  const index = llNameToIndex(env.ll, d);
   if (!index) {
     env.err(`Cannot find device "${d}"\n`);
     return 255;

@@ -10,8 +10,10 @@ import * as B from '../../wire/if_bridge.js';
 import { RTM_DELLINK, RTM_GETLINK, RTM_SETLINK } from '../../wire/rtnetlink.js';
 import { AF_BRIDGE } from '../../socket/socket.js';
 import { Printer } from '../ip/json_print.js';
-import { buildRequest, rtnlDump, rtnlTalk, talkErrorText } from '../ip/libnetlink.js';
-import { type BridgeEnv, llIndexToName, llNameToIndex, matches } from './bridge.js';
+import { buildRequest, rtnlDump, rtnlTalk, talkErrorText } from '../lib/libnetlink.js';
+import type { BridgeEnv } from './bridge.js';
+import { llIndexToName, llNameToIndex } from '../lib/ll_map.js';
+import { matches } from '../lib/utils.js';
 
 const PORT_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'];
 const HW_MODE = ['VEB', 'VEPA'];
@@ -108,7 +110,7 @@ function printProtinfo(env: BridgeEnv, p: Printer, tb: NlaTable): void {
   ];
   for (const [a, name] of rest) if (prtb[a]) printOnoff(p, name, nlaGetU8(prtb[a]));
   if (prtb[B.IFLA_BRPORT_BACKUP_PORT]) {
-    p.any('backup_port', 'backup_port %s ', llIndexToName(env, nlaGetU32(prtb[B.IFLA_BRPORT_BACKUP_PORT])));
+    p.any('backup_port', 'backup_port %s ', llIndexToName(env.ll, nlaGetU32(prtb[B.IFLA_BRPORT_BACKUP_PORT])));
   }
   if (prtb[B.IFLA_BRPORT_ISOLATED]) printOnoff(p, 'isolated', nlaGetU8(prtb[B.IFLA_BRPORT_ISOLATED]));
   if (prtb[B.IFLA_BRPORT_LOCKED]) printOnoff(p, 'locked', nlaGetU8(prtb[B.IFLA_BRPORT_LOCKED]));
@@ -125,7 +127,7 @@ function printNameAndLink(env: BridgeEnv, p: Printer, name: string, tb: NlaTable
         if (p.isJson) p.jsonOnly('link_index', iflink);
         else shown = `${name}@if${iflink}`;
       } else {
-        const link = llIndexToName(env, iflink);
+        const link = llIndexToName(env.ll, iflink);
         if (p.isJson) p.jsonOnly('link', link);
         else shown = `${name}@${link}`;
         const e = env.ll.get(iflink);
@@ -148,7 +150,7 @@ export function printBridgeLinkinfo(env: BridgeEnv, p: Printer, m: NlMsg, filter
   if (filterIndex && filterIndex !== ifi.index) return;
   const tb = nlmsgParse(m.msg, IFINFOMSG_LEN, IFLA_MAX, null);
   if (typeof tb === 'number') return;
-  const name = tb[IFLA_IFNAME] ? nlaGetString(tb[IFLA_IFNAME]) : llIndexToName(env, ifi.index);
+  const name = tb[IFLA_IFNAME] ? nlaGetString(tb[IFLA_IFNAME]) : llIndexToName(env.ll, ifi.index);
   p.openObject(null);
   if (m.type === RTM_DELLINK) {
     if (p.isJson) p.jsonOnly('deleted', true);
@@ -158,7 +160,7 @@ export function printBridgeLinkinfo(env: BridgeEnv, p: Printer, m: NlMsg, filter
   const mdown = printNameAndLink(env, p, name, tb);
   printLinkFlags(p, ifi.flags, mdown);
   if (tb[IFLA_MTU]) p.any('mtu', 'mtu %s ', nlaGetU32(tb[IFLA_MTU]));
-  if (tb[IFLA_MASTER]) p.any('master', 'master %s ', llIndexToName(env, nlaGetU32(tb[IFLA_MASTER])));
+  if (tb[IFLA_MASTER]) p.any('master', 'master %s ', llIndexToName(env.ll, nlaGetU32(tb[IFLA_MASTER])));
   if (tb[IFLA_PROTINFO]) printProtinfo(env, p, tb);
   if (tb[IFLA_AF_SPEC]) {
     const af = nlaParseNested(tb[IFLA_AF_SPEC], 3, null);
@@ -190,7 +192,7 @@ function brlinkShow(env: BridgeEnv, args: string[]): number {
   }
   let filterIndex = 0;
   if (filterDev) {
-    filterIndex = llNameToIndex(env, filterDev);
+    filterIndex = llNameToIndex(env.ll, filterDev);
     if (!filterIndex) {
       env.err(`Cannot find device "${filterDev}"\n`);
       return 255;
@@ -294,7 +296,7 @@ function brlinkModify(env: BridgeEnv, args: string[]): number {
     } else if (a === 'backup_port') {
       const v = next();
       if (v === null) return 255;
-      backupPort = llNameToIndex(env, v);
+      backupPort = llNameToIndex(env.ll, v);
       if (!backupPort) {
         env.err(`Cannot find device "${v}"\n`);
         return 255;
@@ -314,7 +316,7 @@ function brlinkModify(env: BridgeEnv, args: string[]): number {
     env.err('Device is a required argument.\n');
     return 255;
   }
-  const index = llNameToIndex(env, d);
+  const index = llNameToIndex(env.ll, d);
   if (!index) {
     env.err(`Cannot find bridge device "${d}"\n`);
     return 255;

@@ -5,12 +5,12 @@
  */
 import type { ToolContext } from '../tool.js';
 import * as sys from '../../socket/syscalls.js';
-import { strerror } from '../../socket/errno.js';
 import type { Task } from '../../socket/task.js';
 import { type IpEnv, type IpOptions, doIplink } from './iplink.js';
 import { doNetns } from './ipnetns.js';
 import { doIpmonitor } from './ipmonitor.js';
-import { rtnlOpen, rtnlClose } from './libnetlink.js';
+import { rtnlOpen, rtnlClose } from '../lib/libnetlink.js';
+import { matches, netnsSwitch } from '../lib/utils.js';
 
 const USAGE = 'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n' +
   '       ip [ -force ] -batch filename\n' +
@@ -27,10 +27,6 @@ const USAGE = 'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n' +
   '                    -o[neline] | -t[imestamp] | -ts[hort] | -b[atch] [filename] |\n' +
   '                    -rc[vbuf] [size] | -n[etns] name | -N[umeric] | -a[ll] |\n' +
   '                    -c[olor]}\n';
-
-function matches(arg: string, word: string): boolean {
-  return arg.length > 0 && word.startsWith(arg);
-}
 
 export async function ipMain(ctx: ToolContext): Promise<number> {
   const opts: IpOptions = { json: false, pretty: false, brief: false, details: 0, stats: 0, oneline: false };
@@ -68,17 +64,8 @@ export async function ipMain(ctx: ToolContext): Promise<number> {
   let task: Task = ctx.task;
   let child: Task | null = null;
   if (netns !== null) {
-    child = ctx.task.fork();
-    try {
-      const fd = sys.open(child, netns.includes('/') ? netns : `/run/netns/${netns}`);
-      sys.setns(child, fd);
-      sys.close(child, fd);
-    } catch (e) {
-      const errno = Math.abs(Number((e as { errno?: number }).errno ?? 5));
-      ctx.stderr.write(`Cannot open network namespace "${netns}": ${strerror(errno)}\n`);
-      sys.exitTask(child);
-      return 255;
-    }
+    child = netnsSwitch(ctx.task, netns, (t) => ctx.stderr.write(t));
+    if (!child) return 255;
     task = child;
   }
   const rth = rtnlOpen(task);

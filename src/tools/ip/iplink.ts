@@ -20,9 +20,10 @@ import {
   IFLA_INFO_MAX, IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE, RTEXT_FILTER_VF,
 } from '../../wire/if_link.js';
 import { RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_GETNSID } from '../../wire/rtnetlink.js';
-import { type Rtnl, buildRequest, rtnlTalk, rtnlDump, talkErrorText } from './libnetlink.js';
+import { type Rtnl, buildRequest, rtnlTalk, rtnlDump, talkErrorText } from '../lib/libnetlink.js';
 import { Printer } from './json_print.js';
 import { LINK_UTILS } from './iplink_kinds.js';
+import { checkIfname, matches } from '../lib/utils.js';
 
 export interface IpOptions {
   json: boolean;
@@ -63,7 +64,7 @@ function linkGet(env: IpEnv, name: string | null, index = 0): NlMsg | null {
 
 /** iproute2: ll_name_to_index(). 0 when there is no such device. */
 export function llNameToIndex(env: IpEnv, name: string): number {
-  if (!validIfname(name)) return 0;
+  if (!checkIfname(name)) return 0;
   const m = linkGet(env, name);
   return m ? ifinfomsgParse(m.msg, NLMSG_HDRLEN).index : 0;
 }
@@ -71,13 +72,6 @@ export function llNameToIndex(env: IpEnv, name: string): number {
 function linkTb(m: NlMsg): NlaTable {
   const tb = nlmsgParse(m.msg, IFINFOMSG_LEN, IFLA_MAX, null);
   return typeof tb === 'number' ? [] : tb;
-}
-
-/** iproute2: check_ifname(). */
-export function validIfname(name: string): boolean {
-  if (!name || name.length >= 16) return false;
-  for (const ch of name) if (ch === '/' || /\s/.test(ch)) return false;
-  return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -605,10 +599,6 @@ function getInteger(s: string): number | null {
   return v >= -(2 ** 31) && v < 2 ** 31 ? v : null;
 }
 
-function matches(arg: string, word: string): boolean {
-  return arg.length > 0 && word.startsWith(arg);
-}
-
 interface ParsedLink {
   dev: string | null;
   name: string | null;
@@ -658,7 +648,7 @@ function iplinkParse(env: IpEnv, args: string[], b: NlMsgBuilder): ParsedLink {
     } else if (a === 'name') {
       const v = next();
       if (r.name) duparg('name', v);
-      if (!validIfname(v)) invarg('"name" not a valid ifname', v);
+      if (!checkIfname(v)) invarg('"name" not a valid ifname', v);
       r.name = v;
       if (!r.dev) r.dev = v;
     } else if (matches(a, 'address')) {
@@ -747,7 +737,7 @@ function iplinkParse(env: IpEnv, args: string[], b: NlMsgBuilder): ParsedLink {
       let v = a;
       if (a === 'dev') v = next();
       if (r.dev !== r.name) throw new ArgError(`Error: either "dev" is duplicate, or "${v}" is a garbage.\n`, 255);
-      if (!validIfname(v)) invarg('"dev" not a valid ifname', v);
+      if (!checkIfname(v)) invarg('"dev" not a valid ifname', v);
       r.dev = v;
     }
   }

@@ -9,7 +9,7 @@ import * as sys from '../../socket/syscalls.js';
 import { nlmsgSplit } from '../../wire/netlink.js';
 import { RTMGRP_LINK } from '../../wire/rtnetlink.js';
 import { type IpEnv, type LinkPrintCtx, printLinkinfo, netnsNameMap } from './iplink.js';
-import { rtnlOpen } from './libnetlink.js';
+import { rtnlOpen } from '../lib/libnetlink.js';
 import { Printer } from './json_print.js';
 
 export async function doIpmonitor(env: IpEnv, args: string[]): Promise<number> {

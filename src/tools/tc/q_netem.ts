@@ -8,9 +8,10 @@ import {
   netemOptionsDecode,
 } from '../../wire/pkt_sched.js';
 import {
-  getRate64, getS32, getSize, getTime, getTime64, getU32, matches, parsePercent, percentToU32, sprintPercent,
+  getRate64, getS32, getSize, getTime, getTime64, getU32, parsePercent, percentToU32, sprintPercent,
   sprintRate, sprintTicks, sprintTime64, timeToTicks,
 } from './tc_util.js';
+import { matches } from '../lib/utils.js';
 import { distributionTable } from './maketable.js';
 
 /** NEXT_ARG() ran out of arguments: iproute2 prints this and exits with -1. */

@@ -10,11 +10,6 @@ export const TIME_UNITS_PER_SEC = 1_000_000;
 /** From /proc/net/psched "000003e8 00000040 000f4240 3b9aca00": 1000/64 ticks per usec. */
 export const TICK_IN_USEC = 15.625;
 
-/** iproute2 matches(): `arg` is a prefix of `pattern` (an abbreviation). */
-export function matches(arg: string, pattern: string): boolean {
-  return arg.length > 0 && pattern.startsWith(arg);
-}
-
 /** C strtod(): the longest numeric prefix; null if none. */
 export function strtod(s: string): { value: number; rest: string } | null {
   const m = /^\s*[+-]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)/i.exec(s);
