@@ -57,9 +57,10 @@ export function loopbackSetup(dev: NetDevice): void {
   dev.headerOps = ethHeaderOps;
   dev.devAddr = new Uint8Array(ETH_ALEN);
   dev.broadcast = new Uint8Array(ETH_ALEN);
+  // Linux: loopback_ethtool_ops has get_link (always_on) and get_ts_info only:
+  // `ethtool -i lo` answers EOPNOTSUPP.
   dev.ethtoolOps = {
     getLink: () => true,
-    getDrvinfo: () => ({ driver: 'loopback' }),
   };
 }
 

@@ -12,7 +12,7 @@ import {
   NETDEV_TX_OK, NETIF_F_SG, NETIF_F_FRAGLIST, NETIF_F_GSO_SOFTWARE, NETIF_F_HW_CSUM, NETIF_F_HIGHDMA,
   NETIF_F_LLTX, NETIF_F_RXCSUM, NETIF_F_HW_VLAN_CTAG_TX, NETIF_F_HW_VLAN_STAG_TX, NETIF_F_HW_VLAN_CTAG_RX,
   NETIF_F_HW_VLAN_STAG_RX, NETIF_F_GRO, VLAN_HLEN, IFF_UP, allocNetdev, DUPLEX_FULL, PORT_TP,
-  AUTONEG_DISABLE,
+  AUTONEG_DISABLE, netifCarrierOk,
 } from '../core/netdevice.js';
 import { type SkBuff, kfreeSkbReason, PACKET_HOST } from '../core/skbuff.js';
 import { netifRx, registerNetdevice, unregisterNetdevice } from '../core/dev.js';
@@ -131,28 +131,29 @@ export function vethSetup(dev: NetDevice): void {
   dev.priv = { peer: null } satisfies VethPriv;
   dev.ethtoolOps = {
     getDrvinfo: () => ({ driver: 'veth', version: '1.0', supportsStatistics: true }),
+    // Linux: ethtool_op_get_link()
+    getLink: (d) => netifCarrierOk(d),
     getLinkKsettings: () => ({
       speed: 10000, duplex: DUPLEX_FULL, port: PORT_TP, autoneg: AUTONEG_DISABLE, phyAddress: 0,
       transceiver: 0, supportedModes: [], advertisedModes: [], mdix: 0,
     }),
-    getStrings: (d) => ['peer_ifindex', ...rxQueueStrings(d)],
-    getEthtoolStats: (d) => [peerOf(d)?.ifindex ?? 0, ...rxQueueStats(d)],
+    getStrings: (d) => ['peer_ifindex', ...queueStatStrings(d)],
+    getEthtoolStats: (d) => [peerOf(d)?.ifindex ?? 0, ...queueStats(d)],
   };
 }
 
-function rxQueueStrings(dev: NetDevice): string[] {
+/** Linux: veth_get_strings(): per RX queue veth_rq_stats_desc, then per TX queue veth_tq_stats_desc. */
+const RQ_STATS = ['xdp_packets', 'xdp_bytes', 'drops', 'xdp_redirect', 'xdp_drops', 'xdp_tx', 'xdp_tx_errors'];
+const TQ_STATS = ['xdp_xmit', 'xdp_xmit_errors'];
+function queueStatStrings(dev: NetDevice): string[] {
   const out: string[] = [];
-  for (let i = 0; i < dev.realNumRxQueues; i++) {
-    for (const s of ['xdp_packets', 'xdp_bytes', 'drops', 'xdp_redirect', 'xdp_drops', 'xdp_tx', 'xdp_tx_errors', 'xdp_xmit', 'xdp_xmit_errors']) {
-      out.push(`rx_queue_${i}_${s}`);
-    }
-  }
+  for (let i = 0; i < dev.realNumRxQueues; i++) for (const s of RQ_STATS) out.push(`rx_queue_${i}_${s}`);
+  for (let i = 0; i < dev.realNumTxQueues; i++) for (const s of TQ_STATS) out.push(`tx_queue_${i}_${s}`);
   return out;
 }
-function rxQueueStats(dev: NetDevice): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < dev.realNumRxQueues; i++) out.push(0, 0, 0, 0, 0, 0, 0, 0, 0);
-  return out;
+/** No XDP here: every per-queue XDP counter is 0. */
+function queueStats(dev: NetDevice): number[] {
+  return new Array<number>(dev.realNumRxQueues * RQ_STATS.length + dev.realNumTxQueues * TQ_STATS.length).fill(0);
 }
 
 export interface VethCreateOptions {
