@@ -6,7 +6,8 @@ import { devQueueXmit } from '../core/dev.js';
 import type { Kernel } from '../core/net_namespace.js';
 import type { NetDevice } from '../core/netdevice.js';
 import { qdiscCreateDflt, qdiscGraft, TC_H_ROOT } from './sch_generic.js';
-import { netemOps, packetTimeNs, NetemSchedData } from './sch_netem.js';
+import { netemOps, packetTimeNs, NetemSchedData, CrndState, getCrandom } from './sch_netem.js';
+import { Rng } from '../core/rng.js';
 import type { NetemOptions } from '../wire/pkt_sched.js';
 import { normalDist } from '../tools/tc/maketable.js';
 
@@ -286,4 +287,20 @@ test('netem ecn: an ECT packet is marked CE instead of lost, checksum fixed', ()
   while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
   assert.equal(s, 0xffff, 'header checksum still valid');
   assert.equal(dev.qdisc!.qstats.drops, 2, 'a mark counts as a drop too');
+});
+
+test('get_crandom: the number arithmetic equals the u64 formula of Linux', () => {
+  const values = new Rng(7);
+  const check = (rho: number, last: number, value: number): void => {
+    const st = new CrndState();
+    st.rho = rho;
+    st.last = last;
+    const r = BigInt(rho) + 1n;
+    const want = Number((BigInt(value) * ((1n << 32n) - r) + BigInt(last) * r) >> 32n);
+    assert.equal(getCrandom(st, { u32: () => value } as unknown as Rng), want, `rho=${rho} last=${last} value=${value}`);
+    assert.equal(st.last, want);
+  };
+  const edges = [1, 0xffff, 0x10000, 0x7fffffff, 0xfffffffe, 0xffffffff];
+  for (const rho of edges) for (const last of [0, ...edges]) for (const value of [0, ...edges]) check(rho, last, value);
+  for (let i = 0; i < 20000; i++) check(values.u32() || 1, values.u32(), values.u32());
 });

@@ -125,13 +125,19 @@ function initCrandom(state: CrndState, rho: number, rng: Rng): void {
 
 /**
  * Linux: get_crandom(): next = (value * (2^32 - rho) + last * rho) >> 32 in u64
- * arithmetic, rho = correlation + 1. Exact with BigInt (only when correlated).
+ * arithmetic, rho = correlation + 1. The 64-bit sum is taken in 16-bit limbs so
+ * every partial product stays below 2^53: exact, and no BigInt per packet.
  */
 export function getCrandom(state: CrndState, rng: Rng): number {
   const value = rng.u32();
   if (state.rho === 0) return value;
-  const rho = BigInt(state.rho) + 1n;
-  const answer = Number(((BigInt(value) * ((1n << 32n) - rho) + BigInt(state.last) * rho) >> 32n) & 0xffffffffn);
+  const rho = state.rho + 1;
+  const w = TWO32 - rho;
+  const last = state.last;
+  // value*w + last*rho = hi * 2^16 + lo, with hi and lo each below 2^50.
+  const hi = value * Math.floor(w / 65536) + last * Math.floor(rho / 65536);
+  const lo = value * (w % 65536) + last * (rho % 65536);
+  const answer = Math.floor((hi + Math.floor(lo / 65536)) / 65536) >>> 0;
   state.last = answer;
   return answer;
 }
