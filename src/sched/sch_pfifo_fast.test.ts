@@ -95,3 +95,10 @@ test('driver NETDEV_TX_BUSY: queue stops, the skb is requeued and sent first aft
   assert.equal(q.bstats.packets, 8);
   assert.equal(q.qstats.drops, 0);
 });
+
+test('pfifo_fast refuses a device with tx_queue_len 0 (no zero length rings), as Linux', () => {
+  const k = testKernel();
+  const dev = testDevCreate(k.initNet);
+  assert.equal(devChangeTxQueueLen(dev, 0), 0);
+  assert.equal(qdiscCreateDflt(dev, pfifoFastOps, TC_H_ROOT), null);
+});

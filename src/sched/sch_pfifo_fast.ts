@@ -12,6 +12,7 @@ import { SkBuffHead } from '../core/skb_queue.js';
 import { type Qdisc, type QdiscOps, qdiscBstatsUpdate, qdiscDrop } from './sch_generic.js';
 import { kfreeSkbReason } from '../core/skbuff.js';
 import { SKB_DROP_REASON_QDISC_DROP } from '../core/drop_reason.js';
+import { EINVAL } from '../socket/errno.js';
 
 /** include/uapi/linux/pkt_sched.h */
 export const TC_PRIO_BESTEFFORT = 0;
@@ -90,11 +91,14 @@ function pfifoFastReset(q: Qdisc): void {
 }
 
 /**
- * Linux: pfifo_fast_init(): rings sized from the device's tx_queue_len. pfifo_fast
- * takes no options: `tc qdisc add ... pfifo_fast` sends none, anything else is ignored.
+ * Linux: pfifo_fast_init(): rings sized from the device's tx_queue_len, and a
+ * device with tx_queue_len 0 gets none ("guard against zero length rings":
+ * -EINVAL). pfifo_fast takes no options: `tc qdisc add ... pfifo_fast` sends
+ * none, anything else is ignored.
  */
 function pfifoFastInit(q: Qdisc): number {
   q.priv = new PfifoFastPriv();
+  if (!q.dev.txQueueLen) return -EINVAL;
   q.limit = q.dev.txQueueLen;
   return 0;
 }
