@@ -13,7 +13,7 @@
  */
 import {
   type NetBridgePort, BR_ISOLATED, BR_LEARNING, BR_NO_STP, BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST,
-  BR_STATE_DISABLED, BR_STATE_FORWARDING, BR_STATE_LEARNING, BR_FDB_LOCAL, brPortGet, isLinkLocalEtherAddr,
+  BR_STATE_DISABLED, BR_STATE_FORWARDING, BR_STATE_LEARNING, BR_FDB_LOCAL, BR_PORT_LOCKED, brPortGet, isLinkLocalEtherAddr,
 } from './br_private.js';
 import {
   type SkBuff, PACKET_HOST, PACKET_LOOPBACK, kfreeSkbReason, skbClone, consumeSkb,
@@ -68,6 +68,14 @@ export function brHandleFrameFinish(skb: SkBuff): number {
   const br = p.br;
   const b = skb.buf;
   const m = skb.macHeader;
+  // A locked port (802.1X) admits only sources the fdb already has on it (Linux 6.1 has no MAB).
+  if (p.flags & BR_PORT_LOCKED) {
+    const src = brFdbFind(br, b, 0, m + 6);
+    if (!src || src.dst !== p || src.flags & BR_FDB_LOCAL) {
+      kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+      return 0;
+    }
+  }
   // "insert into forwarding database after filtering to avoid spoofing"
   if (p.flags & BR_LEARNING) brFdbUpdate(br, p, b, m + 6, 0, 0);
   let localRcv = (br.dev.flags & IFF_PROMISC) !== 0;

@@ -12,7 +12,7 @@ import { formatMac, parseMac } from '../../ethernet/eth.js';
 import { brCreate, brDevDelete } from './br_device.js';
 import { brAddIf, brDelIf } from './br_if.js';
 import {
-  BR_BCAST_FLOOD, BR_FDB_LOCAL, BR_FDB_STATIC, BR_FLOOD, BR_LEARNING, BR_STATE_DISABLED, BR_STATE_FORWARDING,
+  BR_BCAST_FLOOD, BR_FDB_LOCAL, BR_FDB_STATIC, BR_FLOOD, BR_LEARNING, BR_PORT_LOCKED, BR_STATE_DISABLED, BR_STATE_FORWARDING,
   brFromDev, brPortGet,
 } from './br_private.js';
 import { brFdbAdd, brFdbDeleteUser, brFdbEntries, brFdbFind, NLM_F_CREATE, NLM_F_EXCL, NUD_NOARP, NUD_REACHABLE, NTF_MASTER } from './br_fdb.js';
@@ -247,4 +247,17 @@ test('bridge: link-local frames: STP group address forwarded with STP off, LLDP 
   send(a, mac('01:80:c2:00:00:0e'));
   assert.equal(b.got.length, 1, 'LLDP is not forwarded');
   assert.deepEqual(up, ['veth0'], 'it goes up the port itself');
+});
+
+test('bridge: a locked port drops frames from sources the fdb does not have on it (no learning)', () => {
+  const { br, hosts } = lab(2);
+  const [a, b] = hosts as [Host, Host];
+  brPortGet(a.port)!.flags |= BR_PORT_LOCKED;
+  send(a, BCAST);
+  assert.deepEqual(b.got, [], 'unknown source: dropped');
+  assert.equal(brFdbFind(brFromDev(br), a.dev.devAddr, 0), null, 'and not learned');
+  assert.equal(brFdbAdd({ state: NUD_NOARP, flags: NTF_MASTER, extFlags: 0 }, a.port, a.dev.devAddr, 0,
+    NLM_F_CREATE | NLM_F_EXCL, {}), 0);
+  send(a, BCAST);
+  assert.deepEqual(b.got, ['02:00:00:00:00:02'], 'a static entry on the port admits it');
 });
