@@ -34,6 +34,7 @@ ip -n tnxbr link set p3 up
 ip -n tnxh1 link set eth0 up
 ip -n tnxh2 link set eth0 up
 ip -n tnxh3 link set eth0 up
+sleep 1   # Linux applies carrier changes from its link-watch work (batched up to 1 s)
 ip -n tnxbr -br link
 bridge -n tnxbr link show
 

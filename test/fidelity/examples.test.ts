@@ -1,0 +1,271 @@
+/**
+ * Fidelity of the example labs: each `examples/*.sh` runs on tuxnet (in-process)
+ * and, when this is a Linux host where we are root with iproute2, tcpdump and
+ * arping, under `bash` in real network namespaces. At two points of each script
+ * (before its first traffic, and before it deletes its namespaces) a probe prints
+ * `ip -j link`, `ip -br link` and `bridge fdb show` of every namespace the script
+ * created; the probes' outputs must be equal after masking what is random.
+ *
+ * Masking and the differences that remain, and why:
+ *   - MAC addresses are random on both sides: each is replaced by the name of the
+ *     device that owns it (`<tnxh1/eth0>`), so "the bridge learned h1's MAC on p1"
+ *     is still checked. A bridge takes the lowest MAC of its ports (Linux:
+ *     br_stp_recalculate_bridge_id), which depends on the random draw, so the
+ *     bridge's own address is shown as `<bridge>` after checking that rule.
+ *   - IPv6: tuxnet has no IPv6 yet. A Linux host sends router solicitations, DAD
+ *     neighbour solicitations and MLD reports as soon as a link is up, and the
+ *     bridge would learn from them. The host run switches IPv6 off in every
+ *     namespace the script adds (an `ip` wrapper on PATH runs
+ *     `sysctl net.ipv6.conf.{all,default}.disable_ipv6=1` after `ip netns add`), so
+ *     both sides carry the same frames.
+ *   - `bridge fdb show` lists the multicast addresses of each device's filter as
+ *     `self permanent` entries (01:00:5e:..., 33:33:...). Linux puts them there when
+ *     IPv4 joins 224.0.0.1 on NETDEV_UP (and IPv6 its groups); tuxnet has no IP
+ *     stack to join them. Multicast `self` lines are dropped on both sides.
+ *   - `ip -j link`: keys whose value only the IP stacks set are compared as
+ *     present/absent only where noted in IGNORED_JSON_KEYS (none so far).
+ *   - The impaired-link example needs sch_netem. A host kernel built without it
+ *     (CONFIG_NET_SCH_NETEM unset) answers `Error: Specified qdisc kind is unknown.`;
+ *     that changes tc's output, not the probes (netem only delays and drops).
+ * Namespaces of the host run are renamed tnxNAME -> tnxF<pid>_NAME so a run never
+ * collides with another test run on the same host; the outputs are mapped back.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runLab } from '../../src/tools/lab/lab.js';
+import { BufferStdio } from '../../src/tools/tool.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const EXAMPLES = join(ROOT, 'examples');
+const MAC_RE = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g;
+const IGNORED_JSON_KEYS = new Set<string>();
+
+/** Names of the namespaces a script adds. */
+function namespacesOf(src: string): string[] {
+  return [...src.matchAll(/^\s*ip netns add (\S+)/gm)].map((m) => m[1]!);
+}
+
+/** The probe: markers then the three views of every namespace. */
+function probe(tag: string, nss: string[]): string {
+  const lines: string[] = [];
+  for (const ns of nss) {
+    lines.push(`echo "@@ ${tag} ${ns} ip -j link"`, `ip -n ${ns} -j link`);
+    lines.push(`echo "@@ ${tag} ${ns} ip -br link"`, `ip -n ${ns} -br link`);
+    lines.push(`echo "@@ ${tag} ${ns} bridge fdb show"`, `bridge -n ${ns} fdb show`);
+  }
+  lines.push(`echo "@@ ${tag} end"`);
+  return lines.join('\n') + '\n';
+}
+
+/** The example with probes inserted before the first traffic and before the first `ip netns del`. */
+export function withProbes(src: string): string {
+  const nss = namespacesOf(src);
+  const lines = src.split('\n');
+  const out: string[] = [];
+  let traffic = false;
+  let cleanup = false;
+  for (const l of lines) {
+    if (!traffic && /^\s*[^#\s].*\b(tcpdump|arping)\b/.test(l)) {
+      traffic = true;
+      out.push(probe('before-traffic', nss));
+    }
+    if (!cleanup && /^\s*ip netns del /.test(l)) {
+      cleanup = true;
+      out.push(probe('end', nss));
+    }
+    out.push(l);
+  }
+  return out.join('\n');
+}
+
+/** Split stdout into probe sections: "tag ns view" -> text. */
+function sections(stdout: string): Map<string, string> {
+  const m = new Map<string, string>();
+  let key: string | null = null;
+  let buf: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const h = /^@@ (.*)$/.exec(line);
+    if (h) {
+      if (key !== null) m.set(key, buf.join('\n'));
+      key = h[1]!.endsWith(' end') ? null : h[1]!;
+      buf = [];
+    } else if (key !== null) {
+      buf.push(line);
+    }
+  }
+  return m;
+}
+
+interface JsonLink {
+  ifname: string;
+  address?: string;
+  master?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * Mask one probe point's outputs: MAC -> owner name, bridge address -> <bridge>
+ * (after checking it is its lowest port's), multicast self fdb lines dropped.
+ */
+function maskPoint(tag: string, nss: string[], s: Map<string, string>): Map<string, string> {
+  const owner = new Map<string, string>();
+  const bridges = new Set<string>();
+  const links = new Map<string, JsonLink[]>();
+  for (const ns of nss) {
+    const text = s.get(`${tag} ${ns} ip -j link`) ?? '[]';
+    let list: JsonLink[] = [];
+    try {
+      list = JSON.parse(text) as JsonLink[];
+    } catch {
+      list = [];
+    }
+    links.set(ns, list);
+    for (const l of list) if (l.master) bridges.add(`${ns}/${l.master}`);
+  }
+  for (const ns of nss) {
+    for (const l of links.get(ns)!) {
+      if (!l.address || bridges.has(`${ns}/${l.ifname}`) || l.address === '00:00:00:00:00:00') continue;
+      if (!owner.has(l.address)) owner.set(l.address, `<${ns}/${l.ifname}>`);
+    }
+  }
+  const bridgeMacs = new Set<string>();
+  for (const b of bridges) {
+    const [ns, name] = b.split('/') as [string, string];
+    const list = links.get(ns)!;
+    const br = list.find((l) => l.ifname === name);
+    const ports = list.filter((l) => l.master === name && l.address).map((l) => l.address!).sort();
+    if (br?.address) {
+      assert.equal(br.address, ports[0], `${tag}: ${b} takes the lowest MAC of its ports`);
+      bridgeMacs.add(br.address);
+    }
+  }
+  const sub = (text: string, isBridgeLine: boolean): string =>
+    text.replace(MAC_RE, (mac) => (isBridgeLine && bridgeMacs.has(mac) ? '<bridge>' : owner.get(mac) ?? (mac === 'ff:ff:ff:ff:ff:ff' || mac === '00:00:00:00:00:00' ? mac : '<mac>')));
+  const out = new Map<string, string>();
+  for (const ns of nss) {
+    const list = links.get(ns)!.map((l) => {
+      const o: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(l)) if (!IGNORED_JSON_KEYS.has(k)) o[k] = v;
+      return JSON.parse(sub(JSON.stringify(o), bridges.has(`${ns}/${l.ifname}`))) as unknown;
+    });
+    out.set(`${tag} ${ns} ip -j link`, JSON.stringify(list, null, 1));
+    const br = (s.get(`${tag} ${ns} ip -br link`) ?? '').split('\n')
+      .map((line) => sub(line, bridges.has(`${ns}/${line.split(/\s+/)[0]}`))).join('\n');
+    out.set(`${tag} ${ns} ip -br link`, br);
+    const fdb = (s.get(`${tag} ${ns} bridge fdb show`) ?? '').split('\n')
+      .filter((line) => !(/^(01:00:5e|33:33)/.test(line) && / self /.test(line + ' ')))
+      .map((line) => sub(line, false)).filter((line) => line !== '').sort().join('\n');
+    out.set(`${tag} ${ns} bridge fdb show`, fdb);
+  }
+  return out;
+}
+
+function masked(stdout: string, nss: string[]): Map<string, string> {
+  const s = sections(stdout);
+  const all = new Map<string, string>();
+  for (const tag of ['before-traffic', 'end']) for (const [k, v] of maskPoint(tag, nss, s)) all.set(k, v);
+  return all;
+}
+
+async function runTuxnet(file: string, src: string): Promise<{ status: number; out: string; err: string }> {
+  const out = new BufferStdio();
+  const err = new BufferStdio();
+  const status = await runLab({ file, source: src, stdout: out, stderr: err });
+  return { status, out: out.text, err: err.text };
+}
+
+/** Why the host run cannot happen here, or null when it can. */
+function hostSkipReason(): string | null {
+  if (process.platform !== 'linux') return 'not a Linux host';
+  if (process.getuid?.() !== 0) return 'not root (network namespaces need CAP_SYS_ADMIN)';
+  for (const tool of ['ip', 'bridge', 'tcpdump', 'arping', 'bash']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (.ci/run installs it)`;
+  }
+  const probeNs = `tnxFprobe${process.pid}`;
+  const add = spawnSync('ip', ['netns', 'add', probeNs], { encoding: 'utf8' });
+  if (add.status !== 0) return `cannot create a network namespace: ${add.stderr.trim()}`;
+  spawnSync('ip', ['netns', 'del', probeNs]);
+  return null;
+}
+
+/** `ip` on PATH for the host run: after `ip netns add NAME`, switch IPv6 off inside NAME. */
+function ipWrapperDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tuxnet-fidelity-'));
+  const realIp = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(dir, 'ip'), `#!/bin/bash
+${realIp} "$@"
+rc=$?
+if [ $rc = 0 ] && [ "$1" = netns ] && [ "$2" = add ]; then
+  ${realIp} netns exec "$3" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+fi
+exit $rc
+`);
+  chmodSync(join(dir, 'ip'), 0o755);
+  return dir;
+}
+
+/** Host namespace names carry this run's pid: parallel test runs never touch each other's. */
+const HOST_PREFIX = `tnxF${process.pid}_`;
+
+function runHost(src: string, nss: string[]): { status: number; out: string; err: string } {
+  const hostSrc = src.replace(/\btnx/g, HOST_PREFIX);
+  for (const ns of nss) spawnSync('ip', ['netns', 'del', ns.replace(/^tnx/, HOST_PREFIX)]);
+  const dir = ipWrapperDir();
+  try {
+    const r = spawnSync('bash', ['-c', hostSrc], {
+      encoding: 'utf8', timeout: 120_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
+    });
+    const back = (t: string | null): string => (t ?? '').split(HOST_PREFIX).join('tnx');
+    return { status: r.status ?? -1, out: back(r.stdout), err: back(r.stderr) };
+  } finally {
+    for (const ns of nss) spawnSync('ip', ['netns', 'del', ns.replace(/^tnx/, HOST_PREFIX)]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.sh')).sort();
+const skip = hostSkipReason();
+
+test('every example is probed at two points', () => {
+  assert.ok(examples.length >= 3, `examples: ${examples.join(' ')}`);
+  for (const f of examples) {
+    const src = readFileSync(join(EXAMPLES, f), 'utf8');
+    const p = withProbes(src);
+    assert.equal(p.split('@@ before-traffic end').length, 2, `${f}: probe before traffic`);
+    assert.equal(p.split('@@ end end').length, 2, `${f}: probe before cleanup`);
+  }
+});
+
+for (const f of examples) {
+  test(`fidelity: examples/${f} on tuxnet and on this Linux host`, { skip: skip ?? false }, async () => {
+    const src = readFileSync(join(EXAMPLES, f), 'utf8');
+    const nss = namespacesOf(src);
+    const probed = withProbes(src);
+    const tux = await runTuxnet(`examples/${f}`, probed);
+    assert.equal(tux.status, 0, tux.err);
+    const host = runHost(probed, nss);
+    assert.equal(host.status, 0, host.err);
+    const a = masked(tux.out, nss);
+    const b = masked(host.out, nss);
+    if (/Specified qdisc kind is unknown/.test(host.err)) {
+      // This host's kernel lacks the qdisc (e.g. CONFIG_NET_SCH_NETEM unset): `tc qdisc
+      // add` failed there, so its devices kept their default qdisc.
+      process.stdout.write(`# examples/${f}: the host kernel lacks a qdisc the script adds; qdisc names not compared\n`);
+      for (const m of [a, b]) for (const [k, v] of m) m.set(k, v.replace(/"qdisc": "[^"]*"/g, '"qdisc": "?"'));
+    }
+    const keep = mkdtempSync(join(tmpdir(), `tuxnet-fidelity-${f}-`));
+    writeFileSync(join(keep, 'tuxnet.out'), tux.out);
+    writeFileSync(join(keep, 'host.out'), host.out);
+    writeFileSync(join(keep, 'host.err'), host.err);
+    assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
+    for (const [k, v] of a) assert.equal(v, b.get(k), `examples/${f}: ${k} (full outputs in ${keep})`);
+    rmSync(keep, { recursive: true, force: true });
+  });
+}
+
+if (skip) process.stdout.write(`# fidelity: host runs skipped: ${skip}\n`);
