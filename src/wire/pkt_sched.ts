@@ -6,6 +6,8 @@
  * All integers are host (little-endian) order, as netlink carries them.
  */
 
+import { NLA_F_NESTED, nlaAlign, nlaWalk } from './netlink.js';
+
 /** struct tcmsg: family u8, pad u8, pad u16, ifindex s32, handle u32, parent u32, info u32. */
 export const TCMSG_LEN = 20;
 
@@ -63,9 +65,6 @@ export const NETEM_LOSS_GE = 2;
 export const NETEM_DIST_SCALE = 8192;
 export const NETEM_DIST_MAX = 16384;
 
-export const NLA_F_NESTED = 1 << 15;
-export const NLA_TYPE_MASK = ~(NLA_F_NESTED | (1 << 14)) & 0xffff;
-
 /** Linux: struct tcmsg. */
 export interface Tcmsg {
   family: number;
@@ -95,9 +94,7 @@ export function tcmsgDecode(b: Uint8Array, off = 0): Tcmsg {
 /* rtattr building and walking                                          */
 
 /** Linux: RTA_ALIGN / NLA_ALIGN. */
-export function rtaAlign(len: number): number {
-  return (len + 3) & ~3;
-}
+export const rtaAlign = nlaAlign;
 
 /** Builds a run of attributes (Linux: nla_put, nla_nest_start/end). */
 export class AttrWriter {
@@ -192,27 +189,13 @@ export class AttrWriter {
  */
 export function rtaParse(b: Uint8Array, off = 0, end = b.length): Map<number, Uint8Array> {
   const tb = new Map<number, Uint8Array>();
-  while (off + 4 <= end) {
-    const len = b[off]! | (b[off + 1]! << 8);
-    const type = (b[off + 2]! | (b[off + 3]! << 8)) & NLA_TYPE_MASK;
-    if (len < 4 || off + len > end) break;
-    tb.set(type, b.subarray(off + 4, off + len));
-    off += rtaAlign(len);
-  }
+  for (const a of nlaWalk(b, off, end - off).attrs) tb.set(a.type, a.data);
   return tb;
 }
 
 /** Attributes in order, for nests where order or repeats matter. */
 export function rtaList(b: Uint8Array, off = 0, end = b.length): Array<[number, Uint8Array]> {
-  const out: Array<[number, Uint8Array]> = [];
-  while (off + 4 <= end) {
-    const len = b[off]! | (b[off + 1]! << 8);
-    const type = (b[off + 2]! | (b[off + 3]! << 8)) & NLA_TYPE_MASK;
-    if (len < 4 || off + len > end) break;
-    out.push([type, b.subarray(off + 4, off + len)]);
-    off += rtaAlign(len);
-  }
-  return out;
+  return nlaWalk(b, off, end - off).attrs.map((a): [number, Uint8Array] => [a.type, a.data]);
 }
 
 function dv(b: Uint8Array): DataView {
