@@ -129,9 +129,10 @@ async function main(argv: string[]): Promise<number> {
     if (typeof p === 'string') return usageError(`lab: ${p}`);
     const [file, ...args] = p.rest;
     if (file === undefined) return usageError('lab: missing FILE');
-    return runWatched(() => runLab({
+    const lab = (): Promise<number> => runLab({
       file, args, seed: p.seed, captureDir: p.capture, trace: p.trace, realtime: p.realtime, stdout: out, stderr: err,
-    }));
+    });
+    return p.realtime ? runKeptAlive(lab) : runWatched(lab);
   }
   if (cmd === 'run') {
     const p = parseOptions(argv.slice(1), new Set(['--seed']));
@@ -161,6 +162,15 @@ function runWatched(fn: () => Promise<number>): Promise<number> {
     done = true;
     process.off('beforeExit', stuck);
   });
+}
+
+/**
+ * Real time: kernel timers do not hold the process open (an idle host does not
+ * keep Node alive), so the lab does while it runs.
+ */
+function runKeptAlive(fn: () => Promise<number>): Promise<number> {
+  const keep = setInterval(() => {}, 1 << 30);
+  return fn().finally(() => clearInterval(keep));
 }
 
 main(process.argv.slice(2)).then(
