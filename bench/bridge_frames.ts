@@ -27,15 +27,16 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
     check(ends.received === 1, 'a frame sent on the socket crosses the bridge to the receiving socket');
     const v = rate(opts, (n) => ends.run(frame, n), COUNT, MAX_NS);
     let linux: number | null = null;
-    let note = why ?? undefined;
+    let note = opts.linux && why ? why : undefined;
     if (!why) {
       try {
         linux = linuxBridgeFrames({
           size: FRAME_64, count: Math.round(COUNT * 4 * opts.scale), maxMs: 2000, runs: opts.runs, warmup: 1,
         });
-        cleanupHelper();
       } catch (e) {
         note = `linux: ${(e as Error).message.split('\n')[0]}`;
+      } finally {
+        cleanupHelper();
       }
     }
     out.push(withLinux({ name: 'bridge_frames_64', value: v, unit: 'frames/s' }, linux, note));

@@ -171,6 +171,8 @@ let helperDir: string | null = null;
 function buildHelper(): string {
   if (helperPath && existsSync(helperPath)) return helperPath;
   helperDir = mkdtempSync(join(tmpdir(), 'tnxbench-'));
+  // The temp dir goes whatever happens to the bench.
+  process.once('exit', cleanupHelper);
   const src = join(helperDir, 'tnxbench.c');
   writeFileSync(src, HELPER_C);
   const out = join(helperDir, 'tnxbench');

@@ -111,7 +111,8 @@ async function mainRun(): Promise<number> {
   const self = fileURLToPath(import.meta.url);
   for (const name of names) {
     const r = spawnSync(process.execPath, ['--expose-gc', self, '--child', name, ...optionArgs(args.opts)], {
-      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
+      // Every load loop bounds itself; this only catches a hung child.
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24, timeout: 30 * 60_000,
     });
     for (const line of r.stdout.split('\n')) {
       if (line.trim() === '') continue;

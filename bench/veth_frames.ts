@@ -36,7 +36,7 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
     const v = rate(opts, (n) => ends.run(frame, n), COUNT, MAX_NS);
     check(t.rx.coreStats.rxDropped === 0 && t.tx.coreStats.txDropped === 0, 'no drops');
     let linux: number | null = null;
-    let note = why ?? undefined;
+    let note = opts.linux && why ? why : undefined;
     if (!why) {
       try {
         linux = linuxVethFrames({
@@ -48,7 +48,7 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
     }
     out.push(withLinux({ name, value: v, unit: 'frames/s' }, linux, note));
   }
-  if (!why) cleanupHelper();
+  cleanupHelper();
 
   for (const [name, size] of [['veth_kernel_frames_64', FRAME_64], ['veth_kernel_frames_1500', FRAME_1500]] as const) {
     const t = vethTopo();
