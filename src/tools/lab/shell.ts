@@ -14,8 +14,12 @@
  *   - `exit [N]`; the script's status is the last command's.
  * Differences, all deliberate: errors are printed as `FILE:LINE: message` (bash:
  * `FILE: line N: message`); when the script ends, jobs still running are killed
- * and waited for, so a lab never leaves processes behind (bash would orphan them).
- * `set -x` prints `+ ARGS` on stderr like bash.
+ * and waited for, so a lab never leaves processes behind (bash would orphan them);
+ * a job ended by `kill` is not announced (bash prints `FILE: line N: PID
+ * Terminated  CMD` on stderr when it reaps one; `jobs` shows it as Terminated).
+ * `set -x` prints `+ ARGS` on stderr like bash. Programs run as processes of
+ * their own even for bash builtins such as `echo` (like /bin/echo), so `$!` and
+ * pids count them; pids start at 100 and are deterministic.
  */
 import type { Kernel } from '../../core/net_namespace.js';
 import { Task, type Stdio } from '../../socket/task.js';
