@@ -145,3 +145,28 @@ test('skb data areas from the slab cache are zeroed, private and sized; big ones
   assert.notEqual(c.buf, a.buf);
   assert.deepEqual(c.buf, a.buf);
 });
+
+test('skbs never cloned share no state: each gets its own shared info on its first clone', () => {
+  const a = allocSkb(64);
+  const b = allocSkb(64);
+  assert.equal(a.shinfo.dataref, 1);
+  assert.equal(skbCloned(a), false);
+  const a2 = skbClone(a);
+  assert.equal(a.shinfo.dataref, 2);
+  assert.equal(b.shinfo.dataref, 1, 'another skb is not affected by a clone of a');
+  const b2 = skbClone(b);
+  assert.notEqual(a.shinfo, b.shinfo);
+  consumeSkb(a2);
+  assert.equal(a.shinfo.dataref, 1);
+  assert.equal(skbCloned(a), false);
+  assert.equal(b.shinfo.dataref, 2);
+  consumeSkb(b2);
+  // A private copy and an expanded head are unshared again.
+  const c = skbCopy(a);
+  assert.equal(c.shinfo.dataref, 1);
+  const b3 = skbClone(b);
+  skbCow(b3, 0);
+  assert.equal(b3.shinfo.dataref, 1);
+  assert.equal(b.shinfo.dataref, 1);
+  assert.equal(skbCloned(b), false);
+});

@@ -54,6 +54,13 @@ export class SkbSharedInfo {
   dataref = 1;
 }
 
+/**
+ * The shared info of data nobody else points at: read-only (dataref 1). An skb
+ * gets its own SkbSharedInfo when it is first cloned, so the common, never
+ * cloned skb costs one allocation less.
+ */
+const SHINFO_UNSHARED: SkbSharedInfo = Object.freeze(new SkbSharedInfo());
+
 export class SkBuff {
   buf: Uint8Array;
   /** Offset of the start of the buffer (Linux skb->head); 0 unless the data was re-based. */
@@ -171,7 +178,7 @@ export function skbDataAlloc(size: number): Uint8Array {
 
 /** Linux: alloc_skb(). A buffer of `size` bytes with data == tail == 0. */
 export function allocSkb(size: number): SkBuff {
-  return new SkBuff(skbDataAlloc(size), new SkbSharedInfo());
+  return new SkBuff(skbDataAlloc(size), SHINFO_UNSHARED);
 }
 
 /** Linux: __netdev_alloc_skb(): NET_SKB_PAD of headroom, owned by `dev`. */
@@ -315,6 +322,7 @@ function copyHeader(n: SkBuff, skb: SkBuff): void {
  * owner and no control block (cb is private to the layer that made it).
  */
 export function skbClone(skb: SkBuff): SkBuff {
+  if (skb.shinfo === SHINFO_UNSHARED) skb.shinfo = new SkbSharedInfo();
   const n = new SkBuff(skb.buf, skb.shinfo);
   copyHeader(n, skb);
   skb.shinfo.dataref++;
@@ -327,7 +335,7 @@ export function skbClone(skb: SkBuff): SkBuff {
 export function skbCopy(skb: SkBuff): SkBuff {
   const buf = skbDataAlloc(skb.buf.length);
   buf.set(skb.buf);
-  const n = new SkBuff(buf, new SkbSharedInfo());
+  const n = new SkBuff(buf, SHINFO_UNSHARED);
   copyHeader(n, skb);
   n.truesize = n.buf.length + SKB_TRUESIZE_OVERHEAD;
   return n;
@@ -354,7 +362,7 @@ export function pskbExpandHead(skb: SkBuff, nhead: number, ntail: number): void 
   if (skb.transportHeader >= 0) skb.transportHeader += delta;
   if (skb.ipSummed === CHECKSUM_PARTIAL) skb.csumStart += delta;
   if (skb.cloned) skb.shinfo.dataref--;
-  skb.shinfo = new SkbSharedInfo();
+  skb.shinfo = SHINFO_UNSHARED;
   skb.cloned = false;
   skb.truesize = size + SKB_TRUESIZE_OVERHEAD;
 }
