@@ -77,6 +77,12 @@ test('unknown command: FILE:LINE: NAME: command not found, status 127, the scrip
   assert.equal(r.status, 0);
 });
 
+test('ip netns exec of an unknown program: iproute2\'s message, status 1', async () => {
+  const r = await lab('ip netns add tnxe1\nip netns exec tnxe1 nosuch\necho $?\nip netns del tnxe1\n');
+  assert.equal(r.out, '1\n');
+  assert.equal(r.err, 'exec of "nosuch" failed: No such file or directory\n');
+});
+
 test('a program that throws is reported, status 1', async () => {
   const r = await lab('crash\necho $?\n', { programs: fakePrograms() });
   assert.equal(r.out, '1\n');

@@ -4,7 +4,7 @@
  * layer (unshare + mountNetns, umountNetns, open + setns).
  */
 import * as sys from '../../socket/syscalls.js';
-import { strerror } from '../../socket/errno.js';
+import { strerror, SystemError } from '../../socket/errno.js';
 import type { ToolContext } from '../tool.js';
 import { type IpEnv, getNetnsidFromName } from './iplink.js';
 
@@ -35,6 +35,13 @@ async function netnsExec(ctx: ToolContext, env: IpEnv, args: string[]): Promise<
   }
   try {
     return await ctx.exec(args.slice(1), child);
+  } catch (e) {
+    // iproute2 cmd_exec(): execvp failed in the child.
+    if (e instanceof SystemError && e.syscall === 'execvp') {
+      env.err(`exec of "${args[1]}" failed: ${strerror(errnoOf(e))}\n`);
+      return 1;
+    }
+    throw e;
   } finally {
     sys.exitTask(child);
   }
