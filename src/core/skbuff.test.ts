@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   allocSkb, skbReserve, skbPut, skbPutData, skbPush, skbPull, skbTrim, skbHeadroom, skbTailroom,
   skbClone, skbCopy, skbCloned, skbCow, skbUnshare, skbResetNetworkHeader, skbSetTransportHeader,
-  netdevAllocSkb, NET_SKB_PAD, kfreeSkbReason, consumeSkb, skbGet, pskbMayPull, SKB_DATA_SLAB_MAX,
+  netdevAllocSkb, NET_SKB_PAD, kfreeSkbReason, consumeSkb, skbGet, pskbMayPull, SKB_DATA_SLAB_MAX, skbCopyBits,
 } from './skbuff.js';
 import { testKernel } from '../../test/harness/kernel.js';
 import { SKB_DROP_REASON_NOT_SPECIFIED } from './drop_reason.js';
@@ -169,4 +169,18 @@ test('skbs never cloned share no state: each gets its own shared info on its fir
   assert.equal(b3.shinfo.dataref, 1);
   assert.equal(b.shinfo.dataref, 1);
   assert.equal(skbCloned(b), false);
+});
+
+test('skbCopyBits copies out (small and large), and the copy is private', () => {
+  for (const len of [1, 60, 64, 65, 1514, SKB_DATA_SLAB_MAX + 10]) {
+    const skb = allocSkb(len + 32);
+    skbReserve(skb, 16);
+    const off = skbPut(skb, len);
+    for (let i = 0; i < len; i++) skb.buf[off + i] = (i * 7 + 3) & 0xff;
+    const c = skbCopyBits(skb, skb.data, len);
+    assert.equal(c.length, len);
+    assert.deepEqual(c, skb.buf.slice(skb.data, skb.tail));
+    c.fill(0);
+    assert.equal(skb.buf[off + len - 1], ((len - 1) * 7 + 3) & 0xff, 'the skb keeps its data');
+  }
 });

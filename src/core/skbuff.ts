@@ -176,6 +176,25 @@ export function skbDataAlloc(size: number): Uint8Array {
   return new Uint8Array(c.slab, off, size);
 }
 
+/** V8's typed_array_max_size_in_heap: smaller typed arrays need no backing store. */
+const SKB_COPY_ONHEAP_MAX = 64;
+
+/**
+ * Linux: skb_copy_datagram_iter() / skb_copy_bits(): a private copy of `len` bytes
+ * from absolute offset `from` of the skb's buffer, for handing to userspace
+ * (recvmsg). Copies over 64 bytes come from the same slab cache as skb data, so
+ * like `skb.buf` they may have a non-zero byteOffset in a shared ArrayBuffer.
+ */
+export function skbCopyBits(skb: SkBuff, from: number, len: number): Uint8Array {
+  const b = skb.buf;
+  // Up to 64 bytes V8 keeps a typed array's data on its heap: slice() is cheapest there.
+  if (len <= SKB_COPY_ONHEAP_MAX) return b.slice(from, from + len);
+  const out = skbDataAlloc(len);
+  // A view constructor is cheaper than subarray() in V8.
+  out.set(new Uint8Array(b.buffer, b.byteOffset + from, len));
+  return out;
+}
+
 /** Linux: alloc_skb(). A buffer of `size` bytes with data == tail == 0. */
 export function allocSkb(size: number): SkBuff {
   return new SkBuff(skbDataAlloc(size), SHINFO_UNSHARED);
