@@ -418,10 +418,13 @@ export function devSetMacAddress(dev: NetDevice, addr: Uint8Array, extack: { msg
   return 0;
 }
 
-/** Linux: dev_change_name(). Only while down unless the device allows it (Linux 6.x allows live rename with IFF_LIVE_RENAME_OK). */
+/**
+ * Linux: netif_change_name(). Linux up to 6.8 refused to rename a device that is
+ * up (-EBUSY unless IFF_LIVE_RENAME_OK); current kernels rename live devices, and
+ * so does tuxnet (the fidelity host runs such a kernel).
+ */
 export function devChangeName(dev: NetDevice, newName: string): number {
   if (dev.name === newName) return 0;
-  if (dev.flags & IFF_UP) return -EBUSY;
   const name = devGetValidName(dev.net, newName);
   if (typeof name === 'number') return name;
   dev.net.devByName.delete(dev.name);
@@ -480,10 +483,14 @@ export function netdevUpperDevUnlink(dev: NetDevice, upper: NetDevice): void {
  * Linux: __dev_change_net_namespace(). The device keeps its ifindex when it is
  * free in the target namespace (Linux does the same), else gets a new one.
  */
-export function devChangeNetNamespace(dev: NetDevice, target: Net, newName?: string): number {
-  if (dev.netnsLocal) return -EINVAL;
+export function devChangeNetNamespace(dev: NetDevice, target: Net, newName?: string, extack: { msg?: string } = {}): number {
   if (dev.regState !== NETREG_REGISTERED) return -EINVAL;
+  // Current Linux checks "nothing to do" first: `ip link set lo netns <its own>` succeeds.
   if (target === dev.net) return 0;
+  if (dev.netnsLocal) {
+    extack.msg = 'The interface netns is immutable';
+    return -EINVAL;
+  }
   const name = newName ?? dev.name;
   if (target.devGetByName(name)) return -EEXIST;
   if (!devValidName(name) || name.length >= IFNAMSIZ) return -EINVAL;

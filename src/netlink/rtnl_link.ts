@@ -513,7 +513,7 @@ function doSetlink(req: RtnlRequest, dev: NetDevice, ifmIndex: number, ifiFlags:
     if (tb[IFLA_TARGET_NETNSID]) target = getNetNsById(dev.net, nlaGetS32(tb[IFLA_TARGET_NETNSID])) ?? -EINVAL;
     else target = rtnlLinkGetNet(dev.net, tb);
     if (typeof target === 'number') return target;
-    err = devChangeNetNamespace(dev, target, ifname || undefined);
+    err = devChangeNetNamespace(dev, target, ifname || undefined, extack);
     if (err) return err;
   }
   if (tb[IFLA_MAP]) return -EOPNOTSUPP;

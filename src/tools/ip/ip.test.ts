@@ -63,7 +63,7 @@ test('ip errors: messages and exit statuses of iproute2', async () => {
   assert.deepEqual(await ip('link set v0 mtu 10'), { rc: 2, out: '', err: 'Error: mtu less than device minimum.\n' });
   assert.equal((await ip('link add v9 type nosuchkind')).err, 'Error: Unknown device type.\n');
   await ip('netns add tnxb');
-  assert.deepEqual(await ip('link set lo netns tnxb'), { rc: 2, out: '', err: 'RTNETLINK answers: Invalid argument\n' });
+  assert.deepEqual(await ip('link set lo netns tnxb'), { rc: 2, out: '', err: 'Error: The interface netns is immutable.\n' });
   assert.equal((await ip('link del lo')).err, 'RTNETLINK answers: Operation not supported\n');
   assert.equal((await ip('netns add tnxb')).err, 'Cannot create namespace file "/run/netns/tnxb": File exists\n');
 });

@@ -269,8 +269,8 @@ function printLinkStats(p: Printer, tb: NlaTable, level: number, sl: string): vo
     t += sl;
     const nh = s[S.rxNohandler]!;
     t += `    RX errors:${''.padStart(c(0) - 10)} ${'length'.padStart(c(1))} ${'crc'.padStart(c(2))} ` +
-      `${'frame'.padStart(c(3))} ${'fifo'.padStart(c(4))} ${'overrun'.padStart(c(5))} ` +
-      `${(nh ? 'nohandler' : '').padStart(nh ? c(6) : 0)}${sl}`;
+      `${'frame'.padStart(c(3))} ${'fifo'.padStart(c(4))} ${'overrun'.padStart(c(5))}` +
+      `${nh ? ' ' + 'nohandler'.padStart(c(6)) : ''}${sl}`;
     t += ''.padStart(c(0) + 5) + num(c(1), s[S.rxLength]!) + num(c(2), s[S.rxCrc]!) + num(c(3), s[S.rxFrame]!) +
       num(c(4), s[S.rxFifo]!) + num(c(5), s[S.rxOver]!);
     if (nh) t += num(c(6), nh);
