@@ -10,6 +10,7 @@ import type { Platform } from './core/softirq.js';
 import { netRxAction } from './core/napi.js';
 import { netTxAction } from './sched/sch_generic.js';
 import { loopbackNetInit, loopbackUp } from './drivers/loopback.js';
+import { defaultDeviceExit } from './core/dev.js';
 import { packetInit } from './packet/af_packet.js';
 import { netProcInit } from './core/net_procfs.js';
 import { rtnetlinkInit } from './netlink/rtnetlink.js';
@@ -44,6 +45,7 @@ export function bootKernel(opts: BootOptions): Kernel {
   k.sched.netRxAction = () => netRxAction(k);
   k.sched.netTxAction = () => netTxAction(k);
   k.registerPernetSubsys({ name: 'loopback', init: loopbackNetInit });
+  k.registerPernetSubsys({ name: 'default_device', exit: defaultDeviceExit });
   for (const init of initcalls) init(k);
   if (opts.loUp !== false) loopbackUp(k.initNet);
   return k;

@@ -198,3 +198,21 @@ test('netif_rx backlog holds netdev_max_backlog(+1) frames, then drops (CPU_BACK
   assert.equal(k.softnet.dropped, 4);
   assert.equal(vb.coreStats.rxDropped, 4);
 });
+
+test('a dying namespace deletes its devices through their kind (a veth takes its peer along)', async () => {
+  const { createKernel } = await import('../index.js');
+  const k = createKernel();
+  const ns = k.newNet();
+  ns.refcnt++;
+  const r = vethCreate(k.initNet, { name: 'va', peerName: 'vb', peerNet: ns });
+  assert.ok(Array.isArray(r));
+  const events: string[] = [];
+  k.netdevChain.register((ev, dev) => {
+    if (ev === NETDEV_UNREGISTER) events.push(`UNREGISTER ${dev.name}`);
+    return NOTIFY_DONE;
+  });
+  k.putNet(ns);
+  assert.equal(k.initNet.devGetByName('va'), null, 'the peer in the initial namespace went too');
+  assert.ok(ns.dying);
+  assert.deepEqual(events, ['UNREGISTER vb', 'UNREGISTER va', 'UNREGISTER lo']);
+});

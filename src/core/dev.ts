@@ -202,23 +202,69 @@ function rollbackRegistered(dev: NetDevice): void {
   dev.regState = NETREG_UNREGISTERED;
 }
 
-/**
- * Linux: unregister_netdevice_queue() + netdev_run_todo(). Closes the device,
- * tells the notifier chain (sockets bound to it let go; the bridge releases
- * ports), sends RTM_DELLINK and unlists it.
- */
+/** Linux: unregister_netdevice(): unregister one device now. */
 export function unregisterNetdevice(dev: NetDevice): void {
-  if (dev.regState !== NETREG_REGISTERED) return;
-  const net = dev.net;
-  if (dev.flags & IFF_UP) devClose(dev);
-  dev.regState = NETREG_UNREGISTERING;
-  devShutdown(dev);
-  net.kernel.netdevChain.call(NETDEV_UNREGISTER, dev);
-  net.kernel.rtmsgIfinfo(RTM_DELLINK, dev, ~0 >>> 0);
-  dev.netdevOps.ndoUninit?.(dev);
-  unlistNetdevice(dev);
-  dev.state &= ~__LINK_STATE_PRESENT;
-  dev.regState = NETREG_UNREGISTERED;
+  unregisterNetdeviceMany([dev]);
+}
+
+/**
+ * Linux: unregister_netdevice_many(). As in Linux, every device of the batch is
+ * closed first (dev_close_many: all go down, then each is announced), then each
+ * is shut down, told to the notifier chain (sockets bound to it let go; the
+ * bridge releases ports), announced with RTM_DELLINK and unlisted.
+ */
+export function unregisterNetdeviceMany(head: NetDevice[]): void {
+  const devs = head.filter((d, i) => d.regState === NETREG_REGISTERED && head.indexOf(d) === i);
+  if (devs.length === 0) return;
+  const closing = devs.filter((d) => d.flags & IFF_UP);
+  for (const d of closing) d.net.kernel.netdevChain.call(NETDEV_GOING_DOWN, d);
+  for (const d of closing) {
+    d.state &= ~__LINK_STATE_START;
+    devDeactivate(d);
+    d.netdevOps.ndoStop?.(d);
+    d.flags &= ~IFF_UP;
+  }
+  for (const d of closing) {
+    d.net.kernel.rtmsgIfinfo(RTM_NEWLINK, d, IFF_UP | IFF_RUNNING);
+    d.net.kernel.netdevChain.call(NETDEV_DOWN, d);
+  }
+  for (const d of devs) d.regState = NETREG_UNREGISTERING;
+  for (const d of devs) {
+    const k = d.net.kernel;
+    devShutdown(d);
+    k.netdevChain.call(NETDEV_UNREGISTER, d);
+    k.rtmsgIfinfo(RTM_DELLINK, d, ~0 >>> 0);
+    d.netdevOps.ndoUninit?.(d);
+    unlistNetdevice(d);
+    d.state &= ~__LINK_STATE_PRESENT;
+    d.regState = NETREG_UNREGISTERED;
+  }
+}
+
+/**
+ * Linux: default_device_exit_net() + default_device_exit_batch(): when a
+ * namespace dies, devices without a link kind that may move (physical ones)
+ * go back to the initial namespace as "devN"; every other device is deleted
+ * through its kind's dellink (a veth takes its peer with it), last registered first.
+ */
+export function defaultDeviceExit(net: Net): void {
+  const initNet = net.kernel.initNet;
+  if (net !== initNet) {
+    for (const dev of [...net.devices]) {
+      if (dev.netnsLocal || dev.rtnlLinkOps) continue;
+      let name = `dev${dev.ifindex}`;
+      if (initNet.devGetByName(name)) name = 'dev%d';
+      const alloc = devGetValidName(initNet, name);
+      if (typeof alloc === 'string') devChangeNetNamespace(dev, initNet, alloc);
+    }
+  }
+  const head: NetDevice[] = [];
+  for (let i = net.devices.length - 1; i >= 0; i--) {
+    const dev = net.devices[i]!;
+    if (dev.rtnlLinkOps?.dellink) dev.rtnlLinkOps.dellink(dev, head);
+    else head.push(dev);
+  }
+  unregisterNetdeviceMany(head);
 }
 
 /* ------------------------------------------------------------------ */

@@ -351,8 +351,11 @@ export interface RtnlLinkOps {
   changelink?(dev: NetDevice, tb: NlaTable, data: NlaTable | null, extack: NetlinkExtAck): number;
   /** Apply IFLA_INFO_SLAVE_DATA to a port of a master of this kind (`ip link set PORT type bridge_slave ...`). */
   slaveChangelink?(master: NetDevice, slave: NetDevice, tb: NlaTable, data: NlaTable | null, extack: NetlinkExtAck): number;
-  /** Delete (Linux: ->dellink); default unregisters the device. */
-  dellink?(dev: NetDevice): void;
+  /**
+   * Delete (Linux: ->dellink): queue `dev` (and whatever goes with it, like a
+   * veth's peer) on `head` for unregisterNetdeviceMany. Default: queue `dev`.
+   */
+  dellink?(dev: NetDevice, head: NetDevice[]): void;
   /** Number of TX/RX queues to allocate when userspace does not say. */
   getNumTxQueues?(): number;
   getNumRxQueues?(): number;

@@ -156,6 +156,20 @@ function queueStats(dev: NetDevice): number[] {
   return new Array<number>(dev.realNumRxQueues * RQ_STATS.length + dev.realNumTxQueues * TQ_STATS.length).fill(0);
 }
 
+/**
+ * Linux: veth_dellink(): unpair both ends first (so each reports iflink 0,
+ * `veth0@NONE`, while it goes down), then queue both for unregistration.
+ */
+export function vethDellink(dev: NetDevice, head: NetDevice[]): void {
+  const peer = peerOf(dev);
+  (dev.priv as VethPriv).peer = null;
+  head.push(dev);
+  if (peer) {
+    (peer.priv as VethPriv).peer = null;
+    head.push(peer);
+  }
+}
+
 export interface VethCreateOptions {
   name: string;
   peerName: string;

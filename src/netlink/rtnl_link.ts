@@ -30,7 +30,7 @@ import {
   IF_OPER_DORMANT, IF_OPER_TESTING, IFNAMSIZ,
 } from '../core/netdevice.js';
 import {
-  registerNetdevice, unregisterNetdevice, devGetFlags, devGetStats, devChangeFlags, devSetMtu,
+  registerNetdevice, unregisterNetdeviceMany, devGetFlags, devGetStats, devChangeFlags, devSetMtu,
   devSetMacAddress, devChangeName, devChangeTxQueueLen, devChangeNetNamespace,
 } from '../core/dev.js';
 import {
@@ -624,8 +624,10 @@ function rtnlSetlink(req: RtnlRequest): number {
 export function rtnlDeleteLink(dev: NetDevice): number {
   const ops = dev.rtnlLinkOps;
   if (!ops) return -EOPNOTSUPP;
-  if (ops.dellink) ops.dellink(dev);
-  else unregisterNetdevice(dev);
+  const head: NetDevice[] = [];
+  if (ops.dellink) ops.dellink(dev, head);
+  else head.push(dev);
+  unregisterNetdeviceMany(head);
   return 0;
 }
 

@@ -14,7 +14,7 @@ import type { NetDevice, RtnlLinkOps } from '../core/netdevice.js';
 import { ETH_ALEN, ETH_MIN_MTU } from '../core/netdevice.js';
 import { registerNetdevice, unregisterNetdevice } from '../core/dev.js';
 import { netifCarrierOff } from '../core/link_watch.js';
-import { vethSetup, vethOps, type VethPriv } from '../drivers/veth.js';
+import { vethSetup, vethOps, vethDellink, type VethPriv } from '../drivers/veth.js';
 import { dummySetup, dummyOps } from '../drivers/dummy.js';
 import { ethHwAddrRandom, isValidEtherAddr } from '../ethernet/eth.js';
 import { AF_UNSPEC } from '../socket/socket.js';
@@ -114,6 +114,7 @@ export const vethLinkOps: RtnlLinkOps = {
   policy: vethPolicy,
   validate: vethValidate,
   newlink: vethNewlink,
+  dellink: vethDellink,
   getLinkNet: (dev) => (dev.priv as VethPriv).peer?.net ?? dev.net,
 };
 

@@ -15,7 +15,7 @@ import {
 } from '../../core/netdevice.js';
 import type { Net } from '../../core/net_namespace.js';
 import { type SkBuff, kfreeSkbReason, skbPull, skbResetMacHeader } from '../../core/skbuff.js';
-import { registerNetdevice, unregisterNetdevice } from '../../core/dev.js';
+import { registerNetdevice } from '../../core/dev.js';
 import { devMcAdd, devMcDel } from '../../core/dev_addr_lists.js';
 import { SKB_DROP_REASON_PKT_TOO_SMALL } from '../../core/drop_reason.js';
 import { etherSetup, ethHwAddrRandom, isBroadcastEtherAddr, isValidEtherAddr } from '../../ethernet/eth.js';
@@ -187,9 +187,9 @@ export function brCreate(net: Net, name: string, o: BridgeCreateOptions = {}): N
 }
 
 /** Linux: br_dev_delete(): release every port, drop the bridge's own entries, unregister. */
-export function brDevDelete(dev: NetDevice): void {
+export function brDevDelete(dev: NetDevice, head: NetDevice[]): void {
   brReleasePorts(dev);
-  unregisterNetdevice(dev);
+  head.push(dev);
 }
 
 /** The port and fdb teardown of br_dev_delete(), also run when the bridge is unregistered directly. */

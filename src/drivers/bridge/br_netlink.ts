@@ -16,7 +16,7 @@ import {
   type NetDevice, type RtnlLinkOps, ETH_ALEN, IF_OPER_DOWN, netifOperUp, netifRunning, devGetIflink,
   netifIsBridgeMaster,
 } from '../../core/netdevice.js';
-import { devGetFlags, registerNetdevice } from '../../core/dev.js';
+import { devGetFlags, registerNetdevice, unregisterNetdevice } from '../../core/dev.js';
 import { ethHwAddrRandom, isValidEtherAddr } from '../../ethernet/eth.js';
 import { AF_BRIDGE } from '../../socket/socket.js';
 import { EBUSY, EINVAL, ENETDOWN, ENODEV, EOPNOTSUPP, EPFNOSUPPORT, EADDRNOTAVAIL, ERANGE } from '../../socket/errno.js';
@@ -42,7 +42,7 @@ import {
   BR_VLAN_TUNNEL, BR_ADMIN_COST, BR_STATE_BLOCKING, BR_STATE_DISABLED, type BridgeId, brFromDev, brPortGet,
   nsToClockT, clockTToNs, setBridgeHooks, isLinkLocalEtherAddr,
 } from './br_private.js';
-import { brDevRegistered, brDevDelete, brDevSetup } from './br_device.js';
+import { brDevRegistered, brDevDelete, brDevSetup, brReleasePorts } from './br_device.js';
 import { brPortFlagsChange } from './br_if.js';
 import {
   brIfinfoNotify, brPortStateSelection, brSetState, brStpSetBridgePriority, brStpSetEnabled, brStpSetPathCost,
@@ -379,7 +379,8 @@ function brDevNewlink(_srcNet: unknown, dev: NetDevice, tb: NlaTable, data: NlaT
   brDevRegistered(dev, addr);
   const e2 = brChangelink(dev, tb, data, extack);
   if (e2) {
-    brDevDelete(dev);
+    brReleasePorts(dev);
+    unregisterNetdevice(dev);
     return e2;
   }
   return 0;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testKernel, ethFrame, txSkb, BCAST } from '../../../test/harness/kernel.js';
 import { vethCreate } from '../veth.js';
-import { devAddPack, devClose, devOpen, devQueueXmit, devSetMtu, devGetFlags, type PacketType } from '../../core/dev.js';
+import { devAddPack, devClose, devOpen, devQueueXmit, devSetMtu, devGetFlags, unregisterNetdeviceMany, type PacketType } from '../../core/dev.js';
 import { consumeSkb } from '../../core/skbuff.js';
 import type { Kernel, Net } from '../../core/net_namespace.js';
 import {
@@ -208,7 +208,9 @@ test('bridge: a port that goes down is disabled and flushed; removal restores pr
   assert.equal(brFdbFind(bridge, a.port.devAddr, 0), null, 'all entries of the port go');
   assert.equal(brDelIf(bridge, a.port), -22);
   assert.equal(formatMac(br.devAddr), '02:00:00:00:01:01', 'bridge id follows the remaining port');
-  brDevDelete(br);
+  const head: NetDevice[] = [];
+  brDevDelete(br, head);
+  unregisterNetdeviceMany(head);
   assert.equal(b.port.promiscuity, 0);
   assert.equal(b.port.master, null);
 });
