@@ -11,7 +11,7 @@
  * The body offsets assume hln = 6 and pln = 4 (Ethernet + IPv4); `ArpHdr.isEthIp()`
  * says whether they apply. IPv4 addresses are host-order u32.
  */
-import { readU32, writeU32 } from './iphdr.js';
+import { HeaderView, readU16, writeU16, readU32, writeU32 } from './bytes.js';
 
 export const ARP_HLEN = 8;
 /** Length of an Ethernet/IPv4 ARP packet. */
@@ -40,31 +40,18 @@ export const ARP_FIELD_THA = 18;
 export const ARP_FIELD_TIP = 24;
 
 /** Zero-copy view of struct arphdr (+ the Ethernet/IPv4 body). */
-export class ArpHdr {
-  constructor(public buf: Uint8Array, public off = 0) {}
-  at(buf: Uint8Array, off: number): this {
-    this.buf = buf;
-    this.off = off;
-    return this;
-  }
-  private u16(o: number): number {
-    return (this.buf[this.off + o]! << 8) | this.buf[this.off + o + 1]!;
-  }
-  private setU16(o: number, v: number): void {
-    this.buf[this.off + o] = (v >> 8) & 0xff;
-    this.buf[this.off + o + 1] = v & 0xff;
-  }
+export class ArpHdr extends HeaderView {
   get arHrd(): number {
-    return this.u16(ARP_FIELD_HRD);
+    return readU16(this.buf, this.off + ARP_FIELD_HRD);
   }
   set arHrd(v: number) {
-    this.setU16(ARP_FIELD_HRD, v);
+    writeU16(this.buf, this.off + ARP_FIELD_HRD, v);
   }
   get arPro(): number {
-    return this.u16(ARP_FIELD_PRO);
+    return readU16(this.buf, this.off + ARP_FIELD_PRO);
   }
   set arPro(v: number) {
-    this.setU16(ARP_FIELD_PRO, v);
+    writeU16(this.buf, this.off + ARP_FIELD_PRO, v);
   }
   get arHln(): number {
     return this.buf[this.off + ARP_FIELD_HLN]!;
@@ -79,10 +66,10 @@ export class ArpHdr {
     this.buf[this.off + ARP_FIELD_PLN] = v;
   }
   get arOp(): number {
-    return this.u16(ARP_FIELD_OP);
+    return readU16(this.buf, this.off + ARP_FIELD_OP);
   }
   set arOp(v: number) {
-    this.setU16(ARP_FIELD_OP, v);
+    writeU16(this.buf, this.off + ARP_FIELD_OP, v);
   }
   /** True when the body is the Ethernet (6) / IPv4 (4) layout the accessors below assume. */
   isEthIp(): boolean {

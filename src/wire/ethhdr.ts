@@ -16,6 +16,7 @@
  * the same as core/dev.ts exports (the wire layer sits below core and cannot
  * import it).
  */
+import { HeaderView, readU16, writeU16 } from './bytes.js';
 
 export const ETH_ALEN = 6;
 export const ETH_HLEN = 14;
@@ -60,14 +61,7 @@ export const ETH_P_ALL = 0x0003;
 export const ETH_P_802_2 = 0x0004;
 
 /** Zero-copy view of struct ethhdr at `off` in `buf`. */
-export class EthHdr {
-  constructor(public buf: Uint8Array, public off = 0) {}
-  /** Re-point the view (no allocation). */
-  at(buf: Uint8Array, off: number): this {
-    this.buf = buf;
-    this.off = off;
-    return this;
-  }
+export class EthHdr extends HeaderView {
   /** h_dest as a view (no copy). */
   get hDest(): Uint8Array {
     return this.buf.subarray(this.off, this.off + ETH_ALEN);
@@ -83,11 +77,10 @@ export class EthHdr {
   }
   /** h_proto, host order. */
   get hProto(): number {
-    return (this.buf[this.off + 12]! << 8) | this.buf[this.off + 13]!;
+    return readU16(this.buf, this.off + ETH_FIELD_PROTO);
   }
   set hProto(v: number) {
-    this.buf[this.off + 12] = (v >> 8) & 0xff;
-    this.buf[this.off + 13] = v & 0xff;
+    writeU16(this.buf, this.off + ETH_FIELD_PROTO, v);
   }
 }
 
@@ -111,10 +104,10 @@ export function ethReprParse(buf: Uint8Array, off: number, len: number): EthRepr
   if (len < ETH_HLEN) return null;
   const dst = buf.slice(off, off + 6);
   const src = buf.slice(off + 6, off + 12);
-  const proto = (buf[off + 12]! << 8) | buf[off + 13]!;
+  const proto = readU16(buf, off + ETH_FIELD_PROTO);
   if ((proto === ETH_P_8021Q || proto === ETH_P_8021AD) && len >= VLAN_ETH_HLEN) {
-    const tci = (buf[off + 14]! << 8) | buf[off + 15]!;
-    return { dst, src, proto: (buf[off + 16]! << 8) | buf[off + 17]!, vlan: { tpid: proto, tci } };
+    const tci = readU16(buf, off + ETH_HLEN + VLAN_FIELD_TCI);
+    return { dst, src, proto: readU16(buf, off + ETH_HLEN + VLAN_FIELD_ENCAP_PROTO), vlan: { tpid: proto, tci } };
   }
   return { dst, src, proto, vlan: null };
 }
@@ -125,14 +118,11 @@ export function ethReprEmit(r: EthRepr, buf: Uint8Array, off: number): number {
   buf.set(r.src.subarray(0, 6), off + 6);
   let o = off + 12;
   if (r.vlan) {
-    buf[o] = r.vlan.tpid >> 8;
-    buf[o + 1] = r.vlan.tpid & 0xff;
-    buf[o + 2] = (r.vlan.tci >> 8) & 0xff;
-    buf[o + 3] = r.vlan.tci & 0xff;
-    o += 4;
+    writeU16(buf, o, r.vlan.tpid);
+    writeU16(buf, o + 2, r.vlan.tci);
+    o += VLAN_HLEN;
   }
-  buf[o] = (r.proto >> 8) & 0xff;
-  buf[o + 1] = r.proto & 0xff;
+  writeU16(buf, o, r.proto);
   return o + 2 - off;
 }
 

@@ -13,7 +13,8 @@
  * checksum covers the whole message; ICMPv6 adds the IPv6 pseudo-header.
  */
 import { csumFold, csumPartial, csumIpv6Magic } from './checksum.js';
-import { readU32, writeU32, IPPROTO_ICMPV6 } from './iphdr.js';
+import { IPPROTO_ICMPV6 } from './iphdr.js';
+import { HeaderView, readU16, writeU16, readU32, writeU32 } from './bytes.js';
 
 export const ICMP_HLEN = 8;
 
@@ -93,74 +94,63 @@ export const ICMP_FIELD_ID = 4;
 export const ICMP_FIELD_SEQUENCE = 6;
 export const ICMP_FIELD_GATEWAY = 4;
 export const ICMP_FIELD_MTU = 6;
+/** The 32-bit union after the checksum (echo, gateway, frag, pointer, icmp6_mtu). */
+const ICMP_FIELD_UN = 4;
 
 /** Zero-copy view of struct icmphdr / icmp6hdr. */
-export class IcmpHdr {
-  constructor(public buf: Uint8Array, public off = 0) {}
-  at(buf: Uint8Array, off: number): this {
-    this.buf = buf;
-    this.off = off;
-    return this;
-  }
-  private u16(o: number): number {
-    return (this.buf[this.off + o]! << 8) | this.buf[this.off + o + 1]!;
-  }
-  private setU16(o: number, v: number): void {
-    this.buf[this.off + o] = (v >> 8) & 0xff;
-    this.buf[this.off + o + 1] = v & 0xff;
-  }
+export class IcmpHdr extends HeaderView {
   get type(): number {
-    return this.buf[this.off]!;
+    return this.buf[this.off + ICMP_FIELD_TYPE]!;
   }
   set type(v: number) {
-    this.buf[this.off] = v;
+    this.buf[this.off + ICMP_FIELD_TYPE] = v;
   }
   get code(): number {
-    return this.buf[this.off + 1]!;
+    return this.buf[this.off + ICMP_FIELD_CODE]!;
   }
   set code(v: number) {
-    this.buf[this.off + 1] = v;
+    this.buf[this.off + ICMP_FIELD_CODE] = v;
   }
   get checksum(): number {
-    return this.u16(2);
+    return readU16(this.buf, this.off + ICMP_FIELD_CHECKSUM);
   }
   set checksum(v: number) {
-    this.setU16(2, v);
+    writeU16(this.buf, this.off + ICMP_FIELD_CHECKSUM, v);
   }
   /** un.echo.id */
   get echoId(): number {
-    return this.u16(4);
+    return readU16(this.buf, this.off + ICMP_FIELD_ID);
   }
   set echoId(v: number) {
-    this.setU16(4, v);
+    writeU16(this.buf, this.off + ICMP_FIELD_ID, v);
   }
   /** un.echo.sequence */
   get echoSequence(): number {
-    return this.u16(6);
+    return readU16(this.buf, this.off + ICMP_FIELD_SEQUENCE);
   }
   set echoSequence(v: number) {
-    this.setU16(6, v);
+    writeU16(this.buf, this.off + ICMP_FIELD_SEQUENCE, v);
   }
   /** un.gateway (redirect), host-order u32. */
   get gateway(): number {
-    return readU32(this.buf, this.off + 4);
+    return readU32(this.buf, this.off + ICMP_FIELD_GATEWAY);
   }
   set gateway(v: number) {
-    writeU32(this.buf, this.off + 4, v);
+    writeU32(this.buf, this.off + ICMP_FIELD_GATEWAY, v);
   }
   /** un.frag.mtu (ICMP_FRAG_NEEDED). */
   get fragMtu(): number {
-    return this.u16(6);
+    return readU16(this.buf, this.off + ICMP_FIELD_MTU);
   }
   set fragMtu(v: number) {
-    this.setU16(6, v);
+    writeU16(this.buf, this.off + ICMP_FIELD_MTU, v);
   }
   /** icmp6_mtu (ICMPV6_PKT_TOOBIG) / icmp6_pointer: the 32-bit word after the checksum. */
   get un32(): number {
-    return readU32(this.buf, this.off + 4);
+    return readU32(this.buf, this.off + ICMP_FIELD_UN);
   }
   set un32(v: number) {
-    writeU32(this.buf, this.off + 4, v);
+    writeU32(this.buf, this.off + ICMP_FIELD_UN, v);
   }
 }
 
@@ -181,28 +171,26 @@ export function icmpReprParse(buf: Uint8Array, off: number, len: number): IcmpRe
   return { type: h.type, code: h.code, checksum: h.checksum, rest: h.un32, data: buf.slice(off + ICMP_HLEN, off + len) };
 }
 
+/** Write header and body with a zero checksum (what both emitters share); returns the length. */
+function icmpWriteZeroCsum(r: IcmpRepr, buf: Uint8Array, off: number): number {
+  buf[off + ICMP_FIELD_TYPE] = r.type;
+  buf[off + ICMP_FIELD_CODE] = r.code;
+  writeU16(buf, off + ICMP_FIELD_CHECKSUM, 0);
+  writeU32(buf, off + ICMP_FIELD_UN, r.rest);
+  buf.set(r.data, off + ICMP_HLEN);
+  return ICMP_HLEN + r.data.length;
+}
+
 /** Write an ICMP (v4) message with its checksum; returns its length. */
 export function icmpReprEmit(r: IcmpRepr, buf: Uint8Array, off: number): number {
-  const h = new IcmpHdr(buf, off);
-  h.type = r.type;
-  h.code = r.code;
-  h.checksum = 0;
-  h.un32 = r.rest;
-  buf.set(r.data, off + ICMP_HLEN);
-  const len = ICMP_HLEN + r.data.length;
-  h.checksum = csumFold(csumPartial(buf, off, len));
+  const len = icmpWriteZeroCsum(r, buf, off);
+  writeU16(buf, off + ICMP_FIELD_CHECKSUM, csumFold(csumPartial(buf, off, len)));
   return len;
 }
 
 /** Write an ICMPv6 message with its checksum over the pseudo-header; returns its length. */
 export function icmpv6ReprEmit(r: IcmpRepr, buf: Uint8Array, off: number, saddr: Uint8Array, daddr: Uint8Array): number {
-  const h = new IcmpHdr(buf, off);
-  h.type = r.type;
-  h.code = r.code;
-  h.checksum = 0;
-  h.un32 = r.rest;
-  buf.set(r.data, off + ICMP_HLEN);
-  const len = ICMP_HLEN + r.data.length;
-  h.checksum = csumIpv6Magic(saddr, daddr, len, IPPROTO_ICMPV6, csumPartial(buf, off, len));
+  const len = icmpWriteZeroCsum(r, buf, off);
+  writeU16(buf, off + ICMP_FIELD_CHECKSUM, csumIpv6Magic(saddr, daddr, len, IPPROTO_ICMPV6, csumPartial(buf, off, len)));
   return len;
 }

@@ -24,6 +24,10 @@
  * and returns a negative code saying which check failed.
  */
 import { csumFold, csumPartial, ipFastCsum } from './checksum.js';
+import { HeaderView, readU16, writeU16, readU32, writeU32 } from './bytes.js';
+
+/** The big-endian helpers, still importable from here. */
+export { readU32, writeU32 };
 
 export const IPV4_HLEN = 20;
 export const IPV4_MAX_HLEN = 60;
@@ -88,13 +92,7 @@ export const IPOPT_SSRR = 137;
 export const IPOPT_RA = 148;
 
 /** Zero-copy view of struct iphdr. */
-export class IpHdr {
-  constructor(public buf: Uint8Array, public off = 0) {}
-  at(buf: Uint8Array, off: number): this {
-    this.buf = buf;
-    this.off = off;
-    return this;
-  }
+export class IpHdr extends HeaderView {
   get version(): number {
     return this.buf[this.off]! >> 4;
   }
@@ -115,26 +113,23 @@ export class IpHdr {
     this.buf[this.off + IPH_TOS] = v;
   }
   get totLen(): number {
-    return (this.buf[this.off + 2]! << 8) | this.buf[this.off + 3]!;
+    return readU16(this.buf, this.off + IPH_TOT_LEN);
   }
   set totLen(v: number) {
-    this.buf[this.off + 2] = (v >> 8) & 0xff;
-    this.buf[this.off + 3] = v & 0xff;
+    writeU16(this.buf, this.off + IPH_TOT_LEN, v);
   }
   get id(): number {
-    return (this.buf[this.off + 4]! << 8) | this.buf[this.off + 5]!;
+    return readU16(this.buf, this.off + IPH_ID);
   }
   set id(v: number) {
-    this.buf[this.off + 4] = (v >> 8) & 0xff;
-    this.buf[this.off + 5] = v & 0xff;
+    writeU16(this.buf, this.off + IPH_ID, v);
   }
   /** frag_off with the flag bits (IP_DF, IP_MF), host order. */
   get fragOff(): number {
-    return (this.buf[this.off + 6]! << 8) | this.buf[this.off + 7]!;
+    return readU16(this.buf, this.off + IPH_FRAG_OFF);
   }
   set fragOff(v: number) {
-    this.buf[this.off + 6] = (v >> 8) & 0xff;
-    this.buf[this.off + 7] = v & 0xff;
+    writeU16(this.buf, this.off + IPH_FRAG_OFF, v);
   }
   get ttl(): number {
     return this.buf[this.off + IPH_TTL]!;
@@ -149,11 +144,10 @@ export class IpHdr {
     this.buf[this.off + IPH_PROTOCOL] = v;
   }
   get check(): number {
-    return (this.buf[this.off + 10]! << 8) | this.buf[this.off + 11]!;
+    return readU16(this.buf, this.off + IPH_CHECK);
   }
   set check(v: number) {
-    this.buf[this.off + 10] = (v >> 8) & 0xff;
-    this.buf[this.off + 11] = v & 0xff;
+    writeU16(this.buf, this.off + IPH_CHECK, v);
   }
   /** saddr as a host-order u32. */
   get saddr(): number {
@@ -185,16 +179,6 @@ export class IpHdr {
   isFragment(): boolean {
     return (this.fragOff & (IP_MF | IP_OFFSET)) !== 0;
   }
-}
-
-export function readU32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-export function writeU32(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 24) & 0xff;
-  b[o + 1] = (v >>> 16) & 0xff;
-  b[o + 2] = (v >>> 8) & 0xff;
-  b[o + 3] = v & 0xff;
 }
 
 /** Plain-object IPv4 header. `totLen` includes header and payload. */

@@ -14,6 +14,7 @@
  * ```
  * Addresses are 16-byte arrays; the view returns subarrays (no copy).
  */
+import { HeaderView, readU16, writeU16 } from './bytes.js';
 
 export const IPV6_HLEN = 40;
 export const IPV6_MIN_MTU = 1280;
@@ -39,13 +40,7 @@ export const NEXTHDR_DEST = 60;
 export const NEXTHDR_MOBILITY = 135;
 
 /** Zero-copy view of struct ipv6hdr. */
-export class Ipv6Hdr {
-  constructor(public buf: Uint8Array, public off = 0) {}
-  at(buf: Uint8Array, off: number): this {
-    this.buf = buf;
-    this.off = off;
-    return this;
-  }
+export class Ipv6Hdr extends HeaderView {
   get version(): number {
     return this.buf[this.off]! >> 4;
   }
@@ -66,11 +61,10 @@ export class Ipv6Hdr {
     this.buf[this.off + 3] = v & 0xff;
   }
   get payloadLen(): number {
-    return (this.buf[this.off + 4]! << 8) | this.buf[this.off + 5]!;
+    return readU16(this.buf, this.off + IPV6_FIELD_PAYLOAD_LEN);
   }
   set payloadLen(v: number) {
-    this.buf[this.off + 4] = (v >> 8) & 0xff;
-    this.buf[this.off + 5] = v & 0xff;
+    writeU16(this.buf, this.off + IPV6_FIELD_PAYLOAD_LEN, v);
   }
   get nexthdr(): number {
     return this.buf[this.off + IPV6_FIELD_NEXTHDR]!;
@@ -85,16 +79,16 @@ export class Ipv6Hdr {
     this.buf[this.off + IPV6_FIELD_HOP_LIMIT] = v;
   }
   get saddr(): Uint8Array {
-    return this.buf.subarray(this.off + 8, this.off + 24);
+    return this.buf.subarray(this.off + IPV6_FIELD_SADDR, this.off + IPV6_FIELD_DADDR);
   }
   set saddr(a: Uint8Array) {
-    this.buf.set(a.subarray(0, 16), this.off + 8);
+    this.buf.set(a.subarray(0, 16), this.off + IPV6_FIELD_SADDR);
   }
   get daddr(): Uint8Array {
-    return this.buf.subarray(this.off + 24, this.off + 40);
+    return this.buf.subarray(this.off + IPV6_FIELD_DADDR, this.off + IPV6_HLEN);
   }
   set daddr(a: Uint8Array) {
-    this.buf.set(a.subarray(0, 16), this.off + 24);
+    this.buf.set(a.subarray(0, 16), this.off + IPV6_FIELD_DADDR);
   }
 }
 
@@ -158,7 +152,7 @@ export function ipv6SkipExthdr(buf: Uint8Array, off: number, end: number, nexthd
     if (off + 8 > end) return null;
     let hdrlen: number;
     if (nexthdr === NEXTHDR_FRAGMENT) {
-      fragOff = ((buf[off + 2]! << 8) | buf[off + 3]!) & ~0x7;
+      fragOff = readU16(buf, off + 2) & ~0x7;
       hdrlen = 8;
     } else if (nexthdr === NEXTHDR_AUTH) {
       hdrlen = (buf[off + 1]! + 2) << 2;
@@ -175,7 +169,7 @@ export function ipv6SkipExthdr(buf: Uint8Array, off: number, end: number, nexthd
 /** Text form of 16 bytes at `off` as inet_ntop() prints it (RFC 5952, IPv4-mapped dotted). */
 export function ipv6ToString(a: Uint8Array, off = 0): string {
   const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((a[off + 2 * i]! << 8) | a[off + 2 * i + 1]!);
+  for (let i = 0; i < 8; i++) w.push(readU16(a, off + 2 * i));
   // ::ffff:a.b.c.d and ::a.b.c.d (glibc prints the deprecated compatible form too, except ::, ::1)
   if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && (w[5] === 0xffff || (w[5] === 0 && w[6] !== 0))) {
     const v4 = `${a[off + 12]}.${a[off + 13]}.${a[off + 14]}.${a[off + 15]}`;
@@ -248,10 +242,7 @@ export function parseIpv6(s: string): Uint8Array | null {
     words = all;
   }
   const out = new Uint8Array(16);
-  for (let i = 0; i < words.length; i++) {
-    out[2 * i] = words[i]! >> 8;
-    out[2 * i + 1] = words[i]! & 0xff;
-  }
+  for (let i = 0; i < words.length; i++) writeU16(out, 2 * i, words[i]!);
   if (v4) out.set(v4, 12);
   return out;
 }

@@ -14,7 +14,8 @@
  * or past the end stops parsing).
  */
 import { csumPartial, csumTcpudpMagic, csumIpv6Magic } from './checksum.js';
-import { readU32, writeU32, IPPROTO_TCP } from './iphdr.js';
+import { IPPROTO_TCP } from './iphdr.js';
+import { HeaderView, readU16, writeU16, readU32, writeU32 } from './bytes.js';
 
 export const TCP_HLEN = 20;
 export const TCP_MAX_HLEN = 60;
@@ -56,31 +57,18 @@ export const TCPOLEN_SACK_PERM = 2;
 export const TCPOLEN_TIMESTAMP = 10;
 
 /** Zero-copy view of struct tcphdr. */
-export class TcpHdr {
-  constructor(public buf: Uint8Array, public off = 0) {}
-  at(buf: Uint8Array, off: number): this {
-    this.buf = buf;
-    this.off = off;
-    return this;
-  }
-  private u16(o: number): number {
-    return (this.buf[this.off + o]! << 8) | this.buf[this.off + o + 1]!;
-  }
-  private setU16(o: number, v: number): void {
-    this.buf[this.off + o] = (v >> 8) & 0xff;
-    this.buf[this.off + o + 1] = v & 0xff;
-  }
+export class TcpHdr extends HeaderView {
   get source(): number {
-    return this.u16(0);
+    return readU16(this.buf, this.off + TCP_FIELD_SOURCE);
   }
   set source(v: number) {
-    this.setU16(0, v);
+    writeU16(this.buf, this.off + TCP_FIELD_SOURCE, v);
   }
   get dest(): number {
-    return this.u16(2);
+    return readU16(this.buf, this.off + TCP_FIELD_DEST);
   }
   set dest(v: number) {
-    this.setU16(2, v);
+    writeU16(this.buf, this.off + TCP_FIELD_DEST, v);
   }
   get seq(): number {
     return readU32(this.buf, this.off + TCP_FIELD_SEQ);
@@ -133,22 +121,22 @@ export class TcpHdr {
     return (this.flags & TCPHDR_CWR) !== 0;
   }
   get window(): number {
-    return this.u16(TCP_FIELD_WINDOW);
+    return readU16(this.buf, this.off + TCP_FIELD_WINDOW);
   }
   set window(v: number) {
-    this.setU16(TCP_FIELD_WINDOW, v);
+    writeU16(this.buf, this.off + TCP_FIELD_WINDOW, v);
   }
   get check(): number {
-    return this.u16(TCP_FIELD_CHECK);
+    return readU16(this.buf, this.off + TCP_FIELD_CHECK);
   }
   set check(v: number) {
-    this.setU16(TCP_FIELD_CHECK, v);
+    writeU16(this.buf, this.off + TCP_FIELD_CHECK, v);
   }
   get urgPtr(): number {
-    return this.u16(TCP_FIELD_URG_PTR);
+    return readU16(this.buf, this.off + TCP_FIELD_URG_PTR);
   }
   set urgPtr(v: number) {
-    this.setU16(TCP_FIELD_URG_PTR, v);
+    writeU16(this.buf, this.off + TCP_FIELD_URG_PTR, v);
   }
   /** Header length in bytes. */
   get hlen(): number {
@@ -186,7 +174,7 @@ export function tcpOptionsParse(buf: Uint8Array, off: number, end: number): TcpO
     const len = buf[i + 1]!;
     if (len < 2 || i + len > end) break;
     const d = i + 2;
-    if (t === TCPOPT_MSS && len === TCPOLEN_MSS) out.push({ kind: 'mss', mss: (buf[d]! << 8) | buf[d + 1]! });
+    if (t === TCPOPT_MSS && len === TCPOLEN_MSS) out.push({ kind: 'mss', mss: readU16(buf, d) });
     else if (t === TCPOPT_WINDOW && len === TCPOLEN_WINDOW) out.push({ kind: 'wscale', shift: buf[d]! });
     else if (t === TCPOPT_SACK_PERM && len === TCPOLEN_SACK_PERM) out.push({ kind: 'sackOK' });
     else if (t === TCPOPT_TIMESTAMP && len === TCPOLEN_TIMESTAMP) out.push({ kind: 'timestamp', tsval: readU32(buf, d), tsecr: readU32(buf, d + 4) });
@@ -207,7 +195,7 @@ export function tcpOptionsEmit(opts: TcpOption[], buf: Uint8Array, off: number):
     switch (o.kind) {
       case 'nop': buf[i++] = TCPOPT_NOP; break;
       case 'eol': buf[i++] = TCPOPT_EOL; break;
-      case 'mss': buf[i] = TCPOPT_MSS; buf[i + 1] = 4; buf[i + 2] = o.mss >> 8; buf[i + 3] = o.mss & 0xff; i += 4; break;
+      case 'mss': buf[i] = TCPOPT_MSS; buf[i + 1] = 4; writeU16(buf, i + 2, o.mss); i += 4; break;
       case 'wscale': buf[i] = TCPOPT_WINDOW; buf[i + 1] = 3; buf[i + 2] = o.shift; i += 3; break;
       case 'sackOK': buf[i] = TCPOPT_SACK_PERM; buf[i + 1] = 2; i += 2; break;
       case 'timestamp':

@@ -12,6 +12,7 @@
  */
 import { csumPartial, csumTcpudpMagic, csumIpv6Magic, udpCsumMangle } from './checksum.js';
 import { IPPROTO_UDP } from './iphdr.js';
+import { HeaderView, readU16, writeU16 } from './bytes.js';
 
 export const UDP_HLEN = 8;
 export const UDP_FIELD_SOURCE = 0;
@@ -20,43 +21,30 @@ export const UDP_FIELD_LEN = 4;
 export const UDP_FIELD_CHECK = 6;
 
 /** Zero-copy view of struct udphdr. */
-export class UdpHdr {
-  constructor(public buf: Uint8Array, public off = 0) {}
-  at(buf: Uint8Array, off: number): this {
-    this.buf = buf;
-    this.off = off;
-    return this;
-  }
-  private u16(o: number): number {
-    return (this.buf[this.off + o]! << 8) | this.buf[this.off + o + 1]!;
-  }
-  private setU16(o: number, v: number): void {
-    this.buf[this.off + o] = (v >> 8) & 0xff;
-    this.buf[this.off + o + 1] = v & 0xff;
-  }
+export class UdpHdr extends HeaderView {
   get source(): number {
-    return this.u16(0);
+    return readU16(this.buf, this.off + UDP_FIELD_SOURCE);
   }
   set source(v: number) {
-    this.setU16(0, v);
+    writeU16(this.buf, this.off + UDP_FIELD_SOURCE, v);
   }
   get dest(): number {
-    return this.u16(2);
+    return readU16(this.buf, this.off + UDP_FIELD_DEST);
   }
   set dest(v: number) {
-    this.setU16(2, v);
+    writeU16(this.buf, this.off + UDP_FIELD_DEST, v);
   }
   get len(): number {
-    return this.u16(4);
+    return readU16(this.buf, this.off + UDP_FIELD_LEN);
   }
   set len(v: number) {
-    this.setU16(4, v);
+    writeU16(this.buf, this.off + UDP_FIELD_LEN, v);
   }
   get check(): number {
-    return this.u16(6);
+    return readU16(this.buf, this.off + UDP_FIELD_CHECK);
   }
   set check(v: number) {
-    this.setU16(6, v);
+    writeU16(this.buf, this.off + UDP_FIELD_CHECK, v);
   }
 }
 
