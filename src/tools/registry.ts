@@ -11,6 +11,7 @@ import { arpingMain } from './arping.js';
 import { tcpdumpMain } from './tcpdump/tcpdump.js';
 import { ethtoolMain } from './ethtool.js';
 import { sysctlMain } from './sysctl.js';
+import { catMain } from './cat.js';
 
 export const programs = new Map<string, ToolMain>();
 programs.set('tc', tcMain);
@@ -20,3 +21,4 @@ programs.set('arping', arpingMain);
 programs.set('tcpdump', tcpdumpMain);
 programs.set('ethtool', ethtoolMain);
 programs.set('sysctl', sysctlMain);
+programs.set('cat', catMain);

@@ -184,3 +184,9 @@ test('ip netns exec runs a program inside a namespace', async () => {
   assert.equal(r.kernel.clock.now(), 2 * NSEC_PER_SEC);
   assert.equal(r.kernel.nets.size, 1, 'the namespace is gone after ip netns del');
 });
+
+test('cat reads the kernel\'s /proc files in the caller\'s namespace, coreutils errors', async () => {
+  const r = await lab('ip netns add tnxe2\nip netns exec tnxe2 cat /proc/sys/net/core/somaxconn /proc/nope\necho $?\nip netns del tnxe2\n');
+  assert.equal(r.out, '4096\n1\n');
+  assert.equal(r.err, 'cat: /proc/nope: No such file or directory\n');
+});
