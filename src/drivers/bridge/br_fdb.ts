@@ -4,11 +4,11 @@
  * entries), static entries added by userspace, ageing by a periodic gc
  * (br_fdb_cleanup) and flushing when a port leaves or goes down.
  *
- * Entries hash on the MAC as a 48-bit number (chained per VLAN) and sit on one
- * list, newest first, the order Linux dumps them in. The gc is a kernel timer
- * where Linux uses delayed work: it runs every hold_time, or earlier when an
- * entry will expire sooner, but never more often than every 10 ms (Linux:
- * "Cleanup minimum 10 milliseconds apart").
+ * Entries hash on the MAC (brMacHash; a chain per hash, a lookup compares
+ * address and VLAN) and sit on one list, newest first, the order Linux dumps
+ * them in. The gc is a kernel timer where Linux uses delayed work: it runs
+ * every hold_time, or earlier when an entry will expire sooner, but never more
+ * often than every 10 ms (Linux: "Cleanup minimum 10 milliseconds apart").
  *
  * This kernel is built like one without CONFIG_BRIDGE_VLAN_FILTERING (as the
  * reference host is): every entry has vlan 0, and a VLAN in a request is
@@ -17,7 +17,7 @@
 import {
   type NetBridge, type NetBridgePort, NetBridgeFdbEntry, BR_FDB_ADDED_BY_EXT_LEARN, BR_FDB_ADDED_BY_USER,
   BR_FDB_LOCAL, BR_FDB_LOCKED, BR_FDB_OFFLOADED, BR_FDB_STATIC, BR_FDB_STICKY, BR_GC_MIN_DELAY,
-  BR_STATE_FORWARDING, BR_STATE_LEARNING, bridgeHooks, brPortGet, brPromiscPort, holdTime, macKey,
+  BR_STATE_FORWARDING, BR_STATE_LEARNING, bridgeHooks, brPortGet, brPromiscPort, holdTime, brMacHash,
   brFromDev,
 } from './br_private.js';
 import { isValidEtherAddr, isZeroEtherAddr, etherAddrEqual, isMulticastEtherAddr } from '../../ethernet/eth.js';
@@ -42,8 +42,8 @@ function now(br: NetBridge): number {
 
 /** Linux: fdb_find_rcu(). */
 export function brFdbFind(br: NetBridge, addr: Uint8Array, vid: number, off = 0): NetBridgeFdbEntry | null {
-  let f = br.fdbHash.get(macKey(addr, off)) ?? null;
-  while (f && f.vlanId !== vid) f = f.hashNext;
+  let f = br.fdbHash.get(brMacHash(addr, off)) ?? null;
+  while (f && (f.vlanId !== vid || !etherAddrEqual(f.addr, 0, addr, off))) f = f.hashNext;
   return f;
 }
 
@@ -66,7 +66,7 @@ function fdbNotify(br: NetBridge, f: NetBridgeFdbEntry, type: number): void {
 
 /** Linux: fdb_create(): hash it and put it at the head of fdb_list. */
 function fdbCreate(br: NetBridge, source: NetBridgePort | null, addr: Uint8Array, vid: number, flags: number): NetBridgeFdbEntry {
-  const key = macKey(addr);
+  const key = brMacHash(addr);
   const f = new NetBridgeFdbEntry(source, addr.slice(0, 6), vid, key, now(br));
   f.flags = flags;
   f.hashNext = br.fdbHash.get(key) ?? null;

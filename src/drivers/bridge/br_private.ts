@@ -88,6 +88,7 @@ export class NetBridgeFdbEntry {
   dst: NetBridgePort | null;
   readonly addr: Uint8Array;
   readonly vlanId: number;
+  /** brMacHash(addr): the fdbHash chain the entry is on. */
   readonly key: number;
   flags = 0;
   /** ns of the kernel clock. */
@@ -149,7 +150,7 @@ export class NetBridge {
   readonly dev: NetDevice;
   /** Ports in Linux's port_list order (new ports at the head). */
   readonly portList: NetBridgePort[] = [];
-  /** fdb hash: MAC as a 48-bit number -> chain over VLANs. */
+  /** fdb hash: brMacHash() -> chain of the entries with that hash (any VLAN). */
   readonly fdbHash = new Map<number, NetBridgeFdbEntry>();
   /** Head of fdb_list (newest first). */
   fdbList: NetBridgeFdbEntry | null = null;
@@ -250,10 +251,16 @@ export function holdTime(br: NetBridge): number {
   return br.topologyChange ? br.forwardDelay : br.ageingTime;
 }
 
-/** MAC at `off` as a 48-bit number (the fdb hash key). */
-export function macKey(a: Uint8Array, off = 0): number {
-  return (a[off]! * 2 ** 40) + (a[off + 1]! * 2 ** 32) +
-    (((a[off + 2]! << 24) | (a[off + 3]! << 16) | (a[off + 4]! << 8) | a[off + 5]!) >>> 0);
+/**
+ * The fdb hash of the MAC at `off` (Linux: br_mac_hash(), the jhash of the address
+ * before the fdb moved to an rhashtable). 30 bits, so the Map key is a small
+ * integer and a lookup allocates nothing (a 48-bit number would be boxed); two
+ * addresses may share a hash: a lookup compares the address (ether_addr_equal).
+ */
+export function brMacHash(a: Uint8Array, off = 0): number {
+  const lo = (a[off + 2]! << 24) | (a[off + 3]! << 16) | (a[off + 4]! << 8) | a[off + 5]!;
+  const hi = (a[off]! << 8) | a[off + 1]!;
+  return (lo ^ (lo >>> 30) ^ Math.imul(hi, 0x9e3779b1)) & 0x3fffffff;
 }
 
 /** Linux: is_link_local_ether_addr(): 01:80:c2:00:00:0X. */
