@@ -10,7 +10,8 @@ import { Task } from '../socket/task.js';
 import { BufferStdio } from '../tools/tool.js';
 import * as sys from '../socket/syscalls.js';
 import {
-  AF_PACKET, SOCK_RAW, SOCK_DGRAM, SOCK_NONBLOCK, SOL_PACKET, SOL_SOCKET, SO_RCVBUF, SO_ERROR, type SockaddrLl,
+  AF_PACKET, SOCK_RAW, SOCK_DGRAM, SOCK_NONBLOCK, SOL_PACKET, SOL_SOCKET, SO_RCVBUF, SO_ERROR, MSG_PEEK, MSG_TRUNC,
+  type SockaddrLl,
 } from '../socket/socket.js';
 import {
   PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP, PACKET_MR_PROMISC, PACKET_MR_ALLMULTI, PACKET_STATISTICS,
@@ -235,4 +236,37 @@ test('PACKET_IGNORE_OUTGOING, PACKET_AUXDATA and SO_TIMESTAMPNS', () => {
   const ts = r.cmsgs.find((c) => c.level === SOL_SOCKET && c.type === SCM_TIMESTAMPNS)!.data as Timespec;
   assert.equal(ts.tvSec, 1_700_000_000);
   assert.ok(a.flags & IFF_UP);
+});
+
+test('received data belongs to the reader: two sockets sharing a frame, a peek and the next frame do not alias it', () => {
+  const { a, b, ta, tb } = lab();
+  const s1 = rawSocket(tb, b);
+  const s2 = rawSocket(tb, b, P_TEST);
+  const tx = rawSocket(ta, a, P_TEST);
+  const f1 = ethFrame(b.devAddr, a.devAddr, P_TEST, 46);
+  f1[20] = 0x11;
+  sys.sendto(ta, tx, f1);
+  // Both sockets got the same (shared) skb: each reader gets its own bytes.
+  const r1 = sys.recvmsgNow(tb, s1)!;
+  r1.data.fill(0xee);
+  const r2 = sys.recvmsgNow(tb, s2)!;
+  assert.deepEqual([...r2.data], [...f1]);
+  assert.deepEqual(r2.cmsgs, []);
+  // A peek is a copy; the datagram taken afterwards is unchanged by writes to it.
+  sys.sendto(ta, tx, f1);
+  const p = sys.recvmsgNow(tb, s2, 65536, MSG_PEEK)!;
+  p.data.fill(0xdd);
+  const r3 = sys.recvmsgNow(tb, s2)!;
+  assert.deepEqual([...r3.data], [...f1]);
+  assert.deepEqual([...(r3.addr as SockaddrLl).addr], [...a.devAddr]);
+  // Later frames do not overwrite what was read before; a short read is truncated.
+  const f2 = ethFrame(b.devAddr, a.devAddr, P_TEST, 46);
+  f2[20] = 0x22;
+  sys.sendto(ta, tx, f2);
+  const r4 = sys.recvmsgNow(tb, s2, 20)!;
+  assert.deepEqual([...r4.data], [...f2.subarray(0, 20)]);
+  assert.equal(r4.flags & MSG_TRUNC, MSG_TRUNC);
+  assert.equal(r4.fullLength, 60);
+  assert.deepEqual([...r3.data], [...f1]);
+  drain(tb, s1);
 });

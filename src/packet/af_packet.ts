@@ -27,7 +27,7 @@ import type { Kernel, Net } from '../core/net_namespace.js';
 import type { NetDevice } from '../core/netdevice.js';
 import { IFF_UP, VLAN_HLEN, NET_XMIT_CN, ARPHRD_ETHER } from '../core/netdevice.js';
 import {
-  type SkBuff, allocSkb, consumeSkb, kfreeSkbReason, skbClone, skbCopyBits, skbPutData, skbReserve, skbResetNetworkHeader,
+  type SkBuff, allocSkb, consumeSkb, kfreeSkbReason, skbClone, skbCloned, skbCopyBits, skbPutData, skbReserve, skbResetNetworkHeader,
   PACKET_LOOPBACK, PACKET_OUTGOING, CHECKSUM_PARTIAL, MAX_HEADER,
 } from '../core/skbuff.js';
 import { SkBuffHead } from '../core/skb_queue.js';
@@ -136,11 +136,16 @@ interface PacketMclist {
   count: number;
 }
 
-/** What packet_rcv stores in skb->cb (Linux: struct packet_skb_cb). */
-interface PacketSkbCb {
-  ll: SockaddrLl;
-  origlen: number;
-}
+/**
+ * What packet_rcv stores in skb->cb (Linux: struct packet_skb_cb): the
+ * sockaddr_ll recvmsg reports. Linux also keeps origlen there (the length
+ * before run_filter()'s snaplen trim); this kernel runs no socket filter, so
+ * nothing trims a queued skb and origlen is skb->len at recvmsg.
+ */
+type PacketSkbCb = SockaddrLl;
+
+/** recvmsg's cmsgs when there are none (shared: one array less per datagram). */
+const NO_CMSGS: Cmsg[] = Object.freeze([]) as unknown as Cmsg[];
 
 /** Linux: struct packet_sock (with its struct sock). */
 export class PacketSock {
@@ -257,11 +262,8 @@ function packetRcv(skb: SkBuff, dev: NetDevice, pt: PacketType, origDev: NetDevi
   let halen = 0;
   if (dev.headerOps && own.macHeader >= 0) halen = dev.headerOps.parse(own, addr);
   const cb: PacketSkbCb = {
-    ll: {
-      family: AF_PACKET, protocol: own.protocol, ifindex: po.origdev ? origDev.ifindex : dev.ifindex,
-      hatype: dev.type, pktType: own.pktType, addr: halen === addr.length ? addr : addr.subarray(0, halen),
-    },
-    origlen: own.len,
+    family: AF_PACKET, protocol: own.protocol, ifindex: po.origdev ? origDev.ifindex : dev.ifindex,
+    hatype: dev.type, pktType: own.pktType, addr: halen === addr.length ? addr : addr.subarray(0, halen),
   };
   own.cb = cb;
   // skb_set_owner_r(): the socket pays truesize until the reader takes it.
@@ -450,12 +452,18 @@ function packetRecvmsg(sock: Socket, maxLen: number, flags: number): RecvResult 
   }
   const skb = flags & MSG_PEEK ? po.receiveQueue.peek() : po.receiveQueue.dequeue();
   if (!skb) return -EAGAIN;
-  const cb = skb.cb as PacketSkbCb;
+  const peek = (flags & MSG_PEEK) !== 0;
   const full = skb.len;
   const copied = full > maxLen ? maxLen : full;
-  // copy_to_user(): a slab-backed copy (a fresh ArrayBuffer per frame over 64 B costs ~1 us in V8).
-  const data = skbCopyBits(skb, skb.data, copied);
-  const cmsgs: Cmsg[] = [];
+  // copy_to_user(). A consumed skb that nobody else references (no other user, data not
+  // shared with a clone) is never read or written by the kernel again: its data area is
+  // handed over as a view instead (areas are never reused, see skbDataAlloc). Otherwise
+  // a slab-backed copy (a fresh ArrayBuffer per frame over 64 B costs ~1 us in V8).
+  const b = skb.buf;
+  const data = !peek && skb.users === 1 && !skbCloned(skb)
+    ? new Uint8Array(b.buffer, b.byteOffset + skb.data, copied) : skbCopyBits(skb, skb.data, copied);
+  let cmsgs = NO_CMSGS;
+  if (po.tstampMode || po.auxdata) cmsgs = [];
   const k = po.net.kernel;
   if (po.tstampMode) {
     const ts = realtimeOf(k, skb.tstamp);
@@ -466,18 +474,18 @@ function packetRecvmsg(sock: Socket, maxLen: number, flags: number): RecvResult 
     let status = TP_STATUS_USER;
     if (skb.ipSummed === CHECKSUM_PARTIAL) status |= TP_STATUS_CSUMNOTREADY;
     const aux: TpacketAuxdata = {
-      tpStatus: status, tpLen: cb.origlen, tpSnaplen: full, tpMac: 0,
+      tpStatus: status, tpLen: full, tpSnaplen: full, tpMac: 0,
       tpNet: skb.networkHeader >= skb.data ? skb.networkHeader - skb.data : 0, tpVlanTci: 0, tpVlanTpid: 0,
     };
     cmsgs.push({ level: SOL_PACKET, type: PACKET_AUXDATA, data: aux });
   }
   // The address is handed over with the skb (consumed below); a peek leaves the skb queued, so it gets a copy.
-  const l = cb.ll;
-  const ll: SockaddrLl = !(flags & MSG_PEEK) ? l : {
+  const l = skb.cb as PacketSkbCb;
+  const ll: SockaddrLl = !peek ? l : {
     family: AF_PACKET, protocol: l.protocol, ifindex: l.ifindex, hatype: l.hatype, pktType: l.pktType,
     addr: l.addr.slice(),
   };
-  if (!(flags & MSG_PEEK)) consumeSkb(skb);
+  if (!peek) consumeSkb(skb);
   return { data, fullLength: full, addr: ll, flags: copied < full ? MSG_TRUNC : 0, cmsgs };
 }
 
