@@ -125,7 +125,7 @@ test('property: random rtnetlink requests (valid header, random type/flags/body)
   const { k, t, fd } = open();
   addDummies(k, 2);
   fc.assert(fc.property(
-    fc.integer({ min: 16, max: 100 }), fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 120 }),
+    fc.integer({ min: 16, max: 100 }), fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 120, size: 'max' }),
     (type, flags, body) => {
       const msg = new Uint8Array(16 + body.length);
       const v = new DataView(msg.buffer);
