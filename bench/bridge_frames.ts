@@ -3,7 +3,7 @@
  * veth2 -> veth3 nsC, 64 B frames to the receiver's (learned) MAC:
  * packet_snd -> veth -> netif_rx -> backlog -> br_handle_frame (learning,
  * br_fdb_find) -> br_forward -> dev_queue_xmit on veth2 -> veth -> netif_rx ->
- * backlog -> packet_rcv -> recvmsg. Linux figure: the same topology in the
+ * backlog -> packet_rcv -> recvfrom. Linux figure: the same topology in the
  * kernel of this machine (bench/linux.ts). Also the kernel-only figure and the
  * heap bytes allocated per forwarded frame.
  */

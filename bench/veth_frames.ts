@@ -2,10 +2,10 @@
  * Frames per second through a veth pair between two namespaces, 64 B and
  * 1500 B frames (and 64 B with a pfifo_fast root qdisc on the sender, which
  * adds enqueue -> qdisc_run -> dequeue -> sch_direct_xmit), from a packet
- * socket's send() to a packet socket's recvmsg():
+ * socket's send() to a packet socket's recvfrom():
  * packet_snd (skb alloc + copy) -> dev_queue_xmit -> qdisc (veth's default is
  * noqueue, as on Linux) -> veth_xmit -> netif_rx -> backlog NAPI poll ->
- * __netif_receive_skb_core -> packet_rcv -> socket queue -> recvmsg. Linux
+ * __netif_receive_skb_core -> packet_rcv -> socket queue -> recvfrom. Linux
  * figure: the same path in the kernel of this machine (bench/linux.ts).
  * Also kernel-only figures (devQueueXmit to a counting packet_type, no
  * syscalls, no socket queue) and the heap bytes allocated per frame in steady

@@ -10,7 +10,8 @@ import { Task } from '../socket/task.js';
 import { BufferStdio } from '../tools/tool.js';
 import * as sys from '../socket/syscalls.js';
 import {
-  AF_PACKET, SOCK_RAW, SOCK_DGRAM, SOCK_NONBLOCK, SOL_PACKET, SOL_SOCKET, SO_RCVBUF, SO_ERROR, MSG_PEEK, MSG_TRUNC,
+  AF_PACKET, SOCK_RAW, SOCK_DGRAM, SOCK_NONBLOCK, SOL_PACKET, SOL_SOCKET, SO_RCVBUF, SO_ERROR, SO_RCVTIMEO, MSG_PEEK, MSG_TRUNC,
+  MSG_DONTWAIT,
   type SockaddrLl,
 } from '../socket/socket.js';
 import {
@@ -269,4 +270,98 @@ test('received data belongs to the reader: two sockets sharing a frame, a peek a
   assert.equal(r4.fullLength, 60);
   assert.deepEqual([...r3.data], [...f1]);
   drain(tb, s1);
+});
+
+test('recvfrom into a caller buffer: data, address filled in place, truncation, MSG_TRUNC, peek, EAGAIN', () => {
+  const { a, b, ta, tb } = lab();
+  const s = rawSocket(tb, b, P_TEST);
+  const tx = rawSocket(ta, a, P_TEST);
+  const f1 = ethFrame(b.devAddr, a.devAddr, P_TEST, 46);
+  f1[20] = 0x11;
+  const buf = new Uint8Array(2048);
+  const mac = new Uint8Array(6);
+  const from: SockaddrLl = { family: AF_PACKET, protocol: 0, ifindex: 0, hatype: 0, pktType: -1, addr: mac };
+  assert.throws(() => sys.recvfromNow(tb, s, buf, 0, from), { code: 'EAGAIN', syscall: 'recvfrom' });
+  sys.sendto(ta, tx, f1);
+  // A peek copies and leaves the frame queued.
+  const pbuf = new Uint8Array(2048);
+  assert.equal(sys.recvfromNow(tb, s, pbuf, MSG_PEEK, null), 60);
+  assert.deepEqual([...pbuf.subarray(0, 60)], [...f1]);
+  assert.equal(sys.recvfromNow(tb, s, buf, 0, from), 60);
+  assert.deepEqual([...buf.subarray(0, 60)], [...f1]);
+  assert.equal(from.addr, mac, 'the caller\'s address array is filled, not replaced');
+  assert.deepEqual([...mac], [...a.devAddr]);
+  assert.deepEqual([from.family, from.protocol, from.ifindex, from.hatype, from.pktType], [AF_PACKET, P_TEST, b.ifindex, 1, PACKET_HOST]);
+  assert.throws(() => sys.recvfromNow(tb, s, buf), { code: 'EAGAIN' });
+  // A short buffer truncates; MSG_TRUNC returns the real length; bytes past the buffer are untouched.
+  const f2 = ethFrame(b.devAddr, a.devAddr, P_TEST, 46);
+  f2[15] = 0x22;
+  sys.sendto(ta, tx, f2);
+  sys.sendto(ta, tx, f2);
+  const big = new Uint8Array(40).fill(0x77);
+  assert.equal(sys.recvfromNow(tb, s, big.subarray(0, 20)), 20);
+  assert.deepEqual([...big.subarray(0, 20)], [...f2.subarray(0, 20)]);
+  assert.ok(big.subarray(20).every((x) => x === 0x77));
+  assert.equal(sys.recvfromNow(tb, s, big.subarray(0, 20), MSG_TRUNC), 60);
+  assert.throws(() => sys.recvfromNow(tb, s, buf), { code: 'EAGAIN' });
+  // Bad flags are refused as recvmsg refuses them.
+  assert.throws(() => sys.recvfromNow(tb, s, buf, 0x10000), { code: 'EINVAL' });
+});
+
+test('recvfrom: SOCK_DGRAM starts at the payload, large frames, an address array of another length is replaced', () => {
+  const { a, b, ta, tb } = lab();
+  const s = rawSocket(tb, b, P_TEST, SOCK_DGRAM);
+  const tx = rawSocket(ta, a, P_TEST);
+  const payload = new Uint8Array(1000).map((_, i) => i & 0xff);
+  const f = ethFrame(b.devAddr, a.devAddr, P_TEST, payload);
+  sys.sendto(ta, tx, f);
+  const buf = new Uint8Array(1500);
+  const from: SockaddrLl = { family: AF_PACKET, protocol: 0, ifindex: 0, hatype: 0, pktType: 0, addr: new Uint8Array(0) };
+  assert.equal(sys.recvfromNow(tb, s, buf, 0, from), 1000);
+  assert.deepEqual([...buf.subarray(0, 1000)], [...payload]);
+  assert.deepEqual([...from.addr], [...a.devAddr]);
+  // The same through recvmsg, for comparison.
+  sys.sendto(ta, tx, f);
+  const r = sys.recvmsgNow(tb, s)!;
+  assert.deepEqual([...r.data], [...payload]);
+});
+
+test('recvfrom: a family without recvfromInto falls back to recvmsg and copies', () => {
+  const { a, b, ta, tb } = lab();
+  const s = rawSocket(tb, b, P_TEST);
+  const sock = sys.sockfdLookup(tb, s);
+  sock.ops = { ...sock.ops, recvfromInto: undefined };
+  const tx = rawSocket(ta, a, P_TEST);
+  const f = ethFrame(b.devAddr, a.devAddr, P_TEST, 46);
+  sys.sendto(ta, tx, f);
+  sys.sendto(ta, tx, f);
+  const buf = new Uint8Array(30);
+  const from: SockaddrLl = { family: AF_PACKET, protocol: 0, ifindex: 0, hatype: 0, pktType: 0, addr: new Uint8Array(6) };
+  assert.equal(sys.recvfromNow(tb, s, buf, 0, from), 30);
+  assert.deepEqual([...buf], [...f.subarray(0, 30)]);
+  assert.equal(from.ifindex, b.ifindex);
+  assert.deepEqual([...from.addr], [...a.devAddr]);
+  assert.equal(sys.recvfromNow(tb, s, buf, MSG_TRUNC), 60);
+  assert.throws(() => sys.recvfromNow(tb, s, buf), { code: 'EAGAIN' });
+});
+
+test('blocking recvfrom is woken by a frame; SO_RCVTIMEO gives EAGAIN; MSG_DONTWAIT does not wait', async () => {
+  const { k, a, b, ta, tb } = lab();
+  const s = sys.socket(tb, AF_PACKET, SOCK_RAW, P_TEST);
+  sys.bind(tb, s, ll(b, P_TEST));
+  const tx = rawSocket(ta, a, P_TEST);
+  const buf = new Uint8Array(2048);
+  const from: SockaddrLl = { family: AF_PACKET, protocol: 0, ifindex: 0, hatype: 0, pktType: 0, addr: new Uint8Array(6) };
+  await assert.rejects(sys.recvfrom(tb, s, buf, MSG_DONTWAIT), { code: 'EAGAIN' });
+  const pending = sys.recvfrom(tb, s, buf, 0, from);
+  await k.sleep(1000);
+  const f = ethFrame(b.devAddr, a.devAddr, P_TEST, 46);
+  sys.sendto(ta, tx, f);
+  assert.equal(await pending, 60);
+  assert.deepEqual([...buf.subarray(0, 60)], [...f]);
+  assert.deepEqual([...from.addr], [...a.devAddr]);
+  sys.setsockopt(tb, s, SOL_SOCKET, SO_RCVTIMEO, 5_000_000);
+  const t0 = k.clock.now();
+  await assert.rejects(sys.recvfrom(tb, s, buf), { code: 'EAGAIN' });
+  assert.ok(k.clock.now() - t0 >= 5_000_000);
 });

@@ -118,6 +118,14 @@ export interface ProtoOps {
   sendmsg(sock: Socket, data: Uint8Array, addr: Sockaddr | null, flags: number, cmsgs?: Cmsg[]): number;
   /** Returns a datagram, or -EAGAIN when none is queued. */
   recvmsg(sock: Socket, maxLen: number, flags: number): RecvResult | number;
+  /**
+   * Linux: recvfrom(2) into a caller-supplied buffer and sockaddr: copies the next
+   * datagram into `buf` (truncated to buf.length), fills `addr`'s fields in place
+   * when given, and returns the bytes copied (with MSG_TRUNC: the datagram's real
+   * length), or -EAGAIN when none is queued, or -errno. Optional: without it the
+   * syscall layer falls back to recvmsg and copies.
+   */
+  recvfromInto?(sock: Socket, buf: Uint8Array, flags: number, addr: Sockaddr | null): number;
   setsockopt(sock: Socket, level: number, optname: number, value: unknown): number;
   getsockopt(sock: Socket, level: number, optname: number): unknown | number;
   getname?(sock: Socket, peer: boolean): Sockaddr | number;

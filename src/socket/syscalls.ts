@@ -11,7 +11,7 @@
 import type { Task, File } from './task.js';
 import {
   Socket, type Sockaddr, type RecvResult, type Cmsg, familiesOf, SOCK_NONBLOCK, SOCK_CLOEXEC,
-  SOCK_TYPE_MASK, MSG_DONTWAIT, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN,
+  SOCK_TYPE_MASK, MSG_DONTWAIT, MSG_TRUNC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN,
 } from './socket.js';
 import {
   SystemError, EAFNOSUPPORT, EBADF, ENOTSOCK, EAGAIN, EINTR, ENOENT, EINVAL, EEXIST, EISDIR, ENOTDIR, EACCES,
@@ -143,6 +143,67 @@ export async function recvmsg(task: Task, fd: number, maxLen = 65536, flags = 0)
     const w = await sock.wq.wait(k, left, task.blockedOn);
     if (w === WAIT_INTERRUPTED) fail(EINTR, 'recvmsg');
     if (w === WAIT_TIMEOUT && deadline !== Infinity && k.clock.now() >= deadline) fail(EAGAIN, 'recvmsg');
+  }
+}
+
+/** recvfrom for a family without recvfromInto: recvmsg, then copy what it returned. */
+function recvfromCopy(sock: Socket, buf: Uint8Array, flags: number, addr: Sockaddr | null): number {
+  const r = sock.ops.recvmsg(sock, buf.length, flags);
+  if (typeof r === 'number') return r;
+  const data = r.data.length > buf.length ? r.data.subarray(0, buf.length) : r.data;
+  buf.set(data);
+  if (addr && r.addr) Object.assign(addr, r.addr);
+  return flags & MSG_TRUNC ? r.fullLength : data.length;
+}
+
+/** One receive attempt into `buf`: the length, or -errno (-EAGAIN: nothing queued). */
+function recvfromOnce(task: Task, sock: Socket, buf: Uint8Array, flags: number, addr: Sockaddr | null): number {
+  const s = task.kernel.sched;
+  const ops = sock.ops;
+  let r: number;
+  s.localBhDisable();
+  try {
+    r = ops.recvfromInto !== undefined ? ops.recvfromInto(sock, buf, flags, addr) : recvfromCopy(sock, buf, flags, addr);
+  } finally {
+    s.localBhEnable();
+  }
+  return r;
+}
+
+/**
+ * Linux: recvfrom(2) on a non-blocking path: copies the next datagram into `buf`
+ * (truncated to buf.length; with MSG_TRUNC the datagram's real length is returned)
+ * and fills `addr` in place when given. Returns the length; throws SystemError,
+ * EAGAIN when nothing is queued. No allocation per call (for families with
+ * recvfromInto).
+ */
+export function recvfromNow(task: Task, fd: number, buf: Uint8Array, flags = 0, addr: Sockaddr | null = null): number {
+  const sock = sockfdLookup(task, fd, 'recvfrom');
+  const r = recvfromOnce(task, sock, buf, flags, addr);
+  if (r < 0) fail(-r, 'recvfrom');
+  return r;
+}
+
+/**
+ * Linux: recvfrom(2). Like recvfromNow, but blocks (in kernel time) unless the
+ * socket is non-blocking or MSG_DONTWAIT is given; honours SO_RCVTIMEO; a killed
+ * task gets EINTR.
+ */
+export async function recvfrom(task: Task, fd: number, buf: Uint8Array, flags = 0, addr: Sockaddr | null = null): Promise<number> {
+  const sock = sockfdLookup(task, fd, 'recvfrom');
+  const nonblock = sock.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  const k = task.kernel;
+  const deadline = sock.rcvTimeo === Infinity ? Infinity : k.clock.now() + sock.rcvTimeo;
+  for (;;) {
+    if (task.killed) fail(EINTR, 'recvfrom');
+    const r = recvfromOnce(task, sock, buf, flags, addr);
+    if (r >= 0) return r;
+    if (r !== -EAGAIN || nonblock) fail(-r, 'recvfrom');
+    const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+    if (left <= 0) fail(EAGAIN, 'recvfrom');
+    const w = await sock.wq.wait(k, left, task.blockedOn);
+    if (w === WAIT_INTERRUPTED) fail(EINTR, 'recvfrom');
+    if (w === WAIT_TIMEOUT && deadline !== Infinity && k.clock.now() >= deadline) fail(EAGAIN, 'recvfrom');
   }
 }
 
