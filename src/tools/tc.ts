@@ -17,7 +17,7 @@ import {
   tcPrioQoptDecode, tcmsgDecode, tcmsgEncode, type Tcmsg,
 } from '../wire/pkt_sched.js';
 import { IncompleteCommand, netemParseOpt, netemPrintOpt } from './tc/q_netem.js';
-import { type Rtnl, buildRequest, rtnlClose, rtnlDump, rtnlOpen, rtnlTalk, talkErrorText } from './lib/libnetlink.js';
+import { type Rtnl, buildRequest, rtnlClose, rtnlDump, rtnlOpen, rtnlTalkOrReport } from './lib/libnetlink.js';
 import { type LlMap, llIndexToName, llInitMap, llNameToIndex } from './lib/ll_map.js';
 import { matches, netnsSwitch } from './lib/utils.js';
 import { getQdiscHandle, getTcClassid, printTcClassid, sprintSize } from './tc/tc_util.js';
@@ -170,12 +170,7 @@ async function tcQdiscModify(t: TcCtx, cmd: number, flags: number, argv: string[
     b.setBytes(h, tcmsgEncode(tcm));
     b.putBytes(w.bytes());
   });
-  const r = rtnlTalk(t.rth, req);
-  if (r.error) {
-    t.err(talkErrorText(r));
-    return 2;
-  }
-  return 0;
+  return rtnlTalkOrReport(t.rth, req, (s) => t.err(s), 2);
 }
 
 /** What print_qdisc prints for the options of a kind. */

@@ -8,7 +8,7 @@ import * as B from '../../wire/if_bridge.js';
 import { RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH } from '../../wire/rtnetlink.js';
 import { AF_BRIDGE } from '../../socket/socket.js';
 import { Printer } from '../ip/json_print.js';
-import { buildRequest, rtnlDump, rtnlTalk, talkErrorText } from '../lib/libnetlink.js';
+import { buildRequest, rtnlDump, rtnlTalkOrReport } from '../lib/libnetlink.js';
 import type { BridgeEnv } from './bridge.js';
 import { llIndexToName, llNameToIndex } from '../lib/ll_map.js';
 import { matches } from '../lib/utils.js';
@@ -295,12 +295,7 @@ function fdbModify(env: BridgeEnv, cmd: number, nlFlags: number, args: string[])
     if (vid >= 0) bb.nlaPutU16(B.NDA_VLAN, vid);
     if (via) bb.nlaPutU32(B.NDA_IFINDEX, via);
   });
-  const r = rtnlTalk(env.rth, b);
-  if (r.error) {
-    env.err(talkErrorText(r));
-    return 255;
-  }
-  return 0;
+  return rtnlTalkOrReport(env.rth, b, env.err, 255);
 }
 
 /** iproute2: do_fdb(). */

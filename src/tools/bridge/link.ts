@@ -10,7 +10,7 @@ import * as B from '../../wire/if_bridge.js';
 import { RTM_DELLINK, RTM_GETLINK, RTM_SETLINK } from '../../wire/rtnetlink.js';
 import { AF_BRIDGE } from '../../socket/socket.js';
 import { Printer } from '../ip/json_print.js';
-import { buildRequest, rtnlDump, rtnlTalk, talkErrorText } from '../lib/libnetlink.js';
+import { buildRequest, rtnlDump, rtnlTalkOrReport } from '../lib/libnetlink.js';
 import type { BridgeEnv } from './bridge.js';
 import { llIndexToName, llNameToIndex } from '../lib/ll_map.js';
 import { matches } from '../lib/utils.js';
@@ -342,12 +342,7 @@ function brlinkModify(env: BridgeEnv, args: string[]): number {
       bb.nlaNestEnd(af);
     }
   });
-  const r = rtnlTalk(env.rth, b);
-  if (r.error) {
-    env.err(talkErrorText(r));
-    return 255;
-  }
-  return 0;
+  return rtnlTalkOrReport(env.rth, b, env.err, 255);
 }
 
 /** iproute2: do_link(). */

@@ -20,7 +20,7 @@ import {
   IFLA_INFO_MAX, IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE, RTEXT_FILTER_VF,
 } from '../../wire/if_link.js';
 import { RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_GETNSID } from '../../wire/rtnetlink.js';
-import { type Rtnl, buildRequest, rtnlTalk, rtnlDump, talkErrorText } from '../lib/libnetlink.js';
+import { type Rtnl, buildRequest, rtnlTalk, rtnlDump, talkErrorText, rtnlTalkOrReport } from '../lib/libnetlink.js';
 import { Printer } from './json_print.js';
 import { LINK_UTILS } from './iplink_kinds.js';
 import { checkIfname, matches } from '../lib/utils.js';
@@ -808,12 +808,7 @@ export function iplinkModify(env: IpEnv, cmd: number, flags: number, args: strin
     throw e;
   }
   b.nlmsgEnd(nlh);
-  const res = rtnlTalk(env.rth, b);
-  if (res.error) {
-    env.err(talkErrorText(res));
-    return 2;
-  }
-  return 0;
+  return rtnlTalkOrReport(env.rth, b, env.err, 2);
 }
 
 const IPLINK_USAGE = 'Usage: ip link add [link DEV | parentdev NAME] [ name ] NAME\n';

@@ -80,6 +80,17 @@ export function rtnlTalk(rth: Rtnl, b: NlMsgBuilder, wantReply = false): TalkRes
   }
 }
 
+/**
+ * Send a request and wait for its answer; on failure print rtnl_talk's error
+ * text and return `failStatus` (iproute2 tools exit 2, bridge 255), else 0.
+ */
+export function rtnlTalkOrReport(rth: Rtnl, b: NlMsgBuilder, err: (t: string) => void, failStatus: number): number {
+  const r = rtnlTalk(rth, b);
+  if (!r.error) return 0;
+  err(talkErrorText(r));
+  return failStatus;
+}
+
 /** iproute2: the error text rtnl_talk prints for a failed request. */
 export function talkErrorText(r: TalkResult): string {
   if (r.msg) return `Error: ${r.msg}${r.msg.endsWith('.') ? '' : '.'}\n`;
