@@ -17,6 +17,7 @@ import { rtnetlinkInit } from './netlink/rtnetlink.js';
 import { rtnlLinkKindsInit } from './netlink/rtnl_link_kinds.js';
 import { pktschedInit } from './sched/sch_api.js';
 import { brInit } from './drivers/bridge/br.js';
+import { ipv4NetnsInit } from './ipv4/netns_ipv4.js';
 
 export interface BootOptions {
   clock: Clock;
@@ -39,6 +40,8 @@ initcalls.push(packetInit, netProcInit);
 initcalls.push(rtnetlinkInit, rtnlLinkKindsInit);
 initcalls.push(pktschedInit);
 initcalls.push(brInit);
+// IPv4 (Linux: inet_init, fs_initcall). Subsystems append after ipv4NetnsInit.
+initcalls.push(ipv4NetnsInit);
 
 export function bootKernel(opts: BootOptions): Kernel {
   const k = new Kernel({ clock: opts.clock, platform: opts.platform, seed: opts.seed });

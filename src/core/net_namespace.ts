@@ -54,6 +54,10 @@ export class Net {
   readonly netnsIds = new Map<Net, number>();
   /** Per-subsystem state keyed by the subsystem's name (Linux: net_generic()). */
   readonly generic = new Map<string, unknown>();
+  /** Netfilter hooks (Linux: net->nf), created by netfilter/core.ts on first registration. */
+  nf: unknown = null;
+  /** IPv4 state (Linux: net->ipv4, struct netns_ipv4), set by the ipv4 pernet init. */
+  ipv4: unknown = null;
   /** Set while the namespace is being torn down. */
   dying = false;
   /** Users: tasks inside it, /run/netns names, fds. The namespace dies at 0. */

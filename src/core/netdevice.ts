@@ -433,6 +433,8 @@ export class NetDevice {
   rtnlLinkOps: RtnlLinkOps | null = null;
   /** Driver-private state (Linux netdev_priv()). */
   priv: unknown = null;
+  /** IPv4 per-device state (Linux: dev->ip_ptr, struct in_device), set by devinet. */
+  ipPtr: unknown = null;
   /** Root egress qdisc (Linux dev->qdisc). */
   qdisc: Qdisc | null = null;
   /** Qdisc chosen by userspace to use when up (kept across down/up). */

@@ -1,0 +1,105 @@
+/**
+ * Per-namespace IPv4 state (Linux: include/net/netns/ipv4.h struct netns_ipv4 and
+ * the net.ipv4.* sysctls of net/ipv4/sysctl_net_ipv4.c). `ipv4Net(net)` returns it.
+ * Each IPv4 subsystem adds the field it owns here (FIB, neighbour table, UDP table,
+ * fragment queues ...) and fills it in its pernet init; sysctl values live in
+ * `sysctl` with Linux's defaults. The namespace's MIB counters are in `mib`.
+ */
+import type { Net, Kernel } from '../core/net_namespace.js';
+import { Ipv4Mib } from '../core/snmp.js';
+import { devconfAllDefaults, devconfDfltDefaults } from './inetdevice.js';
+
+/** net.ipv4.* values (Linux defaults). Time values in Linux's sysctl units. */
+export class Ipv4Sysctls {
+  ipForward = 0;
+  ipDefaultTtl = 64;
+  ipNoPmtuDisc = 0;
+  ipForwardUsePmtu = 0;
+  ipForwardUpdatePriority = 1;
+  ipNonlocalBind = 0;
+  ipDynaddr = 0;
+  ipEarlyDemux = 1;
+  ipAutobindReuse = 0;
+  ipUnprivilegedPortStart = 1024;
+  /** net.ipv4.ip_local_port_range (inclusive). */
+  ipLocalPortLow = 32768;
+  ipLocalPortHigh = 60999;
+  /** net.ipv4.ip_local_reserved_ports. */
+  ipLocalReservedPorts = new Set<number>();
+  /** net.ipv4.ping_group_range: default "1 0" = nobody. */
+  pingGroupLow = 1;
+  pingGroupHigh = 0;
+  icmpEchoIgnoreAll = 0;
+  icmpEchoEnableProbe = 0;
+  icmpEchoIgnoreBroadcasts = 1;
+  icmpIgnoreBogusErrorResponses = 1;
+  icmpErrorsUseInboundIfaddr = 0;
+  /** ms between rate-limited ICMP messages per destination. */
+  icmpRatelimit = 1000;
+  icmpRatemask = 6168;
+  icmpMsgsPerSec = 1000;
+  icmpMsgsBurst = 50;
+  ipfragHighThresh = 4194304;
+  ipfragLowThresh = 3145728;
+  /** seconds */
+  ipfragTime = 30;
+  ipfragMaxDist = 64;
+  fibMultipathHashPolicy = 0;
+  fibMultipathHashFields = 7;
+  fibMultipathUseNeigh = 0;
+  /** net.ipv4.route.* */
+  routeMinPmtu = 552;
+  routeMinAdvMss = 256;
+  /** seconds */
+  routeMtuExpires = 600;
+  routeRedirectNumber = 9;
+  routeRedirectLoad = 5;
+  routeRedirectSilence = 5120;
+  routeErrorCost = 250;
+  routeErrorBurst = 1250;
+  rawL3mdevAccept = 1;
+  udpL3mdevAccept = 0;
+  udpEarlyDemux = 1;
+  udpRmemMin = 4096;
+  udpWmemMin = 4096;
+}
+
+/** The IPv4 state of one namespace. Subsystems add their fields (see file comment). */
+export class NetnsIpv4 {
+  readonly net: Net;
+  readonly sysctl = new Ipv4Sysctls();
+  readonly mib = new Ipv4Mib();
+  /** net.ipv4.conf.all and net.ipv4.conf.default (Linux: net->ipv4.devconf_all/_dflt). */
+  readonly devconfAll = devconfAllDefaults();
+  readonly devconfDflt = devconfDfltDefaults();
+  /** Generation of routing state; bumped on any FIB/rule/device change to invalidate cached routes (Linux: rt_genid). */
+  rtGenid = 0;
+  /** Next IP ID base for packets without a socket (Linux: ip_idents, keyed hash). */
+  identSeed = 0;
+
+  constructor(net: Net) {
+    this.net = net;
+    this.identSeed = net.kernel.rng.u32();
+  }
+}
+
+/** Linux: net->ipv4. Only valid after ipv4 boot (the pernet init creates it). */
+export function ipv4Net(net: Net): NetnsIpv4 {
+  return net.ipv4 as NetnsIpv4;
+}
+
+/** Linux: rt_genid_bump_ipv4(): invalidate every cached route of the namespace. */
+export function rtGenidBumpIpv4(net: Net): void {
+  ipv4Net(net).rtGenid++;
+}
+
+/**
+ * The first IPv4 initcall: every namespace gets its NetnsIpv4 before the IPv4
+ * subsystems' own pernet inits run (they are registered after this one).
+ */
+export function ipv4NetnsInit(k: Kernel): void {
+  k.registerPernetSubsys({
+    name: 'ipv4',
+    init: (net) => { net.ipv4 = new NetnsIpv4(net); },
+  });
+}
