@@ -29,7 +29,7 @@ const USAGE = 'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n' +
   '                    -c[olor]}\n';
 
 export async function ipMain(ctx: ToolContext): Promise<number> {
-  const opts: IpOptions = { json: false, pretty: false, brief: false, details: 0, stats: 0, oneline: false };
+  const opts: IpOptions = { json: false, pretty: false, brief: false, details: 0, stats: 0, oneline: false, family: 0 };
   const args = ctx.argv.slice(1);
   let netns: string | null = null;
   while (args.length && args[0]!.startsWith('-') && args[0] !== '-') {
@@ -42,6 +42,20 @@ export async function ipMain(ctx: ToolContext): Promise<number> {
     else if (matches(o, 'statistics') || matches(o, 'stats')) opts.stats++;
     else if (matches(o, 'details')) opts.details++;
     else if (matches(o, 'oneline')) opts.oneline = true;
+    else if (o === '4') opts.family = 2; /* AF_INET */
+    else if (o === '6') opts.family = 10; /* AF_INET6 */
+    else if (o === '0') opts.family = 17; /* AF_PACKET */
+    else if (o === 'M') opts.family = 28; /* AF_MPLS */
+    else if (o === 'B') opts.family = 7; /* AF_BRIDGE */
+    else if (matches(o, 'family') && o[0] === 'f') {
+      const v = args.shift();
+      const fam: Record<string, number> = { inet: 2, inet6: 10, link: 17, bridge: 7, mpls: 28 };
+      if (v === undefined || fam[v] === undefined) {
+        ctx.stderr.write(v === undefined ? 'Command line is not complete. Try option "help"\n' : `Error: argument "${v}" is wrong: invalid protocol family\n`);
+        return 255;
+      }
+      opts.family = fam[v]!;
+    } else if (o === 'N' || matches(o, 'Numeric')) opts.numeric = true;
     else if (o.startsWith('c') && matches(o.split('=')[0]!, 'color')) { /* colors are never used */ }
     else if (matches(o, 'netns') && o[0] === 'n') {
       const v = args.shift();

@@ -32,6 +32,10 @@ export interface IpOptions {
   details: number;
   stats: number;
   oneline: boolean;
+  /** -4 / -6 / -0 / -f FAMILY (Linux: preferred_family); 0 = AF_UNSPEC. */
+  family: number;
+  /** -N / -Numeric and -r / -resolve. */
+  numeric?: boolean;
 }
 
 /** What `ip link` commands share: the process, its rtnetlink socket, output. */
