@@ -40,7 +40,9 @@ initcalls.push(packetInit, netProcInit);
 initcalls.push(rtnetlinkInit, rtnlLinkKindsInit);
 initcalls.push(pktschedInit);
 initcalls.push(brInit);
-// IPv4 (Linux: inet_init, fs_initcall). Subsystems append after ipv4NetnsInit.
+// IPv4 (Linux: inet_init, fs_initcall). Subsystems append after ipv4NetnsInit in this
+// order: fibInit, devinetInit, arpInit, ipRtInit, ipInit, icmpInit, inetInit (AF_INET, UDP),
+// raw/ping inits, ipfragInit.
 initcalls.push(ipv4NetnsInit);
 
 export function bootKernel(opts: BootOptions): Kernel {
