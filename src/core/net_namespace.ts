@@ -127,6 +127,8 @@ export class Kernel {
    * rtnetlink's RTM_NEWLINK/DELLINK notifier (Linux: rtmsg_ifinfo()).
    */
   rtmsgIfinfo: (type: number, dev: NetDevice, change: number) => void = () => {};
+  /** The kernel log ring (Linux: printk's log buffer, what dmesg reads): "[  12.345678] text". */
+  readonly dmesg: string[] = [];
   /** Kernel-wide net.core sysctls (Linux keeps these in init_net only). */
   netdevBudget = 300;
   netdevBudgetUsecs = 8000;
@@ -181,6 +183,17 @@ export class Kernel {
     }
     net.dropCounts[reason]!++;
     if (this.trace.kfreeSkb.enabled) for (const p of this.trace.kfreeSkb.probes) p(skb, reason);
+  }
+
+  /**
+   * Linux: printk() / net_info_ratelimited(): append a line to the kernel log, stamped
+   * with the kernel clock as dmesg shows it. The ring keeps the last 1024 lines.
+   */
+  printk(text: string): void {
+    const t = this.clock.now() / 1e9;
+    const stamp = t.toFixed(6).padStart(12, ' ');
+    this.dmesg.push(`[${stamp}] ${text}`);
+    if (this.dmesg.length > 1024) this.dmesg.shift();
   }
 
   /** Linux: mod_timer(). Absolute expiry in ns. */
