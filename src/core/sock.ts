@@ -81,6 +81,8 @@ export class Sock {
   errSoft = 0;
   shutdown = 0;
   rcvlowat = 1;
+  /** SO_LINGER seconds (sk_lingertime). */
+  lingertime = 0;
   /** Linux: sk_rcvtimeo / sk_sndtimeo in ns. */
   rcvtimeo = Infinity;
   sndtimeo = Infinity;

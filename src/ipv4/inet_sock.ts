@@ -6,6 +6,8 @@
  */
 import type { Net } from '../core/net_namespace.js';
 import { Sock } from '../core/sock.js';
+import type { Socket } from '../socket/socket.js';
+import type { Proto } from './af_inet.js';
 
 /* IP_* socket options (include/uapi/linux/in.h). */
 export const SOL_IP = 0;
@@ -144,6 +146,12 @@ export class InetSock extends Sock {
   inetOpt: IpOptions | null = null;
   /** Per-socket local port range (IP_LOCAL_PORT_RANGE), 0 = the sysctl. */
   localPortRange = 0;
+  /** Linux: sk->sk_prot (the transport, set by inet_create). */
+  skProt!: Proto;
+  /** Linux: sk->sk_socket (null once closed/orphaned). */
+  skSocket: Socket | null = null;
+  /** Linux: sock_i_ino(): the socket's inode number, for /proc/net/* and ss. */
+  ino = 0;
 
   constructor(net: Net, family: number, type: number, protocol: number) {
     super(net, family, type, protocol);

@@ -60,6 +60,29 @@ export const SO_TIMESTAMP = 29;
 export const SO_MARK = 36;
 export const SO_RXQ_OVFL = 40;
 export const SO_BUSY_POLL = 46;
+export const SO_DONTROUTE = 5;
+export const SO_OOBINLINE = 10;
+export const SO_NO_CHECK = 11;
+export const SO_LINGER = 13;
+export const SO_REUSEPORT = 15;
+export const SO_PASSCRED = 16;
+export const SO_RCVLOWAT = 18;
+export const SO_SNDLOWAT = 19;
+export const SO_ACCEPTCONN = 30;
+export const SO_SNDBUFFORCE = 32;
+export const SO_RCVBUFFORCE = 33;
+export const SO_TIMESTAMPNS = 35;
+export const SO_PROTOCOL = 38;
+export const SO_DOMAIN = 39;
+export const SO_COOKIE = 57;
+export const SO_BINDTOIFINDEX = 62;
+export const SCM_TIMESTAMP = SO_TIMESTAMP;
+export const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
+
+/* shutdown(2) how (Linux: SHUT_*). */
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
 
 /** Socket addresses as plain objects (the syscall layer's view of struct sockaddr_*). */
 export interface SockaddrNl {
@@ -89,7 +112,11 @@ export interface SockaddrIn6 {
   flowinfo: number;
   scopeId: number;
 }
-export type Sockaddr = SockaddrNl | SockaddrLl | SockaddrIn | SockaddrIn6;
+/** connect(AF_UNSPEC) dissolves an association (Linux: struct sockaddr with sa_family 0). */
+export interface SockaddrUnspec {
+  family: typeof AF_UNSPEC;
+}
+export type Sockaddr = SockaddrNl | SockaddrLl | SockaddrIn | SockaddrIn6 | SockaddrUnspec;
 
 /** Ancillary data (struct cmsghdr), decoded. */
 export interface Cmsg {
