@@ -3,6 +3,7 @@
  * RT_SCOPE_*, RTPROT_*, RT_TABLE_*, RTA_*, RTAX_*, struct rtnexthop). The FIB
  * frontend extends this file with rtmsg encode/decode.
  */
+import type { NlMsgBuilder } from './netlink.js';
 
 /* Route types (rtm_type). */
 export const RTN_UNSPEC = 0;
@@ -114,3 +115,103 @@ export const RTAX_QUICKACK = 15;
 export const RTAX_CC_ALGO = 16;
 export const RTAX_FASTOPEN_NO_COOKIE = 17;
 export const RTAX_MAX = 17;
+
+/* ------------------------------------------------------------------ */
+/* struct rtmsg, struct rtnexthop, struct rtvia                        */
+
+
+/**
+ * struct rtmsg (12 bytes), the fixed header of RTM_*ROUTE messages:
+ * ```
+ *  0        1         2         3       4         5          6         7        8
+ *  | family | dst_len | src_len | tos   | table   | protocol | scope   | type   | flags (u32) |
+ * ```
+ */
+export const RTMSG_LEN = 12;
+
+export interface Rtmsg {
+  family: number;
+  dstLen: number;
+  srcLen: number;
+  tos: number;
+  table: number;
+  protocol: number;
+  scope: number;
+  type: number;
+  flags: number;
+}
+
+/** Decode the rtmsg at `off` (the caller checked 12 bytes are there). */
+export function rtmsgParse(buf: Uint8Array, off: number): Rtmsg {
+  return {
+    family: buf[off]!,
+    dstLen: buf[off + 1]!,
+    srcLen: buf[off + 2]!,
+    tos: buf[off + 3]!,
+    table: buf[off + 4]!,
+    protocol: buf[off + 5]!,
+    scope: buf[off + 6]!,
+    type: buf[off + 7]!,
+    flags: (buf[off + 8]! | (buf[off + 9]! << 8) | (buf[off + 10]! << 16) | (buf[off + 11]! << 24)) >>> 0,
+  };
+}
+
+/** Write an rtmsg at `off` of a message being built. */
+export function rtmsgPut(b: NlMsgBuilder, off: number, r: Rtmsg): void {
+  b.setU8(off, r.family);
+  b.setU8(off + 1, r.dstLen);
+  b.setU8(off + 2, r.srcLen);
+  b.setU8(off + 3, r.tos);
+  b.setU8(off + 4, r.table);
+  b.setU8(off + 5, r.protocol);
+  b.setU8(off + 6, r.scope);
+  b.setU8(off + 7, r.type);
+  b.setU32(off + 8, r.flags);
+}
+
+/**
+ * struct rtnexthop (8 bytes) heading each nexthop inside RTA_MULTIPATH, followed by
+ * its own attributes (RTA_GATEWAY, RTA_FLOW ...), the whole padded to 4:
+ * ```
+ *  0           2             3            4
+ *  | len (u16) | flags (u8)  | hops (u8)  | ifindex (s32) |
+ * ```
+ * `hops` is the weight minus one.
+ */
+export const RTNH_LEN = 8;
+export const RTNH_ALIGNTO = 4;
+
+export interface Rtnexthop {
+  len: number;
+  flags: number;
+  hops: number;
+  ifindex: number;
+}
+
+export function rtnhAlign(len: number): number {
+  return (len + RTNH_ALIGNTO - 1) & ~(RTNH_ALIGNTO - 1);
+}
+
+/** Decode the rtnexthop at `off` (the caller checked 8 bytes are there). */
+export function rtnexthopParse(buf: Uint8Array, off: number): Rtnexthop {
+  return {
+    len: buf[off]! | (buf[off + 1]! << 8),
+    flags: buf[off + 2]!,
+    hops: buf[off + 3]!,
+    ifindex: buf[off + 4]! | (buf[off + 5]! << 8) | (buf[off + 6]! << 16) | (buf[off + 7]! << 24),
+  };
+}
+
+/** Write an rtnexthop at `off`. */
+export function rtnexthopPut(b: NlMsgBuilder, off: number, h: Rtnexthop): void {
+  b.setU16(off, h.len);
+  b.setU8(off + 2, h.flags);
+  b.setU8(off + 3, h.hops);
+  b.setS32(off + 4, h.ifindex);
+}
+
+/** struct rta_cacheinfo (RTA_CACHEINFO): eight u32s. */
+export const RTA_CACHEINFO_LEN = 32;
+
+/** struct rtvia: u16 family (host order) then the address (RTA_VIA). */
+export const RTVIA_ADDR_OFF = 2;
