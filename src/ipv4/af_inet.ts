@@ -26,7 +26,8 @@ import {
   EADDRINUSE, EADDRNOTAVAIL,
 } from '../socket/errno.js';
 import { IPPROTO_IP, IPPROTO_RAW } from '../wire/iphdr.js';
-import { RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RTN_UNICAST, RTN_UNSPEC } from '../wire/route.js';
+import { RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
+import { inetAddrType, devinetIoctl } from './udp_pending.js';
 import { InetSock, IP_PMTUDISC_DONT, IP_PMTUDISC_WANT } from './inet_sock.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { sockSetsockopt, sockGetsockopt, type SockOptEnv } from '../core/sock_opt.js';
@@ -397,13 +398,6 @@ export function inetPortRequiresBindService(net: Net, port: number): boolean {
 }
 
 
-/**
- * How the address type of a bind address is found (Linux: inet_addr_type_table(),
- * F2's inetAddrType in fib_frontend.ts). Installed by the FIB at init; until then
- * only INADDR_ANY, loopback-looking and broadcast addresses are classified.
- */
-export type AddrTypeFn = (net: Net, addr: number) => number;
-
 /** Linux: inet_bind(). */
 export function inetBind(sock: Socket, addr: Sockaddr): number {
   const sk = inetSk(sock);
@@ -427,7 +421,7 @@ export function inetBindSk(sk: InetSock, uaddr: Sockaddr, flags: number): number
   }
   const sin = uaddr as SockaddrIn;
   const saddr = (sin.addr ?? 0) >>> 0;
-  const chkAddrRet = inetAddrTypeOf(net, saddr);
+  const chkAddrRet = inetAddrType(net, saddr);
   if (!inetAddrValidOrNonlocal(net, sk, saddr, chkAddrRet)) return -EADDRNOTAVAIL;
   const snum = (sin.port ?? 0) & 0xffff;
   if (!(flags & BIND_NO_CAP_NET_BIND_SERVICE) && snum && inetPortRequiresBindService(net, snum) && !capable(net.kernel)) {
@@ -450,15 +444,6 @@ export function inetBindSk(sk: InetSock, uaddr: Sockaddr, flags: number): number
   sk.inetDport = 0;
   skDstReset(sk);
   return 0;
-}
-
-/** The RTN_* type of `addr` in the namespace: the FIB's answer once it registered one. */
-export function inetAddrTypeOf(net: Net, addr: number): number {
-  const fn = net.kernel.generic.get('inet_addr_type') as AddrTypeFn | undefined;
-  if (fn) return fn(net, addr);
-  if (addr === INADDR_BROADCAST) return RTN_BROADCAST;
-  if ((addr >>> 28) === 0xe) return RTN_MULTICAST;
-  return addr === INADDR_ANY ? RTN_UNSPEC : RTN_UNICAST;
 }
 
 /** Linux: inet_autobind(): give an unbound socket an ephemeral port; 0 or -EAGAIN. */
@@ -584,11 +569,8 @@ export function inetIoctl(sock: Socket, cmd: number, arg: unknown): unknown | nu
       return -EINVAL;
     case SIOCGIFADDR: case SIOCGIFBRDADDR: case SIOCGIFNETMASK: case SIOCGIFDSTADDR: case SIOCGIFPFLAGS:
     case SIOCSIFADDR: case SIOCSIFBRDADDR: case SIOCSIFNETMASK: case SIOCSIFDSTADDR: case SIOCSIFPFLAGS:
-    case SIOCSIFFLAGS: {
-      const fn = net.kernel.generic.get('devinet_ioctl') as ((net: Net, cmd: number, arg: unknown) => unknown) | undefined;
-      if (fn) return fn(net, cmd, arg);
-      return -ENOIOCTLCMD;
-    }
+    case SIOCSIFFLAGS:
+      return devinetIoctl(net, cmd, arg);
     case SIOCDARP: case SIOCGARP: case SIOCSARP: {
       const fn = net.kernel.generic.get('arp_ioctl') as ((net: Net, cmd: number, arg: unknown) => unknown) | undefined;
       if (fn) return fn(net, cmd, arg);

@@ -22,6 +22,9 @@ export interface Stdio {
 export class Task {
   net: Net;
   readonly fds = new Map<number, File>();
+  /** Credentials (Linux: current_cred() fsuid/fsgid); 0 = root, which holds every capability here. */
+  uid = 0;
+  gid = 0;
   /** Set by kill: blocking calls return -EINTR. */
   killed = false;
   /** What the task sleeps on, so kill can interrupt it. */
@@ -48,7 +51,10 @@ export class Task {
 
   /** A child process: same namespace, same stdio unless given (fork + exec). */
   fork(stdout: Stdio = this.stdout, stderr: Stdio = this.stderr, pid = 0): Task {
-    return new Task(this.kernel, this.net, stdout, stderr, pid);
+    const t = new Task(this.kernel, this.net, stdout, stderr, pid);
+    t.uid = this.uid;
+    t.gid = this.gid;
+    return t;
   }
 
   /** Leave the namespace (task exit). Open files are closed by exitFiles in syscalls. */
