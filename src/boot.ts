@@ -18,6 +18,7 @@ import { rtnlLinkKindsInit } from './netlink/rtnl_link_kinds.js';
 import { pktschedInit } from './sched/sch_api.js';
 import { brInit } from './drivers/bridge/br.js';
 import { ipv4NetnsInit } from './ipv4/netns_ipv4.js';
+import { ipInit } from './ipv4/ip_input.js';
 import { inetInit } from './ipv4/af_inet.js';
 
 export interface BootOptions {
@@ -45,6 +46,7 @@ initcalls.push(brInit);
 // order: fibInit, devinetInit, arpInit, ipRtInit, ipInit, icmpInit, inetInit (AF_INET, UDP),
 // raw/ping inits, ipfragInit.
 initcalls.push(ipv4NetnsInit);
+initcalls.push(ipInit);
 initcalls.push(inetInit);
 
 export function bootKernel(opts: BootOptions): Kernel {

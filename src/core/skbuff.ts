@@ -103,6 +103,8 @@ export class SkBuff {
   gsoSize = 0;
   gsoSegs = 0;
   gsoType = 0;
+  /** This host may fragment the packet even if it carries DF (Linux skb->ignore_df). */
+  ignoreDf = false;
   /** Memory charged to the owner socket (Linux skb->truesize). */
   truesize = 0;
   /** Control block: private to the layer that currently owns the skb (Linux skb->cb). */
@@ -330,6 +332,7 @@ function copyHeader(n: SkBuff, skb: SkBuff): void {
   n.gsoSize = skb.gsoSize;
   n.gsoSegs = skb.gsoSegs;
   n.gsoType = skb.gsoType;
+  n.ignoreDf = skb.ignoreDf;
   n.dst = skb.dst;
   n.nfct = skb.nfct;
   n.offloadFwdMark = skb.offloadFwdMark;

@@ -40,11 +40,15 @@ export class InetSkbParm {
   fragMaxSize = 0;
 }
 
-/** Linux: IPCB(skb): the control block, created on first use by IPv4. */
+/**
+ * Linux: IPCB(skb): the control block, created on first use by IPv4. ip_rcv clears
+ * it (Linux: memset + iif = skb_iif), so one made later starts with iif = skbIif.
+ */
 export function IPCB(skb: SkBuff): InetSkbParm {
   let cb = skb.cb;
   if (!(cb instanceof InetSkbParm)) {
     cb = new InetSkbParm();
+    (cb as InetSkbParm).iif = skb.skbIif;
     skb.cb = cb;
   }
   return cb as InetSkbParm;

@@ -1,0 +1,50 @@
+/**
+ * TEMPORARY (helper O): stand-ins with the contract's signatures for functions other
+ * IPv4 helpers are writing in parallel (route.ts, icmp.ts, raw.ts, ip_fragment.ts,
+ * ip_options.ts, ip_sockglue.ts, neighbour/arp). The packet path in ip_input.ts,
+ * ip_forward.ts and ip_output.ts imports them from here until the real modules land;
+ * then each import moves to its module and this file is deleted. None of these is
+ * an implementation: each one does the least that keeps an skb accounted for.
+ */
+import type { Net } from '../core/net_namespace.js';
+import type { NetDevice } from '../core/netdevice.js';
+import { type SkBuff, kfreeSkbReason } from '../core/skbuff.js';
+import { SKB_DROP_REASON_IP_INNOROUTES, SKB_DROP_REASON_NEIGH_CREATEFAIL } from '../core/drop_reason.js';
+import type { Flowi4, Rtable } from './rtable.js';
+import type { IpOptions } from './inet_sock.js';
+import { ENETUNREACH } from '../socket/errno.js';
+
+/** R: route.ts ipRouteInputNoref(). */
+export function ipRouteInputNoref(_skb: SkBuff, _daddr: number, _saddr: number, _tos: number, _dev: NetDevice): number {
+  return SKB_DROP_REASON_IP_INNOROUTES;
+}
+/** R: route.ts ipRouteOutputFlow(). */
+export function ipRouteOutputFlow(_net: Net, _fl4: Flowi4, _sk: unknown): Rtable | number {
+  return -ENETUNREACH;
+}
+/** R: route.ts ip_rt_send_redirect(). */
+export function ipRtSendRedirect(_skb: SkBuff): void {}
+/** I: icmp.ts icmpSend(). */
+export function icmpSend(_skbIn: SkBuff, _type: number, _code: number, _info: number): void {}
+/** I: raw.ts rawLocalDeliver(). */
+export function rawLocalDeliver(_skb: SkBuff, _protocol: number): boolean {
+  return false;
+}
+/** G: ip_fragment.ts ipDefrag(). */
+export function ipDefrag(_net: Net, skb: SkBuff, _user: number): SkBuff | null {
+  return skb;
+}
+/** G: ip_options.ts. */
+export function ipRcvOptions(_skb: SkBuff, _dev: NetDevice): number {
+  return 0;
+}
+export function ipForwardOptions(_skb: SkBuff): void {}
+export function ipOptionsBuild(_skb: SkBuff, _opt: IpOptions, _daddr: number, _rt: Rtable): void {}
+export function ipOptionsFragment(_skb: SkBuff): void {}
+/** U: ip_sockglue.ts ipLocalError(). */
+export function ipLocalError(_sk: unknown, _err: number, _daddr: number, _port: number, _info: number): void {}
+/** N: ipNeighOutput(). */
+export function ipNeighOutput(_net: Net, _dev: NetDevice, _nexthop: number, skb: SkBuff): number {
+  kfreeSkbReason(skb, SKB_DROP_REASON_NEIGH_CREATEFAIL);
+  return -22;
+}
