@@ -70,6 +70,8 @@ export const EHOSTUNREACH = 113;
 export const EALREADY = 114;
 export const EINPROGRESS = 115;
 export const ENOTUNIQ = 76;
+export const ENONET = 64;
+export const EREMOTEIO = 121;
 
 const NAMES: Record<number, [string, string]> = {
   [EPERM]: ['EPERM', 'Operation not permitted'],
@@ -111,6 +113,8 @@ const NAMES: Record<number, [string, string]> = {
   [EBADMSG]: ['EBADMSG', 'Bad message'],
   [EOVERFLOW]: ['EOVERFLOW', 'Value too large for defined data type'],
   [ENOTUNIQ]: ['ENOTUNIQ', 'Name not unique on network'],
+  [ENONET]: ['ENONET', 'Machine is not on the network'],
+  [EREMOTEIO]: ['EREMOTEIO', 'Remote I/O error'],
   [ENOTSOCK]: ['ENOTSOCK', 'Socket operation on non-socket'],
   [EDESTADDRREQ]: ['EDESTADDRREQ', 'Destination address required'],
   [EMSGSIZE]: ['EMSGSIZE', 'Message too long'],
