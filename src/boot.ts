@@ -20,6 +20,9 @@ import { brInit } from './drivers/bridge/br.js';
 import { ipv4NetnsInit } from './ipv4/netns_ipv4.js';
 import { ipInit } from './ipv4/ip_input.js';
 import { inetInit } from './ipv4/af_inet.js';
+import { icmpInit } from './ipv4/icmp.js';
+import { rawInit } from './ipv4/raw.js';
+import { pingInit } from './ipv4/ping.js';
 
 export interface BootOptions {
   clock: Clock;
@@ -47,7 +50,9 @@ initcalls.push(brInit);
 // raw/ping inits, ipfragInit.
 initcalls.push(ipv4NetnsInit);
 initcalls.push(ipInit);
+initcalls.push(icmpInit);
 initcalls.push(inetInit);
+initcalls.push(rawInit, pingInit);
 
 export function bootKernel(opts: BootOptions): Kernel {
   const k = new Kernel({ clock: opts.clock, platform: opts.platform, seed: opts.seed });
