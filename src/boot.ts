@@ -19,6 +19,7 @@ import { pktschedInit } from './sched/sch_api.js';
 import { brInit } from './drivers/bridge/br.js';
 import { ipv4NetnsInit } from './ipv4/netns_ipv4.js';
 import { ipInit } from './ipv4/ip_input.js';
+import { devinetInit } from './ipv4/devinet.js';
 import { inetInit } from './ipv4/af_inet.js';
 import { icmpInit } from './ipv4/icmp.js';
 import { rawInit } from './ipv4/raw.js';
@@ -49,6 +50,7 @@ initcalls.push(brInit);
 // order: fibInit, devinetInit, arpInit, ipRtInit, ipInit, icmpInit, inetInit (AF_INET, UDP),
 // raw/ping inits, ipfragInit.
 initcalls.push(ipv4NetnsInit);
+initcalls.push(devinetInit);
 initcalls.push(ipInit);
 initcalls.push(icmpInit);
 initcalls.push(inetInit);

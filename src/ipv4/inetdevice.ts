@@ -66,20 +66,12 @@ export function devconfDfltDefaults(): Int32Array {
   return c;
 }
 
-/* IFA_F_* (include/uapi/linux/if_addr.h) */
-export const IFA_F_SECONDARY = 0x01;
-export const IFA_F_TEMPORARY = IFA_F_SECONDARY;
-export const IFA_F_NODAD = 0x02;
-export const IFA_F_OPTIMISTIC = 0x04;
-export const IFA_F_DADFAILED = 0x08;
-export const IFA_F_HOMEADDRESS = 0x10;
-export const IFA_F_DEPRECATED = 0x20;
-export const IFA_F_TENTATIVE = 0x40;
-export const IFA_F_PERMANENT = 0x80;
-export const IFA_F_MANAGETEMPADDR = 0x100;
-export const IFA_F_NOPREFIXROUTE = 0x200;
-export const IFA_F_MCAUTOJOIN = 0x400;
-export const IFA_F_STABLE_PRIVACY = 0x800;
+/* IFA_F_* (include/uapi/linux/if_addr.h) live with the address messages in wire/if_addr.ts. */
+export {
+  IFA_F_SECONDARY, IFA_F_TEMPORARY, IFA_F_NODAD, IFA_F_OPTIMISTIC, IFA_F_DADFAILED, IFA_F_HOMEADDRESS,
+  IFA_F_DEPRECATED, IFA_F_TENTATIVE, IFA_F_PERMANENT, IFA_F_MANAGETEMPADDR, IFA_F_NOPREFIXROUTE,
+  IFA_F_MCAUTOJOIN, IFA_F_STABLE_PRIVACY,
+} from '../wire/if_addr.js';
 /** Linux: INFINITY_LIFE_TIME. */
 export const INFINITY_LIFE_TIME = 0xffffffff;
 
@@ -113,6 +105,11 @@ export class InDevice {
   ifaList: InIfaddr[] = [];
   /** IPV4_DEVCONF_* values for this device (Linux: in_dev->cnf.data). */
   readonly cnf: Int32Array;
+  /**
+   * Linux: in_dev->cnf.state: 1 for each entry set explicitly (sysctl, netlink, or all of
+   * them once an address is added); a write to conf/default no longer changes those.
+   */
+  readonly cnfState = new Uint8Array(IPV4_DEVCONF_MAX);
   /** Neighbour parameters for ARP on this device (struct neigh_parms), set by arp. */
   arpParms: unknown = null;
   dead = false;

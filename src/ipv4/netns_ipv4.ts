@@ -8,6 +8,7 @@
 import type { Net, Kernel } from '../core/net_namespace.js';
 import { Ipv4Mib } from '../core/snmp.js';
 import { devconfAllDefaults, devconfDfltDefaults } from './inetdevice.js';
+import type { DevinetNet } from './devinet.js';
 import type { IcmpNet } from './icmp.js';
 
 /** net.ipv4.* values (Linux defaults). Time values in Linux's sysctl units. */
@@ -75,6 +76,8 @@ export class NetnsIpv4 {
   readonly devconfDflt = devconfDfltDefaults();
   /** Generation of routing state; bumped on any FIB/rule/device change to invalidate cached routes (Linux: rt_genid). */
   rtGenid = 0;
+  /** Addresses: hash of local addresses, lifetime timer (devinet.ts). */
+  devinet!: DevinetNet;
   /** ICMP control socket and rate-limit state (icmp.ts). */
   icmp!: IcmpNet;
   /** Next IP ID base for packets without a socket (Linux: ip_idents, keyed hash). */

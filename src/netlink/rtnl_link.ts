@@ -40,7 +40,7 @@ import {
 import { rfc2863Policy } from '../core/link_watch.js';
 import { AF_UNSPEC } from '../socket/socket.js';
 import {
-  EINVAL, EEXIST, ENODEV, EOPNOTSUPP, EMSGSIZE, ESRCH, ENOBUFS,
+  EINVAL, EEXIST, ENODEV, EOPNOTSUPP, EMSGSIZE, ESRCH, ENOBUFS, ENODATA,
 } from '../socket/errno.js';
 import type { Task } from '../socket/task.js';
 import {
@@ -299,6 +299,11 @@ export function rtnlFillIfinfo(skb: NlMsgBuilder, dev: NetDevice, o: FillIfinfoO
     for (const af of afs) {
       const nest = skb.nlaNestStart(af.family);
       err = af.fillLinkAf(skb, dev, o.extFilterMask);
+      // Linux: -ENODATA means "nothing to say for this device" (no in_device): the nest goes.
+      if (err === -ENODATA) {
+        skb.trim(nest);
+        continue;
+      }
       if (err < 0) {
         skb.trim(mark);
         return err;
