@@ -8,6 +8,7 @@
  * SO_BINDTODEVICE, `{ onoff, linger }` for SO_LINGER. Capabilities are "uid 0".
  */
 import type { Sock } from './sock.js';
+import type { SkBuff } from './skbuff.js';
 import {
   SOCK_BROADCAST, SOCK_KEEPOPEN, SOCK_LINGER, SOCK_RXQ_OVFL, SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, sockSetFlag, sockFlag,
   SK_RMEM_MAX, SK_WMEM_MAX, SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF, skWriteSpace, skDstReset,
@@ -16,7 +17,7 @@ import {
   SO_DEBUG, SO_REUSEADDR, SO_REUSEPORT, SO_TYPE, SO_ERROR, SO_DONTROUTE, SO_BROADCAST, SO_SNDBUF, SO_RCVBUF,
   SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHECK, SO_PRIORITY, SO_LINGER, SO_PASSCRED,
   SO_RCVLOWAT, SO_SNDLOWAT, SO_TIMESTAMP, SO_TIMESTAMPNS, SO_BINDTODEVICE, SO_BINDTOIFINDEX, SO_MARK, SO_RXQ_OVFL,
-  SO_PROTOCOL, SO_DOMAIN, SO_ACCEPTCONN, SO_BUSY_POLL, SO_COOKIE, AF_INET, AF_INET6,
+  SO_PROTOCOL, SO_DOMAIN, SO_ACCEPTCONN, SO_BUSY_POLL, SO_COOKIE, AF_INET, AF_INET6, SOL_SOCKET, type Cmsg,
 } from '../socket/socket.js';
 import { EINVAL, ENOPROTOOPT, EPERM, ENODEV, EOPNOTSUPP } from '../socket/errno.js';
 
@@ -261,4 +262,38 @@ export function sockGetsockopt(sk: Sock, optname: number, sockType: number): unk
     case SO_BUSY_POLL: return 0;
     default: return -ENOPROTOOPT;
   }
+}
+
+/** SCM_TIMESTAMP payload (struct timeval, CLOCK_REALTIME). */
+export interface Timeval {
+  tvSec: number;
+  tvUsec: number;
+}
+/** SCM_TIMESTAMPNS payload (struct timespec, CLOCK_REALTIME). */
+export interface Timespec {
+  tvSec: number;
+  tvNsec: number;
+}
+
+/** An skb timestamp (ns of the kernel clock) as CLOCK_REALTIME seconds and nanoseconds. */
+export function skbTstampRealtime(sk: Sock, tstamp: number): Timespec {
+  const ns = sk.net.kernel.clock.realtimeOffsetNs + tstamp;
+  const sec = Math.floor(ns / 1e9);
+  return { tvSec: sec, tvNsec: Math.round(ns - sec * 1e9) };
+}
+
+/**
+ * Linux: sock_recv_ts_and_drops() (net/socket.c): SCM_TIMESTAMP(NS) when
+ * SO_TIMESTAMP(NS) is on, SO_RXQ_OVFL with the socket's drop count.
+ */
+export function sockRecvTsAndDrops(sk: Sock, skb: SkBuff, out: Cmsg[]): void {
+  if (sockFlag(sk, SOCK_RCVTSTAMP)) {
+    const ts = skbTstampRealtime(sk, skb.tstamp);
+    if (sockFlag(sk, SOCK_RCVTSTAMPNS)) out.push({ level: SOL_SOCKET, type: SO_TIMESTAMPNS, data: ts });
+    else {
+      const tv: Timeval = { tvSec: ts.tvSec, tvUsec: Math.floor(ts.tvNsec / 1000) };
+      out.push({ level: SOL_SOCKET, type: SO_TIMESTAMP, data: tv });
+    }
+  }
+  if (sockFlag(sk, SOCK_RXQ_OVFL) && sk.drops) out.push({ level: SOL_SOCKET, type: SO_RXQ_OVFL, data: sk.drops >>> 0 });
 }

@@ -152,6 +152,8 @@ export class InetSock extends Sock {
   skSocket: Socket | null = null;
   /** Linux: sock_i_ino(): the socket's inode number, for /proc/net/* and ss. */
   ino = 0;
+  /** Multicast memberships and IP_MULTICAST_ALL (Linux: mc_list, mc_all); ip_sockglue.ts InetMcState. */
+  mcState: unknown = null;
 
   constructor(net: Net, family: number, type: number, protocol: number) {
     super(net, family, type, protocol);
