@@ -22,7 +22,7 @@
  */
 import type { Kernel, Net } from '../core/net_namespace.js';
 import {
-  type SkBuff, kfreeSkbReason, consumeSkb, skbPull, pskbMayPull, PACKET_HOST, CHECKSUM_UNNECESSARY,
+  type SkBuff, kfreeSkbReason, consumeSkb, skbPull, pskbMayPull, PACKET_HOST, CHECKSUM_UNNECESSARY, CHECKSUM_NONE,
 } from '../core/skbuff.js';
 import {
   SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_ICMP_CSUM, SKB_DROP_REASON_UNHANDLED_PROTO,
@@ -56,9 +56,11 @@ import { Flowi4, RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL, type Rtable, skbRta
 import { inetAddProtocol, inetProtos, type NetProtocol } from './protocol.js';
 import { jiffies, HZ, inetGetpeerV4, inetPeerXrlimAllow } from './inetpeer.js';
 import {
-  ipv4Peers, ipRouteOutputKey, ipv4UpdatePmtu, ipv4Redirect, inetSelectAddr, inetDevAddrType, fibComputeSpecDst,
-  ipMakeSkb, ipSendSkb, ipOptionsEcho,
+  ipv4Peers, ipRouteOutputKey, ipv4UpdatePmtu, ipv4Redirect, inetDevAddrType, fibComputeSpecDst,
+  ipOptionsEcho,
 } from './icmp_pending.js';
+import { ipMakeSkb, ipSendSkb } from './ip_output.js';
+import { inetSelectAddr } from './devinet.js';
 import { rawIcmpError } from './raw.js';
 import { pingRcv, pingErr } from './ping.js';
 
@@ -263,22 +265,26 @@ function icmpXmitUnlock(net: Net): void {
 function icmpPushReply(sk: InetSock, param: IcmpBxm, fl4: Flowi4, ipc: IpcmCookie, rt: Rtable): void {
   const net = sk.net;
   const headLen = param.times ? ICMP_HLEN + 12 : ICMP_HLEN;
-  const msg = new Uint8Array(headLen + param.dataLen);
-  msg[ICMP_FIELD_TYPE] = param.type;
-  msg[ICMP_FIELD_CODE] = param.code;
-  writeU32(msg, ICMP_FIELD_UN, param.un);
-  if (param.times) {
-    writeU32(msg, 8, param.times[0]!);
-    writeU32(msg, 12, param.times[1]!);
-    writeU32(msg, 16, param.times[2]!);
-  }
-  if (param.dataLen > 0) msg.set(param.skb.buf.subarray(param.dataOff, param.dataOff + param.dataLen), headLen);
-  writeU16(msg, ICMP_FIELD_CHECKSUM, csumFold(csumPartial(msg, 0, msg.length)));
-  const skb = ipMakeSkb(sk, fl4, rt, msg, ICMP_HLEN, ipc, 0);
+  const data = param.skb.buf.subarray(param.dataOff, param.dataOff + param.dataLen);
+  const skb = ipMakeSkb(sk, fl4, rt, data, headLen, ipc, 0);
   if (typeof skb === 'number') {
     icmpIncStats(net, ICMP_MIB_OUTERRORS);
     return;
   }
+  // The header goes into the room ip_make_skb left, then the checksum over all of it.
+  const b = skb.buf;
+  const th = skb.transportHeader;
+  b[th + ICMP_FIELD_TYPE] = param.type;
+  b[th + ICMP_FIELD_CODE] = param.code;
+  writeU16(b, th + ICMP_FIELD_CHECKSUM, 0);
+  writeU32(b, th + ICMP_FIELD_UN, param.un);
+  if (param.times) {
+    writeU32(b, th + 8, param.times[0]!);
+    writeU32(b, th + 12, param.times[1]!);
+    writeU32(b, th + 16, param.times[2]!);
+  }
+  writeU16(b, th + ICMP_FIELD_CHECKSUM, csumFold(csumPartial(b, th, skb.tail - th)));
+  skb.ipSummed = CHECKSUM_NONE;
   ipSendSkb(net, skb);
 }
 

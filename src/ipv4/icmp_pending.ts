@@ -7,10 +7,9 @@
  */
 import type { Net } from '../core/net_namespace.js';
 import type { NetDevice } from '../core/netdevice.js';
-import { type SkBuff, kfreeSkbReason } from '../core/skbuff.js';
-import { SKB_DROP_REASON_NOT_SPECIFIED } from '../core/drop_reason.js';
+import type { SkBuff } from '../core/skbuff.js';
 import type { Sockaddr, RecvResult, Cmsg } from '../socket/socket.js';
-import { ENETUNREACH, ENOBUFS, ENOPROTOOPT, EAGAIN } from '../socket/errno.js';
+import { ENETUNREACH, ENOPROTOOPT, EAGAIN } from '../socket/errno.js';
 import { RTN_UNICAST } from '../wire/route.js';
 import type { InetSock, IpOptions } from './inet_sock.js';
 import type { IpcmCookie } from './ip.js';
@@ -39,10 +38,6 @@ export function ipv4UpdatePmtu(_skb: SkBuff, _net: Net, _mtu: number, _oif: numb
 export function ipv4Redirect(_skb: SkBuff, _net: Net, _oif: number, _protocol: number): void {}
 export function ipv4SkUpdatePmtu(_skb: SkBuff, _sk: InetSock, _mtu: number): void {}
 export function ipv4SkRedirect(_skb: SkBuff, _sk: InetSock): void {}
-/** D: devinet.ts inetSelectAddr(). */
-export function inetSelectAddr(_dev: NetDevice, _dst: number, _scope: number): number {
-  return 0;
-}
 /** F2: fib_frontend.ts. */
 export function inetDevAddrType(_net: Net, _dev: NetDevice | null, _addr: number): number {
   return RTN_UNICAST;
@@ -53,16 +48,6 @@ export function inetAddrType(_net: Net, _addr: number): number {
 export function fibComputeSpecDst(_skb: SkBuff): number {
   return 0;
 }
-/** O: ip_output.ts. */
-export function ipMakeSkb(_sk: InetSock, _fl4: Flowi4, _rt: Rtable, _payload: Uint8Array, _transhdrlen: number,
-  _ipc: IpcmCookie, _flags: number): SkBuff | number {
-  return -ENOBUFS;
-}
-export function ipSendSkb(_net: Net, skb: SkBuff): number {
-  kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
-  return -ENOBUFS;
-}
-export function ipSelectIdent(_net: Net, _skb: SkBuff, _sk: InetSock | null): void {}
 /** G: ip_options.ts ipOptionsEcho(). */
 export function ipOptionsEcho(_net: Net, _dopt: IpOptions, _skb: SkBuff): number {
   return 0;

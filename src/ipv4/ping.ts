@@ -12,7 +12,7 @@
  * only the task's gid is checked (no supplementary groups); no IPv6 ping; no PROBE.
  */
 import type { Kernel, Net } from '../core/net_namespace.js';
-import { type SkBuff, kfreeSkbReason, skbCopyBits } from '../core/skbuff.js';
+import { type SkBuff, kfreeSkbReason, skbCopyBits, CHECKSUM_NONE } from '../core/skbuff.js';
 import { SKB_DROP_REASON_NO_SOCKET, SKB_DROP_REASON_SOCKET_RCVBUFF } from '../core/drop_reason.js';
 import { sockQueueRcvSkb, sockFlag, SOCK_BROADCAST, skDstReset, skErrorReport } from '../core/sock.js';
 import {
@@ -45,10 +45,11 @@ import { IPSTATS_MIB_OUTNOROUTES } from '../core/snmp.js';
 import { icmpErrConvert, icmpOutCount, ICMP_EXT_ECHO } from './icmp.js';
 import { skbRecvDatagram, skbFreeDatagramPeek } from './raw.js';
 import {
-  ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect, ipMakeSkb, ipSendSkb, ipIcmpError, ipRecvError,
+  ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect, ipIcmpError, ipRecvError,
   ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt, ip4DatagramConnect, udpDisconnect,
   inetAddrType,
 } from './icmp_pending.js';
+import { ipMakeSkb, ipSendSkb } from './ip_output.js';
 
 /** The namespace's ping sockets by identifier (Linux: ping_table, keyed by ident). */
 export class PingTable {
@@ -331,17 +332,23 @@ export function pingV4Sendmsg(sk: InetSock, data: Uint8Array, addr: Sockaddr | n
   }
   if ((rt.rtFlags & RTCF_BROADCAST) && !sockFlag(sk, SOCK_BROADCAST)) return -EACCES;
   if (!ipc.addr) ipc.addr = fl4.daddr;
-  // The header as the kernel sends it: our identifier, the user's sequence, the checksum.
-  const msg = new Uint8Array(len);
-  msg.set(data);
-  writeU16(msg, ICMP_FIELD_ID, sk.inetSport);
-  writeU16(msg, ICMP_FIELD_SEQUENCE, readU16(data, ICMP_FIELD_SEQUENCE));
-  writeU16(msg, ICMP_FIELD_CHECKSUM, 0);
-  writeU16(msg, ICMP_FIELD_CHECKSUM, csumFold(csumPartial(msg, 0, len)));
-  const skb = ipMakeSkb(sk, fl4, rt, msg, ICMP_HLEN, ipc, flags);
+  const skb = ipMakeSkb(sk, fl4, rt, data.subarray(ICMP_HLEN), ICMP_HLEN, ipc, flags);
   let err: number;
   if (typeof skb === 'number') err = skb;
-  else err = ipSendSkb(net, skb);
+  else {
+    // ping_v4_push_pending_frames(): the user's header with our identifier, and the
+    // checksum over header and data.
+    const b = skb.buf;
+    const th = skb.transportHeader;
+    b[th + ICMP_FIELD_TYPE] = type;
+    b[th + ICMP_FIELD_CODE] = code;
+    writeU16(b, th + ICMP_FIELD_CHECKSUM, 0);
+    writeU16(b, th + ICMP_FIELD_ID, sk.inetSport);
+    writeU16(b, th + ICMP_FIELD_SEQUENCE, readU16(data, ICMP_FIELD_SEQUENCE));
+    writeU16(b, th + ICMP_FIELD_CHECKSUM, csumFold(csumPartial(b, th, skb.tail - th)));
+    skb.ipSummed = CHECKSUM_NONE;
+    err = ipSendSkb(net, skb);
+  }
   if (!err) {
     // Linux counts here and again in __ip_make_skb: ping sockets' echoes count twice.
     icmpOutCount(net, type);
@@ -415,4 +422,3 @@ export function pingInit(k: Kernel): void {
   inetRegisterProtosw(k, { type: SOCK_DGRAM, protocol: IPPROTO_ICMP, prot: pingProt, ops: inetSockrawOps, flags: INET_PROTOSW_REUSE });
 }
 
-void readU32;

@@ -19,7 +19,7 @@ import {
   type SkBuff, allocSkb, skbReserve, skbPut, skbClone, skbCopyBits, kfreeSkbReason, consumeSkb,
   CHECKSUM_NONE,
 } from '../core/skbuff.js';
-import { SKB_DROP_REASON_SOCKET_RCVBUFF } from '../core/drop_reason.js';
+import { SKB_DROP_REASON_SOCKET_RCVBUFF, SKB_DROP_REASON_NOT_SPECIFIED } from '../core/drop_reason.js';
 import {
   type Sock, sockQueueRcvSkb, skbSetOwnerW, sockFlag, SOCK_BROADCAST, skDstReset, skErrorReport, sockError,
 } from '../core/sock.js';
@@ -42,20 +42,22 @@ import {
 import { RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RTN_MULTICAST, RTN_BROADCAST } from '../wire/route.js';
 import { InetSock, IP_PMTUDISC_DONT } from './inet_sock.js';
 import { IpcmCookie } from './ip.js';
-import { Flowi4, FLOWI_FLAG_KNOWN_NH, RTCF_BROADCAST } from './rtable.js';
+import { Flowi4, FLOWI_FLAG_KNOWN_NH, RTCF_BROADCAST, type Rtable } from './rtable.js';
 import {
   type Proto, inetRegisterProtosw, inetSockrawOps, skCommonRelease, inetAddrValidOrNonlocal,
   TCP_CLOSE, TCP_ESTABLISHED, INET_PROTOSW_REUSE, ENOIOCTLCMD, SIOCINQ, SIOCOUTQ,
 } from './af_inet.js';
 import { ipv4Net } from './netns_ipv4.js';
+import { IPSTATS_MIB_OUTDISCARDS } from '../core/snmp.js';
 import { ipv4IsMulticast } from './inetdevice.js';
 import { icmpErrConvert, icmpOutCount } from './icmp.js';
 import {
-  ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect, ipMakeSkb, ipSendSkb, ipSelectIdent, ipIcmpError,
+  ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect, ipIcmpError,
   ipLocalError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt, ip4DatagramConnect,
   udpDisconnect,
   inetAddrType,
 } from './icmp_pending.js';
+import { ipMakeSkb, ipSendSkb, ipSelectIdent } from './ip_output.js';
 
 /* Linux: include/uapi/linux/in.h SOL_RAW, include/uapi/linux/icmp.h ICMP_FILTER. */
 export const SOL_RAW = 255;
@@ -251,7 +253,7 @@ export function rawIcmpError(skb: SkBuff, protocol: number, info: number): void 
  * it cannot break the stack (ihl within the data), then tot_len, a zero saddr and a
  * zero id are filled and the checksum recomputed (only when ihl >= 5, as Linux).
  */
-function rawSendHdrinc(sk: InetSock, fl4: Flowi4, data: Uint8Array, rt: import('./rtable.js').Rtable): number {
+function rawSendHdrinc(sk: InetSock, fl4: Flowi4, data: Uint8Array, rt: Rtable): number {
   const net = sk.net;
   const length = data.length;
   const dev = rt.dev!;
@@ -278,8 +280,8 @@ function rawSendHdrinc(sk: InetSock, fl4: Flowi4, data: Uint8Array, rt: import('
   // We don't want to modify the ip header, but we do need to be sure that it won't
   // cause problems later along the network stack: ihl must be within the data.
   if (iphlen > length) {
-    kfreeSkbReason(skb, 2);
-    ipv4Net(net).mib.ip[14 /* IPSTATS_MIB_OUTDISCARDS */]!++;
+    kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+    ipv4Net(net).mib.ip[IPSTATS_MIB_OUTDISCARDS]!++;
     return -EINVAL;
   }
   if (iphlen >= IPV4_HLEN) {
@@ -296,7 +298,7 @@ function rawSendHdrinc(sk: InetSock, fl4: Flowi4, data: Uint8Array, rt: import('
   let err = nfHook(NFPROTO_IPV4, NF_INET_LOCAL_OUT, net, sk, skb, null, dev, dstOutput);
   if (err > 0) err = err === 1 /* NET_XMIT_DROP */ ? -ENOBUFS : 0; // net_xmit_errno()
   if (err) {
-    ipv4Net(net).mib.ip[14 /* IPSTATS_MIB_OUTDISCARDS */]!++;
+    ipv4Net(net).mib.ip[IPSTATS_MIB_OUTDISCARDS]!++;
     if (err === -ENOBUFS && !sk.recverr) err = 0;
   }
   return err;
@@ -520,4 +522,3 @@ export function rawInit(k: Kernel): void {
   inetRegisterProtosw(k, { type: SOCK_RAW, protocol: IPPROTO_IP, prot: rawProt, ops: inetSockrawOps, flags: INET_PROTOSW_REUSE });
 }
 
-void EACCES;
