@@ -21,24 +21,11 @@ import {
   IPSTATS_MIB_INTRUNCATEDPKTS, IPSTATS_MIB_NOECTPKTS, IPSTATS_MIB_ECT0PKTS, IPSTATS_MIB_CEPKTS,
 } from '../core/snmp.js';
 import { NFPROTO_IPV4, NF_INET_PRE_ROUTING, NF_STOLEN, nfRegisterNetHook, type NfHookOps } from '../netfilter/core.js';
-import { type IpRepr, ipReprEmit, ipReprHeaderLen, IPPROTO_UDP } from '../wire/iphdr.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { ipRcv } from './ip_input.js';
+import { ipPacket } from '../../test/harness/ipv4_packet.js';
 
 const PT: PacketType = { type: ETH_P_IP, dev: null, func: ipRcv, ignoreOutgoing: false, afPacketPriv: null };
-
-/** An IPv4 packet: header (valid checksum) + `payload` zero bytes. */
-export function ipPacket(o: Partial<IpRepr> = {}, payload = 8): Uint8Array {
-  const r: IpRepr = {
-    tos: 0, totLen: 0, id: 1, fragOff: 0, ttl: 64, protocol: IPPROTO_UDP, saddr: 0x0a000001, daddr: 0x0a000002,
-    options: new Uint8Array(0), check: 0, ...o,
-  };
-  const hlen = ipReprHeaderLen(r);
-  if (o.totLen === undefined) r.totLen = hlen + payload;
-  const b = new Uint8Array(hlen + payload);
-  ipReprEmit(r, b, 0);
-  return b;
-}
 
 interface Rig {
   k: Kernel;
