@@ -31,7 +31,8 @@ import { type Rtable, RTCF_DOREDIRECT } from './rtable.js';
 import { IPCB, IPSKB_FORWARDED, IPSKB_DOREDIRECT } from './ip.js';
 import { ipcbPeek, ipDstMtuMaybeForward, llReservedSpace } from './ip_output.js';
 import { ipCallRaChain } from './ip_input.js';
-import { icmpSend, ipForwardOptions, ipRtSendRedirect } from './ip_pending.js';
+import { icmpSend } from './icmp.js';
+import { ipForwardOptions, ipRtSendRedirect } from './ip_pending.js';
 
 /* Linux: TC_PRIO_* (include/uapi/linux/pkt_sched.h). */
 const TC_PRIO_BESTEFFORT = 0;

@@ -47,7 +47,9 @@ import { type Rtable } from './rtable.js';
 import { IPCB, InetSkbParm, IP_DEFRAG_LOCAL_DELIVER, IPSKB_NOPOLICY, ipIsFragment } from './ip.js';
 import { inDevGet, inDevOrConf, IPV4_DEVCONF_NOPOLICY, IPV4_DEVCONF_DROP_UNICAST_IN_L2_MULTICAST } from './inetdevice.js';
 import { inetProtos } from './protocol.js';
-import { icmpSend, ipDefrag, ipRcvOptions, ipRouteInputNoref, rawLocalDeliver } from './ip_pending.js';
+import { icmpSend } from './icmp.js';
+import { rawLocalDeliver } from './raw.js';
+import { ipDefrag, ipRcvOptions, ipRouteInputNoref } from './ip_pending.js';
 
 /* ------------------------------------------------------------------ */
 /* Local delivery                                                      */

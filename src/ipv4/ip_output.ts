@@ -34,7 +34,6 @@ import {
   IPSTATS_MIB_OUTREQUESTS, IPSTATS_MIB_OUTPKTS, IPSTATS_MIB_OUTOCTETS, IPSTATS_MIB_OUTMCASTPKTS,
   IPSTATS_MIB_OUTMCASTOCTETS, IPSTATS_MIB_OUTBCASTPKTS, IPSTATS_MIB_OUTBCASTOCTETS, IPSTATS_MIB_OUTNOROUTES,
   IPSTATS_MIB_FRAGOKS, IPSTATS_MIB_FRAGFAILS, IPSTATS_MIB_FRAGCREATES, IPSTATS_MIB_OUTDISCARDS,
-  ICMP_MIB_OUTMSGS,
 } from '../core/snmp.js';
 import {
   NFPROTO_IPV4, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, nfHook, nfHookCond, nfHookNoOkfn,
@@ -48,10 +47,9 @@ import { csumFold, csumPartial, ipFastCsum } from '../wire/checksum.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../wire/icmphdr.js';
 import { RTAX_HOPLIMIT, RTAX_LOCK, RTAX_MTU, RTN_BROADCAST, RTN_MULTICAST, RT_SCOPE_UNIVERSE } from '../wire/route.js';
 import { EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENOBUFS, EAGAIN, EINVAL } from '../socket/errno.js';
-import { SOCK_RAW } from '../socket/socket.js';
 import { ipv4Net } from './netns_ipv4.js';
 import {
-  type Rtable, Flowi4, IP_MAX_MTU, FLOWI_FLAG_KNOWN_NH, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL, rtNexthop, skbRtable,
+  type Rtable, Flowi4, IP_MAX_MTU, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL, rtNexthop, skbRtable,
 } from './rtable.js';
 import {
   IPCB, InetSkbParm, IpcmCookie, IPSKB_FORWARDED, IPSKB_REROUTED, IPSKB_FRAG_COMPLETE, IPSKB_FRAG_PMTU,
@@ -59,9 +57,9 @@ import {
 import {
   type InetSock, type IpOptions, IP_PMTUDISC_DO, IP_PMTUDISC_WANT, IP_PMTUDISC_PROBE, IP_PMTUDISC_OMIT,
 } from './inet_sock.js';
-import {
-  icmpSend, ipNeighOutput, ipOptionsBuild, ipOptionsFragment, ipRouteOutputFlow, ipLocalError,
-} from './ip_pending.js';
+import { icmpSend, icmpOutCount } from './icmp.js';
+import { ipLocalError } from './ip_sockglue.js';
+import { ipNeighOutput, ipOptionsBuild, ipOptionsFragment, ipRouteOutputFlow } from './ip_pending.js';
 
 /** Linux: IPV4_MIN_MTU (RFC 791: every host must accept 68-byte datagrams unfragmented). */
 export const IPV4_MIN_MTU = 68;
@@ -766,20 +764,16 @@ export function ipMakeSkb(sk: InetSock, fl4: Flowi4, rt: Rtable, payload: Uint8A
   skb.priority = ipc.tos !== -1 ? ipc.priority : sk.priority;
   skb.mark = ipc.mark !== 0 ? ipc.mark : sk.mark;
   skb.dst = rt;
-  if (sk.protocol === IPPROTO_ICMP) {
-    // Linux: icmp_out_count(). A raw socket (header in the payload) and a ping socket
-    // (header written by the caller after this) both put the type in the flow.
-    const type = sk.type === SOCK_RAW && (fl4.flags & FLOWI_FLAG_KNOWN_NH) === 0 ? fl4.icmpType
-      : transhdrlen !== 0 ? fl4.icmpType : buf[off + fragheaderlen]!;
-    const mib = ipv4Net(net).mib;
-    mib.icmpMsg[256 + type]!++;
-    mib.icmp[ICMP_MIB_OUTMSGS]++;
-  }
   return skb;
 }
 
-/** Linux: ip_send_skb(): send what ipMakeSkb built; counts OutDiscards on failure. */
+/**
+ * Linux: ip_send_skb(): send what ipMakeSkb built; counts OutDiscards on failure.
+ * An ICMP message is counted here (Linux: icmp_out_count() in __ip_make_skb): its
+ * header is written by the caller after ipMakeSkb, so only now is its type known.
+ */
 export function ipSendSkb(net: Net, skb: SkBuff): number {
+  if (skb.buf[skb.networkHeader + IPH_PROTOCOL] === IPPROTO_ICMP) icmpOutCount(net, skb.buf[skb.transportHeader]!);
   let err = ipLocalOut(net, skb.sk, skb);
   if (err !== 0) {
     // Linux: net_xmit_errno(): congestion notification is not an error.

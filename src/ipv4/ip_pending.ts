@@ -24,12 +24,6 @@ export function ipRouteOutputFlow(_net: Net, _fl4: Flowi4, _sk: unknown): Rtable
 }
 /** R: route.ts ip_rt_send_redirect(). */
 export function ipRtSendRedirect(_skb: SkBuff): void {}
-/** I: icmp.ts icmpSend(). */
-export function icmpSend(_skbIn: SkBuff, _type: number, _code: number, _info: number): void {}
-/** I: raw.ts rawLocalDeliver(). */
-export function rawLocalDeliver(_skb: SkBuff, _protocol: number): boolean {
-  return false;
-}
 /** G: ip_fragment.ts ipDefrag(). */
 export function ipDefrag(_net: Net, skb: SkBuff, _user: number): SkBuff | null {
   return skb;
@@ -41,8 +35,6 @@ export function ipRcvOptions(_skb: SkBuff, _dev: NetDevice): number {
 export function ipForwardOptions(_skb: SkBuff): void {}
 export function ipOptionsBuild(_skb: SkBuff, _opt: IpOptions, _daddr: number, _rt: Rtable): void {}
 export function ipOptionsFragment(_skb: SkBuff): void {}
-/** U: ip_sockglue.ts ipLocalError(). */
-export function ipLocalError(_sk: unknown, _err: number, _daddr: number, _port: number, _info: number): void {}
 /** N: ipNeighOutput(). */
 export function ipNeighOutput(_net: Net, _dev: NetDevice, _nexthop: number, skb: SkBuff): number {
   kfreeSkbReason(skb, SKB_DROP_REASON_NEIGH_CREATEFAIL);
