@@ -20,6 +20,7 @@ import { brInit } from './drivers/bridge/br.js';
 import { ipv4NetnsInit } from './ipv4/netns_ipv4.js';
 import { ipInit } from './ipv4/ip_input.js';
 import { devinetInit } from './ipv4/devinet.js';
+import { arpInit } from './ipv4/arp.js';
 import { inetInit } from './ipv4/af_inet.js';
 import { icmpInit } from './ipv4/icmp.js';
 import { rawInit } from './ipv4/raw.js';
@@ -51,6 +52,7 @@ initcalls.push(brInit);
 // raw/ping inits, ipfragInit.
 initcalls.push(ipv4NetnsInit);
 initcalls.push(devinetInit);
+initcalls.push(arpInit);
 initcalls.push(ipInit);
 initcalls.push(icmpInit);
 initcalls.push(inetInit);
