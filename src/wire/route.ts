@@ -94,6 +94,7 @@ export const RTA_IP_PROTO = 27;
 export const RTA_SPORT = 28;
 export const RTA_DPORT = 29;
 export const RTA_NH_ID = 30;
+export const RTA_MAX = 30;
 
 /* Route metrics (RTA_METRICS nested attribute types). */
 export const RTAX_UNSPEC = 0;
@@ -215,3 +216,32 @@ export const RTA_CACHEINFO_LEN = 32;
 
 /** struct rtvia: u16 family (host order) then the address (RTA_VIA). */
 export const RTVIA_ADDR_OFF = 2;
+
+/**
+ * Walk the rtnexthop entries of an RTA_MULTIPATH payload (Linux: rtnh_ok()/rtnh_next()):
+ * each entry's header, its attributes and its offset in `buf`. `rem` is what is left
+ * that did not form a whole entry (Linux's "extra data after nexthops").
+ */
+export function rtnhWalk(buf: Uint8Array): { nhs: { nh: Rtnexthop; attrs: Uint8Array; offset: number }[]; rem: number } {
+  const nhs: { nh: Rtnexthop; attrs: Uint8Array; offset: number }[] = [];
+  let off = 0;
+  let remaining = buf.length;
+  while (remaining >= RTNH_LEN) {
+    const nh = rtnexthopParse(buf, off);
+    if (nh.len < RTNH_LEN || nh.len > remaining) break;
+    nhs.push({ nh, attrs: buf.subarray(off + RTNH_LEN, off + nh.len), offset: off });
+    const step = rtnhAlign(nh.len);
+    off += step;
+    remaining -= step;
+  }
+  return { nhs, rem: Math.max(0, remaining) };
+}
+
+/* RTAX_FEATURES bits (Linux: RTAX_FEATURE_*) and the mask userspace may set. */
+export const RTAX_FEATURE_ECN = 1 << 0;
+export const RTAX_FEATURE_SACK = 1 << 1;
+export const RTAX_FEATURE_TIMESTAMP = 1 << 2;
+export const RTAX_FEATURE_ALLFRAG = 1 << 3;
+export const RTAX_FEATURE_TCP_USEC_TS = 1 << 4;
+export const RTAX_FEATURE_MASK = RTAX_FEATURE_ECN | RTAX_FEATURE_SACK | RTAX_FEATURE_TIMESTAMP |
+  RTAX_FEATURE_ALLFRAG | RTAX_FEATURE_TCP_USEC_TS;

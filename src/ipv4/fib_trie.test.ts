@@ -1,0 +1,274 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { createKernel } from '../index.js';
+import type { Net } from '../core/net_namespace.js';
+import { EACCES, EAGAIN, EEXIST, EHOSTUNREACH, EINVAL, ENOENT, ESRCH } from '../socket/errno.js';
+import { NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../wire/netlink.js';
+import {
+  RTN_BLACKHOLE, RTN_LOCAL, RTN_PROHIBIT, RTN_THROW, RTN_UNICAST, RTN_UNREACHABLE, RTPROT_BOOT, RTPROT_KERNEL,
+  RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN,
+} from '../wire/route.js';
+import { Flowi4 } from './rtable.js';
+import { FibAlias, FibConfig, FibInfo, FibResult, FIB_LOOKUP_NOREF } from './fib_lookup.js';
+import { FibTable, fibTableDelete, fibTableFlush, fibTableInsert, fibTableLookup, fibTableWalk } from './fib_trie.js';
+import { fibInfoCount } from './fib_semantics.js';
+
+const ip = (s: string): number => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
+const ntoa = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
+const mask = (l: number): number => (l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0);
+
+/* ---------------- the bare trie vs a brute-force reference ---------------- */
+
+function bruteLpm(set: Map<string, [number, number]>, key: number, below = 33): number {
+  let best = -1;
+  let bestId = 0;
+  for (const [k, [p, l]] of set) {
+    if (l >= below) continue;
+    if (((key & mask(l)) >>> 0) === p && l > best) {
+      best = l;
+      bestId = Number(k.split('/')[2]);
+    }
+  }
+  return bestId;
+}
+
+test('trie: longest prefix match equals a brute-force search under random inserts and deletes', () => {
+  const fi = new FibInfo({} as Net);
+  // Prefixes drawn from a few /8s so that they nest and collide a lot.
+  const prefixArb = fc.tuple(fc.constantFrom(10, 172, 192, 0, 255), fc.integer({ min: 0, max: 0xffffff }),
+    fc.integer({ min: 0, max: 32 })).map(([a, rest, l]) => {
+    const key = (((a << 24) | rest) & mask(l)) >>> 0;
+    return [key, l] as [number, number];
+  });
+  const opArb = fc.tuple(fc.boolean(), prefixArb);
+  fc.assert(fc.property(fc.array(opArb, { maxLength: 120 }), fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 40 }),
+    (ops, probes) => {
+      const tb = new FibTable(254);
+      const ref = new Map<string, [number, number]>();
+      for (const [add, [key, l]] of ops) {
+        const name = `${key}/${l}`;
+        const have = [...ref.keys()].find((k) => k.startsWith(`${name}/`));
+        if (add && have === undefined) {
+          const id = tb.addPrefix(key, l, new FibAlias(fi, 0, RTN_UNICAST, 32 - l, 254));
+          ref.set(`${name}/${id}`, [key, l]);
+        } else if (!add && have !== undefined) {
+          const id = Number(have.split('/')[2]);
+          tb.pfxHead[id] = null;
+          tb.removePrefix(id);
+          ref.delete(have);
+        }
+      }
+      const keys = [...probes, ...[...ref.values()].map(([k]) => k), ...[...ref.values()].map(([k, l]) => (k | ~mask(l)) >>> 0)];
+      for (const key of keys) {
+        assert.equal(tb.lpm(key), bruteLpm(ref, key), `lpm ${ntoa(key)}`);
+        const id = tb.lpm(key);
+        if (id !== 0) assert.equal(tb.lpmShorter(key, tb.pfxLen[id]!), bruteLpm(ref, key, tb.pfxLen[id]!), `shorter ${ntoa(key)}`);
+      }
+      // Dump order: key ascending, then longer prefixes first.
+      const order = [...tb.dumpOrder()].map((id) => [tb.pfxKey[id]!, tb.pfxLen[id]!] as [number, number]);
+      const want = [...ref.values()].sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+      assert.deepEqual(order, want);
+      assert.equal(tb.count, ref.size);
+    }), { numRuns: 300 });
+});
+
+test('trie: emptied nodes are freed and reused', () => {
+  const fi = new FibInfo({} as Net);
+  const tb = new FibTable(254);
+  const ids: number[] = [];
+  for (let i = 0; i < 100; i++) ids.push(tb.addPrefix(ip(`10.${i}.1.128`), 25, new FibAlias(fi, 0, 1, 7, 254)));
+  const nodes = tb.nodeTop;
+  for (const id of ids) {
+    tb.pfxHead[id] = null;
+    tb.removePrefix(id);
+  }
+  assert.equal(tb.nodeUsed[0], 0);
+  assert.equal(tb.slots[10], 0);
+  for (let i = 0; i < 100; i++) tb.addPrefix(ip(`10.${i}.1.128`), 25, new FibAlias(fi, 0, 1, 7, 254));
+  assert.equal(tb.nodeTop, nodes, 'nodes were reused');
+});
+
+/* ---------------- fib_table_insert / lookup / delete semantics ---------------- */
+
+function setup(): { net: Net; tb: FibTable; lo: number } {
+  const k = createKernel({ seed: 1 });
+  const net = k.initNet;
+  return { net, tb: new FibTable(RT_TABLE_MAIN), lo: net.devGetByName('lo')!.ifindex };
+}
+
+/** A route with a host-scope nexthop on `oif` (needs no address or gateway checks). */
+function hostRoute(net: Net, dst: string, opts: Partial<FibConfig> = {}): FibConfig {
+  const [a, l] = dst.split('/');
+  const c = new FibConfig(net);
+  c.fcDst = ip(a!);
+  c.fcDstLen = l === undefined ? 32 : Number(l);
+  c.fcType = RTN_UNICAST;
+  c.fcScope = RT_SCOPE_HOST;
+  c.fcProtocol = RTPROT_BOOT;
+  c.fcTable = RT_TABLE_MAIN;
+  c.fcOif = net.devGetByName('lo')!.ifindex;
+  c.fcNlflags = NLM_F_CREATE | NLM_F_EXCL;
+  Object.assign(c, opts);
+  return c;
+}
+
+function rejectRoute(net: Net, dst: string, type: number, opts: Partial<FibConfig> = {}): FibConfig {
+  const c = hostRoute(net, dst, opts);
+  c.fcType = type;
+  c.fcScope = RT_SCOPE_UNIVERSE;
+  c.fcOif = 0;
+  Object.assign(c, opts);
+  return c;
+}
+
+function lookup(tb: FibTable, daddr: string, f: Partial<Flowi4> = {}): { err: number; res: FibResult } {
+  const fl4 = new Flowi4();
+  fl4.daddr = ip(daddr);
+  Object.assign(fl4, f);
+  const res = new FibResult();
+  return { err: fibTableLookup(tb, fl4, res, FIB_LOOKUP_NOREF), res };
+}
+
+function routes(tb: FibTable): string[] {
+  const out: string[] = [];
+  fibTableWalk(tb, (p, l, fa) => {
+    out.push(`${ntoa(p)}/${l} type ${fa.faType} tos ${fa.faTos} metric ${fa.faInfo.fibPriority} proto ${fa.faInfo.fibProtocol}`);
+  });
+  return out;
+}
+
+test('insert/lookup: longest prefix wins, then shorter prefixes, -EAGAIN when nothing matches', () => {
+  const { net, tb } = setup();
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8')), 0);
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.1.0.0/16')), 0);
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.1.2.0/24')), 0);
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '0.0.0.0/0')), 0);
+  let r = lookup(tb, '10.1.2.3');
+  assert.equal(r.err, 0);
+  assert.equal(ntoa(r.res.prefix), '10.1.2.0');
+  assert.equal(r.res.prefixlen, 24);
+  assert.equal(r.res.type, RTN_UNICAST);
+  assert.equal(r.res.scope, RT_SCOPE_HOST);
+  assert.equal(r.res.table, tb);
+  r = lookup(tb, '10.1.3.3');
+  assert.equal(r.res.prefixlen, 16);
+  r = lookup(tb, '10.2.3.3');
+  assert.equal(r.res.prefixlen, 8);
+  r = lookup(tb, '11.0.0.1');
+  assert.equal(r.res.prefixlen, 0);
+  assert.equal(tb.tbNumDefault, 1);
+  const empty = new FibTable(100);
+  assert.equal(lookup(empty, '1.2.3.4').err, -EAGAIN);
+  // All routes share one FibInfo.
+  assert.equal(fibInfoCount(net), 1);
+});
+
+test('insert: bad prefixes are -EINVAL with Linux extack messages', () => {
+  const { net, tb } = setup();
+  const ext: { msg?: string } = {};
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.1/8'), ext), -EINVAL);
+  assert.equal(ext.msg, 'Invalid prefix for given prefix length');
+  const c = hostRoute(net, '10.0.0.0/8');
+  c.fcDstLen = 33;
+  assert.equal(fibTableInsert(net, tb, c, ext), -EINVAL);
+  assert.equal(ext.msg, 'Invalid prefix length');
+});
+
+test('insert: EXCL, REPLACE, APPEND and CREATE semantics', () => {
+  const { net, tb } = setup();
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8')), 0);
+  // Same prefix, tos, metric: -EEXIST with NLM_F_EXCL (ip route add).
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcProtocol: RTPROT_KERNEL })), -EEXIST);
+  // Without EXCL and without APPEND: prepended (ip route prepend).
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcProtocol: RTPROT_KERNEL, fcNlflags: NLM_F_CREATE })), 0);
+  assert.deepEqual(routes(tb), ['10.0.0.0/8 type 1 tos 0 metric 0 proto 2', '10.0.0.0/8 type 1 tos 0 metric 0 proto 3']);
+  // APPEND goes after the aliases with the same tos and metric.
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcProtocol: 9, fcNlflags: NLM_F_CREATE | NLM_F_APPEND })), 0);
+  assert.equal(routes(tb)[2], '10.0.0.0/8 type 1 tos 0 metric 0 proto 9');
+  // The very same route again (same type and info) is -EEXIST even without EXCL.
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcProtocol: 9, fcNlflags: NLM_F_CREATE | NLM_F_APPEND })), -EEXIST);
+  // REPLACE replaces the first alias of that tos/metric.
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcProtocol: 16, fcNlflags: NLM_F_CREATE | NLM_F_REPLACE })), 0);
+  assert.deepEqual(routes(tb).map((s) => s.split(' proto ')[1]), ['16', '3', '9']);
+  // REPLACE with the first alias identical: 0, nothing changes; identical to a later one: -EEXIST.
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcProtocol: 16, fcNlflags: NLM_F_REPLACE })), 0);
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcProtocol: 9, fcNlflags: NLM_F_REPLACE })), -EEXIST);
+  // REPLACE without CREATE of something absent: -ENOENT (ip route change).
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.9.0.0/16', { fcNlflags: NLM_F_REPLACE })), -ENOENT);
+  // Different metric: a new alias after the lower metric.
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcPriority: 5 })), 0);
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcPriority: 1 })), 0);
+  assert.deepEqual(routes(tb).map((s) => s.split(' metric ')[1]!.split(' ')[0]), ['0', '0', '0', '1', '5']);
+  // tos: higher tos first.
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcTos: 0x10 })), 0);
+  assert.equal(routes(tb)[0], '10.0.0.0/8 type 1 tos 16 metric 0 proto 3');
+  // A lookup with another tos skips the tos route; with its tos takes it.
+  assert.equal(lookup(tb, '10.0.0.1').res.fi!.fibProtocol, 16);
+  assert.equal(lookup(tb, '10.0.0.1', { tos: 0x10 }).res.fi!.fibProtocol, RTPROT_BOOT);
+});
+
+test('lookup: reject routes fail with fib_props errors; throw is -EAGAIN', () => {
+  const { net, tb } = setup();
+  assert.equal(fibTableInsert(net, tb, rejectRoute(net, '10.1.0.0/16', RTN_UNREACHABLE)), 0);
+  assert.equal(fibTableInsert(net, tb, rejectRoute(net, '10.2.0.0/16', RTN_PROHIBIT)), 0);
+  assert.equal(fibTableInsert(net, tb, rejectRoute(net, '10.3.0.0/16', RTN_BLACKHOLE)), 0);
+  assert.equal(fibTableInsert(net, tb, rejectRoute(net, '10.4.0.0/16', RTN_THROW)), 0);
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8')), 0);
+  assert.equal(lookup(tb, '10.1.0.1').err, -EHOSTUNREACH);
+  assert.equal(lookup(tb, '10.2.0.1').err, -EACCES);
+  assert.equal(lookup(tb, '10.3.0.1').err, -EINVAL);
+  assert.equal(lookup(tb, '10.4.0.1').err, -EAGAIN);
+  assert.equal(lookup(tb, '10.5.0.1').err, 0);
+  // A reject route with a device is refused.
+  const ext: { msg?: string } = {};
+  const c = rejectRoute(net, '10.6.0.0/16', RTN_UNREACHABLE, { fcOif: 1 });
+  assert.equal(fibTableInsert(net, tb, c, ext), -EINVAL);
+  assert.equal(ext.msg, 'Gateway, device and multipath can not be specified for this route type');
+});
+
+test('lookup: scope, oif and dead checks fall back to shorter prefixes', () => {
+  const { net, tb, lo } = setup();
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8')), 0);
+  const local = hostRoute(net, '10.1.0.0/16', { fcType: RTN_LOCAL, fcProtocol: RTPROT_KERNEL });
+  assert.equal(fibTableInsert(net, tb, local), 0);
+  // A flow asking for scope > host skips both.
+  assert.equal(lookup(tb, '10.1.0.1', { scope: RT_SCOPE_NOWHERE }).err, -EAGAIN);
+  // oif must match the nexthop.
+  assert.equal(lookup(tb, '10.1.0.1', { oif: lo }).res.prefixlen, 16);
+  assert.equal(lookup(tb, '10.1.0.1', { oif: lo + 100 }).err, -EAGAIN);
+  // A dead info is skipped.
+  const r = lookup(tb, '10.1.0.1');
+  assert.equal(r.res.type, RTN_LOCAL);
+  r.res.fi!.fibFlags |= 1;
+  assert.equal(lookup(tb, '10.1.0.1').res.prefixlen, 8);
+  assert.equal(fibTableFlush(net, tb, false), 1);
+  assert.deepEqual(routes(tb), ['10.0.0.0/8 type 1 tos 0 metric 0 proto 3']);
+});
+
+test('delete: matches type, scope, protocol, metric; -ESRCH otherwise', () => {
+  const { net, tb } = setup();
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcPriority: 10 })), 0);
+  assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcPriority: 20, fcProtocol: RTPROT_KERNEL })), 0);
+  const del = (o: Partial<FibConfig>): number => {
+    const c = new FibConfig(net);
+    c.fcDst = ip('10.0.0.0');
+    c.fcDstLen = 8;
+    c.fcScope = RT_SCOPE_NOWHERE;
+    c.fcTable = RT_TABLE_MAIN;
+    Object.assign(c, o);
+    return fibTableDelete(net, tb, c);
+  };
+  assert.equal(del({ fcDstLen: 16 }), -ESRCH);
+  assert.equal(del({ fcType: RTN_LOCAL }), -ESRCH);
+  assert.equal(del({ fcScope: RT_SCOPE_LINK }), -ESRCH);
+  assert.equal(del({ fcPriority: 30 }), -ESRCH);
+  assert.equal(del({ fcTos: 4 }), -ESRCH);
+  assert.equal(del({ fcProtocol: RTPROT_KERNEL }), 0);
+  assert.deepEqual(routes(tb), ['10.0.0.0/8 type 1 tos 0 metric 10 proto 3']);
+  assert.equal(del({}), 0);
+  assert.deepEqual(routes(tb), []);
+  assert.equal(del({}), -ESRCH);
+  assert.equal(fibInfoCount(net), 0);
+  assert.equal(tb.count, 0);
+});
