@@ -92,6 +92,8 @@ export class Sock {
   dstCache: DstEntry | null = null;
   /** Flow hash for ECMP/queue selection (sk_txhash). */
   txhash = 0;
+  /** SO_REUSEPORT group (sk_reuseport_cb): a SockReuseport of core/sock_reuseport.ts, or null. */
+  reuseportCb: unknown = null;
 
   constructor(net: Net, family: number, type: number, protocol: number) {
     this.net = net;

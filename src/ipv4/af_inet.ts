@@ -28,6 +28,7 @@ import {
 import { IPPROTO_IP, IPPROTO_RAW } from '../wire/iphdr.js';
 import { RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
 import { inetAddrType, devinetIoctl } from './udp_pending.js';
+import { udpInit } from './udp.js';
 import { InetSock, IP_PMTUDISC_DONT, IP_PMTUDISC_WANT } from './inet_sock.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { sockSetsockopt, sockGetsockopt, type SockOptEnv } from '../core/sock_opt.js';
@@ -635,4 +636,5 @@ export const inetSockrawOps: ProtoOps = { ...inetDgramOps };
  */
 export function inetInit(k: Kernel): void {
   sockRegister(k.initNet, { family: AF_INET, create: inetCreate });
+  udpInit(k);
 }

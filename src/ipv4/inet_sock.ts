@@ -154,6 +154,8 @@ export class InetSock extends Sock {
   ino = 0;
   /** Multicast memberships and IP_MULTICAST_ALL (Linux: mc_list, mc_all); ip_sockglue.ts InetMcState. */
   mcState: unknown = null;
+  /** Flow of the last connect/corked send (Linux: inet->cork.fl.u.ip4): a Flowi4 (datagram.ts), or null. */
+  corkFl4: unknown = null;
 
   constructor(net: Net, family: number, type: number, protocol: number) {
     super(net, family, type, protocol);

@@ -10,6 +10,7 @@ import { Ipv4Mib } from '../core/snmp.js';
 import { devconfAllDefaults, devconfDfltDefaults } from './inetdevice.js';
 import type { DevinetNet } from './devinet.js';
 import type { IcmpNet } from './icmp.js';
+import type { UdpTable } from './udp_hash.js';
 
 /** net.ipv4.* values (Linux defaults). Time values in Linux's sysctl units. */
 export class Ipv4Sysctls {
@@ -80,6 +81,8 @@ export class NetnsIpv4 {
   devinet!: DevinetNet;
   /** ICMP control socket and rate-limit state (icmp.ts). */
   icmp!: IcmpNet;
+  /** UDP socket table (udp_hash.ts), created on the first bind. */
+  udp: UdpTable | null = null;
   /** Next IP ID base for packets without a socket (Linux: ip_idents, keyed hash). */
   identSeed = 0;
 
