@@ -41,17 +41,27 @@ export class InetSkbParm {
 }
 
 /**
+ * The control block of a forwarded packet that nobody else gave one: only
+ * IPSKB_FORWARDED set. ip_forward marks packets with it instead of allocating (the
+ * forwarding fast path allocates nothing per packet; Linux's cb lives inside the
+ * skb); it is shared and read-only: IPCB() swaps in a private copy before any write.
+ */
+export const IPCB_FORWARDED: InetSkbParm = new InetSkbParm();
+IPCB_FORWARDED.flags = IPSKB_FORWARDED;
+
+/**
  * Linux: IPCB(skb): the control block, created on first use by IPv4. ip_rcv clears
  * it (Linux: memset + iif = skb_iif), so one made later starts with iif = skbIif.
+ * Callers may write to what it returns.
  */
 export function IPCB(skb: SkBuff): InetSkbParm {
-  let cb = skb.cb;
-  if (!(cb instanceof InetSkbParm)) {
-    cb = new InetSkbParm();
-    (cb as InetSkbParm).iif = skb.skbIif;
-    skb.cb = cb;
-  }
-  return cb as InetSkbParm;
+  const cb = skb.cb;
+  if (cb instanceof InetSkbParm && cb !== IPCB_FORWARDED) return cb;
+  const n = new InetSkbParm();
+  n.iif = skb.skbIif;
+  if (cb === IPCB_FORWARDED) n.flags = IPSKB_FORWARDED;
+  skb.cb = n;
+  return n;
 }
 
 /** Linux: struct ipcm_cookie: per-sendmsg choices (cmsgs and socket defaults). */

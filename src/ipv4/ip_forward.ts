@@ -28,7 +28,7 @@ import {
 } from '../wire/icmphdr.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { type Rtable, RTCF_DOREDIRECT } from './rtable.js';
-import { IPCB, IPSKB_FORWARDED, IPSKB_DOREDIRECT } from './ip.js';
+import { IPCB_FORWARDED, IPSKB_FORWARDED, IPSKB_DOREDIRECT } from './ip.js';
 import { ipcbPeek, ipDstMtuMaybeForward, llReservedSpace } from './ip_output.js';
 import { ipCallRaChain } from './ip_input.js';
 import { icmpSend } from './icmp.js';
@@ -122,7 +122,9 @@ export function ipForward(skb: SkBuff): number {
       icmpSend(skb, ICMP_DEST_UNREACH, ICMP_SR_FAILED, 0);
       break drop;
     }
-    IPCB(skb).flags |= IPSKB_FORWARDED;
+    // IPCB(skb)->flags |= IPSKB_FORWARDED, without allocating a control block.
+    if (cb === null) skb.cb = IPCB_FORWARDED;
+    else if (cb !== IPCB_FORWARDED) cb.flags |= IPSKB_FORWARDED;
     const mtu = ipDstMtuMaybeForward(rt, true);
     if (ipExceedsMtu(skb, mtu)) {
       ipv4Net(net).mib.ip[IPSTATS_MIB_FRAGFAILS]++;
@@ -137,8 +139,8 @@ export function ipForward(skb: SkBuff): number {
     // Decrease ttl after skb cow done.
     ipDecreaseTtl(buf, off);
     // We now generate an ICMP HOST REDIRECT giving the route we calculated.
-    const ipcb = IPCB(skb);
-    if (((ipcb.flags & IPSKB_DOREDIRECT) !== 0 || (rt.rtFlags & RTCF_DOREDIRECT) !== 0) && ipcb.opt.srr === 0) {
+    if (((cb !== null && (cb.flags & IPSKB_DOREDIRECT) !== 0) || (rt.rtFlags & RTCF_DOREDIRECT) !== 0) &&
+      (cb === null || cb.opt.srr === 0)) {
       ipRtSendRedirect(skb);
     }
     if (ipv4Net(net).sysctl.ipForwardUpdatePriority !== 0) skb.priority = rtTos2priority(buf[off + IPH_TOS]!);
