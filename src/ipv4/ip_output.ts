@@ -59,7 +59,8 @@ import {
 } from './inet_sock.js';
 import { icmpSend, icmpOutCount } from './icmp.js';
 import { ipLocalError } from './ip_sockglue.js';
-import { ipNeighOutput, ipOptionsBuild, ipOptionsFragment, ipRouteOutputFlow } from './ip_pending.js';
+import { ipNeighOutput } from './arp.js';
+import { ipOptionsBuild, ipOptionsFragment, ipRouteOutputFlow } from './ip_pending.js';
 
 /** Linux: IPV4_MIN_MTU (RFC 791: every host must accept 68-byte datagrams unfragmented). */
 export const IPV4_MIN_MTU = 68;

@@ -8,8 +8,8 @@
  */
 import type { Net } from '../core/net_namespace.js';
 import type { NetDevice } from '../core/netdevice.js';
-import { type SkBuff, kfreeSkbReason } from '../core/skbuff.js';
-import { SKB_DROP_REASON_IP_INNOROUTES, SKB_DROP_REASON_NEIGH_CREATEFAIL } from '../core/drop_reason.js';
+import type { SkBuff } from '../core/skbuff.js';
+import { SKB_DROP_REASON_IP_INNOROUTES } from '../core/drop_reason.js';
 import type { Flowi4, Rtable } from './rtable.js';
 import type { IpOptions } from './inet_sock.js';
 import { ENETUNREACH } from '../socket/errno.js';
@@ -35,8 +35,3 @@ export function ipRcvOptions(_skb: SkBuff, _dev: NetDevice): number {
 export function ipForwardOptions(_skb: SkBuff): void {}
 export function ipOptionsBuild(_skb: SkBuff, _opt: IpOptions, _daddr: number, _rt: Rtable): void {}
 export function ipOptionsFragment(_skb: SkBuff): void {}
-/** N: ipNeighOutput(). */
-export function ipNeighOutput(_net: Net, _dev: NetDevice, _nexthop: number, skb: SkBuff): number {
-  kfreeSkbReason(skb, SKB_DROP_REASON_NEIGH_CREATEFAIL);
-  return -22;
-}
