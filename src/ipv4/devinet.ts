@@ -14,13 +14,16 @@
  * the net.ipv4.conf sysctls in sysctl_net_ipv4.ts.
  */
 import type { Kernel, Net } from '../core/net_namespace.js';
-import { type NetDevice, IFF_LOOPBACK, IFNAMSIZ } from '../core/netdevice.js';
+import { type NetDevice, IFF_LOOPBACK, IFF_POINTOPOINT, IFF_BROADCAST, IFF_UP, IFNAMSIZ } from '../core/netdevice.js';
+import { devChangeFlags, devGetFlags } from '../core/dev.js';
+import type { Ifreq } from '../core/dev_ioctl.js';
+import { AF_INET, type SockaddrIn } from '../socket/socket.js';
 import {
   NotifierChain, NOTIFY_DONE, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP, NETDEV_DOWN, NETDEV_CHANGEMTU,
   NETDEV_CHANGENAME,
 } from '../core/notifier.js';
 import { TimerList } from '../core/timer.js';
-import { EEXIST, EINVAL } from '../socket/errno.js';
+import { EEXIST, EINVAL, EFAULT, EPERM, ENODEV, ENOBUFS, EADDRNOTAVAIL } from '../socket/errno.js';
 import type { NetlinkExtAck, NlMsg } from '../wire/netlink.js';
 import { RTM_NEWADDR, RTM_DELADDR } from '../wire/rtnetlink.js';
 import { RT_SCOPE_HOST, RT_SCOPE_LINK } from '../wire/route.js';
@@ -34,6 +37,10 @@ import {
 } from './inetdevice.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { rtmsgIfa, devinetNetlinkInit } from './devinet_netlink.js';
+import {
+  capable, SIOCGIFADDR, SIOCSIFADDR, SIOCGIFBRDADDR, SIOCSIFBRDADDR, SIOCGIFDSTADDR, SIOCSIFDSTADDR, SIOCGIFNETMASK,
+  SIOCSIFNETMASK, SIOCSIFFLAGS,
+} from './af_inet.js';
 import { devinetSysctlInit } from './sysctl_net_ipv4.js';
 
 /** Linux: IPV4_MIN_MTU. */
@@ -58,7 +65,7 @@ export class DevinetNet {
   readonly inetAddrLst = new Map<number, InIfaddr[]>();
   /** Linux: net->ipv4.addr_chk_work (check_lifetime). */
   readonly addrChkTimer: TimerList;
-  /** Linux: net->ipv4.dev_addr_genid (dump consistency). */
+  /** Linux: net->ipv4.dev_addr_genid (dump consistency; the FIB's inetaddr handler bumps it). */
   devAddrGenid = 0;
   constructor(readonly net: Net) {
     this.addrChkTimer = new TimerList(() => checkLifetime(net));
@@ -218,7 +225,6 @@ export function inetInsertIfaFull(ifa: InIfaddr, nlh: NlMsg | null, portid: numb
   if (ifa.ifaFlags & IFA_F_SECONDARY) inDev.ifaList.push(ifa);
   else inDev.ifaList.splice(lastPrimary, 0, ifa);
   inetHashInsert(net, ifa);
-  devinetNet(net).devAddrGenid++;
   addrChkWorkKick(net);
   // Send message first, then call notifier: the notifier triggers the FIB update,
   // so netlink listeners know about the address before its routes.
@@ -313,7 +319,6 @@ export function inetDelIfaFull(inDev: InDevice, ifa1: InIfaddr, destroy: boolean
   const idx = list.indexOf(ifa1);
   if (idx >= 0) list.splice(idx, 1);
   inetHashRemove(net, ifa1);
-  devinetNet(net).devAddrGenid++;
   // 3. Announce the deletion: message first, then the notifier (Linux's comment:
   // listeners must see the address go before its routes).
   rtmsgIfa(RTM_DELADDR, ifa1, nlh, portid);
@@ -503,6 +508,156 @@ export function inetConfirmAddr(net: Net, inDev: InDevice | null, dst: number, l
     if (addr) return addr;
   }
   return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ioctl                                                               */
+
+/** struct ifreq with its address member (ifr_addr / ifr_netmask / ifr_broadaddr / ifr_dstaddr share it). */
+export interface IfreqIn extends Ifreq {
+  addr?: SockaddrIn;
+}
+
+/** Linux: inet_abc_len(): the classful prefix length of an address, -1 for class D. */
+function inetAbcLen(addr: number): number {
+  addr >>>= 0;
+  if ((addr & 0xff000000) === 0 || addr === 0xffffffff) return 0;
+  if ((addr & 0x80000000) === 0) return 8;
+  if ((addr & 0xc0000000) >>> 0 === 0x80000000) return 16;
+  if ((addr & 0xe0000000) >>> 0 === 0xc0000000) return 24;
+  if ((addr & 0xf0000000) >>> 0 === 0xf0000000) return 32;
+  return -1;
+}
+
+/** Linux: bad_mask(): the mask must be contiguous ones and `addr` have no host bits. */
+function badMask(mask: number, addr: number): boolean {
+  const inv = ~mask >>> 0;
+  if ((addr & inv) >>> 0) return true;
+  return ((inv & (inv + 1)) >>> 0) !== 0;
+}
+
+/** Linux: inet_mask_len(). */
+function inetMaskLen(mask: number): number {
+  const hmask = mask >>> 0;
+  return hmask === 0 ? 0 : 32 - Math.log2(((~hmask >>> 0) + 1));
+}
+
+/**
+ * Linux: devinet_ioctl(): SIOCGIFADDR/BRDADDR/DSTADDR/NETMASK read the address
+ * whose label is ifr_name (and, with an AF_INET ifr_addr, whose local matches:
+ * BSD aliases); SIOCSIFADDR sets or replaces it with the classful mask, the
+ * S* ones change broadcast, peer and mask (delete and re-insert, as Linux);
+ * SIOCSIFFLAGS on "dev:label" without IFF_UP deletes that alias. Returns the
+ * ifreq (with `addr` filled for the G* ones) or -errno.
+ */
+export function devinetIoctl(net: Net, cmd: number, arg: unknown): IfreqIn | number {
+  const ifr = (arg ?? {}) as IfreqIn;
+  if (typeof ifr !== 'object') return -EFAULT;
+  const name = String(ifr.name ?? '').slice(0, IFNAMSIZ - 1);
+  const sinOrig = ifr.addr;
+  const colon = name.indexOf(':');
+  let tryaddrmatch = false;
+  switch (cmd) {
+    case SIOCGIFADDR: case SIOCGIFBRDADDR: case SIOCGIFDSTADDR: case SIOCGIFNETMASK:
+      tryaddrmatch = sinOrig?.family === AF_INET;
+      break;
+    case SIOCSIFFLAGS:
+      if (!capable(net.kernel)) return -EPERM;
+      break;
+    case SIOCSIFADDR: case SIOCSIFBRDADDR: case SIOCSIFDSTADDR: case SIOCSIFNETMASK:
+      if (!capable(net.kernel)) return -EPERM;
+      if (sinOrig?.family !== AF_INET) return -EINVAL;
+      break;
+    default:
+      return -EINVAL;
+  }
+  const dev = net.devGetByName(colon >= 0 ? name.slice(0, colon) : name);
+  if (!dev) return -ENODEV;
+  const inDev = inDevGet(dev);
+  let ifa: InIfaddr | null = null;
+  if (inDev) {
+    if (tryaddrmatch) ifa = inDev.ifaList.find((i) => i.ifaLabel === name && i.ifaLocal === sinOrig!.addr >>> 0) ?? null;
+    // No match: maybe a 4.3BSD-style caller that passed junk; compare just the label.
+    if (!ifa) ifa = inDev.ifaList.find((i) => i.ifaLabel === name) ?? null;
+  }
+  if (!ifa && cmd !== SIOCSIFADDR && cmd !== SIOCSIFFLAGS) return -EADDRNOTAVAIL;
+  const reply = (a: number): IfreqIn => ({ ...ifr, addr: { family: AF_INET, port: 0, addr: a >>> 0 } });
+  const sin = (sinOrig?.addr ?? 0) >>> 0;
+  switch (cmd) {
+    case SIOCGIFADDR: return reply(ifa!.ifaLocal);
+    case SIOCGIFBRDADDR: return reply(ifa!.ifaBroadcast);
+    case SIOCGIFDSTADDR: return reply(ifa!.ifaAddress);
+    case SIOCGIFNETMASK: return reply(ifa!.ifaMask);
+    case SIOCSIFFLAGS: {
+      if (colon >= 0) {
+        if (!ifa) return -EADDRNOTAVAIL;
+        if (!(Number(ifr.flags) & IFF_UP)) inetDelIfa(inDev!, ifa, true);
+        return { ...ifr };
+      }
+      const err = devChangeFlags(dev, ((Number(ifr.flags) & 0xffff) | (devGetFlags(dev) & ~0xffff)) >>> 0);
+      return err < 0 ? err : { ...ifr };
+    }
+    case SIOCSIFADDR: {
+      if (inetAbcLen(sin) < 0) return -EINVAL;
+      let fresh = false;
+      if (!ifa) {
+        if (!inDev) return -ENOBUFS;
+        ifa = inetAllocIfa(inDev);
+        ifa.ifaLabel = colon >= 0 ? name : dev.name;
+        fresh = true;
+      } else {
+        if (ifa.ifaLocal === sin) return { ...ifr };
+        inetDelIfa(inDev!, ifa, false);
+        ifa.ifaBroadcast = 0;
+        ifa.ifaScope = 0;
+      }
+      ifa.ifaAddress = ifa.ifaLocal = sin;
+      if (!(dev.flags & IFF_POINTOPOINT)) {
+        ifa.ifaPrefixlen = inetAbcLen(sin);
+        ifa.ifaMask = inetMakeMask(ifa.ifaPrefixlen);
+        if (dev.flags & IFF_BROADCAST && ifa.ifaPrefixlen < 31) ifa.ifaBroadcast = (sin | ~ifa.ifaMask) >>> 0;
+      } else {
+        ifa.ifaPrefixlen = 32;
+        ifa.ifaMask = inetMakeMask(32);
+      }
+      setIfaLifetime(ifa, INFINITY_LIFE_TIME, INFINITY_LIFE_TIME, fresh);
+      const err = inetSetIfa(dev, ifa);
+      return err < 0 ? err : { ...ifr };
+    }
+    case SIOCSIFBRDADDR:
+      if (ifa!.ifaBroadcast !== sin) {
+        inetDelIfa(inDev!, ifa!, false);
+        ifa!.ifaBroadcast = sin;
+        inetInsertIfa(ifa!);
+      }
+      return { ...ifr };
+    case SIOCSIFDSTADDR:
+      if (ifa!.ifaAddress === sin) return { ...ifr };
+      if (inetAbcLen(sin) < 0) return -EINVAL;
+      inetDelIfa(inDev!, ifa!, false);
+      ifa!.ifaAddress = sin;
+      inetInsertIfa(ifa!);
+      return { ...ifr };
+    case SIOCSIFNETMASK: {
+      // The mask we set must be legal.
+      if (badMask(sin, 0)) return -EINVAL;
+      const f = ifa!;
+      if (f.ifaMask !== sin) {
+        const oldMask = f.ifaMask;
+        inetDelIfa(inDev!, f, false);
+        f.ifaMask = sin;
+        f.ifaPrefixlen = inetMaskLen(sin);
+        // A broadcast that matched the old mask follows the new one; a "funny" one is left alone.
+        if (dev.flags & IFF_BROADCAST && f.ifaPrefixlen < 31 && f.ifaBroadcast === ((f.ifaLocal | ~oldMask) >>> 0)) {
+          f.ifaBroadcast = (f.ifaLocal | ~sin) >>> 0;
+        }
+        inetInsertIfa(f);
+      }
+      return { ...ifr };
+    }
+    default:
+      return -EINVAL;
+  }
 }
 
 /* ------------------------------------------------------------------ */
