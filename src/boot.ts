@@ -18,6 +18,7 @@ import { rtnlLinkKindsInit } from './netlink/rtnl_link_kinds.js';
 import { pktschedInit } from './sched/sch_api.js';
 import { brInit } from './drivers/bridge/br.js';
 import { ipv4NetnsInit } from './ipv4/netns_ipv4.js';
+import { fibInit } from './ipv4/fib_frontend.js';
 import { ipInit } from './ipv4/ip_input.js';
 import { devinetInit } from './ipv4/devinet.js';
 import { arpInit } from './ipv4/arp.js';
@@ -51,6 +52,7 @@ initcalls.push(brInit);
 // order: fibInit, devinetInit, arpInit, ipRtInit, ipInit, icmpInit, inetInit (AF_INET, UDP),
 // raw/ping inits, ipfragInit.
 initcalls.push(ipv4NetnsInit);
+initcalls.push(fibInit);
 initcalls.push(devinetInit);
 initcalls.push(arpInit);
 initcalls.push(ipInit);

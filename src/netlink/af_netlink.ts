@@ -83,6 +83,8 @@ export interface NetlinkCallback {
   skb: NlMsgBuilder;
   /** Scratch the dump keeps between rounds (Linux cb->args[6]); starts at zeros. */
   args: number[];
+  /** The family an AF_UNSPEC dump (rtnl_dump_all) is at (Linux cb->family). */
+  family?: number;
   /** Private state of the dump (Linux cb->data / cb->ctx). */
   data: unknown;
   /** NETLINK_GET_STRICT_CHK was set on the socket. */

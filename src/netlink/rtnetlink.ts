@@ -30,7 +30,7 @@ import { EOPNOTSUPP } from '../socket/errno.js';
 import {
   type NlMsg, type NetlinkExtAck, NETLINK_ROUTE, NLM_F_DUMP, NLM_F_ECHO, NLMSG_HDRLEN,
 } from '../wire/netlink.js';
-import { RTM_BASE, RTM_MAX, RTNLGRP_MAX } from '../wire/rtnetlink.js';
+import { RTM_BASE, RTM_MAX, RTNLGRP_MAX, RTM_GETADDR, RTM_GETROUTE } from '../wire/rtnetlink.js';
 import {
   type NetlinkSock, type NetlinkCallback, netlinkKernelCreate, netlinkRcvSkb, netlinkDumpStart, netlinkUnicast,
   nlmsgNotify, netlinkSetErr, netlinkHasListeners, netlinkProtoInit,
@@ -166,11 +166,42 @@ export function rtnlMsgFamily(nlh: NlMsg): number {
   return nlh.msg.length > NLMSG_HDRLEN ? nlh.msg[NLMSG_HDRLEN]! : AF_UNSPEC;
 }
 
+/** Linux: RTNL_FAMILY_MAX. */
+const RTNL_FAMILY_MAX = 129;
+const PF_PACKET = 17;
+
+/**
+ * Linux: rtnl_dump_all(): an AF_UNSPEC dump runs the dumpit of every family that
+ * has one for this message type, in family order (`cb.family` remembers where the
+ * previous round stopped).
+ */
+export function rtnlDumpAll(cb: NetlinkCallback): number {
+  const k = cb.net.kernel;
+  const type = cb.nlh.type;
+  let sIdx = cb.family ?? 0;
+  if (sIdx === 0) sIdx = 1;
+  let ret = 0;
+  let idx = 1;
+  for (; idx <= RTNL_FAMILY_MAX; idx++) {
+    if (idx < sIdx || idx === PF_PACKET) continue;
+    const link = rtnlGetLink(k, idx, type);
+    if (!link?.dumpit) continue;
+    if (idx > sIdx) cb.args.fill(0);
+    ret = link.dumpit(cb);
+    if (ret) break;
+  }
+  cb.family = idx;
+  return cb.skb.len ? cb.skb.len : ret;
+}
+
 /**
  * Linux: rtnetlink_init() (+ netlink_proto_init): register AF_NETLINK and the
- * NETLINK_ROUTE kernel side. Link handlers are added by rtnl_link.ts.
+ * NETLINK_ROUTE kernel side, and the AF_UNSPEC dumps over every family. Link
+ * handlers are added by rtnl_link.ts.
  */
 export function rtnetlinkInit(k: Kernel): void {
   netlinkProtoInit(k);
   netlinkKernelCreate(k, NETLINK_ROUTE, { groups: RTNLGRP_MAX, input: rtnetlinkRcv });
+  rtnlRegister(k, AF_UNSPEC, RTM_GETADDR, null, rtnlDumpAll);
+  rtnlRegister(k, AF_UNSPEC, RTM_GETROUTE, null, rtnlDumpAll);
 }

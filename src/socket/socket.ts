@@ -40,6 +40,9 @@ export const MSG_EOR = 0x80;
 export const MSG_WAITALL = 0x100;
 export const MSG_ERRQUEUE = 0x2000;
 export const MSG_NOSIGNAL = 0x4000;
+export const MSG_PROBE = 0x10;
+export const MSG_CONFIRM = 0x800;
+export const MSG_MORE = 0x8000;
 
 export const SOL_SOCKET = 1;
 export const SOL_PACKET = 263;
@@ -160,6 +163,14 @@ export interface ProtoOps {
   poll(sock: Socket): number;
   ioctl?(sock: Socket, cmd: number, arg: unknown): unknown | number;
   shutdown?(sock: Socket, how: number): number;
+  /** Linux: proto_ops->listen(); absent = sock_no_listen (-EOPNOTSUPP). */
+  listen?(sock: Socket, backlog: number): number;
+  /**
+   * Linux: proto_ops->accept(): move the next connection into `newsock` (fresh,
+   * same family and type); 0, -EAGAIN when none is pending, or -errno. Absent =
+   * sock_no_accept (-EOPNOTSUPP).
+   */
+  accept?(sock: Socket, newsock: Socket, flags: number): number;
 }
 
 export const POLLIN = 0x1;
@@ -167,6 +178,10 @@ export const POLLPRI = 0x2;
 export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+export const POLLRDNORM = 0x40;
+export const POLLWRNORM = 0x100;
+export const POLLRDHUP = 0x2000;
 
 /** Linux: struct socket. */
 export class Socket {

@@ -11,12 +11,15 @@
 import type { Task, File } from './task.js';
 import {
   Socket, type Sockaddr, type RecvResult, type Cmsg, familiesOf, SOCK_NONBLOCK, SOCK_CLOEXEC,
-  SOCK_TYPE_MASK, MSG_DONTWAIT, MSG_TRUNC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN,
+  SOCK_TYPE_MASK, MSG_DONTWAIT, MSG_TRUNC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN, MSG_ERRQUEUE,
+  POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM, SOCK_SEQPACKET,
 } from './socket.js';
 import {
   SystemError, EAFNOSUPPORT, EBADF, ENOTSOCK, EAGAIN, EINTR, ENOENT, EINVAL, EEXIST, EISDIR, ENOTDIR, EACCES,
+  EOPNOTSUPP,
 } from './errno.js';
-import { WAIT_INTERRUPTED, WAIT_TIMEOUT } from '../core/wait.js';
+import type { Interruptible } from '../core/wait.js';
+import { WAIT_INTERRUPTED, WAIT_TIMEOUT, WaitQueueHead } from '../core/wait.js';
 import type { Net, Kernel } from '../core/net_namespace.js';
 import { devIoctl } from '../core/dev_ioctl.js';
 
@@ -130,7 +133,8 @@ export function recvmsgNow(task: Task, fd: number, maxLen = 65536, flags = 0): R
  */
 export async function recvmsg(task: Task, fd: number, maxLen = 65536, flags = 0): Promise<RecvResult> {
   const sock = sockfdLookup(task, fd, 'recvmsg');
-  const nonblock = sock.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  // Reading the error queue never waits (Linux: ip_recv_error() returns -EAGAIN at once).
+  const nonblock = sock.nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0;
   const k = task.kernel;
   const deadline = sock.rcvTimeo === Infinity ? Infinity : k.clock.now() + sock.rcvTimeo;
   for (;;) {
@@ -191,7 +195,7 @@ export function recvfromNow(task: Task, fd: number, buf: Uint8Array, flags = 0, 
  */
 export async function recvfrom(task: Task, fd: number, buf: Uint8Array, flags = 0, addr: Sockaddr | null = null): Promise<number> {
   const sock = sockfdLookup(task, fd, 'recvfrom');
-  const nonblock = sock.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  const nonblock = sock.nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0;
   const k = task.kernel;
   const deadline = sock.rcvTimeo === Infinity ? Infinity : k.clock.now() + sock.rcvTimeo;
   for (;;) {
@@ -240,9 +244,13 @@ export function setsockopt(task: Task, fd: number, level: number, optname: numbe
   if (err < 0) fail(-err, 'setsockopt');
 }
 
-/** Linux: getsockopt(2). */
+/** Linux: getsockopt(2). SO_RCVTIMEO/SO_SNDTIMEO (ns, 0 = none) come from the socket; the rest from the family. */
 export function getsockopt(task: Task, fd: number, level: number, optname: number): unknown {
   const sock = sockfdLookup(task, fd, 'getsockopt');
+  if (level === SOL_SOCKET && (optname === SO_RCVTIMEO || optname === SO_SNDTIMEO)) {
+    const t = optname === SO_RCVTIMEO ? sock.rcvTimeo : sock.sndTimeo;
+    return t === Infinity ? 0 : t;
+  }
   const r = inKernel(task, () => sock.ops.getsockopt(sock, level, optname));
   if (typeof r === 'number' && r < 0) fail(-r, 'getsockopt');
   return r;
@@ -257,12 +265,20 @@ export function getsockname(task: Task, fd: number): Sockaddr {
   return r;
 }
 
+/** Linux: FIONBIO (asm-generic/ioctls.h). */
+export const FIONBIO = 0x5421;
+
 /** Kernel-internal "not my ioctl" (Linux -ENOIOCTLCMD). */
 const ENOIOCTLCMD_NEG = -515;
 
 /** Linux: ioctl(2) on a socket. */
 export function ioctl(task: Task, fd: number, cmd: number, arg?: unknown): unknown {
   const sock = sockfdLookup(task, fd, 'ioctl');
+  // Linux: FIONBIO is a file ioctl (do_vfs_ioctl): the O_NONBLOCK flag.
+  if (cmd === FIONBIO) {
+    sock.nonblock = Boolean(arg);
+    return 0;
+  }
   // Linux sock_do_ioctl(): what the family does not know (-ENOIOCTLCMD) goes to dev_ioctl().
   let r = sock.ops.ioctl ? inKernel(task, () => sock.ops.ioctl!(sock, cmd, arg)) : ENOIOCTLCMD_NEG;
   if (r === ENOIOCTLCMD_NEG) r = inKernel(task, () => devIoctl(task.net, cmd, arg));
@@ -287,6 +303,138 @@ function releaseFile(task: Task, f: File): void {
 export function exitTask(task: Task): void {
   for (const fd of [...task.fds.keys()]) close(task, fd);
   task.exitNs();
+}
+
+/** Linux: getpeername(2): ENOTCONN when the socket has no peer. */
+export function getpeername(task: Task, fd: number): Sockaddr {
+  const sock = sockfdLookup(task, fd, 'getpeername');
+  if (!sock.ops.getname) fail(EOPNOTSUPP, 'getpeername');
+  const r = inKernel(task, () => sock.ops.getname!(sock, true));
+  if (typeof r === 'number') fail(-r, 'getpeername');
+  return r;
+}
+
+/** Linux: shutdown(2): SHUT_RD, SHUT_WR or SHUT_RDWR. */
+export function shutdown(task: Task, fd: number, how: number): void {
+  const sock = sockfdLookup(task, fd, 'shutdown');
+  if (!sock.ops.shutdown) fail(EOPNOTSUPP, 'shutdown');
+  const err = inKernel(task, () => sock.ops.shutdown!(sock, how));
+  if (err < 0) fail(-err, 'shutdown');
+}
+
+/** Linux: net.core.somaxconn default (listen backlogs are capped at it). */
+export const SOMAXCONN = 4096;
+
+/** Linux: listen(2). Datagram sockets: EOPNOTSUPP (sock_no_listen). */
+export function listen(task: Task, fd: number, backlog = SOMAXCONN): void {
+  const sock = sockfdLookup(task, fd, 'listen');
+  if (!sock.ops.listen) fail(EOPNOTSUPP, 'listen');
+  const n = Math.min(backlog >>> 0, SOMAXCONN);
+  const err = inKernel(task, () => sock.ops.listen!(sock, n));
+  if (err < 0) fail(-err, 'listen');
+}
+
+/** What accept(2) returns: the new fd and the peer's address. */
+export interface AcceptResult {
+  fd: number;
+  addr: Sockaddr | null;
+}
+
+/** One accept attempt: the new socket, or -errno (-EAGAIN: nothing pending). */
+function acceptOnce(task: Task, sock: Socket, flags: number): Socket | number {
+  const newsock = new Socket(task.net, sock.type, sock.family);
+  newsock.nonblock = (flags & SOCK_NONBLOCK) !== 0;
+  const err = inKernel(task, () => sock.ops.accept!(sock, newsock, flags));
+  return err < 0 ? err : newsock;
+}
+
+function acceptResult(task: Task, newsock: Socket): AcceptResult {
+  const addr = newsock.ops.getname ? newsock.ops.getname(newsock, true) : null;
+  const fd = task.allocFd({ kind: 'socket', socket: newsock, refs: 1 });
+  return { fd, addr: typeof addr === 'number' ? null : addr };
+}
+
+/**
+ * Linux: accept4(2). Blocks (in kernel time) unless the listening socket is
+ * non-blocking; `flags` may hold SOCK_NONBLOCK for the new socket. Datagram
+ * sockets have no connections: EOPNOTSUPP (sock_no_accept).
+ */
+export async function accept(task: Task, fd: number, flags = 0): Promise<AcceptResult> {
+  const sock = sockfdLookup(task, fd, 'accept');
+  if (!sock.ops.accept || (sock.type !== SOCK_STREAM && sock.type !== SOCK_SEQPACKET)) fail(EOPNOTSUPP, 'accept');
+  const k = task.kernel;
+  const deadline = sock.rcvTimeo === Infinity ? Infinity : k.clock.now() + sock.rcvTimeo;
+  for (;;) {
+    if (task.killed) fail(EINTR, 'accept');
+    const r = acceptOnce(task, sock, flags);
+    if (typeof r !== 'number') return acceptResult(task, r);
+    if (r !== -EAGAIN || sock.nonblock) fail(-r, 'accept');
+    const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+    if (left <= 0) fail(EAGAIN, 'accept');
+    const w = await sock.wq.wait(k, left, task.blockedOn);
+    if (w === WAIT_INTERRUPTED) fail(EINTR, 'accept');
+  }
+}
+
+/** A message for sendmsg(2) (Linux: struct msghdr). */
+export interface MsgHdr {
+  data: Uint8Array;
+  /** msg_name: the destination, or null on a connected socket. */
+  addr?: Sockaddr | null;
+  /** msg_control, decoded. */
+  cmsgs?: Cmsg[];
+}
+
+/** Linux: sendmsg(2) with a msghdr. Returns bytes sent. */
+export function sendmsg(task: Task, fd: number, msg: MsgHdr, flags = 0): number {
+  return sendto(task, fd, msg.data, msg.addr ?? null, flags, msg.cmsgs);
+}
+
+/** One entry of poll(2) (Linux: struct pollfd). */
+export interface PollFd {
+  fd: number;
+  events: number;
+  revents?: number;
+}
+
+/**
+ * Linux: poll(2) over sockets: fills each entry's `revents` (POLLERR and POLLHUP
+ * always count; POLLNVAL for a bad fd) and returns how many are ready, waiting up
+ * to `timeoutNs` (Infinity: forever, 0: just look) in kernel time.
+ */
+export async function poll(task: Task, fds: PollFd[], timeoutNs = Infinity): Promise<number> {
+  const k = task.kernel;
+  const deadline = timeoutNs === Infinity ? Infinity : k.clock.now() + timeoutNs;
+  for (;;) {
+    if (task.killed) fail(EINTR, 'poll');
+    let ready = 0;
+    const socks: Socket[] = [];
+    for (const p of fds) {
+      const f = task.fds.get(p.fd);
+      let rev = 0;
+      if (p.fd < 0) rev = 0;
+      else if (!f || f.kind !== 'socket') rev = f ? (p.events & (POLLIN | 0x4)) : POLLNVAL;
+      else {
+        const sock = f.socket;
+        socks.push(sock);
+        rev = inKernel(task, () => sock.ops.poll(sock)) & (p.events | POLLERR | POLLHUP);
+      }
+      p.revents = rev;
+      if (rev) ready++;
+    }
+    if (ready) return ready;
+    const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+    if (left <= 0) return 0;
+    // Sleep on every socket's wait queue; the first wake-up (or the timeout) ends the sleep.
+    const waits = new Set<Interruptible>();
+    const group: Interruptible = { cancel: () => { for (const x of [...waits]) x.cancel(); } };
+    task.blockedOn.add(group);
+    const sleeps = socks.length ? socks.map((sk) => sk.wq.wait(k, left, waits)) : [new WaitQueueHead().wait(k, left, waits)];
+    const w = await Promise.race(sleeps);
+    task.blockedOn.delete(group);
+    group.cancel();
+    if (task.killed || w === WAIT_INTERRUPTED) fail(EINTR, 'poll');
+  }
 }
 
 /* ------------------------------------------------------------------ */

@@ -9,6 +9,8 @@ import type { Task } from '../../socket/task.js';
 import { type IpEnv, type IpOptions, doIplink } from './iplink.js';
 import { doNetns } from './ipnetns.js';
 import { doIpmonitor } from './ipmonitor.js';
+import { doIproute } from './iproute.js';
+import { doIprule } from './iprule.js';
 import { rtnlOpen, rtnlClose } from '../lib/libnetlink.js';
 import { matches, netnsSwitch } from '../lib/utils.js';
 
@@ -94,6 +96,8 @@ export async function ipMain(ctx: ToolContext): Promise<number> {
       ctx.stderr.write(USAGE);
       return 255;
     }
+    if (matches(obj, 'route')) return doIproute(env, args);
+    if (matches(obj, 'rule')) return doIprule(env, args);
     if (matches(obj, 'link')) return doIplink(env, args);
     if (obj === 'netns') return await doNetns({ ...ctx, task }, env, args);
     if (matches(obj, 'monitor')) return await doIpmonitor(env, args);
