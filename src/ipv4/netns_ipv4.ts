@@ -8,6 +8,7 @@
 import type { Net, Kernel } from '../core/net_namespace.js';
 import { Ipv4Mib } from '../core/snmp.js';
 import { devconfAllDefaults, devconfDfltDefaults } from './inetdevice.js';
+import type { FibNet } from './fib_frontend.js';
 import type { IpFqdir } from './ip_fragment.js';
 import type { DevinetNet } from './devinet.js';
 import type { IcmpNet } from './icmp.js';
@@ -78,6 +79,8 @@ export class NetnsIpv4 {
   readonly devconfDflt = devconfDfltDefaults();
   /** Generation of routing state; bumped on any FIB/rule/device change to invalidate cached routes (Linux: rt_genid). */
   rtGenid = 0;
+  /** Routing tables and rules (fib_frontend.ts, fib_rules.ts). */
+  fib!: FibNet;
   /** Reassembly queues (ip_fragment.ts). */
   ipfrag!: IpFqdir;
   /** Addresses: hash of local addresses, lifetime timer (devinet.ts). */
