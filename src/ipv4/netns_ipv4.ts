@@ -12,6 +12,7 @@ import type { FibNet } from './fib_frontend.js';
 import type { IpFqdir } from './ip_fragment.js';
 import type { DevinetNet } from './devinet.js';
 import type { IcmpNet } from './icmp.js';
+import type { RtNet } from './route.js';
 import type { UdpTable } from './udp_hash.js';
 
 /** net.ipv4.* values (Linux defaults). Time values in Linux's sysctl units. */
@@ -87,6 +88,8 @@ export class NetnsIpv4 {
   devinet!: DevinetNet;
   /** ICMP control socket and rate-limit state (icmp.ts). */
   icmp!: IcmpNet;
+  /** Route cache state, peers, exception generation (route.ts). */
+  rt!: RtNet;
   /** UDP socket table (udp_hash.ts), created on the first bind. */
   udp: UdpTable | null = null;
   /** Next IP ID base for packets without a socket (Linux: ip_idents, keyed hash). */
