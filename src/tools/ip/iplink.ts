@@ -133,6 +133,14 @@ export interface LinkPrintCtx {
   nsNames: Map<number, string> | null;
   /** `ip link` (prints mode and qlen), false for `ip monitor`. */
   doLink: boolean;
+  /**
+   * iproute2's filter.family: AF_PACKET (17) for `ip link` (the default), the
+   * address family for `ip addr` (0 = all). Other than AF_PACKET, -br prints no
+   * link address and flags, and only 0 prints the link/ether line (or -d).
+   */
+  family?: number;
+  /** iproute2's filter.showqueue (`qlen N`); defaults to doLink. `ip addr` sets it. */
+  showQueue?: boolean;
 }
 
 function nameOf(ctx: LinkPrintCtx, idx: number): LinkCacheEntry | null {
@@ -178,7 +186,7 @@ function printOperstate(p: Printer, brief: boolean, state: number): void {
   if (s === undefined) {
     if (p.isJson) p.jsonOnly('operstate_index', state);
     else p.fp(`state 0x${state.toString(16)} `);
-  } else if (brief) p.any('operstate', '%s', s.padEnd(14) + ' ');
+  } else if (brief) p.any('operstate', '%s', p.isJson ? s : s.padEnd(14) + ' ');
   else if (p.isJson) p.jsonOnly('operstate', s);
   else p.fp(`state ${s} `);
 }
@@ -351,8 +359,8 @@ function printAfSpec(p: Printer, a: NlaTable[number]): void {
 }
 
 /**
- * iproute2: print_linkinfo(): one RTM_NEWLINK/RTM_DELLINK message. Returns
- * false when the message is filtered out.
+ * iproute2: print_linkinfo(): one RTM_NEWLINK/RTM_DELLINK message in its own
+ * JSON object. Returns false when the message is filtered out.
  */
 export function printLinkinfo(p: Printer, ctx: LinkPrintCtx, m: NlMsg, filterUp = false): boolean {
   if (m.type !== RTM_NEWLINK && m.type !== RTM_DELLINK) return false;
@@ -361,10 +369,24 @@ export function printLinkinfo(p: Printer, ctx: LinkPrintCtx, m: NlMsg, filterUp 
   if (filterUp && !(ifi.flags & 0x1)) return false;
   const tb = linkTb(m);
   if (!tb[IFLA_IFNAME]) return false;
-  const name = nlaGetString(tb[IFLA_IFNAME]);
+  p.openObject(null);
+  printLinkinfoFields(p, ctx, m);
+  p.closeObject();
+  return true;
+}
+
+/**
+ * iproute2: print_linkinfo() after its filters, into the JSON object the caller
+ * opened (`ip addr` adds addr_info to it). Returns 0 for -br (iproute2's
+ * print_linkinfo_brief), 1 otherwise.
+ */
+export function printLinkinfoFields(p: Printer, ctx: LinkPrintCtx, m: NlMsg): number {
+  const ifi = ifinfomsgParse(m.msg, NLMSG_HDRLEN);
+  const tb = linkTb(m);
+  const name = tb[IFLA_IFNAME] ? nlaGetString(tb[IFLA_IFNAME]) : `if${ifi.index}`;
   const o = ctx.env.opts;
   const sl = o.oneline ? '\\' : '\n';
-  p.openObject(null);
+  const family = ctx.family ?? 17; /* AF_PACKET */
   if (m.type === RTM_DELLINK) p.any('deleted', 'Deleted ', 'Deleted ');
   if (o.brief) {
     const mdown = printNameAndLink(p, ctx, '%s', name, tb);
@@ -376,11 +398,12 @@ export function printLinkinfo(p: Printer, ctx: LinkPrintCtx, m: NlMsg, filterUp 
       p.text = p.text.slice(0, idx) + line.slice(0, start) + line.slice(start).padEnd(16) + ' ';
     }
     if (tb[IFLA_OPERSTATE]) printOperstate(p, true, nlaGetU8(tb[IFLA_OPERSTATE]));
-    if (tb[IFLA_ADDRESS]) p.any('address', '%s ', llAddr(tb[IFLA_ADDRESS].data));
-    printLinkFlags(p, ifi.flags, mdown);
-    p.fp('\n');
-    p.closeObject();
-    return true;
+    if (family === 17) {
+      if (tb[IFLA_ADDRESS]) p.any('address', '%s ', llAddr(tb[IFLA_ADDRESS].data));
+      printLinkFlags(p, ifi.flags, mdown);
+      p.fp('\n');
+    }
+    return 0;
   }
   p.any('ifindex', '%s: ', ifi.index);
   const mdown = printNameAndLink(p, ctx, '%s: ', name, tb);
@@ -401,19 +424,21 @@ export function printLinkinfo(p: Printer, ctx: LinkPrintCtx, m: NlMsg, filterUp 
     const g = nlaGetU32(tb[IFLA_GROUP]);
     p.any('group', 'group %s ', g === 0 ? 'default' : String(g));
   }
-  if (ctx.doLink && tb[IFLA_TXQLEN]) {
+  if ((ctx.showQueue ?? ctx.doLink) && tb[IFLA_TXQLEN]) {
     const q = nlaGetU32(tb[IFLA_TXQLEN]);
     if (q) p.any('txqlen', 'qlen %s', q);
   }
-  p.fp(sl);
-  p.any('link_type', '    link/%s ', llTypeName(ifi.type));
-  if (tb[IFLA_ADDRESS]) p.any('address', '%s', llAddr(tb[IFLA_ADDRESS].data));
-  if (tb[IFLA_BROADCAST]) {
-    if (ifi.flags & 0x10) {
-      p.fp(' peer ');
-      p.jsonOnly('link_pointtopoint', true);
-    } else p.fp(' brd ');
-    p.any('broadcast', '%s', llAddr(tb[IFLA_BROADCAST].data));
+  if (!family || family === 17 || o.details) {
+    p.fp(sl);
+    p.any('link_type', '    link/%s ', llTypeName(ifi.type));
+    if (tb[IFLA_ADDRESS]) p.any('address', '%s', llAddr(tb[IFLA_ADDRESS].data));
+    if (tb[IFLA_BROADCAST]) {
+      if (ifi.flags & 0x10) {
+        p.fp(' peer ');
+        p.jsonOnly('link_pointtopoint', true);
+      } else p.fp(' brd ');
+      p.any('broadcast', '%s', llAddr(tb[IFLA_BROADCAST].data));
+    }
   }
   if (tb[IFLA_LINK_NETNSID]) {
     const id = nlaGetS32(tb[IFLA_LINK_NETNSID]);
@@ -451,8 +476,7 @@ export function printLinkinfo(p: Printer, ctx: LinkPrintCtx, m: NlMsg, filterUp 
     printLinkStats(p, tb, o.stats, sl);
   }
   p.fp('\n');
-  p.closeObject();
-  return true;
+  return 1;
 }
 
 /** iproute2: netns_map_init() + get_name_from_nsid(): nsid -> name of each /run/netns entry. */
