@@ -18,6 +18,7 @@ import { rtnlLinkKindsInit } from './netlink/rtnl_link_kinds.js';
 import { pktschedInit } from './sched/sch_api.js';
 import { brInit } from './drivers/bridge/br.js';
 import { ipv4NetnsInit } from './ipv4/netns_ipv4.js';
+import { ipfragInit } from './ipv4/ip_fragment.js';
 import { fibInit } from './ipv4/fib_frontend.js';
 import { ipInit } from './ipv4/ip_input.js';
 import { devinetInit } from './ipv4/devinet.js';
@@ -61,6 +62,7 @@ initcalls.push(ipInit);
 initcalls.push(icmpInit);
 initcalls.push(inetInit);
 initcalls.push(rawInit, pingInit);
+initcalls.push(ipfragInit);
 
 export function bootKernel(opts: BootOptions): Kernel {
   const k = new Kernel({ clock: opts.clock, platform: opts.platform, seed: opts.seed });
