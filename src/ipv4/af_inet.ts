@@ -27,8 +27,10 @@ import {
 } from '../socket/errno.js';
 import { IPPROTO_IP, IPPROTO_RAW } from '../wire/iphdr.js';
 import { RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
-import { inetAddrType, devinetIoctl } from './udp_pending.js';
+import { devinetIoctl } from './udp_pending.js';
+import { inetAddrType } from './fib_frontend.js';
 import { udpInit } from './udp.js';
+import { ipProcInit } from './proc.js';
 import { InetSock, IP_PMTUDISC_DONT, IP_PMTUDISC_WANT } from './inet_sock.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { sockSetsockopt, sockGetsockopt, type SockOptEnv } from '../core/sock_opt.js';
@@ -228,13 +230,9 @@ export function sockProtInuseGet(net: Net, name: string): number {
   return protInuse(net).get(name) ?? 0;
 }
 
-/** Linux: sock_inuse_get(): every socket of the namespace. */
+/** Linux: sock_inuse_get(): every user socket of the namespace (counted by the syscall layer). */
 export function sockInuseGet(net: Net): number {
   return (net.generic.get('sock.inuse') as number | undefined) ?? 0;
-}
-
-function sockInuseAdd(net: Net, n: number): void {
-  net.generic.set('sock.inuse', sockInuseGet(net) + n);
 }
 
 function protInuse(net: Net): Map<string, number> {
@@ -333,7 +331,6 @@ function inetCreate(net: Net, sock: Socket, protocol: number, kern: boolean): nu
   sk.mcIndex = 0;
   sock.sk = sk;
   inetSockList(net).add(sk);
-  sockInuseAdd(net, 1);
   if (sk.inetNum) {
     // A protocol that assigns the number at creation (raw) is hashed at once.
     sk.inetSport = sk.inetNum;
@@ -368,7 +365,7 @@ export function skCommonRelease(sk: InetSock): void {
   sk.skSocket = null;
   skPurgeQueues(sk);
   skDstReset(sk);
-  if (inetSockList(sk.net).delete(sk)) sockInuseAdd(sk.net, -1);
+  inetSockList(sk.net).delete(sk);
 }
 
 /** Linux: inet_release(). */
@@ -637,4 +634,5 @@ export const inetSockrawOps: ProtoOps = { ...inetDgramOps };
 export function inetInit(k: Kernel): void {
   sockRegister(k.initNet, { family: AF_INET, create: inetCreate });
   udpInit(k);
+  ipProcInit(k);
 }

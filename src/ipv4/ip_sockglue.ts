@@ -43,9 +43,11 @@ import {
 import { IPCB, type IpcmCookie } from './ip.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { capable } from './af_inet.js';
-import { ipOptionsGetFromUser, fibComputeSpecDst, ipRouteOutputFlow } from './udp_pending.js';
+import { ipOptionsGetFromUser, ipRouteOutputFlow } from './udp_pending.js';
+import { fibComputeSpecDst } from './fib_frontend.js';
+import { RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL } from './rtable.js';
 import { ipDevFind } from './devinet.js';
-import { Flowi4 } from './rtable.js';
+import { Flowi4, type Rtable } from './rtable.js';
 
 export const IP_MULTICAST_ALL = 49;
 export const IP_PROTOCOL = 52;
@@ -119,11 +121,12 @@ export function inetMc(sk: InetSock): InetMcState {
 export function ipv4PktinfoPrepare(sk: InetSock, skb: SkBuff): void {
   const cb = IPCB(skb);
   if ((sk.cmsgFlags & IP_CMSG_PKTINFO) && skb.dst) {
-    if (cb.iif === LOOPBACK_IFINDEX || cb.iif === 0) {
-      const rt = skb.dst as { rtIif?: number };
-      cb.iif = rt.rtIif ? rt.rtIif : skb.skbIif;
-    }
-    cb.opt.faddr = fibComputeSpecDst(skb);
+    const rt = skb.dst as Rtable;
+    if (cb.iif === LOOPBACK_IFINDEX || cb.iif === 0) cb.iif = rt.rtIif ? rt.rtIif : skb.skbIif;
+    const b = skb.buf;
+    const nh = skb.networkHeader;
+    cb.opt.faddr = fibComputeSpecDst(skb, readU32(b, nh + IPH_DADDR_OFF), readU32(b, nh + IPH_SADDR_OFF), b[nh + IPH_TOS_OFF]!,
+      (rt.rtFlags & (RTCF_BROADCAST | RTCF_MULTICAST | RTCF_LOCAL)) === RTCF_LOCAL);
   } else {
     cb.iif = 0;
     cb.opt.faddr = 0;

@@ -9,19 +9,10 @@ import type { Net } from '../core/net_namespace.js';
 import { type SkBuff, kfreeSkbReason } from '../core/skbuff.js';
 import { SKB_DROP_REASON_NOT_SPECIFIED } from '../core/drop_reason.js';
 import { ENETUNREACH, ENOBUFS, EINVAL } from '../socket/errno.js';
-import { RTN_UNICAST, RTN_UNSPEC } from '../wire/route.js';
 import type { InetSock, IpOptions } from './inet_sock.js';
 import type { IpcmCookie } from './ip.js';
 import type { Flowi4, Rtable } from './rtable.js';
 
-/** F2: fib_frontend.ts inet_addr_type(). */
-export function inetAddrType(_net: Net, addr: number): number {
-  return addr === 0 ? RTN_UNSPEC : RTN_UNICAST;
-}
-/** F2: fib_frontend.ts fib_compute_spec_dst(). */
-export function fibComputeSpecDst(_skb: SkBuff): number {
-  return 0;
-}
 /** R: route.ts ipRouteOutputFlow(). */
 export function ipRouteOutputFlow(_net: Net, _fl4: Flowi4, _sk: unknown): Rtable | number {
   return -ENETUNREACH;
@@ -47,4 +38,8 @@ export function ipOptionsGetFromUser(_net: Net, _data: Uint8Array): IpOptions | 
 /** D: devinet.ts devinet_ioctl(). */
 export function devinetIoctl(_net: Net, _cmd: number, _arg: unknown): unknown {
   return -EINVAL;
+}
+/** G: ip_fragment.ts ipFragMem() (queues and memory for /proc/net/sockstat FRAG). */
+export function ipFragMem(_net: Net): { inuse: number; memory: number } {
+  return { inuse: 0, memory: 0 };
 }

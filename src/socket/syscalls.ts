@@ -57,6 +57,11 @@ export function sockfdLookup(task: Task, fd: number, syscall = 'sockfd_lookup'):
   return f.socket;
 }
 
+/** Linux: sock_inuse_add(): user sockets per namespace ("sockets: used" of /proc/net/sockstat). */
+function sockInuseAdd(net: Net, n: number): void {
+  net.generic.set('sock.inuse', ((net.generic.get('sock.inuse') as number | undefined) ?? 0) + n);
+}
+
 /** Linux: socket(2). */
 export function socket(task: Task, family: number, type: number, protocol = 0): number {
   const fam = familiesOf(task.net).get(family);
@@ -66,6 +71,7 @@ export function socket(task: Task, family: number, type: number, protocol = 0): 
   void SOCK_CLOEXEC;
   const err = inKernel(task, () => fam.create(task.net, sock, protocol, false));
   if (err < 0) fail(-err, 'socket');
+  sockInuseAdd(sock.net, 1);
   return task.allocFd({ kind: 'socket', socket: sock, refs: 1 });
 }
 
@@ -295,7 +301,10 @@ export function close(task: Task, fd: number): void {
 
 function releaseFile(task: Task, f: File): void {
   if (--f.refs > 0) return;
-  if (f.kind === 'socket') inKernel(task, () => f.socket.ops.release(f.socket));
+  if (f.kind === 'socket') {
+    inKernel(task, () => f.socket.ops.release(f.socket));
+    sockInuseAdd(f.socket.net, -1);
+  }
   else if (f.kind === 'netns') task.kernel.putNet(f.net);
 }
 
