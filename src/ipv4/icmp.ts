@@ -56,9 +56,9 @@ import { Flowi4, RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL, type Rtable, skbRta
 import { inetAddProtocol, inetProtos, type NetProtocol } from './protocol.js';
 import { jiffies, HZ, inetGetpeerV4, inetPeerXrlimAllow } from './inetpeer.js';
 import {
-  ipv4Peers, ipRouteOutputKey, ipv4UpdatePmtu, ipv4Redirect, inetDevAddrType, fibComputeSpecDst,
-  ipOptionsEcho,
+  ipv4Peers, ipRouteOutputKey, ipv4UpdatePmtu, ipv4Redirect, ipOptionsEcho,
 } from './icmp_pending.js';
+import { inetDevAddrType, fibComputeSpecDst } from './fib_frontend.js';
 import { ipMakeSkb, ipSendSkb } from './ip_output.js';
 import { inetSelectAddr } from './devinet.js';
 import { rawIcmpError } from './raw.js';
@@ -314,7 +314,8 @@ function icmpReply(param: IcmpBxm, skb: SkBuff): void {
     sk.tos = b[nh + IPH_TOS]!;
     let daddr = readU32(b, nh + IPH_SADDR);
     ipc.addr = daddr;
-    const saddr = fibComputeSpecDst(skb);
+    const saddr = fibComputeSpecDst(skb, readU32(b, nh + IPH_DADDR), readU32(b, nh + IPH_SADDR), b[nh + IPH_TOS]!,
+      ((rt.rtFlags & (RTCF_BROADCAST | RTCF_MULTICAST | RTCF_LOCAL)) >>> 0) === RTCF_LOCAL);
     if (param.replyopts.optlen) {
       ipc.opt = param.replyopts;
       if (ipc.opt.srr) daddr = param.replyopts.faddr;

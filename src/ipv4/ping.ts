@@ -44,11 +44,13 @@ import { ipv4IsMulticast } from './inetdevice.js';
 import { IPSTATS_MIB_OUTNOROUTES } from '../core/snmp.js';
 import { icmpErrConvert, icmpOutCount, ICMP_EXT_ECHO } from './icmp.js';
 import { skbRecvDatagram, skbFreeDatagramPeek } from './raw.js';
+import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './icmp_pending.js';
 import {
-  ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect, ipIcmpError, ipRecvError,
-  ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt, ip4DatagramConnect, udpDisconnect,
-  inetAddrType,
-} from './icmp_pending.js';
+  ipIcmpError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt,
+} from './ip_sockglue.js';
+import { ip4DatagramConnect } from './datagram.js';
+import { udpDisconnect } from './udp.js';
+import { inetAddrType } from './fib_frontend.js';
 import { ipMakeSkb, ipSendSkb } from './ip_output.js';
 
 /** The namespace's ping sockets by identifier (Linux: ping_table, keyed by ident). */

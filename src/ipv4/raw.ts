@@ -51,12 +51,13 @@ import { ipv4Net } from './netns_ipv4.js';
 import { IPSTATS_MIB_OUTDISCARDS } from '../core/snmp.js';
 import { ipv4IsMulticast } from './inetdevice.js';
 import { icmpErrConvert, icmpOutCount } from './icmp.js';
+import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './icmp_pending.js';
 import {
-  ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect, ipIcmpError,
-  ipLocalError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt, ip4DatagramConnect,
-  udpDisconnect,
-  inetAddrType,
-} from './icmp_pending.js';
+  ipIcmpError, ipLocalError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt,
+} from './ip_sockglue.js';
+import { ip4DatagramConnect } from './datagram.js';
+import { udpDisconnect } from './udp.js';
+import { inetAddrType } from './fib_frontend.js';
 import { ipMakeSkb, ipSendSkb, ipSelectIdent } from './ip_output.js';
 
 /* Linux: include/uapi/linux/in.h SOL_RAW, include/uapi/linux/icmp.h ICMP_FILTER. */
