@@ -32,7 +32,8 @@ import { ipv4Net } from './netns_ipv4.js';
 import { Rtable } from './rtable.js';
 import { IPCB_FORWARDED } from './ip.js';
 import { ipRcv } from './ip_input.js';
-import { ipForward, ipDecreaseTtl, rtTos2priority } from './ip_forward.js';
+import { ipForward, ipDecreaseTtl } from './ip_forward.js';
+import { rtTos2priority } from './ip_sockglue.js';
 import { ipOutput } from './ip_output.js';
 import { ipPacket } from '../../test/harness/ipv4_packet.js';
 

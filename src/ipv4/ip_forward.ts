@@ -1,6 +1,6 @@
 /**
  * IPv4 forwarding (Linux: net/ipv4/ip_forward.c, ip_decrease_ttl() of
- * include/net/ip.h, rt_tos2priority() of include/net/route.h). `ipForward` is the
+ * include/net/ip.h). `ipForward` is the
  * input function of routes that leave by another interface; the route lookup has
  * already refused forwarding when net.ipv4.conf.<in>.forwarding (set for every
  * device by net.ipv4.ip_forward) is off (Linux: ip_route_input_slow, IN_DEV_FORWARD).
@@ -32,26 +32,9 @@ import { IPCB_FORWARDED, IPSKB_FORWARDED, IPSKB_DOREDIRECT } from './ip.js';
 import { ipcbPeek, ipDstMtuMaybeForward, llReservedSpace } from './ip_output.js';
 import { ipCallRaChain } from './ip_input.js';
 import { icmpSend } from './icmp.js';
-import { ipForwardOptions, ipRtSendRedirect } from './ip_pending.js';
-
-/* Linux: TC_PRIO_* (include/uapi/linux/pkt_sched.h). */
-const TC_PRIO_BESTEFFORT = 0;
-const TC_PRIO_BULK = 2;
-const TC_PRIO_INTERACTIVE_BULK = 4;
-const TC_PRIO_INTERACTIVE = 6;
-
-/** Linux: ip_tos2prio (net/ipv4/route.c): skb priority by the TOS field's bits 1-4. */
-const IP_TOS2PRIO = new Uint8Array([
-  TC_PRIO_BESTEFFORT, TC_PRIO_BESTEFFORT, TC_PRIO_BESTEFFORT, TC_PRIO_BESTEFFORT,
-  TC_PRIO_BULK, TC_PRIO_BULK, TC_PRIO_BULK, TC_PRIO_BULK,
-  TC_PRIO_INTERACTIVE, TC_PRIO_INTERACTIVE, TC_PRIO_INTERACTIVE, TC_PRIO_INTERACTIVE,
-  TC_PRIO_INTERACTIVE_BULK, TC_PRIO_INTERACTIVE_BULK, TC_PRIO_INTERACTIVE_BULK, TC_PRIO_INTERACTIVE_BULK,
-]);
-
-/** Linux: rt_tos2priority(): IPTOS_TOS(tos) >> 1 indexes ip_tos2prio. */
-export function rtTos2priority(tos: number): number {
-  return IP_TOS2PRIO[(tos & 0x1e) >> 1]!;
-}
+import { ipRtSendRedirect } from './route_input.js';
+import { rtTos2priority } from './ip_sockglue.js';
+import { ipForwardOptions } from './ip_pending.js';
 
 /**
  * Linux: ip_decrease_ttl(): TTL - 1 with the checksum updated incrementally

@@ -49,7 +49,8 @@ import { inDevGet, inDevOrConf, IPV4_DEVCONF_NOPOLICY, IPV4_DEVCONF_DROP_UNICAST
 import { inetProtos } from './protocol.js';
 import { icmpSend } from './icmp.js';
 import { rawLocalDeliver } from './raw.js';
-import { ipDefrag, ipRcvOptions, ipRouteInputNoref } from './ip_pending.js';
+import { ipRouteInputNoref } from './route_input.js';
+import { ipDefrag, ipRcvOptions } from './ip_pending.js';
 
 /* ------------------------------------------------------------------ */
 /* Local delivery                                                      */

@@ -45,11 +45,11 @@ import {
 } from '../wire/iphdr.js';
 import { csumFold, csumPartial, ipFastCsum } from '../wire/checksum.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../wire/icmphdr.js';
-import { RTAX_HOPLIMIT, RTAX_LOCK, RTAX_MTU, RTN_BROADCAST, RTN_MULTICAST, RT_SCOPE_UNIVERSE } from '../wire/route.js';
+import { RTAX_HOPLIMIT, RTAX_LOCK, RTAX_MTU, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
 import { EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENOBUFS, EAGAIN, EINVAL } from '../socket/errno.js';
 import { ipv4Net } from './netns_ipv4.js';
 import {
-  type Rtable, Flowi4, IP_MAX_MTU, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL, rtNexthop, skbRtable,
+  type Rtable, type Flowi4, IP_MAX_MTU, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL, rtNexthop, skbRtable,
 } from './rtable.js';
 import {
   IPCB, InetSkbParm, IpcmCookie, IPSKB_FORWARDED, IPSKB_REROUTED, IPSKB_FRAG_COMPLETE, IPSKB_FRAG_PMTU,
@@ -60,7 +60,8 @@ import {
 import { icmpSend, icmpOutCount } from './icmp.js';
 import { ipLocalError } from './ip_sockglue.js';
 import { ipNeighOutput } from './arp.js';
-import { ipOptionsBuild, ipOptionsFragment, ipRouteOutputFlow } from './ip_pending.js';
+import { ipRouteOutputPorts } from './route_output.js';
+import { ipOptionsBuild, ipOptionsFragment } from './ip_pending.js';
 
 /** Linux: IPV4_MIN_MTU (RFC 791: every host must accept 68-byte datagrams unfragmented). */
 export const IPV4_MIN_MTU = 68;
@@ -579,27 +580,6 @@ export function ipDoFragment(net: Net, sk: unknown, skb: SkBuff, output: IpOutpu
 
 /* ------------------------------------------------------------------ */
 /* Senders                                                             */
-
-/**
- * Linux: ip_route_output_ports() (include/net/route.h): the route for a socket's
- * flow, with the socket's mark, uid and flow flags.
- */
-export function ipRouteOutputPorts(net: Net, fl4: Flowi4, sk: Sock | null, daddr: number, saddr: number,
-  dport: number, sport: number, proto: number, tos: number, oif: number): Rtable | number {
-  fl4.oif = oif;
-  fl4.iif = 1; // LOOPBACK_IFINDEX
-  fl4.mark = sk !== null ? sk.mark : 0;
-  fl4.tos = tos;
-  fl4.scope = RT_SCOPE_UNIVERSE;
-  fl4.proto = proto;
-  fl4.flags = 0;
-  fl4.daddr = daddr;
-  fl4.saddr = saddr;
-  fl4.dport = dport;
-  fl4.sport = sport;
-  fl4.uid = sk !== null ? sk.uid : 0;
-  return ipRouteOutputFlow(net, fl4, sk);
-}
 
 /** Linux: RT_TOS(): the TOS bits a route lookup is given (IPTOS_TOS_MASK). */
 const IPTOS_TOS_MASK = 0x1e;

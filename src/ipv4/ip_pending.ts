@@ -9,21 +9,9 @@
 import type { Net } from '../core/net_namespace.js';
 import type { NetDevice } from '../core/netdevice.js';
 import type { SkBuff } from '../core/skbuff.js';
-import { SKB_DROP_REASON_IP_INNOROUTES } from '../core/drop_reason.js';
-import type { Flowi4, Rtable } from './rtable.js';
+import type { Rtable } from './rtable.js';
 import type { IpOptions } from './inet_sock.js';
-import { ENETUNREACH } from '../socket/errno.js';
 
-/** R: route.ts ipRouteInputNoref(). */
-export function ipRouteInputNoref(_skb: SkBuff, _daddr: number, _saddr: number, _tos: number, _dev: NetDevice): number {
-  return SKB_DROP_REASON_IP_INNOROUTES;
-}
-/** R: route.ts ipRouteOutputFlow(). */
-export function ipRouteOutputFlow(_net: Net, _fl4: Flowi4, _sk: unknown): Rtable | number {
-  return -ENETUNREACH;
-}
-/** R: route.ts ip_rt_send_redirect(). */
-export function ipRtSendRedirect(_skb: SkBuff): void {}
 /** G: ip_fragment.ts ipDefrag(). */
 export function ipDefrag(_net: Net, skb: SkBuff, _user: number): SkBuff | null {
   return skb;
