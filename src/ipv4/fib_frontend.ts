@@ -149,7 +149,11 @@ export function fibLookup(net: Net, fl4: Flowi4, res: FibResult, flags: number):
   res.tclassid = 0;
   let err = -ENETUNREACH;
   const local = fn.tableHash[RT_TABLE_LOCAL]![0];
-  if (local !== undefined && local.tbId === RT_TABLE_LOCAL) err = fibTableLookup(local, fl4, res, flags);
+  if (local !== undefined && local.tbId === RT_TABLE_LOCAL) {
+    err = fibTableLookup(local, fl4, res, flags);
+    // Linux found it in the main table that the local one is merged into.
+    if (err === 0 && fn.fibMain !== null) res.table = fn.fibMain;
+  }
   if (err === -EAGAIN || err === -ENETUNREACH) {
     const main = fn.fibMain;
     if (main !== null) err = fibTableLookup(main, fl4, res, flags);

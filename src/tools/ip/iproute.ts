@@ -94,9 +94,9 @@ function getAddrIpv4(s: string): number | null {
 
 /** iproute2: get_addr_1(): an address, or null. */
 export function getAddr1(arg: string, family: number): InetPrefix | null {
-  if (arg === 'default' || arg === 'all' || arg === 'any') {
-    return { family, bytelen: 0, bitlen: -2, flags: 0, addr: 0 };
-  }
+  // "default" means exactly /0 (iproute2 marks its length as given), "all"/"any" match anything.
+  if (arg === 'default') return { family, bytelen: 0, bitlen: -2, flags: PREFIXLEN_SPECIFIED, addr: 0 };
+  if (arg === 'all' || arg === 'any') return { family, bytelen: 0, bitlen: -2, flags: 0, addr: 0 };
   if (arg.includes(':')) return null; // IPv6 is not supported by tuxnet's tools yet
   if (family !== AF_UNSPEC && family !== AF_INET) return null;
   const a = getAddrIpv4(arg);
@@ -182,6 +182,17 @@ function getTimeRtt(arg: string): { val: number; raw: boolean } | null {
   let val = Math.trunc(t) >>> 0;
   if (val < t) val += 1;
   return { val, raw };
+}
+
+/**
+ * iproute2: what rtnl_dump_filter() prints when a dump fails (rtnl_dump_done /
+ * NLMSG_ERROR), before the caller's "Dump terminated".
+ */
+export function dumpErrorText(error: number, msg?: string): string {
+  if (msg) return `Error: ${msg}${msg.endsWith('.') ? '' : '.'}\n`;
+  if (error === -2 /* ENOENT */ || error === -95 /* EOPNOTSUPP */) return '';
+  if (error === -90 /* EMSGSIZE */) return 'Error: Buffer too small for object.\n';
+  return talkErrorText({ error, reply: null });
 }
 
 /** Make sure dumps are checked strictly by the kernel, as iproute2 asks (rtnl_set_strict_dump). */
@@ -439,7 +450,8 @@ function printRtaMetrics(p: Printer, a: { data: Uint8Array; offset: number }): v
       case RTAX_FEATURES: {
         let f = val;
         if (f & 1) {
-          p.any('ecn', 'ecn ', '');
+          if (p.json) p.jsonOnly('ecn', null);
+          else p.fp('ecn ');
           f &= ~1;
         }
         if (f) p.any('features', '%s ', `0x${val.toString(16)}`);
@@ -530,7 +542,10 @@ export function printRoute(p: Printer, m: NlMsg, ctx: PrintRouteCtx): boolean {
   const hostLen = r.family === AF_INET ? 32 : r.family === AF_INET6 ? 128 : -1;
   const table = rtmGetTable(r, tb);
   p.openObject(null);
-  if (m.type === RTM_DELROUTE) p.any('deleted', 'Deleted ', 'true');
+  if (m.type === RTM_DELROUTE) {
+    if (p.json) p.jsonOnly('deleted', true);
+    else p.fp('Deleted ');
+  }
   if ((r.type !== RTN_UNICAST || ctx.details > 0) && (!f.typemask || (f.typemask & (1 << r.type)))) {
     p.any('type', '%s ', rtnlRtntypeN2a(r.type));
   }
@@ -1206,7 +1221,7 @@ function iprouteListFlush(env: IpEnv, args: string[], flush: boolean): number {
   if (flush) return iprouteFlush(env, dumpFamily, f);
   const dump = routeDump(env, dumpFamily, f);
   if (dump.error) {
-    env.err(talkErrorText({ error: dump.error, msg: dump.msg, reply: null }));
+    env.err(dumpErrorText(dump.error, dump.msg));
     env.err('Dump terminated\n');
     return 2;
   }
@@ -1253,7 +1268,7 @@ function iprouteFlush(env: IpEnv, family: number, f: RouteFilter): number {
   for (;;) {
     const dump = routeDump(env, family, f);
     if (dump.error) {
-      env.err(talkErrorText({ error: dump.error, msg: dump.msg, reply: null }));
+      env.err(dumpErrorText(dump.error, dump.msg));
       env.err('Flush terminated\n');
       return 2;
     }

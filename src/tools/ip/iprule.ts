@@ -25,7 +25,7 @@ import {
 } from '../lib/rt_names.js';
 import { Printer } from './json_print.js';
 import type { IpEnv } from './iplink.js';
-import { IpArgError, nextArg, invarg, getPrefix, getAddr, fmtAddr, inetAddrMatch, type InetPrefix } from './iproute.js';
+import { IpArgError, dumpErrorText, nextArg, invarg, getPrefix, getAddr, fmtAddr, inetAddrMatch, type InetPrefix } from './iproute.js';
 
 const USAGE = 'Usage: ip rule { add | del } SELECTOR ACTION\n' +
   '       ip rule { flush | save | restore }\n' +
@@ -170,10 +170,11 @@ export function printRule(p: Printer, m: NlMsg, details: number): void {
   const tb: NlaTable = typeof tbr === 'number' ? [] : tbr;
   const hostLen = frh.family === AF_INET ? 32 : frh.family === AF_INET6 ? 128 : -1;
   p.openObject(null);
-  if (m.type === RTM_DELRULE) p.any('deleted', 'Deleted ', 'true');
+  if (m.type === RTM_DELRULE) if (p.json) p.jsonOnly('deleted', true);
+  else p.fp('Deleted ');
   const prio = tb[FRA_PRIORITY] ? nlaGetU32(tb[FRA_PRIORITY]) : 0;
   p.any('priority', '%s:\t', prio);
-  if (frh.flags & FIB_RULE_INVERT) p.any('not', 'not ', '');
+  if (frh.flags & FIB_RULE_INVERT) printNull(p, 'not', 'not ');
   if (tb[FRA_SRC]) {
     p.fp('from ');
     p.any('src', '%s', fmtAddr(attrAddr(tb[FRA_SRC])));
@@ -202,14 +203,14 @@ export function printRule(p: Printer, m: NlMsg, details: number): void {
   if (tb[FRA_IIFNAME]) {
     p.fp(' iif ');
     p.any('iif', '%s', nlaGetString(tb[FRA_IIFNAME]));
-    if (frh.flags & FIB_RULE_IIF_DETACHED) p.any('iif_detached', ' [detached]', '');
+    if (frh.flags & FIB_RULE_IIF_DETACHED) printNull(p, 'iif_detached', ' [detached]');
   }
   if (tb[FRA_OIFNAME]) {
     p.fp(' oif ');
     p.any('oif', '%s', nlaGetString(tb[FRA_OIFNAME]));
-    if (frh.flags & FIB_RULE_OIF_DETACHED) p.any('oif_detached', ' [detached]', '');
+    if (frh.flags & FIB_RULE_OIF_DETACHED) printNull(p, 'oif_detached', ' [detached]');
   }
-  if (tb[FRA_L3MDEV] && nlaGetU8(tb[FRA_L3MDEV])) p.any('l3mdev', ' lookup [l3mdev-table]', '');
+  if (tb[FRA_L3MDEV] && nlaGetU8(tb[FRA_L3MDEV])) printNull(p, 'l3mdev', ' lookup [l3mdev-table]');
   if (tb[FRA_UID_RANGE]) {
     const r = fibRuleUidRangeParse(tb[FRA_UID_RANGE].data);
     p.any('uid_start', ' uidrange %s', r.start);
@@ -253,13 +254,13 @@ export function printRule(p: Printer, m: NlMsg, details: number): void {
   }
   if (frh.action === RTN_NAT) {
     if (tb[RTA_GATEWAY]) p.any('nat_gateway', ' map-to %s', fmtAddr(attrAddr(tb[RTA_GATEWAY])));
-    else p.any('masquerade', ' masquerade', '');
+    else printNull(p, 'masquerade', ' masquerade');
   } else if (frh.action === FR_ACT_GOTO) {
     if (tb[FRA_GOTO]) p.any('goto', ' goto %s', nlaGetU32(tb[FRA_GOTO]));
     else p.any('goto', ' goto %s', 'none');
-    if (frh.flags & FIB_RULE_UNRESOLVED) p.any('unresolved', ' [unresolved]', '');
+    if (frh.flags & FIB_RULE_UNRESOLVED) printNull(p, 'unresolved', ' [unresolved]');
   } else if (frh.action === FR_ACT_NOP) {
-    p.any('nop', ' nop', '');
+    printNull(p, 'nop', ' nop');
   } else if (frh.action !== FR_ACT_TO_TBL) {
     p.any('action', ' %s', rtnlRtntypeN2a(frh.action));
   }
@@ -269,6 +270,12 @@ export function printRule(p: Printer, m: NlMsg, details: number): void {
   }
   p.fp('\n');
   p.closeObject();
+}
+
+/** iproute2: print_null(PRINT_ANY): `null` in JSON, the text otherwise. */
+function printNull(p: Printer, key: string, text: string): void {
+  if (p.json) p.jsonOnly(key, null);
+  else p.fp(text);
 }
 
 /** print_0xhex "%#llx": 0 prints as 0. */
@@ -378,7 +385,7 @@ function iruleListFlush(env: IpEnv, args: string[], flush: boolean): number {
   }
   const dump = ruleDump(env, af);
   if (dump.error) {
-    env.err(talkErrorText({ error: dump.error, msg: dump.msg, reply: null }));
+    env.err(dumpErrorText(dump.error, dump.msg));
     env.err('Dump terminated\n');
     return 1;
   }

@@ -11,7 +11,7 @@ import { AF_NETLINK, SOCK_RAW, SOCK_CLOEXEC, SOL_SOCKET, SO_SNDBUF, SO_RCVBUF, S
 import { strerror } from '../../socket/errno.js';
 import {
   type NlMsg, NlMsgBuilder, NETLINK_ROUTE, NETLINK_EXT_ACK, NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP, NLMSG_ERROR,
-  NLMSG_DONE, NLMSG_HDRLEN, nlmsgSplit, nlmsgerrParse,
+  NLMSG_DONE, NLMSG_HDRLEN, nlmsgSplit, nlmsgerrParse, NLM_F_ACK_TLVS, NLMSGERR_ATTR_MSG, nlaWalk, nlaGetString,
 } from '../../wire/netlink.js';
 
 export class Rtnl {
@@ -112,7 +112,7 @@ export function rtnlDump(rth: Rtnl, b: NlMsgBuilder): { msgs: NlMsg[]; error: nu
     if (!r) return { msgs, error: -5 };
     for (const m of nlmsgSplit(r.data).msgs) {
       if (m.seq !== seq) continue;
-      if (m.type === NLMSG_DONE) return { msgs, error: 0 };
+      if (m.type === NLMSG_DONE) return { msgs, ...dumpDoneError(m) };
       if (m.type === NLMSG_ERROR) {
         const e = nlmsgerrParse(m);
         return { msgs, error: e.error, msg: e.msg };
@@ -120,4 +120,20 @@ export function rtnlDump(rth: Rtnl, b: NlMsgBuilder): { msgs: NlMsg[]; error: nu
       msgs.push({ ...m, msg: m.msg.slice() });
     }
   }
+}
+
+/**
+ * iproute2: rtnl_dump_done(): a dump's NLMSG_DONE carries the dump's final errno
+ * (and, with extended acks, a message), e.g. "ipv4: FIB table does not exist".
+ */
+function dumpDoneError(m: NlMsg): { error: number; msg?: string } {
+  const p = m.msg.subarray(NLMSG_HDRLEN);
+  if (p.length < 4) return { error: 0 };
+  const error = new DataView(p.buffer, p.byteOffset, 4).getInt32(0, true);
+  if (error >= 0) return { error: 0 };
+  let msg: string | undefined;
+  if (m.flags & NLM_F_ACK_TLVS) {
+    for (const a of nlaWalk(p, 4, p.length - 4).attrs) if (a.type === NLMSGERR_ATTR_MSG) msg = nlaGetString(a);
+  }
+  return { error, msg };
 }
