@@ -376,27 +376,31 @@ export function inetRtmGetroute(req: RtnlRequest): number {
       err = fibProps[res.type]?.error ?? 0;
       return err || -EHOSTUNREACH;
     }
-    // The alias that matched gives the tos (Linux: fri.dscp = res.dscp) and offload state.
-    let tos = 0;
-    for (let fa = res.faHead; fa !== null; fa = fa.next) {
-      if (fa.faSlen === 32 - res.prefixlen && fa.tbId === tableId && fa.faInfo === res.fi && fa.faType === rt.rtType) {
-        tos = fa.faTos;
-        break;
-      }
-    }
     err = fibDumpInfo(b, req.portid, req.nlh.seq, RTM_NEWROUTE,
-      { fi: res.fi, tbId: tableId, dst: res.prefix, dstLen: res.prefixlen, tos, type: rt.rtType, offload: false, trap: false }, 0);
+      { fi: res.fi, tbId: tableId, dst: res.prefix, dstLen: res.prefixlen, tos: resDscp(res), type: rt.rtType, offload: false, trap: false }, 0);
   } else {
     // Linux: the dst's refcount: the nexthop's cache and the skb, or only one of them.
     const cached = rtIsCached(res.nhc, rt);
     const users = cached ? (fresh ? 2 : 1) : 1;
     err = rtFillInfo(b, rt, {
-      net, dst, src, tableId, tos: rtmTos, fl4, ipcbFlags: IPCB(skb).flags, portid: req.portid, seq: req.nlh.seq,
+      net, dst, src, tableId, tos: resDscp(res), fl4, ipcbFlags: IPCB(skb).flags, portid: req.portid, seq: req.nlh.seq,
       flags: 0, users,
     });
   }
   if (err < 0) return err;
   return rtnlUnicast(net, b.bytes(), req.portid);
+}
+
+/**
+ * Linux: res.dscp, the tos of the FIB alias the lookup matched (0 for routes
+ * without one): rtm_tos of the answer is the route's, not the request's.
+ */
+function resDscp(res: FibResult): number {
+  if (res.fi === null) return 0;
+  for (let fa = res.faHead; fa !== null; fa = fa.next) {
+    if (fa.faInfo === res.fi && fa.faType === res.type && fa.faSlen === 32 - res.prefixlen) return fa.faTos;
+  }
+  return 0;
 }
 
 /** The id of the table the lookup matched in. */
