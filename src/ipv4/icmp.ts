@@ -55,9 +55,9 @@ import { IpcmCookie } from './ip.js';
 import { Flowi4, RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL, type Rtable, skbRtable } from './rtable.js';
 import { inetAddProtocol, inetProtos, type NetProtocol } from './protocol.js';
 import { jiffies, HZ, inetGetpeerV4, inetPeerXrlimAllow } from './inetpeer.js';
-import {
-  ipv4Peers, ipRouteOutputKey, ipv4UpdatePmtu, ipv4Redirect, ipOptionsEcho,
-} from './icmp_pending.js';
+import { ipv4Peers } from './route.js';
+import { ipRouteOutputKey, ipv4UpdatePmtu, ipv4Redirect } from './route_output.js';
+import { ipOptionsEcho } from './ip_options.js';
 import { inetDevAddrType, fibComputeSpecDst } from './fib_frontend.js';
 import { ipMakeSkb, ipSendSkb } from './ip_output.js';
 import { inetSelectAddr } from './devinet.js';

@@ -44,7 +44,7 @@ import { ipv4IsMulticast } from './inetdevice.js';
 import { IPSTATS_MIB_OUTNOROUTES } from '../core/snmp.js';
 import { icmpErrConvert, icmpOutCount, ICMP_EXT_ECHO } from './icmp.js';
 import { skbRecvDatagram, skbFreeDatagramPeek } from './raw.js';
-import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './icmp_pending.js';
+import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './route_output.js';
 import {
   ipIcmpError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt,
 } from './ip_sockglue.js';

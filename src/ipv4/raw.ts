@@ -51,7 +51,7 @@ import { ipv4Net } from './netns_ipv4.js';
 import { IPSTATS_MIB_OUTDISCARDS } from '../core/snmp.js';
 import { ipv4IsMulticast } from './inetdevice.js';
 import { icmpErrConvert, icmpOutCount } from './icmp.js';
-import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './icmp_pending.js';
+import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './route_output.js';
 import {
   ipIcmpError, ipLocalError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt,
 } from './ip_sockglue.js';
