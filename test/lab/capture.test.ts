@@ -59,13 +59,18 @@ for (const f of examples) {
       }
       for (const name of fa.keys()) {
         const path = join(d1, name);
-        const r = spawnSync('tshark', ['-n', '-r', path, '-T', 'fields', '-e', 'frame.number', '-e', '_ws.malformed', '-e', '_ws.expert.severity'], { encoding: 'utf8' });
+        // The issue's audit: checksums verified, no expert errors, nothing malformed.
+        const r = spawnSync('tshark', ['-n', '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE',
+          '-r', path, '-T', 'fields', '-e', 'frame.number', '-e', '_ws.malformed', '-e', '_ws.expert.severity', '-e', '_ws.expert.message'], { encoding: 'utf8' });
         assert.equal(r.status, 0, `tshark -r ${name}: ${r.stderr}`);
         const lines = r.stdout.split('\n').filter((l) => l !== '');
         frames += lines.length;
         for (const l of lines) {
-          const [, malformed] = l.split('\t');
+          const [, malformed, severity] = l.split('\t');
           assert.ok(!malformed, `${name}: malformed frame: ${l}`);
+          // PI_ERROR = 0x00800000 (bad checksums are errors once checking is on).
+          const worst = Math.max(0, ...(severity ?? '').split(',').filter((x) => x !== '').map(Number));
+          assert.ok(worst < 0x00800000, `${name}: expert error: ${l}`);
         }
       }
       assert.ok(frames > 0, 'the captures hold the frames the lab sent');
