@@ -56,7 +56,9 @@ import { ipv4Net } from './netns_ipv4.js';
 import { Flowi4, type Rtable, skbRtable, rtNexthop, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL } from './rtable.js';
 import { inetSelectAddr, inetConfirmAddr, inetAddrOnlink } from './devinet.js';
 import { icmpSend } from './icmp.js';
-import { inetAddrTypeDevTable, ipRouteInputNoref, ipRouteOutputKey } from './arp_pending.js';
+import { inetAddrTypeDevTable } from './fib_frontend.js';
+import { ipRouteInputNoref } from './route_input.js';
+import { ipRouteOutputKey } from './route_output.js';
 
 const AF_INET = 2;
 const NET_RX_SUCCESS = 0;

@@ -10,6 +10,7 @@ import { type IpEnv, type IpOptions, doIplink } from './iplink.js';
 import { doNetns } from './ipnetns.js';
 import { doIpaddr } from './ipaddress.js';
 import { doIpmonitor } from './ipmonitor.js';
+import { doIpneigh } from './ipneigh.js';
 import { doIproute } from './iproute.js';
 import { doIprule } from './iprule.js';
 import { rtnlOpen, rtnlClose } from '../lib/libnetlink.js';
@@ -100,6 +101,7 @@ export async function ipMain(ctx: ToolContext): Promise<number> {
     if (matches(obj, 'route')) return doIproute(env, args);
     if (matches(obj, 'rule')) return doIprule(env, args);
     if (matches(obj, 'address')) return doIpaddr(env, args);
+    if (matches(obj, 'neighbor') || matches(obj, 'neighbour')) return doIpneigh(env, args);
     if (matches(obj, 'link')) return doIplink(env, args);
     if (obj === 'netns') return await doNetns({ ...ctx, task }, env, args);
     if (matches(obj, 'monitor')) return await doIpmonitor(env, args);
