@@ -25,7 +25,9 @@ import {
 } from '../lib/rt_names.js';
 import { Printer } from './json_print.js';
 import type { IpEnv } from './iplink.js';
-import { IpArgError, dumpErrorText, nextArg, invarg, getPrefix, getAddr, fmtAddr, inetAddrMatch, type InetPrefix } from './iproute.js';
+import {
+  IpArgError, dumpErrorText, nextArg, invarg, getPrefix, getAddr, fmtAddr, inetAddrMatch, type InetPrefix,
+} from '../lib/inet_prefix.js';
 
 const USAGE = 'Usage: ip rule { add | del } SELECTOR ACTION\n' +
   '       ip rule { flush | save | restore }\n' +
