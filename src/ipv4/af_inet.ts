@@ -27,7 +27,7 @@ import {
 } from '../socket/errno.js';
 import { IPPROTO_IP, IPPROTO_RAW } from '../wire/iphdr.js';
 import { RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
-import { devinetIoctl } from './udp_pending.js';
+import { devinetIoctl } from './devinet.js';
 import { inetAddrType } from './fib_frontend.js';
 import { udpInit } from './udp.js';
 import { ipProcInit } from './proc.js';

@@ -5,17 +5,15 @@
  * peer, marks the socket TCP_ESTABLISHED and caches the route, whose flow is kept
  * in `sk.corkFl4` (Linux: inet->cork.fl.u.ip4) for later sends.
  */
-import type { Net } from '../core/net_namespace.js';
 import { skDstReset, skDstSet, sockFlag, SOCK_BROADCAST } from '../core/sock.js';
 import { type Sockaddr, type SockaddrIn, AF_INET } from '../socket/socket.js';
 import { EAFNOSUPPORT, EACCES, ENETUNREACH } from '../socket/errno.js';
 import { IPSTATS_MIB_OUTNOROUTES } from '../core/snmp.js';
-import { RT_SCOPE_UNIVERSE } from '../wire/route.js';
 import type { InetSock } from './inet_sock.js';
 import { ipv4IsMulticast } from './inetdevice.js';
-import { Flowi4, RTCF_BROADCAST, FLOWI_FLAG_ANYSRC, type Rtable } from './rtable.js';
+import { Flowi4, RTCF_BROADCAST, FLOWI_FLAG_ANYSRC } from './rtable.js';
 import { ipv4Net } from './netns_ipv4.js';
-import { ipRouteOutputFlow } from './udp_pending.js';
+import { ipRouteConnect } from './route_output.js';
 import { TCP_ESTABLISHED } from './af_inet.js';
 import { reuseportHasConnsSet } from '../core/sock_reuseport.js';
 
@@ -34,28 +32,6 @@ export function inetCorkFl4(sk: InetSock): Flowi4 {
   return fl4;
 }
 
-/**
- * Linux: ip_route_connect(): the route to `dst` for a connecting socket, filling
- * the flow's source address when the socket has none.
- */
-export function ipRouteConnect(net: Net, fl4: Flowi4, dst: number, src: number, oif: number, protocol: number,
-  sport: number, dport: number, sk: InetSock): Rtable | number {
-  fl4.oif = oif;
-  fl4.iif = 0;
-  fl4.mark = sk.mark;
-  fl4.tos = sk.tos & 0x1e;
-  fl4.scope = RT_SCOPE_UNIVERSE;
-  fl4.proto = protocol;
-  fl4.flags = inetSkFlowiFlags(sk);
-  fl4.daddr = dst;
-  fl4.saddr = src;
-  fl4.dport = dport;
-  fl4.sport = sport;
-  fl4.uid = sk.uid;
-  fl4.multipathHash = 0;
-  return ipRouteOutputFlow(net, fl4, sk);
-}
-
 /** Linux: __ip4_datagram_connect(). */
 export function ip4DatagramConnect(sk: InetSock, uaddr: Sockaddr): number {
   if (uaddr.family !== AF_INET) return -EAFNOSUPPORT;
@@ -72,7 +48,7 @@ export function ip4DatagramConnect(sk: InetSock, uaddr: Sockaddr): number {
     oif = sk.ucIndex;
   }
   const fl4 = inetCorkFl4(sk);
-  const rt = ipRouteConnect(net, fl4, daddr, saddr, oif, sk.protocol, sk.inetSport, usin.port & 0xffff, sk);
+  const rt = ipRouteConnect(fl4, daddr, saddr, oif, sk.protocol, sk.inetSport, usin.port & 0xffff, sk);
   if (typeof rt === 'number') {
     if (rt === -ENETUNREACH) ipv4Net(net).mib.ip[IPSTATS_MIB_OUTNOROUTES]++;
     return rt;

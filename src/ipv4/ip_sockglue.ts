@@ -43,7 +43,8 @@ import {
 import { IPCB, type IpcmCookie } from './ip.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { capable } from './af_inet.js';
-import { ipOptionsGetFromUser, ipRouteOutputFlow } from './udp_pending.js';
+import { ipOptionsGetFromUser } from './ip_options.js';
+import { ipRouteOutputFlow } from './route_output.js';
 import { fibComputeSpecDst } from './fib_frontend.js';
 import { RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL } from './rtable.js';
 import { ipDevFind } from './devinet.js';

@@ -25,7 +25,7 @@ import { ipv4Net } from './netns_ipv4.js';
 import { IPV4_DEVCONF_FORWARDING } from './inetdevice.js';
 import { udpTableIfAny } from './udp_hash.js';
 import { sockInuseGet, sockProtInuseGet, inetSockList } from './af_inet.js';
-import { ipFragMem } from './udp_pending.js';
+import { ipFragMem } from './ip_fragment.js';
 
 /** Linux: icmpmibmap[]: the ICMP types with their own column, in icmp_put() order. */
 const ICMPMIBMAP: ReadonlyArray<readonly [string, number]> = [

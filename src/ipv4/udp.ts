@@ -80,7 +80,7 @@ import {
 } from './udp_hash.js';
 import { icmpSend, icmpErrConvert } from './icmp.js';
 import { ipMakeSkb, ipSendSkb } from './ip_output.js';
-import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './udp_pending.js';
+import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './route_output.js';
 
 export { UdpSock } from './udp_hash.js';
 

@@ -522,8 +522,46 @@ function sysctlName(path: string): string | null {
   return m ? m[1]!.replace(/\/+$/, '').split('/').join('.') : null;
 }
 
-/** Read a whole file (Linux: open + read + close): /proc/sys/net/... and /proc/net/... */
+/** A file of the in-memory /tmp (kernel-wide, as /tmp is one mount shared by namespaces). */
+interface TmpFile {
+  content: string;
+  uid: number;
+  /** Last write, ns of the kernel clock. */
+  mtime: number;
+}
+
+function tmpfs(k: Kernel): Map<string, TmpFile> {
+  let m = k.generic.get('tmpfs') as Map<string, TmpFile> | undefined;
+  if (!m) {
+    m = new Map();
+    k.generic.set('tmpfs', m);
+  }
+  return m;
+}
+
+function isTmpPath(path: string): boolean {
+  return /^\/(?:var\/)?tmp\/[^/]+$/.test(path);
+}
+
+/** Linux: unlink(2), for files under /tmp. */
+export function unlink(task: Task, path: string): void {
+  if (!isTmpPath(path) || !tmpfs(task.kernel).delete(path)) fail(ENOENT, 'unlink', path);
+}
+
+/** Linux: stat(2) of a /tmp file: its owner and modification time (ns), or ENOENT. */
+export function statTmp(task: Task, path: string): { uid: number; mtime: number } {
+  const f = isTmpPath(path) ? tmpfs(task.kernel).get(path) : undefined;
+  if (!f) fail(ENOENT, 'stat', path);
+  return { uid: f.uid, mtime: f.mtime };
+}
+
+/** Read a whole file (Linux: open + read + close): /proc/sys/net/..., /proc/net/... and /tmp files. */
 export function readFile(task: Task, path: string): string {
+  if (isTmpPath(path)) {
+    const f = tmpfs(task.kernel).get(path);
+    if (!f) fail(ENOENT, 'open', path);
+    return f.content;
+  }
   const name = sysctlName(path);
   if (name !== null) {
     const e = task.kernel.sysctl.find(task.net, name);
@@ -538,8 +576,15 @@ export function readFile(task: Task, path: string): string {
   fail(ENOENT, 'open', path);
 }
 
-/** Write a file: sysctl values. */
+/** Write a file: sysctl values, or a /tmp file (created or replaced). */
 export function writeFile(task: Task, path: string, content: string): void {
+  if (isTmpPath(path)) {
+    const m = tmpfs(task.kernel);
+    const f = m.get(path);
+    if (f && f.uid !== task.uid && task.uid !== 0) fail(EACCES, 'open', path);
+    m.set(path, { content, uid: f ? f.uid : task.uid, mtime: task.kernel.clock.now() });
+    return;
+  }
   const name = sysctlName(path);
   if (name === null) fail(EACCES, 'open', path);
   const e = task.kernel.sysctl.find(task.net, name);

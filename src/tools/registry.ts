@@ -12,6 +12,9 @@ import { tcpdumpMain } from './tcpdump/tcpdump.js';
 import { ethtoolMain } from './ethtool.js';
 import { sysctlMain } from './sysctl.js';
 import { catMain } from './cat.js';
+import { nstatMain } from './nstat.js';
+import { netstatMain } from './netstat.js';
+import { ssMain } from './ss.js';
 
 export const programs = new Map<string, ToolMain>();
 programs.set('tc', tcMain);
@@ -22,3 +25,6 @@ programs.set('tcpdump', tcpdumpMain);
 programs.set('ethtool', ethtoolMain);
 programs.set('sysctl', sysctlMain);
 programs.set('cat', catMain);
+programs.set('nstat', nstatMain);
+programs.set('netstat', netstatMain);
+programs.set('ss', ssMain);
