@@ -52,9 +52,9 @@ import {
   inDevArpEvictNocarrier, inDevDropGratuitousArp, inDevRouteLocalnet, inDevForward, inDevProxyArp,
   inDevProxyArpPvlan, inDevConf, IPV4_DEVCONF_MEDIUM_ID, ipv4IsMulticast, ipv4IsLoopback,
 } from './inetdevice.js';
-import { ipv4Net } from './netns_ipv4.js';
+import { ipv4Net, rtGenidBumpIpv4 } from './netns_ipv4.js';
 import { Flowi4, type Rtable, skbRtable, rtNexthop, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL } from './rtable.js';
-import { inetSelectAddr, inetConfirmAddr, inetAddrOnlink } from './devinet.js';
+import { inetSelectAddr, inetConfirmAddr, inetAddrOnlink, registerInetaddrNotifier } from './devinet.js';
 import { icmpSend } from './icmp.js';
 import { inetAddrTypeDevTable } from './fib_frontend.js';
 import { ipRouteInputNoref } from './route_input.js';
@@ -119,6 +119,11 @@ export function arpTbl(net: Net): NeighTable {
 
 function arpTblOf(k: Kernel): NeighTable {
   return neighTables(k)[NEIGH_ARP_TABLE]!;
+}
+
+/** The ARP table from a device, without a map lookup (the output path's way). */
+function arpTblDev(dev: NetDevice): NeighTable {
+  return ipv4Net(dev.net).arp;
 }
 
 /** The ARP parameters of a device (Linux: in_dev->arp_parms), made when its in_device exists. */
@@ -586,14 +591,14 @@ export function arpRcv(skb: SkBuff, dev: NetDevice, _pt: PacketType, _orig: NetD
 /** Linux: __ipv4_neigh_lookup_noref(). */
 export function ipv4NeighLookupNoref(dev: NetDevice, key: number): Neighbour | null {
   if (dev.flags & (IFF_LOOPBACK | IFF_POINTOPOINT)) key = 0;
-  return neighLookupNoref32(arpTblOf(dev.net.kernel), key >>> 0, dev);
+  return neighLookupNoref32(arpTblDev(dev), key >>> 0, dev);
 }
 
 /** Linux: ip_neigh_gw4(): lookup or create (no reference). A negative errno on failure. */
 export function ipNeighGw4(dev: NetDevice, daddr: number): Neighbour | number {
   const n = ipv4NeighLookupNoref(dev, daddr);
   if (n) return n;
-  return neighCreate(arpTblOf(dev.net.kernel), ipv4Key(daddr >>> 0), dev, false);
+  return neighCreate(arpTblDev(dev), ipv4Key(daddr >>> 0), dev, false);
 }
 
 /**
@@ -707,6 +712,8 @@ function arpNetdevEvent(event: number, dev: NetDevice, info?: NetdevNotifierInfo
       break;
     case NETDEV_CHANGEADDR:
       neighChangeaddr(tbl, dev);
+      // Linux: rt_cache_flush().
+      if (dev.net.ipv4) rtGenidBumpIpv4(dev.net);
       if (inDev && inDevArpNotify(inDev)) inetdevSendGratuitousArp(dev, inDev);
       break;
     case NETDEV_CHANGE: {
@@ -793,13 +800,17 @@ export function arpInit(k: Kernel): void {
   devAddPack(k.initNet, pt);
   procFilesOf(k).set('/proc/net/arp', procNetArp);
   k.netdevChain.register(arpNetdevEvent);
-  // Devices that exist already (lo of every namespace) get their parameters.
-  for (const net of k.nets) for (const dev of net.devices) arpParmsOf(dev);
   k.registerPernetSubsys({
     name: 'arp',
     init: (net) => {
+      ipv4Net(net).arp = tbl;
       for (const dev of net.devices) arpParmsOf(dev);
     },
+  });
+  // Linux: fib_inetaddr_event(): the last address gone disables IP on the device (fib_disable_ip -> arp_ifdown).
+  registerInetaddrNotifier(k, (event, ifa) => {
+    if (event === NETDEV_DOWN && ifa.ifaDev.ifaList.length === 0) neighIfdown(tbl, ifa.ifaDev.dev);
+    return NOTIFY_DONE;
   });
 }
 

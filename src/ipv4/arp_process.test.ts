@@ -128,6 +128,18 @@ test('request and reply: the asker becomes REACHABLE, the answerer learns it STA
   assert.equal(mac(neighLookupNoref32(arpTbl(a0.net), ip('10.0.0.2'), a0)!.ha), mac(b0.devAddr));
 });
 
+test('removing the last address of a device flushes its entries (fib_disable_ip -> arp_ifdown)', async () => {
+  const l = await twoHosts();
+  const a0 = l.dev('tnxa', 'a0');
+  await l.run('tnxa', 'addr add 10.0.9.1/24 dev a0');
+  send(a0, '10.0.0.1', '10.0.0.2');
+  assert.equal(state(a0, '10.0.0.2'), NUD_REACHABLE);
+  await l.run('tnxa', 'addr del 10.0.9.1/24 dev a0');
+  assert.equal(state(a0, '10.0.0.2'), NUD_REACHABLE, 'another address is left');
+  await l.run('tnxa', 'addr del 10.0.0.1/24 dev a0');
+  assert.equal(state(a0, '10.0.0.2'), -1);
+});
+
 test('duplicate address detection: a probe from 0.0.0.0 is answered to 0.0.0.0, nothing is learned', async () => {
   const l = await twoHosts();
   const b0 = l.dev('tnxb', 'b0');

@@ -11,6 +11,7 @@ import { devconfAllDefaults, devconfDfltDefaults } from './inetdevice.js';
 import type { FibNet } from './fib_frontend.js';
 import type { IpFqdir } from './ip_fragment.js';
 import type { DevinetNet } from './devinet.js';
+import type { NeighTable } from '../core/neighbour.js';
 import type { IcmpNet } from './icmp.js';
 import type { RtNet } from './route.js';
 import type { UdpTable } from './udp_hash.js';
@@ -90,6 +91,8 @@ export class NetnsIpv4 {
   icmp!: IcmpNet;
   /** Route cache state, peers, exception generation (route.ts). */
   rt!: RtNet;
+  /** The kernel's ARP table (arp_tbl is kernel-wide), kept here for the output path (arp.ts). */
+  arp!: NeighTable;
   /** UDP socket table (udp_hash.ts), created on the first bind. */
   udp: UdpTable | null = null;
   /** Next IP ID base for packets without a socket (Linux: ip_idents, keyed hash). */
