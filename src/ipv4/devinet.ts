@@ -20,7 +20,7 @@ import type { Ifreq } from '../core/dev_ioctl.js';
 import { AF_INET, type SockaddrIn } from '../socket/socket.js';
 import {
   NotifierChain, NOTIFY_DONE, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP, NETDEV_DOWN, NETDEV_CHANGEMTU,
-  NETDEV_CHANGENAME,
+  NETDEV_CHANGENAME, notifierFromErrno,
 } from '../core/notifier.js';
 import { TimerList } from '../core/timer.js';
 import { EEXIST, EINVAL, EFAULT, EPERM, ENODEV, ENOBUFS, EADDRNOTAVAIL } from '../socket/errno.js';
@@ -688,6 +688,10 @@ function inetdevEvent(event: number, dev: NetDevice): number {
   if (!inDev) {
     if (event === NETDEV_REGISTER) {
       if (!dev.net.ipv4) return NOTIFY_DONE;
+      // Linux: devinet_sysctl_register() refuses sysctl_dev_name_is_allowed() names, so
+      // inetdev_init() and the registration fail. (A rename to them is refused by IPv6's
+      // addrconf in Linux; tuxnet has no IPv6 and renames such a device.)
+      if (dev.name === 'all' || dev.name === 'default') return notifierFromErrno(-EINVAL);
       inDev = inetdevInit(dev);
       if (dev.flags & IFF_LOOPBACK) {
         inDev.cnf[IPV4_DEVCONF_NOXFRM] = 1;

@@ -14,7 +14,7 @@ import { AF_INET, AF_INET6, AF_UNSPEC } from '../../socket/socket.js';
 import { strerror } from '../../socket/errno.js';
 import {
   type NlMsg, type NlaTable, NlMsgBuilder, NLM_F_REQUEST, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLMSG_HDRLEN,
-  NLMSG_ERROR, nlmsgParse, nlaGetU32, nlaGetString, nlmsgSplit, nlmsgerrParse,
+  NLMSG_ERROR, nlmsgParse, nlaParseNested, nlaGetU32, nlaGetString, nlmsgSplit, nlmsgerrParse,
 } from '../../wire/netlink.js';
 import { RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR, RTM_GETLINK, RTM_NEWLINK } from '../../wire/rtnetlink.js';
 import {
@@ -22,19 +22,20 @@ import {
   IFLA_INFO_SLAVE_KIND, IFLA_INFO_MAX, IFLA_MAX, IFLA_LINK_NETNSID, RTEXT_FILTER_VF, RTEXT_FILTER_SKIP_STATS,
 } from '../../wire/if_link.js';
 import {
-  IFADDRMSG_LEN, IFA_MAX, IFA_ADDRESS, IFA_LOCAL, IFA_LABEL, IFA_BROADCAST, IFA_ANYCAST, IFA_MULTICAST, IFA_CACHEINFO,
-  IFA_FLAGS, IFA_RT_PRIORITY, IFA_CACHEINFO_LEN, IFA_F_SECONDARY, IFA_F_NODAD, IFA_F_OPTIMISTIC, IFA_F_DADFAILED,
-  IFA_F_HOMEADDRESS, IFA_F_DEPRECATED, IFA_F_TENTATIVE, IFA_F_PERMANENT, IFA_F_MANAGETEMPADDR, IFA_F_NOPREFIXROUTE,
-  IFA_F_MCAUTOJOIN, IFA_F_STABLE_PRIVACY, ifaddrmsgParse, ifaCacheinfoParse, ifaCacheinfoEmit, inAddrBytes, inAddrOf,
-  inAddrNtoa,
+  IFADDRMSG_LEN, IFA_ADDRESS, IFA_LOCAL, IFA_LABEL, IFA_BROADCAST, IFA_ANYCAST, IFA_CACHEINFO, IFA_FLAGS,
+  IFA_RT_PRIORITY, IFA_F_SECONDARY, IFA_F_MCAUTOJOIN, ifaCacheinfoEmit, inAddrBytes,
 } from '../../wire/if_addr.js';
 import { buildRequest, rtnlTalk, rtnlDump, talkErrorText } from '../lib/libnetlink.js';
-import { type LlMap, llInitMap, llIndexToName } from '../lib/ll_map.js';
+import { type LlMap, llInitMap } from '../lib/ll_map.js';
 import { matches } from '../lib/utils.js';
-import { rtnlRtscopeN2a, rtnlRtscopeA2n, rtnlGroupA2n, strtoul } from '../lib/rt_names.js';
+import { rtnlRtscopeA2n, rtnlGroupA2n, strtoul } from '../lib/rt_names.js';
 import { Printer } from './json_print.js';
 import { type IpEnv, type LinkPrintCtx, llNameToIndex, printLinkinfoFields, netnsNameMap } from './iplink.js';
-import { type InetPrefix, IpArgError, PREFIXLEN_SPECIFIED, nextArg, invarg, getPrefix, getAddr, inetAddrMatch } from './iproute.js';
+import { type InetPrefix, IpArgError, PREFIXLEN_SPECIFIED, nextArg, invarg, getPrefix, getAddr } from './iproute.js';
+import {
+  type AddrFilter, type AddrMsg, type AddrCtx, newAddrFilter, getFilter, lookupFlagData, addrMsg, printAddrinfo,
+  labelMismatch, prefixMatches,
+} from './ipaddress_print.js';
 
 const AF_PACKET = 17;
 const IFF_UP = 0x1;
@@ -72,274 +73,6 @@ const USAGE = 'Usage: ip address {add|change|replace} IFADDR dev IFNAME [ LIFETI
   '          xfrm | virt_wifi }\n';
 
 /* ------------------------------------------------------------------ */
-/* Flags (iproute2: ifa_flag_data)                                     */
-
-interface IfaFlagData {
-  name: string;
-  mask: number;
-  readonly: boolean;
-  v6only: boolean;
-}
-
-const IFA_FLAG_DATA: readonly IfaFlagData[] = [
-  { name: 'secondary', mask: IFA_F_SECONDARY, readonly: true, v6only: false },
-  { name: 'temporary', mask: IFA_F_SECONDARY, readonly: true, v6only: false },
-  { name: 'nodad', mask: IFA_F_NODAD, readonly: false, v6only: true },
-  { name: 'optimistic', mask: IFA_F_OPTIMISTIC, readonly: false, v6only: true },
-  { name: 'dadfailed', mask: IFA_F_DADFAILED, readonly: true, v6only: true },
-  { name: 'home', mask: IFA_F_HOMEADDRESS, readonly: false, v6only: true },
-  { name: 'deprecated', mask: IFA_F_DEPRECATED, readonly: true, v6only: true },
-  { name: 'tentative', mask: IFA_F_TENTATIVE, readonly: true, v6only: true },
-  { name: 'permanent', mask: IFA_F_PERMANENT, readonly: true, v6only: true },
-  { name: 'mngtmpaddr', mask: IFA_F_MANAGETEMPADDR, readonly: false, v6only: true },
-  { name: 'noprefixroute', mask: IFA_F_NOPREFIXROUTE, readonly: false, v6only: false },
-  { name: 'autojoin', mask: IFA_F_MCAUTOJOIN, readonly: false, v6only: false },
-  { name: 'stable-privacy', mask: IFA_F_STABLE_PRIVACY, readonly: true, v6only: true },
-];
-
-function lookupFlagData(name: string): IfaFlagData | null {
-  return IFA_FLAG_DATA.find((f) => f.name === name) ?? null;
-}
-
-/* ------------------------------------------------------------------ */
-/* The filter (iproute2: struct link_filter, the part ip address uses) */
-
-interface AddrFilter {
-  family: number;
-  ifindex: number;
-  scope: number;
-  scopemask: number;
-  flags: number;
-  flagmask: number;
-  up: boolean;
-  down: boolean;
-  label: string | null;
-  group: number;
-  master: number;
-  kind: string | null;
-  slaveKind: string | null;
-  pfx: InetPrefix | null;
-  oneline: boolean;
-  /** ipaddr_flush: the RTM_DELADDR requests of the current round (null when not flushing). */
-  flushb: NlMsgBuilder | null;
-  flushed: number;
-}
-
-/** iproute2: get_filter(): a flag selector (`dynamic`, `primary`, `-tentative` ...). */
-function getFilter(f: AddrFilter, arg: string): boolean {
-  let inv = false;
-  if (arg.startsWith('-')) {
-    inv = true;
-    arg = arg.slice(1);
-  }
-  if (arg === 'dynamic') {
-    inv = !inv;
-    arg = 'permanent';
-  } else if (arg === 'primary') {
-    inv = !inv;
-    arg = 'secondary';
-  }
-  const fd = lookupFlagData(arg);
-  if (!fd) return false;
-  if (inv) f.flags &= ~fd.mask;
-  else f.flags |= fd.mask;
-  f.flagmask |= fd.mask;
-  return true;
-}
-
-/** fnmatch(3) without flags: `*`, `?` and `[...]`. */
-function fnmatch(pattern: string, s: string): boolean {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const j = pattern.indexOf(']', i + 2);
-      if (j < 0) re += '\\[';
-      else {
-        let body = pattern.slice(i + 1, j);
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += '[' + body.replace(/\\/g, '\\\\') + ']';
-        i = j;
-      }
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
-  }
-  return new RegExp(re + '$', 's').test(s);
-}
-
-/* ------------------------------------------------------------------ */
-/* print_addrinfo                                                      */
-
-interface AddrMsg {
-  m: NlMsg;
-  index: number;
-  family: number;
-  prefixlen: number;
-  scope: number;
-  flags: number;
-  tb: NlaTable;
-}
-
-function addrMsg(m: NlMsg): AddrMsg | null {
-  if (m.msg.length < NLMSG_HDRLEN + IFADDRMSG_LEN) return null;
-  const ifa = ifaddrmsgParse(m.msg, NLMSG_HDRLEN);
-  const tb = nlmsgParse(m.msg, IFADDRMSG_LEN, IFA_MAX, null);
-  if (typeof tb === 'number') return null;
-  // iproute2: get_ifa_flags(): the 32-bit IFA_FLAGS when present.
-  const flags = tb[IFA_FLAGS] && tb[IFA_FLAGS].data.length >= 4 ? nlaGetU32(tb[IFA_FLAGS]) : ifa.flags;
-  return { m, index: ifa.index, family: ifa.family, prefixlen: ifa.prefixlen, scope: ifa.scope, flags, tb };
-}
-
-function familyName(family: number): string {
-  switch (family) {
-    case AF_INET: return 'inet';
-    case AF_INET6: return 'inet6';
-    case AF_PACKET: return 'link';
-    case 7: return 'bridge';
-    case 28: return 'mpls';
-    default: return '?';
-  }
-}
-
-/** iproute2: format_host_rta() (numeric: tuxnet's tools never resolve names). */
-function formatHost(family: number, a: { data: Uint8Array }): string {
-  if (family === AF_INET && a.data.length >= 4) return inAddrNtoa(inAddrOf(a.data));
-  return [...a.data].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-/** iproute2: print_ifa_flags(). */
-function printIfaFlags(p: Printer, family: number, flags: number): void {
-  for (const fd of IFA_FLAG_DATA) {
-    if (fd.mask === IFA_F_PERMANENT) {
-      if (!(flags & fd.mask)) printBool(p, 'dynamic', 'dynamic ');
-    } else if (flags & fd.mask) {
-      if (fd.mask === IFA_F_SECONDARY && family === AF_INET6) printBool(p, 'temporary', 'temporary ');
-      else printBool(p, fd.name, `${fd.name} `);
-    }
-    flags &= ~fd.mask;
-  }
-  if (flags) {
-    const hex = flags.toString(16).padStart(2, '0');
-    if (p.isJson) p.jsonOnly('ifa_flags', hex);
-    else p.fp(`flags ${hex} `);
-  }
-}
-
-/** iproute2: print_bool(PRINT_ANY, key, text, true). */
-function printBool(p: Printer, key: string, text: string): void {
-  p.fp(text);
-  p.jsonOnly(key, true);
-}
-
-interface AddrCtx {
-  env: IpEnv;
-  f: AddrFilter;
-  ll: () => LlMap;
-}
-
-/**
- * iproute2: print_addrinfo(): one address, or nothing when the filter drops
- * it. When flushing, a kept address becomes an RTM_DELADDR request instead.
- */
-function printAddrinfo(p: Printer, c: AddrCtx, a: AddrMsg): void {
-  const { f } = c;
-  const o = c.env.opts;
-  const m = a.m;
-  if (m.type !== RTM_NEWADDR && m.type !== RTM_DELADDR) return;
-  if (f.flushb && m.type !== RTM_NEWADDR) return;
-  const tb = a.tb.slice();
-  if (!tb[IFA_LOCAL]) tb[IFA_LOCAL] = tb[IFA_ADDRESS];
-  if (!tb[IFA_ADDRESS]) tb[IFA_ADDRESS] = tb[IFA_LOCAL];
-  if (f.ifindex && f.ifindex !== a.index) return;
-  if (((f.scope ^ a.scope) & f.scopemask) !== 0) return;
-  if (((f.flags ^ a.flags) & f.flagmask) !== 0) return;
-  if (f.family && f.family !== a.family) return;
-  if (labelMismatch(c, a.index, tb[IFA_LABEL])) return;
-  if (f.pfx && !prefixMatches(f.pfx, tb[IFA_LOCAL])) return;
-  if (f.flushb) {
-    const b = f.flushb;
-    const off = b.putBytes(m.msg);
-    b.setU16(off + 4, RTM_DELADDR);
-    b.setU16(off + 6, NLM_F_REQUEST);
-    b.setU32(off + 8, ++c.env.rth.seq);
-    f.flushed++;
-    if (o.stats < 2) return;
-  }
-  if (m.type === RTM_DELADDR) printBool(p, 'deleted', 'Deleted ');
-  if (!o.brief) {
-    if (f.oneline || f.flushb) {
-      const dev = llIndexToName(c.ll(), a.index);
-      if (p.isJson) {
-        p.jsonOnly('index', a.index);
-        p.jsonOnly('dev', dev);
-      } else p.fp(`${a.index}: ${dev}`);
-    }
-    const name = familyName(a.family);
-    if (name !== '?') p.any('family', '    %s ', name);
-    else p.any('family_index', '    family %s ', a.family);
-  }
-  if (tb[IFA_LOCAL]) {
-    p.any('local', '%s', formatHost(a.family, tb[IFA_LOCAL]));
-    const local = tb[IFA_LOCAL].data;
-    const addr = tb[IFA_ADDRESS]?.data;
-    const n = a.family === AF_INET ? 4 : 16;
-    if (addr && addr.subarray(0, n).some((x, i) => x !== local[i])) {
-      p.fp(' peer ');
-      p.any('address', '%s', formatHost(a.family, tb[IFA_ADDRESS]!));
-    }
-    p.any('prefixlen', '/%s ', a.prefixlen);
-    if (tb[IFA_RT_PRIORITY]) p.any('metric', 'metric %s ', nlaGetU32(tb[IFA_RT_PRIORITY]));
-  }
-  if (o.brief) return;
-  if (tb[IFA_BROADCAST]) {
-    p.fp('brd ');
-    p.any('broadcast', '%s ', formatHost(a.family, tb[IFA_BROADCAST]));
-  }
-  if (tb[IFA_ANYCAST]) {
-    p.fp('any ');
-    p.any('anycast', '%s ', formatHost(a.family, tb[IFA_ANYCAST]));
-  }
-  if (tb[IFA_MULTICAST]) {
-    p.fp('mcast ');
-    p.any('multicast', '%s ', formatHost(a.family, tb[IFA_MULTICAST]));
-  }
-  p.any('scope', 'scope %s ', rtnlRtscopeN2a(a.scope));
-  printIfaFlags(p, a.family, a.flags);
-  if (tb[IFA_LABEL]) p.any('label', '%s', nlaGetString(tb[IFA_LABEL]));
-  if (tb[IFA_CACHEINFO] && tb[IFA_CACHEINFO].data.length >= IFA_CACHEINFO_LEN) {
-    const ci = ifaCacheinfoParse(tb[IFA_CACHEINFO].data);
-    p.fp(f.oneline ? '\\' : '\n');
-    p.fp('       valid_lft ');
-    if (ci.valid === INFINITY_LIFE_TIME) {
-      p.jsonOnly('valid_life_time', INFINITY_LIFE_TIME);
-      p.fp('forever');
-    } else p.any('valid_life_time', '%ssec', ci.valid);
-    p.fp(' preferred_lft ');
-    if (ci.prefered === INFINITY_LIFE_TIME) {
-      p.jsonOnly('preferred_life_time', INFINITY_LIFE_TIME);
-      p.fp('forever');
-    } else if (a.flags & IFA_F_DEPRECATED) p.any('preferred_life_time', '%ssec', ci.prefered | 0);
-    else p.any('preferred_life_time', '%ssec', ci.prefered);
-  }
-  p.fp('\n');
-}
-
-/** iproute2: ifa_label_match_rta(): true when a label filter is set and does not match. */
-function labelMismatch(c: AddrCtx, index: number, rta: NlaTable[number]): boolean {
-  if (!c.f.label) return false;
-  const label = rta ? nlaGetString(rta) : llIndexToName(c.ll(), index);
-  return !fnmatch(c.f.label, label);
-}
-
-/** iproute2: inet_addr_match_rta() == 0 (no attribute, no family or no length: a match). */
-function prefixMatches(pfx: InetPrefix, rta: { data: Uint8Array } | undefined): boolean {
-  if (!rta || pfx.family === AF_UNSPEC || pfx.bitlen <= 0) return true;
-  if (pfx.family !== AF_INET || rta.data.length !== 4) return false;
-  return inetAddrMatch(inAddrOf(rta.data), pfx.addr, pfx.bitlen);
-}
-
-/* ------------------------------------------------------------------ */
 /* ip address show / flush                                             */
 
 interface LinkMsg {
@@ -356,20 +89,11 @@ function linkMsg(m: NlMsg): LinkMsg | null {
   return { m, index: ifi.index, flags: ifi.flags, tb: typeof tb === 'number' ? [] : tb };
 }
 
-function kindOf(tb: NlaTable, slave: boolean): string | null {
-  if (!tb[IFLA_LINKINFO]) return null;
-  const li = nlmsgParseNestedSafe(tb[IFLA_LINKINFO].data);
+function kindOf(tb: NlaTable, slave: boolean): string {
+  const li = tb[IFLA_LINKINFO] ? nlaParseNested(tb[IFLA_LINKINFO], IFLA_INFO_MAX, null) : null;
+  if (!li || typeof li === 'number') return '';
   const a = li[slave ? IFLA_INFO_SLAVE_KIND : IFLA_INFO_KIND];
   return a ? nlaGetString(a) : '';
-}
-
-/** Parse a nest's payload leniently (parse_rtattr_nested). */
-function nlmsgParseNestedSafe(data: Uint8Array): NlaTable {
-  // A fake message: 16 bytes of header room, then the attributes.
-  const buf = new Uint8Array(NLMSG_HDRLEN + data.length);
-  buf.set(data, NLMSG_HDRLEN);
-  const tb = nlmsgParse(buf, 0, IFLA_INFO_MAX, null);
-  return typeof tb === 'number' ? [] : tb;
 }
 
 /**
@@ -386,8 +110,9 @@ function linkFilter(f: AddrFilter, l: LinkMsg): number {
   if (l.tb[IFLA_MASTER]) {
     if (f.master > 0 && nlaGetU32(l.tb[IFLA_MASTER]) !== f.master) return -1;
   } else if (f.master > 0) return -1;
-  if (f.kind && kindOf(l.tb, false) !== f.kind) return -1;
-  if (f.slaveKind && kindOf(l.tb, true) !== f.slaveKind) return -1;
+  // iproute2: match_link_kind() (a link without IFLA_LINKINFO never matches).
+  if (f.kind && (!l.tb[IFLA_LINKINFO] || kindOf(l.tb, false) !== f.kind)) return -1;
+  if (f.slaveKind && (!l.tb[IFLA_LINKINFO] || kindOf(l.tb, true) !== f.slaveKind)) return -1;
   return 1;
 }
 
@@ -527,11 +252,7 @@ function ipaddrFlush(c: AddrCtx): number {
 
 /** iproute2: ipaddr_list_flush_or_save() for list and flush. Returns the exit status. */
 function ipaddrListFlush(env: IpEnv, args: string[], flush: boolean): number {
-  const f: AddrFilter = {
-    family: env.opts.family, ifindex: 0, scope: 0, scopemask: 0, flags: 0, flagmask: 0, up: false, down: false,
-    label: null, group: -1, master: 0, kind: null, slaveKind: null, pfx: null, oneline: env.opts.oneline,
-    flushb: null, flushed: 0,
-  };
+  const f = newAddrFilter(env.opts.family, env.opts.oneline);
   let llMap: LlMap | null = null;
   const c: AddrCtx = { env, f, ll: () => (llMap ??= llInitMap(env.rth)) };
   if (flush) {
