@@ -39,7 +39,6 @@ import { readU16, readU32 } from '../wire/bytes.js';
 import {
   IPV4_HLEN, IPH_TOS, IPH_TOT_LEN, IPH_FRAG_OFF, IPH_PROTOCOL, IPH_SADDR, IPH_DADDR, INET_ECN_MASK,
 } from '../wire/iphdr.js';
-import { csumFold, csumPartial } from '../wire/checksum.js';
 import { ICMP_DEST_UNREACH, ICMP_PROT_UNREACH } from '../wire/icmphdr.js';
 import { RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
 import { ipv4Net } from './netns_ipv4.js';
@@ -178,6 +177,18 @@ export function ipRcvFinish(net: Net, _sk: unknown, skb: SkBuff): number {
   return ret;
 }
 
+/**
+ * Linux: ip_fast_csum(iph, ihl) != 0: the one's-complement sum of a received header
+ * (at most 60 bytes: 30 words cannot overflow 32 bits) must be all ones.
+ */
+function ipHdrCsumBad(b: Uint8Array, off: number, hlen: number): boolean {
+  let s = 0;
+  for (let i = off, end = off + hlen; i < end; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return s !== 0xffff;
+}
+
 /** Linux: skb_share_check(): a private skb header before changing it. */
 function skbShareCheck(skb: SkBuff): SkBuff {
   if (skb.users > 1) {
@@ -218,7 +229,7 @@ export function ipRcvCore(skb: SkBuff, net: Net): SkBuff | null {
     mib[IPSTATS_MIB_NOECTPKTS + (buf[nh + IPH_TOS]! & INET_ECN_MASK)] += skb.gsoSegs > 1 ? skb.gsoSegs : 1;
     const hlen = ihl * 4;
     if (!pskbMayPull(skb, hlen)) break hdr;
-    if (csumFold(csumPartial(buf, nh, hlen)) !== 0) {
+    if (ipHdrCsumBad(buf, nh, hlen)) {
       reason = SKB_DROP_REASON_IP_CSUM;
       mib[IPSTATS_MIB_CSUMERRORS]++;
       break hdr;
