@@ -12,13 +12,13 @@ import { testKernel } from '../../test/harness/kernel.js';
 import { ipPacket } from '../../test/harness/ipv4_packet.js';
 import type { Kernel, Net } from '../core/net_namespace.js';
 import { type NetDevice, allocNetdev } from '../core/netdevice.js';
-import { registerNetdevice, devOpen } from '../core/dev.js';
+import { registerNetdevice, devOpen, devSetMtu } from '../core/dev.js';
 import { dstInput } from '../core/dst.js';
 import { type SkBuff, skbFromBytes } from '../core/skbuff.js';
 import {
   SKB_DROP_REASON_IP_INVALID_SOURCE, SKB_DROP_REASON_IP_INVALID_DEST, SKB_DROP_REASON_IP_LOCALNET,
   SKB_DROP_REASON_IP_RPFILTER, SKB_DROP_REASON_IP_LOCAL_SOURCE, SKB_DROP_REASON_NOT_SPECIFIED,
-  SKB_DROP_REASON_IP_INADDRERRORS, SKB_DROP_REASON_IP_INNOROUTES,
+  SKB_DROP_REASON_IP_INADDRERRORS,
 } from '../core/drop_reason.js';
 import { IPSTATS_MIB_INADDRERRORS, IPSTATS_MIB_INNOROUTES } from '../core/snmp.js';
 import { dummyOps, dummySetup } from '../drivers/dummy.js';
@@ -42,7 +42,7 @@ import { IPCB, IPSKB_DOREDIRECT } from './ip.js';
 import { ipLocalDeliver } from './ip_input.js';
 import { ipForward } from './ip_forward.js';
 import { ipMcOutput, ipOutput } from './ip_output.js';
-import { rtNet } from './route.js';
+import { fibSyncMtu, rtNet } from './route.js';
 import { inetPeerLookup } from './inetpeer.js';
 import { ipError, ipRouteInputNoref } from './route_input.js';
 import { ipRouteOutputKey, ipv4Redirect, ipv4UpdatePmtu } from './route_output.js';
@@ -292,8 +292,12 @@ test('input with forwarding: rp_filter strict drops a source routed elsewhere, l
 test('input with forwarding: no route -> ip_error sends net unreachable, rate-limited by error_cost/error_burst', async () => {
   const r = router(true);
   const mib = ipv4Net(r.net).mib;
-  // The per-source bucket (Linux inet_peer rate_tokens, jiffies): error_burst 1250,
-  // each ICMP costs error_cost 250: five at once, then one per second (250 jiffies).
+  const sent = (): number => mib.icmpMsg[256 + 3]!;
+  // The per-source bucket (Linux inet_peer rate_tokens, jiffies): ip_error refills it
+  // (up to error_burst 1250) and takes error_cost 250 per message; icmp_send's own
+  // per-peer limit (icmp_ratelimit 1 s = 250 jiffies) then draws from the SAME
+  // tokens, as in Linux ("these ICMPs are twice limited"): 1250 -> 1000 -> 750 sent,
+  // 750 -> 500 -> 250 sent, 250 -> 0 and icmp refuses; then nothing.
   const tokens = (src: string): number => inetPeerLookup(rtNet(r.net).peers, ip(src))!.rateTokens;
   const seen: number[] = [];
   for (let i = 0; i < 8; i++) {
@@ -303,15 +307,22 @@ test('input with forwarding: no route -> ip_error sends net unreachable, rate-li
     dstInput(a.skb);
     seen.push(tokens('10.0.1.5'));
   }
-  assert.deepEqual(seen, [1000, 750, 500, 250, 0, 0, 0, 0]);
+  assert.deepEqual(seen, [750, 250, 0, 0, 0, 0, 0, 0]);
+  assert.equal(sent(), 2);
   assert.equal(mib.ip[IPSTATS_MIB_INNOROUTES], 8);
-  assert.ok(r.drops.every((d) => d === SKB_DROP_REASON_IP_INNOROUTES));
+  // 1 s later: 250 tokens, all taken by ip_error; icmp_send has none left.
   await r.k.sleep(1_000_000_000);
   dstInput(routeIn(r.eth0, '10.0.1.5', '192.0.2.1').skb);
-  assert.equal(tokens('10.0.1.5'), 0); // 250 refilled, one sent
+  assert.equal(tokens('10.0.1.5'), 0);
+  assert.equal(sent(), 2);
+  // 2 s later: 500 tokens, enough for both.
+  await r.k.sleep(2_000_000_000);
+  dstInput(routeIn(r.eth0, '10.0.1.5', '192.0.2.1').skb);
+  assert.equal(sent(), 3);
   // Another source has its own bucket.
   dstInput(routeIn(r.eth0, '10.0.1.6', '192.0.2.1').skb);
-  assert.equal(tokens('10.0.1.6'), 1000);
+  assert.equal(tokens('10.0.1.6'), 750);
+  assert.equal(sent(), 4);
 });
 
 test('input: unreachable / prohibit routes give host unreachable / EACCES errors; blackhole drops silently', () => {
@@ -522,4 +533,14 @@ test('sysctls: net.ipv4.route.* in the initial namespace, only the per-namespace
   const ms = k.sysctl.find(k.initNet, 'net.ipv4.route.gc_min_interval')!;
   assert.equal(ms.set(k.initNet, '2'), 0);
   assert.equal(k.sysctl.find(k.initNet, 'net.ipv4.route.gc_min_interval_ms')!.get(k.initNet), '2000');
+});
+
+test('exceptions: a device MTU change lowers learned PMTUs above it (fib_sync_mtu)', () => {
+  const r = router();
+  ipv4UpdatePmtu(icmpErrorSkb(r.eth0, '10.0.1.7', 3, 4, 1400, '10.0.1.1', '10.0.3.9'), r.net, 1400, 0, IPPROTO_UDP);
+  ipv4UpdatePmtu(icmpErrorSkb(r.eth0, '10.0.1.7', 3, 4, 1200, '10.0.1.1', '10.0.3.10'), r.net, 1200, 0, IPPROTO_UDP);
+  assert.equal(devSetMtu(r.eth0, 1300), 0);
+  fibSyncMtu(r.eth0, 1500);
+  assert.equal(out(r.net, '10.0.3.9').mtu(), 1300);
+  assert.equal(out(r.net, '10.0.3.10').mtu(), 1200);
 });

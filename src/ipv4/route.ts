@@ -38,7 +38,7 @@ import { type FibInfo, type FibNh, FibResult, FIB_RES_NH } from './fib_lookup.js
 import { inetSelectAddr } from './devinet.js';
 import { HZ, InetPeerBase, jiffies } from './inetpeer.js';
 import { fibLookup, fibSetDumpExceptions } from './fib_frontend.js';
-import { fibResultPrefsrc } from './fib_semantics.js';
+import { fibNexthopsOfDev, fibResultPrefsrc } from './fib_semantics.js';
 import { ipLocalDeliver } from './ip_input.js';
 import { ipOutput } from './ip_output.js';
 import { fibDumpInfoFnhe, inetRtmGetroute } from './route_netlink.js';
@@ -400,6 +400,36 @@ export function* fnheEntries(nh: FibNh): Generator<FibNhException> {
   if (table === null) return;
   for (let i = 0; i < FNHE_HASH_SIZE; i++) {
     for (let f = table[i] ?? null; f !== null; f = f.fnheNext) yield f;
+  }
+}
+
+/**
+ * Linux: fib_nhc_update_mtu(): the nexthop's device MTU went from `orig` to
+ * `newMtu`. Learned PMTUs above the new MTU come down to it, those equal to the
+ * old device MTU follow it, and a locked (min_pmtu-clamped) one is replaced
+ * when the device goes below it.
+ */
+export function fibNhcUpdateMtu(nh: FibNh, newMtu: number, orig: number): void {
+  for (const fnhe of fnheEntries(nh)) {
+    if (fnhe.fnheMtuLocked) {
+      if (newMtu <= fnhe.fnhePmtu) {
+        fnhe.fnhePmtu = newMtu;
+        fnhe.fnheMtuLocked = false;
+      }
+    } else if (newMtu < fnhe.fnhePmtu || orig === fnhe.fnhePmtu) {
+      fnhe.fnhePmtu = newMtu;
+    }
+  }
+}
+
+/**
+ * Linux: fib_sync_mtu() (fib_semantics.c, NETDEV_CHANGEMTU in fib_netdev_event):
+ * update the exceptions of every nexthop through `dev`; the caller flushes the
+ * route cache (rt_cache_flush) so routes are rebuilt from them.
+ */
+export function fibSyncMtu(dev: NetDevice, origMtu: number): void {
+  for (const nh of fibNexthopsOfDev(dev)) {
+    if (nh.fibNhDev === dev) fibNhcUpdateMtu(nh, dev.mtu, origMtu);
   }
 }
 
