@@ -11,23 +11,23 @@ import fc from 'fast-check';
 import { createKernel } from '../index.js';
 import type { Net } from '../core/net_namespace.js';
 import type { NetDevice } from '../core/netdevice.js';
-import { type SkBuff, skbFromBytes, consumeSkb } from '../core/skbuff.js';
+import { type SkBuff, skbFromBytes, consumeSkb, allocSkb, skbReserve, skbPut } from '../core/skbuff.js';
 import { SKB_DROP_REASON_PKT_TOO_BIG } from '../core/drop_reason.js';
 import {
-  IPSTATS_MIB_FRAGOKS, IPSTATS_MIB_FRAGCREATES, IPSTATS_MIB_FRAGFAILS, IPSTATS_MIB_OUTREQUESTS,
+  IPSTATS_MIB_FRAGOKS, IPSTATS_MIB_FRAGCREATES, IPSTATS_MIB_FRAGFAILS, IPSTATS_MIB_OUTREQUESTS, IPSTATS_MIB_OUTNOROUTES,
 } from '../core/snmp.js';
 import { NFPROTO_IPV4, NF_INET_LOCAL_OUT, NF_STOLEN, nfRegisterNetHook } from '../netfilter/core.js';
 import { readU16 } from '../wire/bytes.js';
 import { IP_DF, IP_MF, IPPROTO_UDP, ipReprParse, type IpRepr } from '../wire/iphdr.js';
 import { csumFold, csumPartial } from '../wire/checksum.js';
 import { RTAX_MAX, RTAX_MTU, RTN_UNICAST } from '../wire/route.js';
-import { EMSGSIZE } from '../socket/errno.js';
+import { EMSGSIZE, EHOSTUNREACH } from '../socket/errno.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { Rtable, Flowi4 } from './rtable.js';
 import { IpcmCookie } from './ip.js';
 import { InetSock, IP_PMTUDISC_DO, IP_PMTUDISC_DONT, IP_PMTUDISC_PROBE, IP_PMTUDISC_WANT } from './inet_sock.js';
 import {
-  ipFragment, ipMakeSkb, ipLocalOut, ipOutput, ipSelectIdent, ipDontFragment, ipSendCheck,
+  ipFragment, ipMakeSkb, ipLocalOut, ipOutput, ipSelectIdent, ipDontFragment, ipSendCheck, ipQueueXmit, ipBuildAndSendPkt,
 } from './ip_output.js';
 import { ipLocalDeliver } from './ip_input.js';
 import { ipPacket } from '../../test/harness/ipv4_packet.js';
@@ -290,4 +290,83 @@ test('ip_send_check computes the RFC 791 header checksum', () => {
   p[10] = 0x12; p[11] = 0x34;
   ipSendCheck(p, 0);
   assert.equal(readU16(p, 10), want);
+});
+
+function connectedSock(net: Net, rt: Rtable): InetSock {
+  const sk = new InetSock(net, 2, 1, 6);
+  sk.inetDaddr = 0x0a090002;
+  sk.inetSaddr = 0x0a090001;
+  sk.inetDport = 80;
+  sk.inetSport = 40000;
+  sk.inetId = 1000;
+  sk.tos = 0x10;
+  sk.priority = 3;
+  sk.mark = 7;
+  sk.dstCache = rt;
+  return sk;
+}
+
+function captureLocalOut(net: Net): SkBuff[] {
+  const seen: SkBuff[] = [];
+  nfRegisterNetHook(net, {
+    pf: NFPROTO_IPV4, hooknum: NF_INET_LOCAL_OUT, priority: 0,
+    hook: (_p, skb) => { seen.push(skb); return NF_STOLEN; },
+  });
+  return seen;
+}
+
+test('ip_queue_xmit: header from the connected socket and its cached route; IDs from inet_id', () => {
+  const { net, rt } = setup();
+  const seen = captureLocalOut(net);
+  const sk = connectedSock(net, rt);
+  for (let i = 0; i < 2; i++) {
+    const skb = allocSkb(200);
+    skbReserve(skb, 100);
+    skbPut(skb, 20);
+    skb.transportHeader = skb.data;
+    const fl4 = new Flowi4();
+    fl4.saddr = sk.inetSaddr;
+    fl4.daddr = sk.inetDaddr;
+    assert.equal(ipQueueXmit(sk, skb, fl4), 0);
+  }
+  const h = seen.map((s) => ipReprParse(s.buf, s.networkHeader, s.len) as IpRepr);
+  assert.deepEqual(h.map((x) => [x.totLen, x.tos, x.ttl, x.protocol, x.fragOff, x.saddr, x.daddr]),
+    [[40, 0x10, 64, 6, IP_DF, 0x0a090001, 0x0a090002], [40, 0x10, 64, 6, IP_DF, 0x0a090001, 0x0a090002]]);
+  // TCP: the current inet_id, then advance.
+  assert.deepEqual(h.map((x) => x.id), [1000, 1001]);
+  assert.equal(seen[0]!.priority, 3);
+  assert.equal(seen[0]!.mark, 7);
+  assert.equal(seen[0]!.dst, rt);
+});
+
+test('ip_queue_xmit without a route: -EHOSTUNREACH, OutNoRoutes, IP_OUTNOROUTES', () => {
+  const { net, rt } = setup();
+  const sk = connectedSock(net, rt);
+  sk.dstCache = null;
+  sk.inetDaddr = 0x0b000001; // nothing routes there in a fresh namespace
+  const skb = allocSkb(100);
+  skbReserve(skb, 60);
+  const r = ipQueueXmit(sk, skb, new Flowi4());
+  assert.equal(r, -EHOSTUNREACH);
+  assert.equal(ipv4Net(net).mib.ip[IPSTATS_MIB_OUTNOROUTES], 1);
+});
+
+test('ip_build_and_send_pkt: small or DF packets get ID 0 and DF; larger ones a hashed ID', () => {
+  const { net, rt } = setup();
+  const seen = captureLocalOut(net);
+  const sk = new InetSock(net, 2, 3, IPPROTO_UDP);
+  sk.pmtudisc = IP_PMTUDISC_DONT;
+  for (const n of [20, 200]) {
+    const skb = allocSkb(400);
+    skbReserve(skb, 100);
+    skbPut(skb, n);
+    skb.dst = rt;
+    assert.equal(ipBuildAndSendPkt(skb, sk, 0x0a090001, 0x0a090002, null, 0), 0);
+  }
+  const h = seen.map((s) => ipReprParse(s.buf, s.networkHeader, s.len) as IpRepr);
+  assert.equal(h[0]!.fragOff, IP_DF);
+  assert.equal(h[0]!.id, 0);
+  assert.equal(h[1]!.fragOff, 0);
+  assert.equal(h[1]!.totLen, 220);
+  assert.equal(h[1]!.protocol, IPPROTO_UDP);
 });

@@ -202,7 +202,8 @@ function nfHookSlow(skb: SkBuff, state: NfHookState, list: NfHookOps[], s: numbe
         return r;
       }
       case NF_STOLEN:
-        return -(verdict >> 16);
+        // NF_DROP_GETERR(): 0 unless an errno was packed (never -0).
+        return -(verdict >> 16) | 0;
       case NF_REPEAT:
         s--;
         break;
