@@ -2,8 +2,11 @@
  * The generic neighbour cache (Linux: net/core/neighbour.c, include/net/neighbour.h):
  * tables of `Neighbour` entries keyed by (protocol address, device), their NUD
  * state machine on kernel timers, the queue of packets waiting for resolution,
- * garbage collection, proxy entries (pneigh) with the delayed proxy queue, and
- * the output functions the IP layers call. ARP (ipv4/arp.ts) is the first user;
+ * and the output functions the IP layers call. The structures and the table
+ * set-up are in neighbour_table.ts, garbage collection, flushes and proxy
+ * entries (pneigh) with the delayed proxy queue in neighbour_gc.ts (both
+ * re-exported here), rtnetlink in neighbour_netlink.ts, sysctls in
+ * neighbour_sysctl.ts. ARP (ipv4/arp.ts) is the first user;
  * NDISC will reuse it, so keys are generic: `primaryKey` bytes (network order,
  * `tbl.keyLen` long) plus `key32`, a u32 that is the whole key for IPv4
  * (host order) and a fold of the key for longer ones. Lookups compare key32
@@ -25,296 +28,43 @@
  * that Linux takes with neigh_hold one each; `ndm_refcnt` shows refcnt - 1.
  * The output path uses no-reference lookups (Linux: __neigh_lookup_noref).
  */
-import type { Kernel, Net } from './net_namespace.js';
-import { type NetDevice, IFF_LOOPBACK, netifRunning } from './netdevice.js';
+import { type NetDevice, IFF_LOOPBACK } from './netdevice.js';
 import {
   type SkBuff, kfreeSkbReason, consumeSkb, skbClone, allocSkb, skbReserve, pskbExpandHead,
 } from './skbuff.js';
-import { SkBuffHead } from './skb_queue.js';
-import { TimerList } from './timer.js';
 import { devQueueXmit } from './dev.js';
 import {
   SKB_DROP_REASON_NEIGH_DEAD, SKB_DROP_REASON_NEIGH_FAILED, SKB_DROP_REASON_NEIGH_QUEUEFULL,
   SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_QUEUE_PURGE,
 } from './drop_reason.js';
 import {
-  NUD_NONE, NUD_INCOMPLETE, NUD_REACHABLE, NUD_STALE, NUD_DELAY, NUD_PROBE, NUD_FAILED, NUD_NOARP,
-  NUD_PERMANENT, NUD_IN_TIMER, NUD_VALID, NUD_CONNECTED, NTF_EXT_LEARNED, NTF_ROUTER, NTF_MANAGED, MAX_ADDR_LEN,
+  NUD_INCOMPLETE, NUD_REACHABLE, NUD_STALE, NUD_DELAY, NUD_PROBE, NUD_FAILED, NUD_NOARP,
+  NUD_PERMANENT, NUD_IN_TIMER, NUD_VALID, NUD_CONNECTED, NTF_EXT_LEARNED, NTF_ROUTER, NTF_MANAGED,
 } from '../wire/neighbour.js';
 import { RTM_DELNEIGH, RTM_NEWNEIGH } from '../wire/rtnetlink.js';
-import { EINVAL, ENETDOWN, ENOBUFS, ENOENT, EPERM } from '../socket/errno.js';
+import { EINVAL, ENETDOWN, ENOBUFS, EPERM } from '../socket/errno.js';
 import type { NetlinkExtAck } from '../wire/netlink.js';
 import { neighNotify } from './neighbour_netlink.js';
+import {
+  type NeighParms, type NeighTable, type HhCache, Neighbour, NEIGH_VAR_UCAST_PROBES, NEIGH_VAR_APP_PROBES,
+  NEIGH_VAR_MCAST_PROBES, NEIGH_VAR_MCAST_REPROBES, NEIGH_VAR_RETRANS_TIME, NEIGH_VAR_BASE_REACHABLE_TIME,
+  NEIGH_VAR_DELAY_PROBE_TIME, NEIGH_VAR_QUEUE_LEN_BYTES, NEIGH_UPDATE_F_OVERRIDE, NEIGH_UPDATE_F_WEAK_OVERRIDE,
+  NEIGH_UPDATE_F_OVERRIDE_ISROUTER, NEIGH_UPDATE_F_USE, NEIGH_UPDATE_F_MANAGED, NEIGH_UPDATE_F_EXT_LEARNED,
+  NEIGH_UPDATE_F_ISROUTER, NEIGH_UPDATE_F_ADMIN, neighVar, neighHashRnd,
+} from './neighbour_table.js';
+import { neighForcedGc, armGcWork, armManagedWork } from './neighbour_gc.js';
+
+export * from './neighbour_table.js';
+export * from './neighbour_gc.js';
 
 const NS_PER_MS = 1e6;
 const HZ_100 = 10 * NS_PER_MS; // Linux HZ/100
-
-/* struct neigh_parms data indices (Linux: enum NEIGH_VAR_*). Times are ms. */
-export const NEIGH_VAR_MCAST_PROBES = 0;
-export const NEIGH_VAR_UCAST_PROBES = 1;
-export const NEIGH_VAR_APP_PROBES = 2;
-export const NEIGH_VAR_MCAST_REPROBES = 3;
-export const NEIGH_VAR_RETRANS_TIME = 4;
-export const NEIGH_VAR_BASE_REACHABLE_TIME = 5;
-export const NEIGH_VAR_DELAY_PROBE_TIME = 6;
-export const NEIGH_VAR_INTERVAL_PROBE_TIME_MS = 7;
-export const NEIGH_VAR_GC_STALETIME = 8;
-export const NEIGH_VAR_QUEUE_LEN_BYTES = 9;
-export const NEIGH_VAR_PROXY_QLEN = 10;
-export const NEIGH_VAR_ANYCAST_DELAY = 11;
-export const NEIGH_VAR_PROXY_DELAY = 12;
-export const NEIGH_VAR_LOCKTIME = 13;
-export const NEIGH_VAR_DATA_MAX = 14;
-/* Second names of the same data, and the table-only values (sysctl indices). */
-export const NEIGH_VAR_QUEUE_LEN = 14;
-export const NEIGH_VAR_RETRANS_TIME_MS = 15;
-export const NEIGH_VAR_BASE_REACHABLE_TIME_MS = 16;
-export const NEIGH_VAR_GC_INTERVAL = 17;
-export const NEIGH_VAR_GC_THRESH1 = 18;
-export const NEIGH_VAR_GC_THRESH2 = 19;
-export const NEIGH_VAR_GC_THRESH3 = 20;
-export const NEIGH_VAR_MAX = 21;
-
-/* neigh_update() flags (Linux: NEIGH_UPDATE_F_*). */
-export const NEIGH_UPDATE_F_OVERRIDE = 1 << 0;
-export const NEIGH_UPDATE_F_WEAK_OVERRIDE = 1 << 1;
-export const NEIGH_UPDATE_F_OVERRIDE_ISROUTER = 1 << 2;
-export const NEIGH_UPDATE_F_USE = 1 << 3;
-export const NEIGH_UPDATE_F_MANAGED = 1 << 4;
-export const NEIGH_UPDATE_F_EXT_LEARNED = 1 << 5;
-export const NEIGH_UPDATE_F_ISROUTER = 1 << 6;
-export const NEIGH_UPDATE_F_ADMIN = 1 << 7;
-
-/* Tables (Linux: enum NEIGH_ARP_TABLE ...). */
-export const NEIGH_ARP_TABLE = 0;
-export const NEIGH_ND_TABLE = 1;
-export const NEIGH_NR_TABLES = 2;
-
-/** Linux: PNEIGH_HASHMASK. */
-export const PNEIGH_HASHMASK = 0xf;
-/** NEIGH_CB(skb)->flags: queued by pneigh_enqueue (Linux: LOCALLY_ENQUEUED). */
-export const LOCALLY_ENQUEUED = 0x1;
-
-/** Linux: struct neighbour_cb, the control block of skbs on the proxy queue. */
-export class NeighbourCb {
-  schedNext = 0;
-  flags = 0;
-}
-
-/** Linux: NEIGH_CB(skb)->flags (0 when the skb has no neighbour control block). */
-export function neighCbFlags(skb: SkBuff): number {
-  return skb.cb instanceof NeighbourCb ? skb.cb.flags : 0;
-}
-
-/** Linux: struct neigh_parms: per-device (or table default) parameters. */
-export class NeighParms {
-  readonly tbl: NeighTable;
-  dev: NetDevice | null;
-  net: Net;
-  /** NEIGH_VAR_* values up to NEIGH_VAR_DATA_MAX (times in ms). */
-  readonly data: Int32Array;
-  /** Bit i set: data[i] was written for this parms and no longer follows the default. */
-  dataState = 0;
-  /** Randomised reachable time in ms (Linux: reachable_time). */
-  reachableTime = 0;
-  /** Skbs of this device on the proxy queue. */
-  qlen = 0;
-  dead = false;
-  refcnt = 1;
-  constructor(tbl: NeighTable, dev: NetDevice | null, net: Net, data: Int32Array) {
-    this.tbl = tbl;
-    this.dev = dev;
-    this.net = net;
-    this.data = data;
-  }
-}
-
-/** Linux: struct neigh_statistics (one "CPU"). */
-export class NeighStatistics {
-  allocs = 0;
-  destroys = 0;
-  hashGrows = 0;
-  resFailed = 0;
-  lookups = 0;
-  hits = 0;
-  rcvProbesMcast = 0;
-  rcvProbesUcast = 0;
-  periodicGcRuns = 0;
-  forcedGcRuns = 0;
-  unresDiscards = 0;
-  tableFulls = 0;
-}
-
-export type NeighOutputFn = (n: Neighbour, skb: SkBuff) => number;
-
-/** Linux: struct neigh_ops. */
-export interface NeighOps {
-  family: number;
-  solicit: ((n: Neighbour, skb: SkBuff | null) => void) | null;
-  errorReport: ((n: Neighbour, skb: SkBuff) => void) | null;
-  output: NeighOutputFn;
-  connectedOutput: NeighOutputFn;
-}
-
-/** Linux: struct hh_cache: the link header to a resolved neighbour, ready to copy. */
-export class HhCache {
-  hhLen = 0;
-  readonly hhData = new Uint8Array(32);
-}
-
-/** Linux: struct neighbour. */
-export class Neighbour {
-  /** Hash chain. */
-  next: Neighbour | null = null;
-  readonly tbl: NeighTable;
-  parms: NeighParms;
-  /** Last confirmation of reachability, last state/address change, last use (ns). */
-  confirmed = 0;
-  updated = 0;
-  used = 0;
-  readonly timer: TimerList;
-  probes = 0;
-  /** NTF_* (extended bits from NTF_EXT_SHIFT up). */
-  flags = 0;
-  nudState = NUD_NONE;
-  /** RTN_* of the address (Linux: neigh->type). */
-  type = 0;
-  dead = true;
-  protocol = 0;
-  readonly arpQueue = new SkBuffHead();
-  arpQueueLenBytes = 0;
-  output: NeighOutputFn = neighBlackhole;
-  ops: NeighOps | null = null;
-  /** Link-layer address, dev.addrLen bytes. */
-  readonly ha: Uint8Array;
-  readonly hh = new HhCache();
-  dev: NetDevice;
-  /** The key in network byte order (tbl.keyLen bytes). */
-  readonly primaryKey: Uint8Array;
-  /** IPv4: the address (host order u32); longer keys: a fold used to hash and pre-compare. */
-  key32 = 0;
-  refcnt = 1;
-  onGcList = false;
-  onManagedList = false;
-  constructor(tbl: NeighTable, dev: NetDevice, parms: NeighParms) {
-    this.tbl = tbl;
-    this.dev = dev;
-    this.parms = parms;
-    this.ha = new Uint8Array(Math.min(Math.max(dev.addrLen, 0), MAX_ADDR_LEN));
-    this.primaryKey = new Uint8Array(tbl.keyLen);
-    this.timer = new TimerList(() => neighTimerHandler(this));
-    parms.refcnt++;
-  }
-}
-
-/** Linux: struct pneigh_entry (a proxy entry: answer for this address). */
-export class PneighEntry {
-  next: PneighEntry | null = null;
-  flags = 0;
-  protocol = 0;
-  readonly key: Uint8Array;
-  key32 = 0;
-  constructor(readonly net: Net, readonly dev: NetDevice | null, keyLen: number) {
-    this.key = new Uint8Array(keyLen);
-  }
-}
-
-/** What a protocol supplies when it creates its table (Linux: the neigh_table initialiser). */
-export interface NeighTableConfig {
-  family: number;
-  keyLen: number;
-  /** Link protocol of the packets it resolves for (ETH_P_IP). */
-  protocol: number;
-  id: string;
-  /** Hash of (key32, dev) with the table's random (Linux: tbl->hash). */
-  hash(key32: number, dev: NetDevice, rnd: Uint32Array): number;
-  /** key32 of a byte key. */
-  key32Of(key: Uint8Array): number;
-  construct(n: Neighbour): number;
-  pconstructor?(n: PneighEntry): number;
-  pdestructor?(n: PneighEntry): void;
-  proxyRedo?(skb: SkBuff): void;
-  isMulticast?(key: Uint8Array): boolean;
-  allowAdd?(dev: NetDevice, extack: NetlinkExtAck): boolean;
-  /** Default parameters (NEIGH_VAR_* up to DATA_MAX) and table values. */
-  data: Int32Array;
-  gcInterval: number;
-  gcThresh1: number;
-  gcThresh2: number;
-  gcThresh3: number;
-}
-
-/** Linux: struct neigh_table. */
-export class NeighTable {
-  readonly kernel: Kernel;
-  readonly family: number;
-  readonly keyLen: number;
-  readonly protocol: number;
-  readonly id: string;
-  readonly cfg: NeighTableConfig;
-  /** Default parameters (net.ipv4.neigh.default, init_net's). */
-  readonly parms: NeighParms;
-  /** Every parms of the table, default first, then newest device first (Linux: parms_list). */
-  readonly parmsList: NeighParms[] = [];
-  readonly parmsByDev = new Map<NetDevice, NeighParms>();
-  /** ms */
-  gcInterval: number;
-  gcThresh1: number;
-  gcThresh2: number;
-  gcThresh3: number;
-  entries = 0;
-  gcEntries = 0;
-  /** Entries the forced gc may evict, oldest first (Linux: gc_list). */
-  readonly gcList = new Set<Neighbour>();
-  readonly managedList = new Set<Neighbour>();
-  buckets: (Neighbour | null)[];
-  hashShift: number;
-  readonly hashRnd = new Uint32Array(4);
-  readonly phashBuckets: (PneighEntry | null)[] = new Array<PneighEntry | null>(PNEIGH_HASHMASK + 1).fill(null);
-  readonly proxyTimer: TimerList;
-  readonly proxyQueue = new SkBuffHead();
-  readonly stats = new NeighStatistics();
-  /** ns */
-  lastFlush = 0;
-  lastRand = 0;
-  readonly gcWork: TimerList;
-  readonly managedWork: TimerList;
-
-  constructor(k: Kernel, cfg: NeighTableConfig) {
-    this.kernel = k;
-    this.cfg = cfg;
-    this.family = cfg.family;
-    this.keyLen = cfg.keyLen;
-    this.protocol = cfg.protocol;
-    this.id = cfg.id;
-    this.parms = new NeighParms(this, null, k.initNet, Int32Array.from(cfg.data));
-    this.gcInterval = cfg.gcInterval;
-    this.gcThresh1 = cfg.gcThresh1;
-    this.gcThresh2 = cfg.gcThresh2;
-    this.gcThresh3 = cfg.gcThresh3;
-    this.hashShift = 3;
-    this.buckets = new Array<Neighbour | null>(1 << this.hashShift).fill(null);
-    this.proxyTimer = new TimerList(() => neighProxyProcess(this));
-    this.gcWork = new TimerList(() => neighPeriodicWork(this));
-    this.managedWork = new TimerList(() => neighManagedWork(this));
-  }
-}
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
 
 function now(tbl: NeighTable): number {
   return tbl.kernel.clock.now();
-}
-
-/** Linux: NEIGH_VAR(). */
-export function neighVar(p: NeighParms, index: number): number {
-  return p.data[index]!;
-}
-
-/** Linux: neigh_rand_reach_time(): uniform in [base/2, 3*base/2), from the kernel's rng. */
-export function neighRandReachTime(k: Kernel, base: number): number {
-  return base ? k.rng.below(base) + (base >> 1) : 0;
 }
 
 /** Linux: neigh_hold(). */
@@ -349,7 +99,7 @@ function ensureHeadroom(skb: SkBuff, need: number): void {
 }
 
 /** Byte key equality on the first keyLen bytes. */
-function keyEq(a: Uint8Array, b: Uint8Array, len: number): boolean {
+export function keyEq(a: Uint8Array, b: Uint8Array, len: number): boolean {
   for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -359,82 +109,10 @@ function bucketOf(tbl: NeighTable, key32: number, dev: NetDevice): number {
 }
 
 /* ------------------------------------------------------------------ */
-/* Tables and parameters                                               */
-
-/** The kernel's neighbour tables (Linux: neigh_tables[]). */
-export function neighTables(k: Kernel): (NeighTable | null)[] {
-  let t = k.generic.get('neigh_tables') as (NeighTable | null)[] | undefined;
-  if (!t) {
-    t = new Array<NeighTable | null>(NEIGH_NR_TABLES).fill(null);
-    k.generic.set('neigh_tables', t);
-  }
-  return t;
-}
-
-/** Linux: neigh_find_table(). */
-export function neighFindTable(k: Kernel, family: number): NeighTable | null {
-  for (const t of neighTables(k)) if (t && t.family === family) return t;
-  return null;
-}
-
-/** Linux: neigh_hash_alloc()'s random words (get_random_u32() | 1). */
-function neighHashRnd(tbl: NeighTable): void {
-  for (let i = 0; i < tbl.hashRnd.length; i++) tbl.hashRnd[i] = (tbl.kernel.rng.u32() | 1) >>> 0;
-}
-
-/**
- * Linux: neigh_table_init(). The periodic gc runs while the table has entries
- * (Linux runs it forever; with no entries it only re-randomises reachable_time,
- * so an idle virtual clock is not kept ticking). Managed entries are refreshed
- * every interval_probe_time_ms while there are any.
- */
-export function neighTableInit(k: Kernel, index: number, tbl: NeighTable): void {
-  tbl.parmsList.push(tbl.parms);
-  tbl.parms.reachableTime = neighRandReachTime(k, neighVar(tbl.parms, NEIGH_VAR_BASE_REACHABLE_TIME));
-  neighHashRnd(tbl);
-  const t = k.clock.now();
-  tbl.lastFlush = t;
-  tbl.lastRand = t + tbl.parms.reachableTime * 20 * NS_PER_MS;
-  neighTables(k)[index] = tbl;
-}
-
-/** Linux: lookup_neigh_parms(). */
-export function lookupNeighParms(tbl: NeighTable, net: Net, ifindex: number): NeighParms | null {
-  for (const p of tbl.parmsList) {
-    if ((p.dev && p.dev.ifindex === ifindex && p.net === net) || (!p.dev && !ifindex && net === tbl.kernel.initNet)) return p;
-  }
-  return null;
-}
-
-/** Linux: neigh_parms_alloc(): a device's copy of the table defaults. */
-export function neighParmsAlloc(dev: NetDevice, tbl: NeighTable): NeighParms {
-  const p = new NeighParms(tbl, dev, dev.net, Int32Array.from(tbl.parms.data));
-  p.reachableTime = neighRandReachTime(tbl.kernel, neighVar(p, NEIGH_VAR_BASE_REACHABLE_TIME));
-  // Linux: list_add(&p->list, &tbl->parms.list): right after the default.
-  tbl.parmsList.splice(1, 0, p);
-  tbl.parmsByDev.set(dev, p);
-  return p;
-}
-
-/** Linux: neigh_parms_release(). */
-export function neighParmsRelease(tbl: NeighTable, p: NeighParms | null): void {
-  if (!p || p === tbl.parms) return;
-  const i = tbl.parmsList.indexOf(p);
-  if (i >= 0) tbl.parmsList.splice(i, 1);
-  if (p.dev && tbl.parmsByDev.get(p.dev) === p) tbl.parmsByDev.delete(p.dev);
-  p.dead = true;
-}
-
-/** Linux: neigh_get_dev_parms_rcu(). */
-export function neighDevParms(tbl: NeighTable, dev: NetDevice): NeighParms | null {
-  return tbl.parmsByDev.get(dev) ?? null;
-}
-
-/* ------------------------------------------------------------------ */
 /* Allocation, lookup, creation                                        */
 
 /** Linux: neigh_mark_dead(). */
-function neighMarkDead(n: Neighbour): void {
+export function neighMarkDead(n: Neighbour): void {
   n.dead = true;
   if (n.onGcList) {
     n.tbl.gcList.delete(n);
@@ -495,7 +173,7 @@ function neighUnhash(tbl: NeighTable, n: Neighbour): boolean {
 }
 
 /** Linux: neigh_cleanup_and_release(). */
-function neighCleanupAndRelease(n: Neighbour): void {
+export function neighCleanupAndRelease(n: Neighbour): void {
   neighNotify(n, RTM_DELNEIGH, 0, 0);
   neighRelease(n);
 }
@@ -507,25 +185,6 @@ export function neighRemoveOne(n: Neighbour): boolean {
   neighMarkDead(n);
   neighCleanupAndRelease(n);
   return true;
-}
-
-/** Linux: neigh_forced_gc(): evict up to gc_entries - gc_thresh2 old, failed or NOARP entries. */
-export function neighForcedGc(tbl: NeighTable): number {
-  const maxClean = tbl.gcEntries - tbl.gcThresh2;
-  const t = now(tbl);
-  const tref = t - 5000 * NS_PER_MS;
-  let shrunk = 0;
-  tbl.stats.forcedGcRuns++;
-  for (const n of tbl.gcList) {
-    if (n.refcnt !== 1) continue;
-    const remove = n.nudState === NUD_FAILED || n.nudState === NUD_NOARP ||
-      (tbl.cfg.isMulticast !== undefined && tbl.cfg.isMulticast(n.primaryKey)) ||
-      !(n.updated >= tref && n.updated <= t);
-    if (remove && neighRemoveOne(n)) shrunk++;
-    if (shrunk >= maxClean) break;
-  }
-  tbl.lastFlush = t;
-  return shrunk;
 }
 
 /** Linux: neigh_alloc(). Null when the table is full (gc_thresh3) and nothing could be evicted. */
@@ -690,7 +349,7 @@ function neighAddTimer(n: Neighbour, when: number): void {
 }
 
 /** Linux: neigh_del_timer(). */
-function neighDelTimer(n: Neighbour): boolean {
+export function neighDelTimer(n: Neighbour): boolean {
   if ((n.nudState & NUD_IN_TIMER) && n.tbl.kernel.delTimer(n.timer)) {
     neighRelease(n);
     return true;
@@ -1133,272 +792,3 @@ export function neighOutput(n: Neighbour, skb: SkBuff, skipCache = false): numbe
   return n.output(n, skb);
 }
 
-/* ------------------------------------------------------------------ */
-/* Flushing on device events                                           */
-
-/** Linux: neigh_flush_dev(). */
-function neighFlushDev(tbl: NeighTable, dev: NetDevice | null, skipPerm: boolean): void {
-  for (let i = 0; i < tbl.buckets.length; i++) {
-    let prev: Neighbour | null = null;
-    let n = tbl.buckets[i] ?? null;
-    while (n) {
-      const next: Neighbour | null = n.next;
-      if ((dev && n.dev !== dev) || (skipPerm && (n.nudState & NUD_PERMANENT))) {
-        prev = n;
-        n = next;
-        continue;
-      }
-      if (prev) prev.next = next;
-      else tbl.buckets[i] = next;
-      neighDelTimer(n);
-      neighMarkDead(n);
-      if (n.refcnt !== 1) {
-        // Someone still uses it: destroy later, but make it safe now.
-        n.arpQueue.purge((s) => kfreeSkbReason(s, SKB_DROP_REASON_QUEUE_PURGE));
-        n.arpQueueLenBytes = 0;
-        n.output = neighBlackhole;
-        n.nudState = n.nudState & NUD_VALID ? NUD_NOARP : NUD_NONE;
-      }
-      neighCleanupAndRelease(n);
-      n = next;
-    }
-  }
-}
-
-/** Linux: neigh_changeaddr(): the device's address (or NOARP) changed. */
-export function neighChangeaddr(tbl: NeighTable, dev: NetDevice): void {
-  neighFlushDev(tbl, dev, false);
-}
-
-/** Linux: pneigh_queue_purge(). */
-function pneighQueuePurge(tbl: NeighTable, net: Net | null): void {
-  const keep = new SkBuffHead();
-  let skb: SkBuff | null;
-  while ((skb = tbl.proxyQueue.dequeue()) !== null) {
-    const dev = skb.dev!;
-    if (net === null || dev.net === net) {
-      const p = neighDevParms(tbl, dev);
-      if (p) p.qlen--;
-      kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
-    } else {
-      keep.enqueueTail(skb);
-    }
-  }
-  while ((skb = keep.dequeue()) !== null) tbl.proxyQueue.enqueueTail(skb);
-}
-
-/** Linux: __neigh_ifdown(). */
-function neighIfdownInner(tbl: NeighTable, dev: NetDevice | null, skipPerm: boolean): void {
-  neighFlushDev(tbl, dev, skipPerm);
-  pneighIfdown(tbl, dev);
-  pneighQueuePurge(tbl, dev ? dev.net : null);
-  if (tbl.proxyQueue.qlen === 0) tbl.kernel.delTimer(tbl.proxyTimer);
-}
-
-/** Linux: neigh_ifdown(): the device went down or away. */
-export function neighIfdown(tbl: NeighTable, dev: NetDevice | null): number {
-  neighIfdownInner(tbl, dev, false);
-  return 0;
-}
-
-/** Linux: neigh_carrier_down(): carrier lost; permanent entries stay. */
-export function neighCarrierDown(tbl: NeighTable, dev: NetDevice): number {
-  neighIfdownInner(tbl, dev, true);
-  return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Periodic work                                                       */
-
-/** Arm the periodic gc while the table has entries (see neighTableInit). */
-function armGcWork(tbl: NeighTable): void {
-  if (tbl.gcWork.pending()) return;
-  tbl.kernel.modTimer(tbl.gcWork, now(tbl) + (neighVar(tbl.parms, NEIGH_VAR_BASE_REACHABLE_TIME) >> 1) * NS_PER_MS);
-}
-
-function armManagedWork(tbl: NeighTable, delayMs: number): void {
-  if (tbl.managedWork.pending()) return;
-  tbl.kernel.modTimer(tbl.managedWork, now(tbl) + delayMs * NS_PER_MS);
-}
-
-/** Linux: neigh_periodic_work(). */
-export function neighPeriodicWork(tbl: NeighTable): void {
-  const t = now(tbl);
-  tbl.stats.periodicGcRuns++;
-  // Periodically recompute ReachableTime from the random function.
-  if (t > tbl.lastRand + 300000 * NS_PER_MS) {
-    tbl.lastRand = t;
-    for (const p of tbl.parmsList) p.reachableTime = neighRandReachTime(tbl.kernel, neighVar(p, NEIGH_VAR_BASE_REACHABLE_TIME));
-  }
-  if (tbl.entries >= tbl.gcThresh1) {
-    for (let i = 0; i < tbl.buckets.length; i++) {
-      let prev: Neighbour | null = null;
-      let n = tbl.buckets[i] ?? null;
-      while (n) {
-        const next: Neighbour | null = n.next;
-        const state = n.nudState;
-        if ((state & (NUD_PERMANENT | NUD_IN_TIMER)) || (n.flags & NTF_EXT_LEARNED)) {
-          prev = n;
-          n = next;
-          continue;
-        }
-        if (n.used < n.confirmed && n.confirmed <= t) n.used = n.confirmed;
-        const stale = neighVar(n.parms, NEIGH_VAR_GC_STALETIME) * NS_PER_MS;
-        if (n.refcnt === 1 && (state === NUD_FAILED || !(t >= n.used && t < n.used + stale))) {
-          if (prev) prev.next = next;
-          else tbl.buckets[i] = next;
-          neighMarkDead(n);
-          neighCleanupAndRelease(n);
-          n = next;
-          continue;
-        }
-        prev = n;
-        n = next;
-      }
-    }
-  }
-  // Cycle through all buckets every BASE_REACHABLE_TIME/2 (entries age out in 1/2..3/2 of it).
-  if (tbl.entries > 0) armGcWork(tbl);
-}
-
-/** Linux: neigh_managed_work(): keep managed entries resolved. */
-export function neighManagedWork(tbl: NeighTable): void {
-  for (const n of tbl.managedList) neighEventSend(n, null, false);
-  if (tbl.managedList.size > 0) armManagedWork(tbl, neighVar(tbl.parms, NEIGH_VAR_INTERVAL_PROBE_TIME_MS));
-}
-
-/* ------------------------------------------------------------------ */
-/* Proxy entries and the proxy queue                                   */
-
-/** Linux: pneigh_hash(). */
-function pneighHash(key: Uint8Array, keyLen: number): number {
-  const o = keyLen - 4;
-  // The last four bytes as the kernel reads them (a little-endian load of network-order bytes).
-  let h = (key[o]! | (key[o + 1]! << 8) | (key[o + 2]! << 16) | (key[o + 3]! << 24)) >>> 0;
-  h ^= h >>> 16;
-  h ^= h >>> 8;
-  h ^= h >>> 4;
-  return h & PNEIGH_HASHMASK;
-}
-
-/** Linux: __pneigh_lookup(): an entry for this device or for any device. */
-export function pneighLookup(tbl: NeighTable, net: Net, key: Uint8Array, dev: NetDevice | null): PneighEntry | null {
-  let n = tbl.phashBuckets[pneighHash(key, tbl.keyLen)] ?? null;
-  while (n) {
-    if (keyEq(n.key, key, tbl.keyLen) && n.net === net && (n.dev === dev || !n.dev)) return n;
-    n = n.next;
-  }
-  return null;
-}
-
-/** Linux: pneigh_lookup(..., creat = 1) / pneigh_create(). Null on failure. */
-export function pneighCreate(tbl: NeighTable, net: Net, key: Uint8Array, dev: NetDevice | null): PneighEntry | null {
-  const found = pneighLookup(tbl, net, key, dev);
-  if (found) return found;
-  const n = new PneighEntry(net, dev, tbl.keyLen);
-  n.key.set(key.subarray(0, tbl.keyLen));
-  n.key32 = tbl.cfg.key32Of(n.key);
-  if (tbl.cfg.pconstructor && tbl.cfg.pconstructor(n)) return null;
-  const h = pneighHash(key, tbl.keyLen);
-  n.next = tbl.phashBuckets[h] ?? null;
-  tbl.phashBuckets[h] = n;
-  return n;
-}
-
-/** Linux: pneigh_delete(). */
-export function pneighDelete(tbl: NeighTable, net: Net, key: Uint8Array, dev: NetDevice | null): number {
-  const h = pneighHash(key, tbl.keyLen);
-  let prev: PneighEntry | null = null;
-  for (let n = tbl.phashBuckets[h] ?? null; n; prev = n, n = n.next) {
-    if (keyEq(n.key, key, tbl.keyLen) && n.dev === dev && n.net === net) {
-      if (prev) prev.next = n.next;
-      else tbl.phashBuckets[h] = n.next;
-      tbl.cfg.pdestructor?.(n);
-      return 0;
-    }
-  }
-  return -ENOENT;
-}
-
-/** Linux: pneigh_ifdown_and_unlock(): forget the proxy entries of `dev` (all when null). */
-function pneighIfdown(tbl: NeighTable, dev: NetDevice | null): void {
-  for (let h = 0; h <= PNEIGH_HASHMASK; h++) {
-    let prev: PneighEntry | null = null;
-    let n = tbl.phashBuckets[h] ?? null;
-    while (n) {
-      const next = n.next;
-      if (!dev || n.dev === dev) {
-        if (prev) prev.next = next;
-        else tbl.phashBuckets[h] = next;
-        tbl.cfg.pdestructor?.(n);
-      } else {
-        prev = n;
-      }
-      n = next;
-    }
-  }
-}
-
-/** Every proxy entry in dump order (buckets, newest first in a bucket). */
-export function* pneighEntries(tbl: NeighTable): Generator<PneighEntry> {
-  for (let h = 0; h <= PNEIGH_HASHMASK; h++) {
-    for (let n = tbl.phashBuckets[h] ?? null; n; n = n.next) yield n;
-  }
-}
-
-/** Every entry in dump order (hash buckets, newest first in a bucket). */
-export function* neighEntries(tbl: NeighTable): Generator<Neighbour> {
-  for (let h = 0; h < tbl.buckets.length; h++) {
-    for (let n = tbl.buckets[h] ?? null; n; n = n.next) yield n;
-  }
-}
-
-/** Linux: neigh_proxy_delay(). */
-function neighProxyDelay(tbl: NeighTable, p: NeighParms): number {
-  const d = neighVar(p, NEIGH_VAR_PROXY_DELAY);
-  return now(tbl) + (d ? tbl.kernel.rng.below(d) * NS_PER_MS : 0);
-}
-
-/** Linux: pneigh_enqueue(): answer a proxied request later (proxy_delay), at most proxy_qlen queued. */
-export function pneighEnqueue(tbl: NeighTable, p: NeighParms, skb: SkBuff): void {
-  let schedNext = neighProxyDelay(tbl, p);
-  if (p.qlen > neighVar(p, NEIGH_VAR_PROXY_QLEN)) {
-    kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
-    return;
-  }
-  const cb = skb.cb instanceof NeighbourCb ? skb.cb : new NeighbourCb();
-  cb.schedNext = schedNext;
-  cb.flags |= LOCALLY_ENQUEUED;
-  skb.cb = cb;
-  const k = tbl.kernel;
-  if (k.delTimer(tbl.proxyTimer) && tbl.proxyTimer.expires < schedNext) schedNext = tbl.proxyTimer.expires;
-  skb.dst = null;
-  tbl.proxyQueue.enqueueTail(skb);
-  p.qlen++;
-  k.modTimer(tbl.proxyTimer, schedNext);
-}
-
-/** Linux: neigh_proxy_process(): the proxy timer. */
-export function neighProxyProcess(tbl: NeighTable): void {
-  const t = now(tbl);
-  let schedNext = 0;
-  const keep = new SkBuffHead();
-  let skb: SkBuff | null;
-  while ((skb = tbl.proxyQueue.dequeue()) !== null) {
-    const cb = skb.cb as NeighbourCb;
-    const tdif = cb.schedNext - t;
-    if (tdif <= 0) {
-      const dev = skb.dev!;
-      const p = neighDevParms(tbl, dev);
-      if (p) p.qlen--;
-      if (tbl.cfg.proxyRedo && netifRunning(dev)) tbl.cfg.proxyRedo(skb);
-      else kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
-    } else {
-      if (!schedNext || tdif < schedNext) schedNext = tdif;
-      keep.enqueueTail(skb);
-    }
-  }
-  while ((skb = keep.dequeue()) !== null) tbl.proxyQueue.enqueueTail(skb);
-  tbl.kernel.delTimer(tbl.proxyTimer);
-  if (schedNext) tbl.kernel.modTimer(tbl.proxyTimer, now(tbl) + schedNext);
-}
