@@ -569,6 +569,8 @@ export function readFile(task: Task, path: string): string {
       if (readdir(task, path).length) fail(EISDIR, 'read', path);
       fail(ENOENT, 'open', path);
     }
+    // A write-only entry (net.ipv4.route.flush, mode 0200) cannot be opened for reading.
+    if (!(e.mode & 0o444)) fail(EACCES, 'open', path);
     return e.get(task.net) + '\n';
   }
   const gen = procFiles(task).get(path);

@@ -67,6 +67,8 @@ function readKey(ctx: ToolContext, o: Opts, key: string): number {
       if (!o.quiet) ctx.stderr.write(`sysctl: cannot stat ${path}: No such file or directory\n`);
       return 1;
     }
+    // procps: a write-only key (S_IRUSR clear, e.g. net.ipv4.route.flush) is skipped silently.
+    if (e instanceof SystemError && e.code === 'EACCES') return 0;
     ctx.stderr.write(`sysctl: reading key "${dotted(key)}": ${errText(e)}\n`);
     return 1;
   }
