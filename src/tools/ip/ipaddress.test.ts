@@ -53,3 +53,35 @@ test('ip addr add on lo: 127.x gets host scope by default; brd - clears the host
     '1: lo    inet 10.8.0.5/16 brd 10.8.0.0 scope global lo\\       valid_lft forever preferred_lft forever\n' +
     '1: lo    inet 127.0.0.2/8 scope host secondary lo\\       valid_lft forever preferred_lft forever\n');
 });
+
+test('ip monitor address prints RTM_NEWADDR/RTM_DELADDR as iproute2 6.1 does (checked on Linux 6.18)', async () => {
+  const k = testKernel(7);
+  const net = k.newNet();
+  net.refcnt++;
+  const sh = async (line: string): Promise<void> => {
+    const argv = line.split(' ');
+    const task = new Task(k, net, new BufferStdio(), new BufferStdio(), 1);
+    await programs.get(argv[0]!)!({ task, argv, stdout: new BufferStdio(), stderr: new BufferStdio(), env: {}, exec: async () => 0 });
+  };
+  await sh('ip link add veth0 type veth peer name veth1');
+  const out = new BufferStdio();
+  const mon = new Task(k, net, out, new BufferStdio(), 2);
+  const done = programs.get('ip')!({ task: mon, argv: ['ip', 'monitor', 'address'], stdout: out, stderr: new BufferStdio(), env: {},
+    exec: async () => 0 });
+  await k.sleep(1e6);
+  await sh('ip addr add 10.0.0.1/24 dev veth0');
+  await sh('ip addr add 10.0.0.2/24 dev veth0 label veth0:x');
+  await sh('ip addr del 10.0.0.1/24 dev veth0');
+  await k.sleep(1e6);
+  mon.kill();
+  assert.equal(await done, 0);
+  assert.equal(out.text,
+    '3: veth0    inet 10.0.0.1/24 scope global veth0\n' +
+    '       valid_lft forever preferred_lft forever\n' +
+    '3: veth0    inet 10.0.0.2/24 scope global secondary veth0:x\n' +
+    '       valid_lft forever preferred_lft forever\n' +
+    'Deleted 3: veth0    inet 10.0.0.2/24 scope global secondary veth0:x\n' +
+    '       valid_lft forever preferred_lft forever\n' +
+    'Deleted 3: veth0    inet 10.0.0.1/24 scope global veth0\n' +
+    '       valid_lft forever preferred_lft forever\n');
+});

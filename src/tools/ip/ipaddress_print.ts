@@ -261,7 +261,8 @@ export function printAddrinfo(p: Printer, c: AddrCtx, a: AddrMsg): void {
   if (tb[IFA_LABEL]) p.any('label', '%s', nlaGetString(tb[IFA_LABEL]));
   if (tb[IFA_CACHEINFO] && tb[IFA_CACHEINFO].data.length >= IFA_CACHEINFO_LEN) {
     const ci = ifaCacheinfoParse(tb[IFA_CACHEINFO].data);
-    p.fp(f.oneline ? '\\' : '\n');
+    // print_nl(): the -o option's separator (ip monitor sets filter.oneline for the prefix only).
+    p.fp(o.oneline ? '\\' : '\n');
     p.fp('       valid_lft ');
     if (ci.valid === INFINITY_LIFE_TIME) {
       p.jsonOnly('valid_life_time', INFINITY_LIFE_TIME);

@@ -1,13 +1,17 @@
 /**
- * `ip monitor [link]` (iproute2: ip/ipmonitor.c): subscribe to RTNLGRP_LINK and
- * print every RTM_NEWLINK/RTM_DELLINK as print_linkinfo does in monitor mode
- * (no mode/qlen, `Deleted ` prefix). Runs until the task is killed; a kill
+ * `ip monitor [link] [address]` (iproute2: ip/ipmonitor.c): subscribe to
+ * RTNLGRP_LINK and RTNLGRP_IPV4_IFADDR and print every RTM_NEWLINK/RTM_DELLINK
+ * as print_linkinfo does in monitor mode (no mode/qlen, `Deleted ` prefix) and
+ * every RTM_NEWADDR/RTM_DELADDR as print_addrinfo does (with the "N: dev" prefix). Runs until the task is killed; a kill
  * (EINTR in the blocking read) ends it with status 0, as SIGTERM ends `ip`
  * without an error message.
  */
 import * as sys from '../../socket/syscalls.js';
 import { nlmsgSplit } from '../../wire/netlink.js';
-import { RTMGRP_LINK } from '../../wire/rtnetlink.js';
+import { RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTM_NEWADDR, RTM_DELADDR } from '../../wire/rtnetlink.js';
+import { type AddrCtx, newAddrFilter, addrMsg, printAddrinfo } from './ipaddress_print.js';
+import { llInitMap } from '../lib/ll_map.js';
+import { matches } from '../lib/utils.js';
 import { type IpEnv, type LinkPrintCtx, printLinkinfo, netnsNameMap } from './iplink.js';
 import { rtnlOpen } from '../lib/libnetlink.js';
 import { Printer } from './json_print.js';
@@ -15,7 +19,9 @@ import { Printer } from './json_print.js';
 export async function doIpmonitor(env: IpEnv, args: string[]): Promise<number> {
   let groups = 0;
   for (const a of args) {
-    if (a === 'link' || a === 'all') groups |= RTMGRP_LINK;
+    if (a === 'link') groups |= RTMGRP_LINK;
+    else if (matches(a, 'address')) groups |= RTMGRP_IPV4_IFADDR;
+    else if (a === 'all') groups |= RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
     else if (a === 'help') {
       env.err('Usage: ip monitor [ all | OBJECTS ] [ FILE ] [ label ] [ all-nsid ] [ dev DEVICE ]\n');
       return 255;
@@ -24,7 +30,7 @@ export async function doIpmonitor(env: IpEnv, args: string[]): Promise<number> {
       return 255;
     }
   }
-  if (!groups) groups = RTMGRP_LINK;
+  if (!groups) groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
   const mon = rtnlOpen(env.task, groups);
   const ctx: LinkPrintCtx = { env, cache: new Map(), nsNames: null, doLink: false };
   for (;;) {
@@ -39,6 +45,14 @@ export async function doIpmonitor(env: IpEnv, args: string[]): Promise<number> {
     }
     for (const m of nlmsgSplit(r.data).msgs) {
       const p = new Printer(false, false);
+      if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
+        // iproute2: ipaddr_reset_filter(1, 0): addresses get the "N: dev" prefix.
+        const a = addrMsg(m);
+        const actx: AddrCtx = { env, f: newAddrFilter(env.opts.family, true), ll: () => llInitMap(env.rth) };
+        if (a) printAddrinfo(p, actx, a);
+        env.out(p.text);
+        continue;
+      }
       if (!ctx.nsNames) ctx.nsNames = netnsNameMap(env);
       ctx.cache.clear();
       if (printLinkinfo(p, ctx, m)) env.out(p.result());
