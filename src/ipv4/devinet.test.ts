@@ -17,6 +17,14 @@ import {
   ipDevFind, inetIfaByPrefix, inetIfaddrFor, inetAddrOnlink,
 } from './devinet.js';
 import { ipv4Net } from './netns_ipv4.js';
+import { type IfreqIn } from './devinet.js';
+import {
+  SIOCGIFADDR, SIOCSIFADDR, SIOCGIFNETMASK, SIOCSIFNETMASK, SIOCGIFBRDADDR, SIOCSIFBRDADDR, SIOCSIFFLAGS,
+} from './af_inet.js';
+import { Task } from '../socket/task.js';
+import * as sys from '../socket/syscalls.js';
+import { AF_INET, SOCK_DGRAM, type SockaddrIn } from '../socket/socket.js';
+import { BufferStdio } from '../tools/tool.js';
 
 const ip = (s: string): number => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
 const str = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
@@ -159,4 +167,55 @@ test('renames relabel addresses; lifetimes expire on the kernel clock', async ()
   await k.sleep(5e9);
   assert.ok(!inDev.ifaList.includes(ifa));
   assert.deepEqual(log, ['down 10.9.0.1']);
+});
+
+test('SIOC[GS]IF* ioctls on an AF_INET socket: set with classful masks, netmask/broadcast follow, aliases', async () => {
+  const k = testKernel();
+  const net = k.initNet;
+  const d = dummy(k, net, 'd0');
+  const task = new Task(k, net, new BufferStdio(), new BufferStdio(), 1);
+  const fd = sys.socket(task, AF_INET, SOCK_DGRAM, 0);
+  const sin = (a: string): SockaddrIn => ({ family: AF_INET, port: 0, addr: ip(a) });
+  const get = (cmd: number, name: string): string => {
+    try {
+      return str((sys.ioctl(task, fd, cmd, { name }) as IfreqIn).addr!.addr);
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+  };
+  const set = (cmd: number, name: string, a: string): string => {
+    try {
+      sys.ioctl(task, fd, cmd, { name, addr: sin(a) });
+      return 'ok';
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+  };
+  assert.equal(get(SIOCGIFADDR, 'd0'), 'EADDRNOTAVAIL');
+  assert.equal(get(SIOCGIFADDR, 'nosuch'), 'ENODEV');
+  assert.equal(set(SIOCSIFADDR, 'd0', '10.1.2.3'), 'ok');
+  assert.equal(get(SIOCGIFADDR, 'd0'), '10.1.2.3');
+  assert.equal(get(SIOCGIFNETMASK, 'd0'), '255.0.0.0');
+  assert.equal(get(SIOCGIFBRDADDR, 'd0'), '10.255.255.255');
+  assert.equal(set(SIOCSIFNETMASK, 'd0', '255.255.255.0'), 'ok');
+  assert.equal(get(SIOCGIFBRDADDR, 'd0'), '10.1.2.255');
+  assert.equal(set(SIOCSIFNETMASK, 'd0', '255.0.255.0'), 'EINVAL');
+  assert.equal(set(SIOCSIFBRDADDR, 'd0', '10.1.2.7'), 'ok');
+  assert.equal(get(SIOCGIFBRDADDR, 'd0'), '10.1.2.7');
+  assert.equal(set(SIOCSIFADDR, 'd0', '224.0.0.1'), 'EINVAL');
+  assert.equal(set(SIOCSIFADDR, 'd0:1', '192.168.9.9'), 'ok');
+  assert.deepEqual(list(d), ['10.1.2.3/24', '192.168.9.9/24']);
+  assert.equal(inDevGet(d)!.ifaList[1]!.ifaLabel, 'd0:1');
+  assert.equal(get(SIOCGIFADDR, 'd0:1'), '192.168.9.9');
+  // Replacing the address keeps its label and takes a classful mask again.
+  assert.equal(set(SIOCSIFADDR, 'd0', '172.20.0.1'), 'ok');
+  assert.equal(get(SIOCGIFNETMASK, 'd0'), '255.255.0.0');
+  // Taking an alias down deletes it.
+  sys.ioctl(task, fd, SIOCSIFFLAGS, { name: 'd0:1', flags: 0 });
+  assert.deepEqual(list(d), ['172.20.0.1/16']);
+  const nobody = new Task(k, net, new BufferStdio(), new BufferStdio(), 2);
+  nobody.uid = 1000;
+  const fd2 = sys.socket(nobody, AF_INET, SOCK_DGRAM, 0);
+  assert.throws(() => sys.ioctl(nobody, fd2, SIOCSIFADDR, { name: 'd0', addr: sin('10.0.0.1') }), { code: 'EPERM' });
+  assert.equal((sys.ioctl(nobody, fd2, SIOCGIFADDR, { name: 'd0' }) as IfreqIn).addr!.addr, ip('172.20.0.1'));
 });
