@@ -34,7 +34,7 @@ import { ipCallRaChain } from './ip_input.js';
 import { icmpSend } from './icmp.js';
 import { ipRtSendRedirect } from './route_input.js';
 import { rtTos2priority } from './ip_sockglue.js';
-import { ipForwardOptions } from './ip_pending.js';
+import { ipForwardOptions } from './ip_options.js';
 
 /**
  * Linux: ip_decrease_ttl(): TTL - 1 with the checksum updated incrementally

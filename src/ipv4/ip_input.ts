@@ -49,7 +49,8 @@ import { inetProtos } from './protocol.js';
 import { icmpSend } from './icmp.js';
 import { rawLocalDeliver } from './raw.js';
 import { ipRouteInputNoref } from './route_input.js';
-import { ipDefrag, ipRcvOptions } from './ip_pending.js';
+import { ipDefrag } from './ip_fragment.js';
+import { ipRcvOptions } from './ip_options.js';
 
 /* ------------------------------------------------------------------ */
 /* Local delivery                                                      */

@@ -61,7 +61,7 @@ import { icmpSend, icmpOutCount } from './icmp.js';
 import { ipLocalError } from './ip_sockglue.js';
 import { ipNeighOutput } from './arp.js';
 import { ipRouteOutputPorts } from './route_output.js';
-import { ipOptionsBuild, ipOptionsFragment } from './ip_pending.js';
+import { ipOptionsBuild, ipOptionsFragment } from './ip_options.js';
 
 /** Linux: IPV4_MIN_MTU (RFC 791: every host must accept 68-byte datagrams unfragmented). */
 export const IPV4_MIN_MTU = 68;
