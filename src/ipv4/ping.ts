@@ -17,8 +17,9 @@ import { SKB_DROP_REASON_NO_SOCKET, SKB_DROP_REASON_SOCKET_RCVBUFF } from '../co
 import { sockQueueRcvSkb, sockFlag, SOCK_BROADCAST, skDstReset, skErrorReport } from '../core/sock.js';
 import {
   type Sockaddr, type SockaddrIn, type RecvResult, type Cmsg, AF_INET, AF_UNSPEC, SOCK_DGRAM, MSG_OOB,
-  MSG_ERRQUEUE, MSG_TRUNC, MSG_DONTROUTE,
+  MSG_ERRQUEUE, MSG_TRUNC, MSG_DONTROUTE, SO_RXQ_OVFL,
 } from '../socket/socket.js';
+import { sockRecvTsAndDrops } from '../core/sock_opt.js';
 import {
   EMSGSIZE, EINVAL, EOPNOTSUPP, EAFNOSUPPORT, EDESTADDRREQ, EACCES, EADDRINUSE, EADDRNOTAVAIL, ENETUNREACH,
   EHOSTUNREACH, EREMOTEIO, EPROTO,
@@ -43,7 +44,8 @@ import { ipv4Net } from './netns_ipv4.js';
 import { ipv4IsMulticast } from './inetdevice.js';
 import { IPSTATS_MIB_OUTNOROUTES } from '../core/snmp.js';
 import { icmpErrConvert, icmpOutCount, ICMP_EXT_ECHO } from './icmp.js';
-import { skbRecvDatagram, skbFreeDatagramPeek } from './raw.js';
+import { skbRecvDatagram, skbFreeDatagramPeek, procHexAddr } from './raw.js';
+import { procFilesOf } from '../socket/syscalls.js';
 import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './route_output.js';
 import {
   ipIcmpError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt,
@@ -375,7 +377,11 @@ export function pingRecvmsg(sk: InetSock, maxLen: number, flags: number): RecvRe
   // Don't bother checking the checksum.
   const data = skbCopyBits(skb, skb.data, copied);
   const saddr = readU32(skb.buf, skb.networkHeader + IPH_SADDR);
-  const cmsgs = sk.cmsgFlags ? ipCmsgRecv(sk, skb) : [];
+  // sock_recv_timestamp() (the drops count is not reported on ping sockets), ip_cmsg_recv().
+  const cmsgs: Cmsg[] = [];
+  sockRecvTsAndDrops(sk, skb, cmsgs);
+  for (let i = cmsgs.length - 1; i >= 0; i--) if (cmsgs[i]!.type === SO_RXQ_OVFL) cmsgs.splice(i, 1);
+  if (sk.cmsgFlags) cmsgs.push(...ipCmsgRecv(sk, skb));
   skbFreeDatagramPeek(skb, flags);
   return { data, fullLength: full, addr: { family: AF_INET, port: 0, addr: saddr }, flags: mflags, cmsgs };
 }
@@ -398,22 +404,21 @@ export const pingProt: Proto = {
   getPort: pingGetPort,
 };
 
-/** /proc/net/icmp (Linux: ping_v4_seq_show). */
+/**
+ * /proc/net/icmp (Linux: ping_v4_seq_show): lines padded to 127 columns; the bucket
+ * is (ident + net_hash_mix) & 63, the mix being random on Linux and 0 here.
+ */
 export function pingSeqShow(net: Net): string {
   const pad = (s: string): string => s.padEnd(127) + '\n';
-  let out = pad('  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops');
-  const hex8 = (a: number): string => {
-    const le = (((a & 0xff) << 24) | ((a >>> 8 & 0xff) << 16) | ((a >>> 16 & 0xff) << 8) | (a >>> 24)) >>> 0;
-    return le.toString(16).toUpperCase().padStart(8, '0');
-  };
   const hex = (v: number, w: number): string => (v >>> 0).toString(16).toUpperCase().padStart(w, '0');
-  const idents = [...pingTable(net).hash.keys()].sort((a, b) => a - b);
+  let out = pad('  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops');
+  const t = pingTable(net);
+  const idents = [...t.hash.keys()].sort((a, b) => (a & 63) - (b & 63) || a - b);
   for (const ident of idents) {
-    for (const sk of pingTable(net).hash.get(ident)!) {
-      // The port fields are ntohs() of the network-order values: the identifier itself.
-      out += pad(`${String(ident & 63).padStart(5)}: ${hex8(sk.inetRcvSaddr)}:${hex(sk.inetSport, 4)} ` +
-        `${hex8(sk.inetDaddr)}:${hex(sk.inetDport, 4)} ${hex(sk.state, 2)} ${hex(sk.wmemAlloc, 8)}:${hex(sk.rmemAlloc, 8)} ` +
-        `00:00000000 00000000 ${String(sk.uid).padStart(5)}        0 ${sk.ino} 2 0000000000000000 ${sk.drops}`);
+    for (const sk of t.hash.get(ident)!) {
+      out += pad(`${String(ident & 63).padStart(5)}: ${procHexAddr(sk.inetRcvSaddr)}:${hex(sk.inetSport, 4)} ` +
+        `${procHexAddr(sk.inetDaddr)}:${hex(sk.inetDport, 4)} ${hex(sk.state, 2)} ${hex(sk.wmemAlloc, 8)}:${hex(sk.rmemAlloc, 8)} ` +
+        `00:00000000 00000000 ${String(sk.uid).padStart(5)} ${'0'.padStart(8)} ${sk.ino} 2 0000000000000000 ${sk.drops}`);
     }
   }
   return out;
@@ -422,5 +427,6 @@ export function pingSeqShow(net: Net): string {
 /** Linux: inet_init()'s ping part: the SOCK_DGRAM/IPPROTO_ICMP entry of inetsw. */
 export function pingInit(k: Kernel): void {
   inetRegisterProtosw(k, { type: SOCK_DGRAM, protocol: IPPROTO_ICMP, prot: pingProt, ops: inetSockrawOps, flags: INET_PROTOSW_REUSE });
+  procFilesOf(k).set('/proc/net/icmp', pingSeqShow);
 }
 

@@ -53,8 +53,10 @@ import { ipv4IsMulticast } from './inetdevice.js';
 import { icmpErrConvert, icmpOutCount } from './icmp.js';
 import { ipRouteOutputFlow, ipv4SkUpdatePmtu, ipv4SkRedirect } from './route_output.js';
 import {
-  ipIcmpError, ipLocalError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt,
+  ipIcmpError, ipLocalError, ipRecvError, ipCmsgRecv, ipCmsgSend, ipSetsockopt, ipGetsockopt, ipv4PktinfoPrepare,
 } from './ip_sockglue.js';
+import { sockRecvTsAndDrops } from '../core/sock_opt.js';
+import { procFilesOf } from '../socket/syscalls.js';
 import { ip4DatagramConnect } from './datagram.js';
 import { udpDisconnect } from './udp.js';
 import { inetAddrType } from './fib_frontend.js';
@@ -167,8 +169,9 @@ export function rawRcv(sk: InetSock, skb: SkBuff): number {
   return rawRcvSkb(sk, skb);
 }
 
-/** Linux: raw_rcv_skb(): charge it to the socket (ipv4_pktinfo_prepare is U's cmsg side). */
+/** Linux: raw_rcv_skb(): note what IP_PKTINFO reports, then charge it to the socket. */
 function rawRcvSkb(sk: InetSock, skb: SkBuff): number {
+  ipv4PktinfoPrepare(sk, skb);
   if (sockQueueRcvSkb(sk, skb) < 0) {
     kfreeSkbReason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
     return 1; // NET_RX_DROP
@@ -416,7 +419,10 @@ export function rawRecvmsg(sk: InetSock, maxLen: number, flags: number): RecvRes
   }
   const data = skbCopyBits(skb, skb.data, copied);
   const saddr = readU32(skb.buf, skb.networkHeader + IPH_SADDR);
-  const cmsgs = sk.cmsgFlags ? ipCmsgRecv(sk, skb) : [];
+  // sock_recv_cmsgs(), then ip_cmsg_recv() when the socket asked for IP cmsgs.
+  const cmsgs: Cmsg[] = [];
+  sockRecvTsAndDrops(sk, skb, cmsgs);
+  if (sk.cmsgFlags) cmsgs.push(...ipCmsgRecv(sk, skb));
   skbFreeDatagramPeek(skb, flags);
   return { data, fullLength: full, addr: { family: AF_INET, port: 0, addr: saddr }, flags: mflags, cmsgs };
 }
@@ -497,23 +503,34 @@ export const rawProt: Proto = {
   noAutobind: true,
 };
 
-/** /proc/net/raw (Linux: raw_seq_show / raw_sock_seq_show). */
+/** A __be32 address as Linux's "%08X" prints it on a little-endian host. */
+export function procHexAddr(a: number): string {
+  const le = (((a & 0xff) << 24) | (((a >>> 8) & 0xff) << 16) | (((a >>> 16) & 0xff) << 8) | (a >>> 24)) >>> 0;
+  return le.toString(16).toUpperCase().padStart(8, '0');
+}
+
+function hexw(v: number, w: number): string {
+  return (v >>> 0).toString(16).toUpperCase().padStart(w, '0');
+}
+
+/**
+ * Linux: raw_hashfunc(): hash_32(net_hash_mix(net) ^ proto, RAW_HTABLE_LOG), the
+ * bucket /proc/net/raw shows. The namespace mix is random on Linux; 0 here.
+ */
+function rawHashfunc(proto: number): number {
+  return Math.imul(proto >>> 0, 0x61c88647) >>> 24;
+}
+
+/** /proc/net/raw (Linux: raw_seq_show / raw_sock_seq_show), sockets in hash-bucket order. */
 export function rawSeqShow(net: Net): string {
   let out = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n';
-  const h = rawHashinfo(net);
-  for (let bucket = 0; bucket < RAW_HTABLE_SIZE; bucket++) {
-    for (const sk of h.ht[bucket]!) {
-      const hex = (a: number): string => {
-        // Linux prints the __be32 as a little-endian host's %08X.
-        const le = (((a & 0xff) << 24) | ((a >>> 8 & 0xff) << 16) | ((a >>> 16 & 0xff) << 8) | (a >>> 24)) >>> 0;
-        return le.toString(16).toUpperCase().padStart(8, '0');
-      };
-      const line = `${String(bucket).padStart(4)}: ${hex(sk.inetRcvSaddr)}:${sk.inetNum.toString(16).toUpperCase().padStart(4, '0')} ` +
-        `${hex(sk.inetDaddr)}:0000 ${sk.state.toString(16).toUpperCase().padStart(2, '0')} ` +
-        `${(sk.wmemAlloc >>> 0).toString(16).toUpperCase().padStart(8, '0')}:${(sk.rmemAlloc >>> 0).toString(16).toUpperCase().padStart(8, '0')} ` +
-        `00:00000000 00000000 ${String(sk.uid).padStart(5)}        0 ${sk.ino} 2 0000000000000000 ${sk.drops}`;
-      out += line + '\n';
-    }
+  const socks: RawSock[] = [];
+  for (const head of rawHashinfo(net).ht) socks.push(...head);
+  socks.sort((a, b) => rawHashfunc(a.inetNum) - rawHashfunc(b.inetNum));
+  for (const sk of socks) {
+    out += `${String(rawHashfunc(sk.inetNum)).padStart(4)}: ${procHexAddr(sk.inetRcvSaddr)}:${hexw(sk.inetNum, 4)} ` +
+      `${procHexAddr(sk.inetDaddr)}:0000 ${hexw(sk.state, 2)} ${hexw(sk.wmemAlloc, 8)}:${hexw(sk.rmemAlloc, 8)} ` +
+      `00:00000000 00000000 ${String(sk.uid).padStart(5)} ${'0'.padStart(8)} ${sk.ino} 2 0000000000000000 ${sk.drops}\n`;
   }
   return out;
 }
@@ -521,5 +538,6 @@ export function rawSeqShow(net: Net): string {
 /** Linux: inet_init()'s raw part: the SOCK_RAW wildcard entry of inetsw and /proc/net/raw. */
 export function rawInit(k: Kernel): void {
   inetRegisterProtosw(k, { type: SOCK_RAW, protocol: IPPROTO_IP, prot: rawProt, ops: inetSockrawOps, flags: INET_PROTOSW_REUSE });
+  procFilesOf(k).set('/proc/net/raw', rawSeqShow);
 }
 
