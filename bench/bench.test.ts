@@ -16,6 +16,7 @@ const expected: Record<string, string[]> = {
   veth_frames: ['veth_frames_64', 'veth_frames_1500', 'veth_pfifo_fast_frames_64', 'veth_kernel_frames_64',
     'veth_kernel_frames_1500', 'veth_heap_bytes_per_frame_64'],
   bridge_frames: ['bridge_frames_64', 'bridge_kernel_frames_64', 'bridge_heap_bytes_per_frame_64'],
+  ip_forward: ['ipv4_forward_pps', 'ipv4_forward_kernel_pps', 'ipv4_forward_heap_bytes_per_packet'],
 };
 
 for (const [file, names] of Object.entries(expected)) {
