@@ -13,15 +13,17 @@
  * DAD run, or a signal arrives); the `Sent N probes (M broadcast(s))` /
  * `Received N response(s)` summary and the exit status of finish(). Modes that
  * need an IPv4 socket (without -D, or -D with -s) open one exactly as arping
- * does, and so fail on tuxnet until it has IPv4: `arping: socket: Address family
- * not supported by protocol`. Without -I, arping asks the routing table for the
- * device (RTM_GETROUTE); tuxnet has no IPv4 routes yet, so that fails as a Linux
- * host without a route to the target does.
+ * does: a UDP socket bound to the device, connected to the target with
+ * SO_DONTROUTE so the kernel picks the source address. Without -I, arping asks
+ * the routing table for the device (RTM_GETROUTE); that is not done here yet
+ * (arping then fails as iputils does when the answer cannot be parsed).
  */
 import type { ToolContext } from './tool.js';
 import * as sys from '../socket/syscalls.js';
 import { SystemError, strerror, EINTR, ENODEV } from '../socket/errno.js';
-import { AF_PACKET, AF_INET, PF_PACKET, SOCK_DGRAM, POLLIN, type SockaddrLl } from '../socket/socket.js';
+import {
+  AF_PACKET, AF_INET, PF_PACKET, SOCK_DGRAM, POLLIN, SOL_SOCKET, SO_BINDTODEVICE, SO_DONTROUTE, type SockaddrLl, type SockaddrIn,
+} from '../socket/socket.js';
 import { SIOCGIFINDEX, SIOCGIFFLAGS, type Ifreq } from '../core/dev_ioctl.js';
 import { ETH_P_ARP } from '../core/dev.js';
 import { IFF_UP, IFF_NOARP, IFF_LOOPBACK } from '../core/netdevice.js';
@@ -247,12 +249,50 @@ async function arping(ctx: ToolContext): Promise<number> {
   }
   if (!ctl.dad && ctl.unsolicited && ctl.source === null) ctl.gsrc = ctl.gdst;
   if (!ctl.dad || ctl.source !== null) {
-    // The probe socket that checks (or finds) the source address: an IPv4 UDP socket.
+    // The probe socket that checks (or finds) the source address: an IPv4 UDP socket
+    // bound to the device; connecting it to the target with SO_DONTROUTE makes the
+    // kernel pick the source address an on-link route to the target would use.
+    let probe: number;
     try {
-      const probe = sys.socket(task, AF_INET, SOCK_DGRAM, 0);
-      sys.close(task, probe);
+      probe = sys.socket(task, AF_INET, SOCK_DGRAM, 0);
     } catch (e) {
       return die(2, 'socket', errnoOf(e));
+    }
+    try {
+      if (ctl.device !== null) {
+        try {
+          sys.setsockopt(task, probe, SOL_SOCKET, SO_BINDTODEVICE, ctl.device);
+        } catch (e) {
+          return die(2, 'setsockopt(SO_BINDTODEVICE)', errnoOf(e));
+        }
+      }
+      if (ctl.source !== null || ctl.gsrc) {
+        try {
+          sys.bind(task, probe, { family: AF_INET, port: 0, addr: ctl.gsrc });
+        } catch (e) {
+          return die(2, 'bind', errnoOf(e));
+        }
+      } else if (!ctl.dad) {
+        if (!ctl.unsolicited) {
+          try {
+            sys.setsockopt(task, probe, SOL_SOCKET, SO_DONTROUTE, 1);
+          } catch (e) {
+            ctx.stderr.write(`arping: WARNING: setsockopt(SO_DONTROUTE): ${strerror(errnoOf(e))}\n`);
+          }
+          try {
+            sys.connect(task, probe, { family: AF_INET, port: 1025, addr: ctl.gdst });
+          } catch (e) {
+            return die(2, 'connect', errnoOf(e));
+          }
+          try {
+            ctl.gsrc = (sys.getsockname(task, probe) as SockaddrIn).addr;
+          } catch (e) {
+            return die(2, 'getsockname', errnoOf(e));
+          }
+        }
+      }
+    } finally {
+      sys.close(task, probe);
     }
   }
 
