@@ -12,7 +12,7 @@ import type { NetDevice } from '../core/netdevice.js';
 import { AF_INET } from '../socket/socket.js';
 import { EINVAL, ENODEV, ENOBUFS, EEXIST, EADDRNOTAVAIL, EMSGSIZE, ENODATA } from '../socket/errno.js';
 import {
-  type NlMsg, type NlaPolicy, NlMsgBuilder, NLA_U8, NLA_U32, NLA_S32, NLA_STRING, NLA_UNSPEC,
+  type NlMsg, type NlaPolicy, type NlaTable, NlMsgBuilder, NLA_U8, NLA_U32, NLA_S32, NLA_STRING, NLA_UNSPEC,
   NLM_F_EXCL, NLM_F_REPLACE, NLM_F_MULTI, NLM_F_DUMP_FILTERED, NLMSG_HDRLEN, nlmsgParse, nlaGetU32, nlaGetU8,
   nlaGetS32, nlaGetString,
 } from '../wire/netlink.js';
@@ -119,7 +119,7 @@ export function rtmsgIfa(event: number, ifa: InIfaddr, nlh: NlMsg | null, portid
 /* RTM_NEWADDR / RTM_DELADDR                                           */
 
 /** Linux: inet_validate_rtm(). */
-function inetValidateRtm(req: RtnlRequest): { tb: ReturnType<typeof nlmsgParse>; valid: number; preferred: number } | number {
+function inetValidateRtm(req: RtnlRequest): { tb: NlaTable; valid: number; preferred: number } | number {
   const tb = nlmsgParse(req.nlh.msg, IFADDRMSG_LEN, IFA_MAX, ifaIpv4Policy, req.extack);
   if (typeof tb === 'number') return tb;
   const ifm = ifaddrmsgParse(req.nlh.msg, NLMSG_HDRLEN);
@@ -146,7 +146,7 @@ function inetValidateRtm(req: RtnlRequest): { tb: ReturnType<typeof nlmsgParse>;
 }
 
 /** Linux: inet_rtm_to_ifa(). */
-function inetRtmToIfa(net: Net, req: RtnlRequest, tb: NonNullable<Exclude<ReturnType<typeof nlmsgParse>, number>>): InIfaddr | number {
+function inetRtmToIfa(net: Net, req: RtnlRequest, tb: NlaTable): InIfaddr | number {
   const ifm = ifaddrmsgParse(req.nlh.msg, NLMSG_HDRLEN);
   const dev = net.devGetByIndex(ifm.index);
   if (!dev) {
@@ -185,7 +185,7 @@ function findMatchingIfa(ifa: InIfaddr): InIfaddr | null {
 function inetRtmNewaddr(req: RtnlRequest): number {
   const v = inetValidateRtm(req);
   if (typeof v === 'number') return v;
-  const tb = v.tb as Exclude<typeof v.tb, number>;
+  const tb = v.tb;
   if (!inAddrOf(tb[IFA_LOCAL]!.data)) return 0;
   const ifa = inetRtmToIfa(req.net, req, tb);
   if (typeof ifa === 'number') return ifa;
