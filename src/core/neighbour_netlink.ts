@@ -480,6 +480,19 @@ export function* pneighEntriesOf(tbl: NeighTable, net: Net): Generator<PneighEnt
   for (const n of pneighEntries(tbl)) if (n.net === net) yield n;
 }
 
+const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
+
+/** Linux: neigh_stat_seq_show(): /proc/net/stat/<table id>, one "CPU". */
+export function neighStatSeqShow(tbl: NeighTable): string {
+  const st = tbl.stats;
+  return 'entries  allocs   destroys hash_grows lookups  hits     res_failed rcv_probes_mcast rcv_probes_ucast ' +
+    'periodic_gc_runs forced_gc_runs unresolved_discards table_fulls\n' +
+    `${hex8(tbl.entries)} ${hex8(st.allocs)} ${hex8(st.destroys)} ${hex8(st.hashGrows)}   ${hex8(st.lookups)} ` +
+    `${hex8(st.hits)} ${hex8(st.resFailed)}   ${hex8(st.rcvProbesMcast)}         ${hex8(st.rcvProbesUcast)}         ` +
+    `${hex8(st.periodicGcRuns)}         ${hex8(st.forcedGcRuns)}       ${hex8(st.unresDiscards)}            ` +
+    `${hex8(st.tableFulls)}\n`;
+}
+
 /** Linux: neigh_init(): the PF_UNSPEC neighbour handlers (once per kernel). */
 export function neighInit(k: Kernel): void {
   if (k.generic.has('neigh_init')) return;

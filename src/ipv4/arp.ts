@@ -36,7 +36,7 @@ import {
   neighRemoveOne, neighIfdown, neighCarrierDown, neighChangeaddr, neighVar, pneighLookup, pneighEnqueue,
   neighCbFlags, LOCALLY_ENQUEUED, devHardHeader,
 } from '../core/neighbour.js';
-import { neighInit, neighAppNs } from '../core/neighbour_netlink.js';
+import { neighInit, neighAppNs, neighStatSeqShow } from '../core/neighbour_netlink.js';
 import { neighSysctlInit } from '../core/neighbour_sysctl.js';
 import { NUD_VALID, NUD_NOARP, NUD_REACHABLE, NUD_STALE, NUD_FAILED } from '../wire/neighbour.js';
 import {
@@ -799,6 +799,8 @@ export function arpInit(k: Kernel): void {
   const pt: PacketType = { type: ETH_P_ARP, dev: null, func: arpRcv, ignoreOutgoing: false, afPacketPriv: null };
   devAddPack(k.initNet, pt);
   procFilesOf(k).set('/proc/net/arp', procNetArp);
+  // Linux: proc_create_seq_data(tbl->id, ...) under /proc/net/stat (kernel-wide figures).
+  procFilesOf(k).set('/proc/net/stat/arp_cache', () => neighStatSeqShow(tbl));
   k.netdevChain.register(arpNetdevEvent);
   k.registerPernetSubsys({
     name: 'arp',

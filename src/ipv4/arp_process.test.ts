@@ -140,6 +140,23 @@ test('removing the last address of a device flushes its entries (fib_disable_ip 
   assert.equal(state(a0, '10.0.0.2'), -1);
 });
 
+test('a peer claiming our own address (another MAC) gets no reply and creates no entry, even with arp_accept', async () => {
+  const l = await twoHosts();
+  const a0 = l.dev('tnxa', 'a0');
+  const b0 = l.dev('tnxb', 'b0');
+  const onB = l.watch('tnxb', 'b0');
+  l.sysctl('tnxa', 'net.ipv4.conf.a0.arp_accept', '1');
+  const nsA = l.ns.get('tnxa')!;
+  const drops = nsA.dropCounts.reduce((x, y) => x + y, 0);
+  forge(b0, ARPOP_REQUEST, '10.0.0.1', '10.0.0.1', new Uint8Array(6));
+  forge(b0, ARPOP_REQUEST, '10.0.0.1', '10.0.0.2', new Uint8Array(6));
+  forge(b0, ARPOP_REPLY, '10.0.0.1', '10.0.0.1', b0.devAddr, a0.devAddr);
+  assert.deepEqual(onB, []);
+  assert.equal(state(a0, '10.0.0.1'), -1);
+  // Linux consumes these frames (the martian source is the route lookup's business): no ARP drop.
+  assert.equal(nsA.dropCounts.reduce((x, y) => x + y, 0), drops);
+});
+
 test('duplicate address detection: a probe from 0.0.0.0 is answered to 0.0.0.0, nothing is learned', async () => {
   const l = await twoHosts();
   const b0 = l.dev('tnxb', 'b0');
