@@ -71,7 +71,7 @@ test('arping -D: a reply from the tested address ends the run, exit 1', async ()
   assert.match(r.out, /\nSent 1 probes \(1 broadcast\(s\)\)\nReceived 1 response\(s\)\nst=1\n$/);
 });
 
-test('arping device checks, usage and modes that need IPv4', async () => {
+test('arping device checks, usage, and no source address without one on the device (as this host answers)', async () => {
   const r = await lab(SETUP + [
     'ip netns exec tnxa arping -D -I nope 10.0.0.2', 'echo st=$?',
     'ip netns exec tnxa arping -D -I lo 10.0.0.2', 'echo st=$?',
@@ -83,9 +83,9 @@ test('arping device checks, usage and modes that need IPv4', async () => {
     'ip netns exec tnxa arping -D -I veth-a', 'echo st=$?',
     'ip netns exec tnxa arping -c x -I veth-a 1.2.3.4', 'echo st=$?',
   ].join('\n') + '\n');
-  assert.equal(r.out, 'st=2\nInterface "lo" is down\nst=2\nInterface "veth-a" is down\nst=2\nst=2\nst=1\nst=2\nst=1\n');
+  assert.equal(r.out, 'st=2\nInterface "lo" is down\nst=2\nInterface "veth-a" is down\nst=2\nARPING 10.0.0.2 from 0.0.0.0 veth-a\nst=2\nst=1\nst=2\nst=1\n');
   assert.equal(r.err.split('\n\nUsage:')[0], 'arping: Device nope not available.\n' +
-    'arping: socket: Address family not supported by protocol\narping: NETLINK_ROUTE unexpected iov element');
+    'arping: no source address in not-DAD mode\narping: NETLINK_ROUTE unexpected iov element');
   assert.match(r.err, /\nUsage:\n {2}arping \[options\] <destination>\n/);
   assert.match(r.err, /arping: invalid argument: 'x'\n$/);
 });
