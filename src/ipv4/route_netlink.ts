@@ -388,7 +388,9 @@ export function inetRtmGetroute(req: RtnlRequest): number {
     });
   }
   if (err < 0) return err;
-  return rtnlUnicast(net, b.bytes(), req.portid);
+  // Linux: rtnl_unicast() is 0 or -errno (netlink_unicast's length is not passed on).
+  const ret = rtnlUnicast(net, b.bytes(), req.portid);
+  return ret < 0 ? ret : 0;
 }
 
 /**
