@@ -73,7 +73,7 @@ export class Rtable implements DstEntry {
   dev: NetDevice | null;
   input: DstInputFn;
   output: DstOutputFn;
-  /** dst->error for reject routes (-EHOSTUNREACH, -ENETUNREACH, -EACCES, -EINVAL). */
+  /** dst->error of input routes to ip_error: a positive errno, as Linux IPv4 stores it (EHOSTUNREACH, ENETUNREACH, EACCES, EINVAL). */
   error = 0;
   /** Namespace route generation when created (Linux: rt_genid). */
   rtGenid: number;
