@@ -60,6 +60,8 @@ function vethXmit(skb: SkBuff, dev: NetDevice): number {
   skb.dst = null;
   skb.nfct = null;
   skb.pktType = PACKET_HOST;
+  // skb_scrub_packet(): the sender's "may fragment despite DF" (ip_sk_ignore_df) stays behind.
+  skb.ignoreDf = false;
   skb.tstamp = 0;
   skb.protocol = ethTypeTrans(skb, rcv);
   if (netifRx(skb) === 0) {
