@@ -213,7 +213,7 @@ test('arp_announce: the source of a request is the packet\'s (0), one on the tar
   assert.deepEqual(onB, ['1 10.0.0.1>10.0.0.2 bcast']);
 });
 
-test('arp_filter: no reply when the route back leaves by another device (ArpFilter counted)', { todo: 'waits for fib_add_ifaddr prefix routes (F2): the route back / forward route is missing' }, async () => {
+test('arp_filter: no reply when the route back leaves by another device (ArpFilter counted)', async () => {
   const l = await twoHosts();
   await l.run('tnxb', 'link add d0 type dummy');
   await l.run('tnxb', 'link set d0 up');
@@ -259,7 +259,7 @@ async function proxyLab(): Promise<Lab> {
   return l;
 }
 
-test('proxy_arp: a broadcast request waits in the proxy queue (proxy_delay), then R answers with its own address', { todo: 'waits for fib_add_ifaddr prefix routes (F2): the route back / forward route is missing' }, async () => {
+test('proxy_arp: a broadcast request waits in the proxy queue (proxy_delay), then R answers with its own address', async () => {
   const l = await proxyLab();
   const a0 = l.dev('tnxa', 'a0');
   const r0 = l.dev('tnxr', 'r0');
@@ -286,7 +286,7 @@ test('proxy_arp: a broadcast request waits in the proxy queue (proxy_delay), the
   assert.deepEqual(onA, ['2 10.0.1.5>10.0.0.1 ucast']);
 });
 
-test('proxy entries: `ip neigh add proxy` answers for one address only', { todo: 'waits for fib_add_ifaddr prefix routes (F2): the route back / forward route is missing' }, async () => {
+test('proxy entries: `ip neigh add proxy` answers for one address only', async () => {
   const l = await proxyLab();
   const a0 = l.dev('tnxa', 'a0');
   const onA = l.watch('tnxa', 'a0');
