@@ -544,3 +544,39 @@ test('exceptions: a device MTU change lowers learned PMTUs above it (fib_sync_mt
   assert.equal(out(r.net, '10.0.3.9').mtu(), 1300);
   assert.equal(out(r.net, '10.0.3.10').mtu(), 1200);
 });
+
+test('property: any source/destination pair on any device is routed or dropped with a reason, never throws', async () => {
+  const fc = (await import('fast-check')).default;
+  const r = router(true);
+  addRoute(r.net, 'unreachable 10.9.0.0/16');
+  addRoute(r.net, 'prohibit 10.8.0.0/16');
+  addRoute(r.net, 'blackhole 10.7.0.0/16');
+  const devs = [r.eth0, r.eth1, r.net.loopbackDev!];
+  const addr = fc.oneof(
+    fc.constantFrom(0, 0xffffffff, ip('10.0.1.1'), ip('10.0.1.255'), ip('10.0.2.9'), ip('10.0.3.9'), ip('127.0.0.1'),
+      ip('224.0.0.1'), ip('224.0.0.9'), ip('10.9.0.1'), ip('10.8.0.1'), ip('10.7.0.1'), ip('192.0.2.1')),
+    fc.integer({ min: 0, max: 0xffffffff }),
+  );
+  fc.assert(fc.property(addr, addr, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 255 }),
+    fc.integer({ min: 0, max: 2 }), fc.boolean(), (s, d, di, tos, rpf, fwd) => {
+      const dev = devs[di]!;
+      inDevGet(dev)!.cnf[IPV4_DEVCONF_RP_FILTER] = rpf;
+      inDevGet(dev)!.cnf[IPV4_DEVCONF_FORWARDING] = fwd ? 1 : 0;
+      const skb = skbFromBytes(dev, ipPacket({ saddr: s, daddr: d, tos }, 8));
+      skb.networkHeader = skb.data;
+      skb.protocol = ETH_P_IP;
+      const reason = ipRouteInputNoref(skb, d, s, tos, dev);
+      if (reason === 0) {
+        const rt = skb.dst as Rtable;
+        assert.ok(rt.rtIsInput);
+        assert.ok([ipLocalDeliver, ipForward, ipError].includes(rt.input as never), 'a known input function');
+        assert.equal(rt.obsolete, 0);
+        dstInput(skb); // consumes it, whatever it is
+      } else {
+        assert.equal(skb.dst, null);
+        assert.ok(reason > 0);
+      }
+      const o = routeOut(r.net, `${d >>> 24}.${(d >>> 16) & 255}.${(d >>> 8) & 255}.${d & 255}`);
+      assert.ok(typeof o.rt === 'number' ? o.rt < 0 : o.rt.obsolete === 0);
+    }), { seed: 42, numRuns: 2000 });
+});
