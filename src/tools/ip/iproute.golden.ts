@@ -766,4 +766,54 @@ local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1
 local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 
 broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0.1 
 `],
+  ['ip link add v0 type veth peer name v1', `[0]
+`],
+  ['ip link set v0 up', `[0]
+`],
+  ['ip link set v1 up', `[0]
+`],
+  ['ip addr add 10.1.2.3/24 dev v0', `[0]
+`],
+  ['ip route add 10.9.0.0/16 via 10.1.2.1', `[0]
+`],
+  ['ip route add 10.8.0.0/16 via 10.1.2.1', `[0]
+`],
+  ['ip -s route flush 10.9.0.0/16', `[0]
+
+*** Round 1, deleting 1 entries ***
+*** Flush is complete after 1 round ***
+`],
+  ['ip -s route flush 10.9.0.0/16', `[0]
+Nothing to flush.
+`],
+  ['ip -s -s route flush 10.8.0.0/16', `[0]
+10.8.0.0/16 via 10.1.2.1 dev v0 
+
+*** Round 1, deleting 1 entries ***
+*** Flush is complete after 1 round ***
+`],
+  ['ip route flush cache', `[0]
+`],
+  ['ip -s route flush cache', `[0]
+*** IPv4 routing cache is flushed.
+`],
+  ['ip route show cache', `[0]
+`],
+  ['ip route flush table main', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+local 10.1.2.3 dev v0 table local proto kernel scope host src 10.1.2.3 
+broadcast 10.1.2.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+local 10.60.0.1 dev lo table local scope host 
+local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 
+local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 
+broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0.1 
+`],
+  ['ip -s route flush table local', `[0]
+
+*** Round 1, deleting 6 entries ***
+*** Flush is complete after 1 round ***
+`],
+  ['ip -4 route show table all', `[0]
+`],
 ];

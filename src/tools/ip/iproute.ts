@@ -732,6 +732,13 @@ function iprouteFlush(env: IpEnv, family: number, f: RouteFilter): number {
       return 0;
     }
     round++;
+    if (env.opts.stats >= 2) {
+      // iproute2 prints what it deletes with -s -s.
+      const p = new Printer(false, false);
+      const ctx: PrintRouteCtx = { filter: f, ll: llInitMap(env.rth), details: env.opts.details, stats: env.opts.stats };
+      for (const m of victims) printRoute(p, m, ctx);
+      env.out(p.text);
+    }
     for (const m of victims) {
       const b = new NlMsgBuilder(m.msg.length);
       b.putBytes(m.msg);
