@@ -670,6 +670,10 @@ export function udpSendmsg(isk: InetSock, data: Uint8Array, uaddr: Sockaddr | nu
     if (connected) skDstSet(sk, rt);
   }
   if (!ipc.addr) ipc.addr = fl4.daddr;
+  // Linux: sock_alloc_send_pskb() (under ip_make_skb) reports a pending socket error
+  // first: a send after an ICMP error on a connected socket fails with it (ECONNREFUSED).
+  const serr = sockError(sk);
+  if (serr) return serr;
   if (!corkreq) {
     const skb = ipMakeSkb(sk, fl4, rt, data, UDP_HLEN, ipc, flags);
     if (typeof skb === 'number') return skb ? udpSendError(sk, skb) : len;

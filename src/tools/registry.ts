@@ -17,6 +17,7 @@ import { tracerouteMain } from './traceroute.js';
 import { nstatMain } from './nstat.js';
 import { netstatMain } from './netstat.js';
 import { ssMain } from './ss.js';
+import { ncMain } from './nc.js';
 
 export const programs = new Map<string, ToolMain>();
 programs.set('tc', tcMain);
@@ -32,3 +33,4 @@ programs.set('traceroute', tracerouteMain);
 programs.set('nstat', nstatMain);
 programs.set('netstat', netstatMain);
 programs.set('ss', ssMain);
+programs.set('nc', ncMain);

@@ -6,11 +6,19 @@
  */
 import type { Task, Stdio } from '../socket/task.js';
 
+/** A program's standard input (fd 0). */
+export interface Stdin {
+  /** The next chunk of input (what one read(2) returns), or null at end of file. */
+  read(): Promise<string | null>;
+}
+
 export interface ToolContext {
   task: Task;
   argv: string[];
   stdout: Stdio;
   stderr: Stdio;
+  /** Standard input; absent = /dev/null (end of file at once). */
+  stdin?: Stdin;
   env: Record<string, string>;
   /** Run another program as a child of `task` (fork+exec); resolves to its exit status. */
   exec(argv: string[], task: Task): Promise<number>;
@@ -23,5 +31,14 @@ export class BufferStdio implements Stdio {
   text = '';
   write(t: string): void {
     this.text += t;
+  }
+}
+
+/** A Stdin that hands out the given chunks, then end of file (for tests and pipelines). */
+export class BufferStdin implements Stdin {
+  private i = 0;
+  constructor(readonly chunks: string[]) {}
+  async read(): Promise<string | null> {
+    return this.i < this.chunks.length ? this.chunks[this.i++]! : null;
   }
 }
