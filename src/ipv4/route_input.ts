@@ -55,6 +55,16 @@ function ipHdrProtocol(skb: SkBuff): number {
   return skb.networkHeader >= 0 ? skb.buf[skb.networkHeader + IPH_PROTOCOL] ?? 0 : 0;
 }
 
+/**
+ * IPCB(skb)->flags |= flag. Linux writes these bits into skb->cb even for the ARP
+ * skbs arp_process routes (proxy ARP); there the IPv4 and neighbour control blocks
+ * share cb bytes without overlapping. Here cb is one object per layer, so the bits
+ * are only set on IPv4 skbs, the only ones that read them.
+ */
+function ipcbSetFlag(skb: SkBuff, flag: number): void {
+  if (skb.protocol === ETH_P_IP) IPCB(skb).flags |= flag;
+}
+
 /** Linux: IN_DEV_NET_ROUTE_LOCALNET(). */
 function inDevNetRouteLocalnet(inDev: InDevice): boolean {
   return inDevRouteLocalnet(inDev);
@@ -142,7 +152,7 @@ function ipRouteInputMc(skb: SkBuff, daddr: number, saddr: number, tos: number, 
   if (reason) return reason;
   let flags = RTCF_MULTICAST;
   if (our) flags |= RTCF_LOCAL;
-  if (inDevOrConf(inDev!, IPV4_DEVCONF_NOPOLICY)) IPCB(skb).flags |= IPSKB_NOPOLICY;
+  if (inDevOrConf(inDev!, IPV4_DEVCONF_NOPOLICY)) ipcbSetFlag(skb, IPSKB_NOPOLICY);
   const rth = rtDstAlloc(net.loopbackDev!, flags, RTN_MULTICAST);
   rth.tclassid = itag.value;
   rth.output = ipRtBug;
@@ -168,14 +178,14 @@ function mkrouteInput(skb: SkBuff, res: FibResult, inDev: InDevice, daddr: numbe
   const doCache = res.fi !== null && !itag.value;
   if (outDev === inDev && err && inDevTxRedirects(outDev) && skb.protocol === ETH_P_IP) {
     const gw = nh.fibNhGwFamily === AF_INET ? nh.fibNhGw4 : 0;
-    if (inDevSharedMedia(outDev) || inetAddrOnlink(outDev, saddr, gw)) IPCB(skb).flags |= IPSKB_DOREDIRECT;
+    if (inDevSharedMedia(outDev) || inetAddrOnlink(outDev, saddr, gw)) ipcbSetFlag(skb, IPSKB_DOREDIRECT);
   }
   if (skb.protocol !== ETH_P_IP) {
     // Not IP (i.e. ARP). Do not create a route if it is invalid for proxy arp
     // (proxy ARP back out of the same interface needs proxy_arp_pvlan).
     if (outDev === inDev && !inDevProxyArpPvlan(inDev)) return SKB_DROP_REASON_ARP_PVLAN_DISABLE;
   }
-  if (inDevOrConf(inDev, IPV4_DEVCONF_NOPOLICY)) IPCB(skb).flags |= IPSKB_NOPOLICY;
+  if (inDevOrConf(inDev, IPV4_DEVCONF_NOPOLICY)) ipcbSetFlag(skb, IPSKB_NOPOLICY);
   const fnhe = findException(nh, daddr);
   if (doCache) {
     const cached = fnhe !== null ? fnhe.fnheRthInput : (nh.nhRthInput as Rtable | null);
@@ -198,7 +208,7 @@ function ipMkrouteInput(skb: SkBuff, res: FibResult, inDev: InDevice, daddr: num
   if (res.fi !== null && fibInfoNumPath(res.fi) > 1) {
     const h = fibMultipathHash(res.fi.fibNet, null, skb);
     fibSelectMultipath(res, h);
-    IPCB(skb).flags |= IPSKB_MULTIPATH;
+    ipcbSetFlag(skb, IPSKB_MULTIPATH);
   }
   return mkrouteInput(skb, res, inDev, daddr, saddr, tos);
 }
@@ -211,7 +221,7 @@ function ipMkrouteInput(skb: SkBuff, res: FibResult, inDev: InDevice, daddr: num
 function localInput(skb: SkBuff, dev: NetDevice, inDev: InDevice, res: FibResult, flags: number, doCache: boolean,
   itag: number, err: number): number {
   const net = dev.net;
-  if (inDevOrConf(inDev, IPV4_DEVCONF_NOPOLICY)) IPCB(skb).flags |= IPSKB_NOPOLICY;
+  if (inDevOrConf(inDev, IPV4_DEVCONF_NOPOLICY)) ipcbSetFlag(skb, IPSKB_NOPOLICY);
   doCache = doCache && res.fi !== null && !itag;
   if (doCache) {
     const rth = FIB_RES_NH(res).nhRthInput as Rtable | null;
