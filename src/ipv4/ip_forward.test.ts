@@ -25,13 +25,18 @@ import {
 } from '../netfilter/core.js';
 import { vethCreate } from '../drivers/veth.js';
 import { readU16 } from '../wire/bytes.js';
-import { IP_DF, type IpRepr, ipReprParse } from '../wire/iphdr.js';
+import { IP_DF, IPPROTO_UDP, type IpRepr, ipReprParse } from '../wire/iphdr.js';
 import { csumFold, csumPartial, ipFastCsum } from '../wire/checksum.js';
 import { RTAX_MAX, RTAX_MTU, RTN_UNICAST } from '../wire/route.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { Rtable } from './rtable.js';
 import { IPCB_FORWARDED } from './ip.js';
-import { ipRcv } from './ip_input.js';
+import { ipRcv, ipRaControl } from './ip_input.js';
+import type { InetSock } from './inet_sock.js';
+import { Task } from '../socket/task.js';
+import * as sys from '../socket/syscalls.js';
+import { AF_INET, SOCK_RAW } from '../socket/socket.js';
+import { EADDRINUSE, ENOBUFS } from '../socket/errno.js';
 import { ipForward, ipDecreaseTtl } from './ip_forward.js';
 import { rtTos2priority } from './ip_sockglue.js';
 import { ipOutput } from './ip_output.js';
@@ -165,4 +170,25 @@ test('ip_decrease_ttl: the incremental checksum always verifies and equals a rec
 
 test('rt_tos2priority follows ip_tos2prio', () => {
   assert.deepEqual([0x00, 0x02, 0x08, 0x04, 0x10, 0x18, 0x1c].map(rtTos2priority), [0, 0, 2, 0, 6, 4, 4]);
+});
+
+test('router alert (RFC 2113): a raw socket of the protocol that set IP_ROUTER_ALERT takes the packet', () => {
+  const r = rig();
+  const task = new Task(r.net.kernel, r.net, { write: () => {} }, { write: () => {} });
+  const fd = sys.socket(task, AF_INET, SOCK_RAW, IPPROTO_UDP);
+  const sk = sys.sockfdLookup(task, fd).sk as InetSock;
+  assert.equal(ipRaControl(sk, true), 0);
+  assert.equal(ipRaControl(sk, true), -EADDRINUSE);
+  const ra = new Uint8Array([148, 4, 0, 0]);
+  rcv(r, { options: ra });
+  assert.equal(r.out.length, 0, 'not forwarded');
+  const m = sys.recvmsgNow(task, fd);
+  assert.ok(m !== null);
+  assert.equal(m.data[0], 0x46);
+  // Without the option, or once the socket turned it off, the packet is forwarded.
+  rcv(r, {});
+  assert.equal(ipRaControl(sk, false), 0);
+  assert.equal(ipRaControl(sk, false), -ENOBUFS);
+  rcv(r, { options: ra });
+  assert.equal(r.out.length, 2);
 });

@@ -37,17 +37,20 @@ import {
 import { NFPROTO_IPV4, NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, nfHook } from '../netfilter/core.js';
 import { readU16, readU32 } from '../wire/bytes.js';
 import {
-  IPV4_HLEN, IPH_TOS, IPH_TOT_LEN, IPH_FRAG_OFF, IPH_PROTOCOL, IPH_SADDR, IPH_DADDR, INET_ECN_MASK,
+  IPV4_HLEN, IPH_TOS, IPH_TOT_LEN, IPH_FRAG_OFF, IPH_PROTOCOL, IPH_SADDR, IPH_DADDR, INET_ECN_MASK, IPPROTO_RAW,
 } from '../wire/iphdr.js';
 import { ICMP_DEST_UNREACH, ICMP_PROT_UNREACH } from '../wire/icmphdr.js';
 import { RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { type Rtable } from './rtable.js';
-import { IPCB, InetSkbParm, IP_DEFRAG_LOCAL_DELIVER, IPSKB_NOPOLICY, ipIsFragment } from './ip.js';
+import { IPCB, InetSkbParm, IP_DEFRAG_LOCAL_DELIVER, IP_DEFRAG_CALL_RA_CHAIN, IPSKB_NOPOLICY, ipIsFragment } from './ip.js';
+import type { InetSock } from './inet_sock.js';
 import { inDevGet, inDevOrConf, IPV4_DEVCONF_NOPOLICY, IPV4_DEVCONF_DROP_UNICAST_IN_L2_MULTICAST } from './inetdevice.js';
 import { inetProtos } from './protocol.js';
 import { icmpSend } from './icmp.js';
-import { rawLocalDeliver } from './raw.js';
+import { rawLocalDeliver, rawRcv } from './raw.js';
+import { SOCK_RAW } from '../socket/socket.js';
+import { EINVAL, EADDRINUSE, ENOBUFS } from '../socket/errno.js';
 import { ipRouteInputNoref } from './route_input.js';
 import { ipDefrag } from './ip_fragment.js';
 import { ipRcvOptions } from './ip_options.js';
@@ -55,12 +58,63 @@ import { ipRcvOptions } from './ip_options.js';
 /* ------------------------------------------------------------------ */
 /* Local delivery                                                      */
 
+/** The namespace's raw sockets that set IP_ROUTER_ALERT, oldest first (Linux: net->ipv4.ra_chain). */
+function raChain(net: Net): InetSock[] {
+  let c = net.generic.get('ip_ra_chain') as InetSock[] | undefined;
+  if (c === undefined) {
+    c = [];
+    net.generic.set('ip_ra_chain', c);
+  }
+  return c;
+}
+
 /**
- * Linux: ip_call_ra_chain(): hand a packet with the Router Alert option to the raw
- * sockets that set IP_ROUTER_ALERT. No socket option registers such sockets yet, so
- * nobody takes it and the packet is forwarded as usual.
+ * Linux: ip_ra_control() (ip_sockglue.c): IP_ROUTER_ALERT on (append the raw socket
+ * to the namespace's chain; -EADDRINUSE if it is there) or off (remove it; -ENOBUFS
+ * if it was not). Raw sockets only, not IPPROTO_RAW (-EINVAL). setsockopt and the
+ * raw socket's close call it.
  */
-export function ipCallRaChain(_skb: SkBuff): boolean {
+export function ipRaControl(sk: InetSock, on: boolean): number {
+  if (sk.type !== SOCK_RAW || sk.inetNum === IPPROTO_RAW) return -EINVAL;
+  const chain = raChain(sk.net);
+  const i = chain.indexOf(sk);
+  if (i >= 0) {
+    if (on) return -EADDRINUSE;
+    chain.splice(i, 1);
+    return 0;
+  }
+  if (!on) return -ENOBUFS;
+  chain.push(sk);
+  return 0;
+}
+
+/**
+ * Linux: ip_call_ra_chain(): a packet with the Router Alert option (RFC 2113) being
+ * forwarded goes to the raw sockets of its protocol that set IP_ROUTER_ALERT (bound
+ * to its input device, or unbound), reassembled first; true when one took it.
+ */
+export function ipCallRaChain(skb: SkBuff): boolean {
+  const dev = skb.dev!;
+  const net = dev.net;
+  const chain = net.generic.get('ip_ra_chain') as InetSock[] | undefined;
+  if (chain === undefined || chain.length === 0) return false;
+  const protocol = skb.buf[skb.networkHeader + IPH_PROTOCOL]!;
+  let last: InetSock | null = null;
+  for (const sk of chain) {
+    // If the socket is bound to an interface, only report the packet if it came from that interface.
+    if (sk.inetNum !== protocol || (sk.boundDevIf !== 0 && sk.boundDevIf !== dev.ifindex)) continue;
+    if (ipIsFragment(readU16(skb.buf, skb.networkHeader + IPH_FRAG_OFF))) {
+      const whole = ipDefrag(net, skb, IP_DEFRAG_CALL_RA_CHAIN);
+      if (whole === null) return true;
+      skb = whole;
+    }
+    if (last !== null) rawRcv(last, skbClone(skb));
+    last = sk;
+  }
+  if (last !== null) {
+    rawRcv(last, skb);
+    return true;
+  }
   return false;
 }
 
