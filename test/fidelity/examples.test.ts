@@ -28,7 +28,8 @@
  *     (CONFIG_NET_SCH_NETEM unset) answers `Error: Specified qdisc kind is unknown.`;
  *     that changes tc's output, not the probes (netem only delays and drops).
  *   - IPv4 views (`ip -j addr`, `ip -j route show table all`, `ip -j rule`,
- *     `ip -j neigh`) are probed too, MACs masked the same way.
+ *     `ip -j neigh`) are probed too, MACs masked the same way. Neighbours are
+ *     compared sorted: Linux dumps its hash buckets, whose order a random seed sets.
  *   - The transcript (stdout outside the probes) is compared line by line after
  *     masking what is timing or process dependent: ping's `time=`, rtt and `time
  *     NNNms` figures (and `, pipe N`, which appears when replies overtake the send
@@ -187,6 +188,10 @@ function maskPoint(tag: string, nss: string[], s: Map<string, string>): Map<stri
       }
       // `ip -j addr` repeats each link's MAC, already compared (with the bridge rule) in
       // `ip -j link`: here every MAC is just <mac>. Neighbours keep their owners' names.
+      // Linux dumps neighbours in hash-bucket order (a random hash seed): compared sorted.
+      if (v === 'neigh show' && Array.isArray(json)) {
+        json = (json as Array<{ dst?: string; dev?: string }>).slice().sort((x, y) => `${x.dev}/${x.dst}`.localeCompare(`${y.dev}/${y.dst}`));
+      }
       const text = JSON.stringify(json, null, 1);
       out.set(key, v === 'addr show' ? text.replace(MAC_RE, (m) => (m === 'ff:ff:ff:ff:ff:ff' || m === '00:00:00:00:00:00' ? m : '<mac>')) : sub(text, false));
     }
