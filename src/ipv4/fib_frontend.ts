@@ -846,7 +846,7 @@ export function procNetRoute(net: Net): string {
     const gw = nh && nh.fibNhGwFamily === AF_INET ? nh.fibNhGw4 : 0;
     const name = nh && nh.fibNhDev ? nh.fibNhDev.name : '*';
     const line = `${name}\t${hexBe32(prefix)}\t${hexBe32(gw)}\t${flags.toString(16).toUpperCase().padStart(4, '0')}\t0\t0\t` +
-      `${fi.fibPriority | 0}\t${hexBe32(mask)}\t${fi.fibAdvmss ? fi.fibAdvmss + 40 : 0}\t${fi.fibWindow}\t${fi.fibRtt >>> 3}`;
+      `${fi.fibPriority >>> 0}\t${hexBe32(mask)}\t${fi.fibAdvmss ? fi.fibAdvmss + 40 : 0}\t${fi.fibWindow}\t${fi.fibRtt >>> 3}`;
     out += line.padEnd(127) + '\n';
   });
   return out;

@@ -816,4 +816,147 @@ broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0
 `],
   ['ip -4 route show table all', `[0]
 `],
+  ['ip link del v0', `[0]
+`],
+  ['ip link add v0 type veth peer name v1', `[0]
+`],
+  ['ip link set v0 up', `[0]
+`],
+  ['ip link set v1 up', `[0]
+`],
+  ['ip addr add 10.1.2.3/24 dev v0', `[0]
+`],
+  ['ip route add 10.0.0.0/8 dev v0 metric 10', `[0]
+`],
+  ['ip route add 10.0.0.0/8 dev v0 metric 20', `[0]
+`],
+  ['ip route add 10.0.0.0/8 dev v1 metric 20', `[2]
+RTNETLINK answers: File exists
+`],
+  ['ip route show 10.0.0.0/8', `[0]
+10.0.0.0/8 dev v0 scope link metric 10 
+10.0.0.0/8 dev v0 scope link metric 20 
+`],
+  ['ip route del 10.0.0.0/8', `[0]
+`],
+  ['ip route show 10.0.0.0/8', `[0]
+10.0.0.0/8 dev v0 scope link metric 20 
+`],
+  ['ip route del 10.0.0.0/8 dev v1', `[2]
+RTNETLINK answers: No such process
+`],
+  ['ip route show 10.0.0.0/8', `[0]
+10.0.0.0/8 dev v0 scope link metric 20 
+`],
+  ['ip route replace 10.0.0.0/8 dev v1 metric 20', `[0]
+`],
+  ['ip route show 10.0.0.0/8', `[0]
+10.0.0.0/8 dev v1 scope link metric 20 
+`],
+  ['ip route add 172.20.0.0/16 via 10.1.2.1 table 300', `[0]
+`],
+  ['ip route show table 300', `[0]
+172.20.0.0/16 via 10.1.2.1 dev v0 
+`],
+  ['ip route show table all', `[0]
+172.20.0.0/16 via 10.1.2.1 dev v0 table 300 
+10.0.0.0/8 dev v1 scope link metric 20 
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.3 
+local 10.1.2.3 dev v0 table local proto kernel scope host src 10.1.2.3 
+broadcast 10.1.2.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+`],
+  ['ip -j route show table 300', `[0]
+[{"dst":"172.20.0.0/16","gateway":"10.1.2.1","dev":"v0","flags":[]}]
+`],
+  ['ip rule add from 172.20.0.0/16 table 300', `[0]
+`],
+  ['ip rule', `[0]
+0:	from all lookup local
+32765:	from 172.20.0.0/16 lookup 300
+32766:	from all lookup main
+32767:	from all lookup default
+`],
+  ['ip -j rule', `[0]
+[{"priority":0,"src":"all","table":"local"},{"priority":32765,"src":"172.20.0.0","srclen":16,"table":"300"},{"priority":32766,"src":"all","table":"main"},{"priority":32767,"src":"all","table":"default"}]
+`],
+  ['ip route add 172.21.0.0/16 tos 0x10 dev v0', `[0]
+`],
+  ['ip route add 172.21.0.0/16 tos 0x3 dev v0', `[2]
+Error: Invalid dsfield (tos): ECN bits must be 0.
+`],
+  ['ip route add 172.22.0.0/16 dev v0 realm 5', `[0]
+`],
+  ['ip route add 172.22.0.0/16 dev v0 realms 1/2', `[2]
+RTNETLINK answers: File exists
+`],
+  ['ip route add 172.23.0.0/16 nexthop dev v0 nexthop dev v1 onlink', `[2]
+Error: Invalid flags for nexthop - PERVASIVE and ONLINK can not be set.
+`],
+  ['ip route add 172.24.0.0/16 nexthop via 10.99.0.1 dev v0 onlink nexthop via 10.1.2.2', `[0]
+`],
+  ['ip route add 172.25.0.0/16 via 10.1.2.1 rtt 100ms rttvar 50 window 100 cwnd 10 initcwnd 4 ssthresh 8 reordering 3 hoplimit 32 initrwnd 5 rto_min 20ms quickack 1 features ecn congctl cubic', `[0]
+`],
+  ['ip route', `[0]
+10.0.0.0/8 dev v1 scope link metric 20 
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.3 
+172.21.0.0/16 tos 0x10 dev v0 scope link 
+172.22.0.0/16 dev v0 scope link realm 5 
+172.24.0.0/16 
+	nexthop via 10.99.0.1 dev v0 weight 1 onlink 
+	nexthop via 10.1.2.2 dev v0 weight 1 
+172.25.0.0/16 via 10.1.2.1 dev v0 window 100 rtt 100ms rttvar 12ms ssthresh 8 cwnd 10 reordering 3 hoplimit 32 initcwnd 4 features ecn rto_min lock 20ms initrwnd 5 quickack 1 congctl cubic 
+`],
+  ['ip -j route', `[0]
+[{"dst":"10.0.0.0/8","dev":"v1","scope":"link","metric":20,"flags":[]},{"dst":"10.1.2.0/24","dev":"v0","protocol":"kernel","scope":"link","prefsrc":"10.1.2.3","flags":[]},{"dst":"172.21.0.0/16","tos":"0x10","dev":"v0","scope":"link","flags":[]},{"dst":"172.22.0.0/16","dev":"v0","scope":"link","flags":[],"flow":{"to":"5"}},{"dst":"172.24.0.0/16","flags":[],"nexthops":[{"gateway":"10.99.0.1","dev":"v0","weight":1,"flags":["onlink"]},{"gateway":"10.1.2.2","dev":"v0","weight":1,"flags":[]}]},{"dst":"172.25.0.0/16","gateway":"10.1.2.1","dev":"v0","flags":[],"metrics":[{"window":100,"rtt":100,"rttvar":12,"ssthresh":8,"cwnd":10,"reordering":3,"hoplimit":32,"initcwnd":4,"ecn":null,"rto_min":20,"initrwnd":5,"quickack":1,"congestion":"cubic"}]}]
+`],
+  ['ip -d route show 172.21.0.0/16', `[0]
+unicast 172.21.0.0/16 tos 0x10 dev v0 proto boot scope link 
+`],
+  ['ip route show tos 0x10', `[0]
+172.21.0.0/16 dev v0 scope link 
+`],
+  ['ip route add 172.26.0.0/16 via 10.1.2.1 dev v1', `[0]
+`],
+  ['ip route add 0.0.0.0/1 dev v0 scope host', `[0]
+`],
+  ['ip route add 127.2.0.0/16 dev v0', `[0]
+`],
+  ['ip route add 10.1.2.3 dev v0', `[0]
+`],
+  ['ip route add 224.0.0.0/4 dev v0', `[0]
+`],
+  ['ip route add local 172.30.0.1 dev v0 table main', `[0]
+`],
+  ['ip route add 172.31.0.0/16 dev v0 proto 200', `[0]
+`],
+  ['ip route add 172.31.0.0/16 dev v0 proto 200 metric 4294967295', `[0]
+`],
+  ['ip route show proto 200', `[0]
+172.31.0.0/16 dev v0 scope link 
+172.31.0.0/16 dev v0 scope link metric 4294967295 
+`],
+  ['ip route show table main type local', `[0]
+local 172.30.0.1 dev v0 scope host 
+`],
+  ['ip route del 172.21.0.0/16 tos 0x10', `[0]
+`],
+  ['ip route del 172.21.0.0/16', `[2]
+RTNETLINK answers: No such process
+`],
+  ['cat /proc/net/route', `[0]
+Iface	Destination	Gateway 	Flags	RefCnt	Use	Metric	Mask		MTU	Window	IRTT                                                       
+v0	00000000	00000000	0001	0	0	0	00000080	0	0	0                                                                                 
+v1	0000000A	00000000	0001	0	0	20	000000FF	0	0	0                                                                                
+v0	0002010A	00000000	0001	0	0	0	00FFFFFF	0	0	0                                                                                 
+v0	0302010A	00000000	0005	0	0	0	FFFFFFFF	0	0	0                                                                                 
+v0	0000027F	00000000	0001	0	0	0	0000FFFF	0	0	0                                                                                 
+v0	000016AC	00000000	0001	0	0	0	0000FFFF	0	0	0                                                                                 
+v0	000018AC	0100630A	0003	0	0	0	0000FFFF	0	0	0                                                                                 
+v0	000019AC	0102010A	0003	0	0	0	0000FFFF	0	100	100                                                                             
+v1	00001AAC	0102010A	0003	0	0	0	0000FFFF	0	0	0                                                                                 
+v0	01001EAC	00000000	0005	0	0	0	FFFFFFFF	0	0	0                                                                                 
+v0	00001FAC	00000000	0001	0	0	0	0000FFFF	0	0	0                                                                                 
+v0	00001FAC	00000000	0001	0	0	4294967295	0000FFFF	0	0	0                                                                        
+v0	000000E0	00000000	0001	0	0	0	000000F0	0	0	0                                                                                 
+`],
 ];
