@@ -312,7 +312,7 @@ async function runTuxnet(file: string, src: string): Promise<{ status: number; o
 function hostSkipReason(): string | null {
   if (process.platform !== 'linux') return 'not a Linux host';
   if (process.getuid?.() !== 0) return 'not root (network namespaces need CAP_SYS_ADMIN)';
-  for (const tool of ['ip', 'bridge', 'tcpdump', 'arping', 'bash']) {
+  for (const tool of ['ip', 'bridge', 'tcpdump', 'arping', 'ping', 'traceroute', 'nstat', 'bash']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (.ci/run installs it)`;
   }
   const probeNs = `tnxFprobe${process.pid}`;
