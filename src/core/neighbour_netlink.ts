@@ -1,28 +1,39 @@
 /**
  * The neighbour cache over rtnetlink (Linux: net/core/neighbour.c neigh_fill_info,
  * pneigh_fill_info, __neigh_notify, neigh_add, neigh_delete, neigh_get,
- * neigh_dump_info, neigh_init): RTM_NEWNEIGH/DELNEIGH/GETNEIGH for PF_UNSPEC
- * (the bridge registers PF_BRIDGE for its fdb), RTNLGRP_NEIGH notifications.
+ * neigh_dump_info, neightbl_dump_info, neightbl_set, neigh_init):
+ * RTM_NEWNEIGH/DELNEIGH/GETNEIGH for PF_UNSPEC (the bridge registers PF_BRIDGE
+ * for its fdb), RTNLGRP_NEIGH notifications, and the neighbour tables and their
+ * parameters (RTM_GETNEIGHTBL dump, RTM_SETNEIGHTBL: `ip ntable`).
  */
 import type { Kernel, Net } from './net_namespace.js';
 import type { NetDevice } from './netdevice.js';
 import {
   type Neighbour, type NeighTable, type PneighEntry, NEIGH_UPDATE_F_ADMIN, NEIGH_UPDATE_F_OVERRIDE,
   NEIGH_UPDATE_F_OVERRIDE_ISROUTER, NEIGH_UPDATE_F_EXT_LEARNED, NEIGH_UPDATE_F_ISROUTER, NEIGH_UPDATE_F_MANAGED,
-  NEIGH_UPDATE_F_USE, neighTables, neighFindTable, neighLookup, neighRelease, neighUpdate, neighEventSend,
+  NEIGH_UPDATE_F_USE, type NeighParms, NEIGH_VAR_QUEUE_LEN_BYTES, NEIGH_VAR_PROXY_QLEN, NEIGH_VAR_APP_PROBES,
+  NEIGH_VAR_UCAST_PROBES, NEIGH_VAR_MCAST_PROBES, NEIGH_VAR_MCAST_REPROBES, NEIGH_VAR_BASE_REACHABLE_TIME,
+  NEIGH_VAR_GC_STALETIME, NEIGH_VAR_DELAY_PROBE_TIME, NEIGH_VAR_RETRANS_TIME, NEIGH_VAR_ANYCAST_DELAY,
+  NEIGH_VAR_PROXY_DELAY, NEIGH_VAR_LOCKTIME, NEIGH_VAR_INTERVAL_PROBE_TIME_MS, neighVar, neighRandReachTime,
+  neighMsecsRound, SKB_TRUESIZE_ETH_FRAME, lookupNeighParms, neighTables, neighFindTable, neighLookup, neighRelease, neighUpdate, neighEventSend,
   neighCreateFull, neighRemoveOne, pneighCreate, pneighDelete, pneighLookup, neighEntries, pneighEntries,
 } from './neighbour.js';
 import {
   NDMSG_LEN, NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PROBES, NDA_VLAN, NDA_PORT, NDA_VNI, NDA_IFINDEX, NDA_MASTER,
   NDA_PROTOCOL, NDA_NH_ID, NDA_FLAGS_EXT, NDA_FDB_EXT_ATTRS, NDA_MAX, NUD_VALID, NUD_PERMANENT, NUD_NONE,
   NTF_PROXY, NTF_ROUTER, NTF_USE, NTF_EXT_LEARNED, NTF_MANAGED, NTF_EXT_SHIFT, NTF_OLD_MASK, NTF_EXT_MASK,
-  MAX_ADDR_LEN, ndaCacheinfoEmit,
+  MAX_ADDR_LEN, ndaCacheinfoEmit, RTM_NEWNEIGHTBL, RTM_GETNEIGHTBL, RTM_SETNEIGHTBL, NDTMSG_LEN, NDTA_NAME,
+  NDTA_THRESH1, NDTA_THRESH2, NDTA_THRESH3, NDTA_CONFIG, NDTA_PARMS, NDTA_STATS, NDTA_GC_INTERVAL, NDTA_MAX,
+  NDTPA_IFINDEX, NDTPA_REFCNT, NDTPA_REACHABLE_TIME, NDTPA_BASE_REACHABLE_TIME, NDTPA_RETRANS_TIME,
+  NDTPA_GC_STALETIME, NDTPA_DELAY_PROBE_TIME, NDTPA_QUEUE_LEN, NDTPA_APP_PROBES, NDTPA_UCAST_PROBES,
+  NDTPA_MCAST_PROBES, NDTPA_ANYCAST_DELAY, NDTPA_PROXY_DELAY, NDTPA_PROXY_QLEN, NDTPA_LOCKTIME,
+  NDTPA_QUEUE_LENBYTES, NDTPA_MCAST_REPROBES, NDTPA_INTERVAL_PROBE_TIME_MS, NDTPA_MAX, NDT_CONFIG_LEN, NDT_STATS_LEN,
 } from '../wire/neighbour.js';
 import { RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH, RTNLGRP_NEIGH } from '../wire/rtnetlink.js';
 import {
   type NlaPolicy, type NlaTable, NlMsgBuilder, NLA_BINARY, NLA_U8, NLA_U16, NLA_U32,
-  NLA_NESTED, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_MULTI, NLM_F_DUMP_FILTERED, NLMSG_HDRLEN,
-  nlmsgParse, nlaGetU32, nlaGetU8, nlaWalk, nlmsgAlign,
+  NLA_NESTED, NLA_STRING, NLA_U64, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_MULTI, NLM_F_DUMP_FILTERED,
+  NLMSG_HDRLEN, nlmsgParse, nlaGetU32, nlaGetU8, nlaGetU64, nlaGetString, nlaParseNested, nlaWalk, nlmsgAlign,
 } from '../wire/netlink.js';
 import { AF_UNSPEC } from '../socket/socket.js';
 import { EAFNOSUPPORT, EINVAL, ENOBUFS, ENODEV, ENOENT, EEXIST, EMSGSIZE } from '../socket/errno.js';
@@ -493,6 +504,231 @@ export function neighStatSeqShow(tbl: NeighTable): string {
     `${hex8(st.tableFulls)}\n`;
 }
 
+/* ------------------------------------------------------------------ */
+/* Neighbour tables (RTM_GETNEIGHTBL / RTM_SETNEIGHTBL)                */
+
+/** Linux: the table's entry_size as this host's kernel reports it (ndtc_entry_size). */
+const NEIGH_ENTRY_SIZE = 336;
+
+/** Linux: neightbl_fill_parms(): one NDTA_PARMS nest. */
+function neightblFillParms(skb: NlMsgBuilder, p: NeighParms): void {
+  const nest = skb.nlaNestStartNoflag(NDTA_PARMS);
+  if (p.dev) skb.nlaPutU32(NDTPA_IFINDEX, p.dev.ifindex);
+  skb.nlaPutU32(NDTPA_REFCNT, p.refcnt);
+  skb.nlaPutU32(NDTPA_QUEUE_LENBYTES, neighVar(p, NEIGH_VAR_QUEUE_LEN_BYTES));
+  // Approximative value for the deprecated QUEUE_LEN (in packets).
+  skb.nlaPutU32(NDTPA_QUEUE_LEN, Math.floor(neighVar(p, NEIGH_VAR_QUEUE_LEN_BYTES) / SKB_TRUESIZE_ETH_FRAME));
+  skb.nlaPutU32(NDTPA_PROXY_QLEN, neighVar(p, NEIGH_VAR_PROXY_QLEN));
+  skb.nlaPutU32(NDTPA_APP_PROBES, neighVar(p, NEIGH_VAR_APP_PROBES));
+  skb.nlaPutU32(NDTPA_UCAST_PROBES, neighVar(p, NEIGH_VAR_UCAST_PROBES));
+  skb.nlaPutU32(NDTPA_MCAST_PROBES, neighVar(p, NEIGH_VAR_MCAST_PROBES));
+  skb.nlaPutU32(NDTPA_MCAST_REPROBES, neighVar(p, NEIGH_VAR_MCAST_REPROBES));
+  skb.nlaPutU64(NDTPA_REACHABLE_TIME, p.reachableTime);
+  skb.nlaPutU64(NDTPA_BASE_REACHABLE_TIME, neighVar(p, NEIGH_VAR_BASE_REACHABLE_TIME));
+  skb.nlaPutU64(NDTPA_GC_STALETIME, neighVar(p, NEIGH_VAR_GC_STALETIME));
+  skb.nlaPutU64(NDTPA_DELAY_PROBE_TIME, neighVar(p, NEIGH_VAR_DELAY_PROBE_TIME));
+  skb.nlaPutU64(NDTPA_RETRANS_TIME, neighVar(p, NEIGH_VAR_RETRANS_TIME));
+  skb.nlaPutU64(NDTPA_ANYCAST_DELAY, neighVar(p, NEIGH_VAR_ANYCAST_DELAY));
+  skb.nlaPutU64(NDTPA_PROXY_DELAY, neighVar(p, NEIGH_VAR_PROXY_DELAY));
+  skb.nlaPutU64(NDTPA_LOCKTIME, neighVar(p, NEIGH_VAR_LOCKTIME));
+  skb.nlaPutU64(NDTPA_INTERVAL_PROBE_TIME_MS, neighVar(p, NEIGH_VAR_INTERVAL_PROBE_TIME_MS));
+  skb.nlaNestEnd(nest);
+}
+
+function putNdtmsg(skb: NlMsgBuilder, nlh: number, family: number): void {
+  skb.setU8(nlh + NLMSG_HDRLEN, family);
+}
+
+/** Linux: neightbl_fill_info(): the table, its configuration, statistics and default parameters. */
+function neightblFillInfo(skb: NlMsgBuilder, tbl: NeighTable, pid: number, seq: number, type: number, flags: number): number {
+  const mark = skb.len;
+  const nlh = skb.nlmsgPut(pid, seq, type, NDTMSG_LEN, flags);
+  putNdtmsg(skb, nlh, tbl.family);
+  skb.nlaPutString(NDTA_NAME, tbl.id);
+  skb.nlaPutU64(NDTA_GC_INTERVAL, tbl.gcInterval);
+  skb.nlaPutU32(NDTA_THRESH1, tbl.gcThresh1);
+  skb.nlaPutU32(NDTA_THRESH2, tbl.gcThresh2);
+  skb.nlaPutU32(NDTA_THRESH3, tbl.gcThresh3);
+  const t = tbl.kernel.clock.now();
+  const cfg = new Uint8Array(NDT_CONFIG_LEN);
+  const v = new DataView(cfg.buffer);
+  v.setUint16(0, tbl.keyLen, true);
+  v.setUint16(2, NEIGH_ENTRY_SIZE, true);
+  v.setUint32(4, tbl.entries, true);
+  v.setUint32(8, Math.trunc((t - tbl.lastFlush) / 1e6) >>> 0, true);
+  v.setUint32(12, Math.trunc((t - tbl.lastRand) / 1e6) >>> 0, true);
+  v.setUint32(16, tbl.hashRnd[0]!, true);
+  v.setUint32(20, (1 << tbl.hashShift) - 1, true);
+  v.setUint32(24, 0, true);
+  v.setUint32(28, tbl.proxyQueue.qlen, true);
+  skb.nlaPut(NDTA_CONFIG, cfg);
+  const st = tbl.stats;
+  const stats = new Uint8Array(NDT_STATS_LEN);
+  const sv = new DataView(stats.buffer);
+  [st.allocs, st.destroys, st.hashGrows, st.resFailed, st.lookups, st.hits, st.rcvProbesMcast, st.rcvProbesUcast,
+    st.periodicGcRuns, st.forcedGcRuns, st.tableFulls].forEach((x, i) => sv.setBigUint64(i * 8, BigInt(x), true));
+  skb.nlaPut(NDTA_STATS, stats);
+  neightblFillParms(skb, tbl.parms);
+  skb.nlmsgEnd(nlh);
+  if (skb.overLimit()) {
+    skb.trim(mark);
+    return -EMSGSIZE;
+  }
+  return 0;
+}
+
+/** Linux: neightbl_fill_param_info(): a device's parameters under the table's name. */
+function neightblFillParamInfo(skb: NlMsgBuilder, tbl: NeighTable, p: NeighParms, pid: number, seq: number,
+  type: number, flags: number): number {
+  const mark = skb.len;
+  const nlh = skb.nlmsgPut(pid, seq, type, NDTMSG_LEN, flags);
+  putNdtmsg(skb, nlh, tbl.family);
+  skb.nlaPutString(NDTA_NAME, tbl.id);
+  neightblFillParms(skb, p);
+  skb.nlmsgEnd(nlh);
+  if (skb.overLimit()) {
+    skb.trim(mark);
+    return -EMSGSIZE;
+  }
+  return 0;
+}
+
+/** Linux: neightbl_dump_info(): cb.args[0] table, cb.args[1] parms already sent. */
+function neightblDumpInfo(cb: NetlinkCallback): number {
+  const msg = cb.nlh.msg;
+  if (cb.strictCheck) {
+    if (msg.length < NLMSG_HDRLEN + NDTMSG_LEN) {
+      cb.extack.msg = 'Invalid header for neighbor table dump request';
+      return -EINVAL;
+    }
+    if (msg[NLMSG_HDRLEN + 1] || msg[NLMSG_HDRLEN + 2] || msg[NLMSG_HDRLEN + 3]) {
+      cb.extack.msg = 'Invalid values in header for neighbor table dump request';
+      return -EINVAL;
+    }
+    if (msg.length > NLMSG_HDRLEN + nlmsgAlign(NDTMSG_LEN)) {
+      cb.extack.msg = 'Invalid data after header in neighbor table dump request';
+      return -EINVAL;
+    }
+  }
+  const family = msg.length > NLMSG_HDRLEN ? msg[NLMSG_HDRLEN]! : AF_UNSPEC;
+  const tables = neighTables(cb.net.kernel);
+  const tblSkip = cb.args[0]!;
+  let neighSkip = cb.args[1]!;
+  let tidx = 0;
+  let nidx = 0;
+  out: for (; tidx < tables.length; tidx++) {
+    const tbl = tables[tidx];
+    if (!tbl) continue;
+    if (tidx < tblSkip || (family && tbl.family !== family)) continue;
+    if (neightblFillInfo(cb.skb, tbl, cb.sk.portid, cb.nlh.seq, RTM_NEWNEIGHTBL, NLM_F_MULTI) < 0) break;
+    nidx = 0;
+    for (const p of tbl.parmsList.slice(1)) {
+      if (p.net !== cb.net) continue;
+      if (nidx >= neighSkip &&
+        neightblFillParamInfo(cb.skb, tbl, p, cb.sk.portid, cb.nlh.seq, RTM_NEWNEIGHTBL, NLM_F_MULTI) < 0) break out;
+      nidx++;
+    }
+    neighSkip = 0;
+  }
+  cb.args[0] = tidx;
+  cb.args[1] = nidx;
+  return cb.skb.len;
+}
+
+const NL_NEIGHTBL_POLICY: NlaPolicy = {
+  [NDTA_NAME]: { type: NLA_STRING },
+  [NDTA_THRESH1]: { type: NLA_U32 },
+  [NDTA_THRESH2]: { type: NLA_U32 },
+  [NDTA_THRESH3]: { type: NLA_U32 },
+  [NDTA_GC_INTERVAL]: { type: NLA_U64 },
+  [NDTA_PARMS]: { type: NLA_NESTED },
+};
+
+const NL_NTBL_PARM_POLICY: NlaPolicy = {
+  [NDTPA_IFINDEX]: { type: NLA_U32 },
+  [NDTPA_QUEUE_LEN]: { type: NLA_U32 },
+  [NDTPA_PROXY_QLEN]: { type: NLA_U32 },
+  [NDTPA_APP_PROBES]: { type: NLA_U32 },
+  [NDTPA_UCAST_PROBES]: { type: NLA_U32 },
+  [NDTPA_MCAST_PROBES]: { type: NLA_U32 },
+  [NDTPA_MCAST_REPROBES]: { type: NLA_U32 },
+  [NDTPA_BASE_REACHABLE_TIME]: { type: NLA_U64 },
+  [NDTPA_GC_STALETIME]: { type: NLA_U64 },
+  [NDTPA_DELAY_PROBE_TIME]: { type: NLA_U64 },
+  [NDTPA_RETRANS_TIME]: { type: NLA_U64 },
+  [NDTPA_ANYCAST_DELAY]: { type: NLA_U64 },
+  [NDTPA_PROXY_DELAY]: { type: NLA_U64 },
+  [NDTPA_LOCKTIME]: { type: NLA_U64 },
+  [NDTPA_INTERVAL_PROBE_TIME_MS]: { type: NLA_U64 },
+};
+
+/** Linux: neightbl_set(): `ip ntable change`. */
+function neightblSet(req: RtnlRequest): number {
+  const { net, extack } = req;
+  const msg = req.nlh.msg;
+  const tb = nlmsgParse(msg, NDTMSG_LEN, NDTA_MAX, NL_NEIGHTBL_POLICY, extack);
+  if (typeof tb === 'number') return tb;
+  if (!tb[NDTA_NAME]) return -EINVAL;
+  const family = msg[NLMSG_HDRLEN]!;
+  const name = nlaGetString(tb[NDTA_NAME]);
+  let tbl: NeighTable | null = null;
+  for (const t of neighTables(net.kernel)) {
+    if (!t || (family && t.family !== family)) continue;
+    if (t.id === name) {
+      tbl = t;
+      break;
+    }
+  }
+  if (!tbl) return -ENOENT;
+  if (tb[NDTA_PARMS]) {
+    const tbp = nlaParseNested(tb[NDTA_PARMS], NDTPA_MAX, NL_NTBL_PARM_POLICY, extack);
+    if (typeof tbp === 'number') return tbp;
+    const ifindex = tbp[NDTPA_IFINDEX] ? nlaGetU32(tbp[NDTPA_IFINDEX]) : 0;
+    const p = lookupNeighParms(tbl, net, ifindex);
+    if (!p) return -ENOENT;
+    const set = (index: number, v: number): void => {
+      p.data[index] = v;
+      p.dataState |= 1 << index;
+    };
+    const ms = (i: number): number => neighMsecsRound(nlaGetU64(tbp[i]!));
+    for (let i = 1; i <= NDTPA_MAX; i++) {
+      const a = tbp[i];
+      if (!a) continue;
+      switch (i) {
+        case NDTPA_QUEUE_LEN: set(NEIGH_VAR_QUEUE_LEN_BYTES, nlaGetU32(a) * SKB_TRUESIZE_ETH_FRAME); break;
+        case NDTPA_QUEUE_LENBYTES: set(NEIGH_VAR_QUEUE_LEN_BYTES, nlaGetU32(a)); break;
+        case NDTPA_PROXY_QLEN: set(NEIGH_VAR_PROXY_QLEN, nlaGetU32(a)); break;
+        case NDTPA_APP_PROBES: set(NEIGH_VAR_APP_PROBES, nlaGetU32(a)); break;
+        case NDTPA_UCAST_PROBES: set(NEIGH_VAR_UCAST_PROBES, nlaGetU32(a)); break;
+        case NDTPA_MCAST_PROBES: set(NEIGH_VAR_MCAST_PROBES, nlaGetU32(a)); break;
+        case NDTPA_MCAST_REPROBES: set(NEIGH_VAR_MCAST_REPROBES, nlaGetU32(a)); break;
+        case NDTPA_BASE_REACHABLE_TIME:
+          set(NEIGH_VAR_BASE_REACHABLE_TIME, ms(i));
+          // Effective now, not at the next periodic recomputation.
+          p.reachableTime = neighRandReachTime(tbl.kernel, neighVar(p, NEIGH_VAR_BASE_REACHABLE_TIME));
+          break;
+        case NDTPA_GC_STALETIME: set(NEIGH_VAR_GC_STALETIME, ms(i)); break;
+        case NDTPA_DELAY_PROBE_TIME: set(NEIGH_VAR_DELAY_PROBE_TIME, ms(i)); break;
+        case NDTPA_INTERVAL_PROBE_TIME_MS: set(NEIGH_VAR_INTERVAL_PROBE_TIME_MS, ms(i)); break;
+        case NDTPA_RETRANS_TIME: set(NEIGH_VAR_RETRANS_TIME, ms(i)); break;
+        case NDTPA_ANYCAST_DELAY: set(NEIGH_VAR_ANYCAST_DELAY, ms(i)); break;
+        case NDTPA_PROXY_DELAY: set(NEIGH_VAR_PROXY_DELAY, ms(i)); break;
+        case NDTPA_LOCKTIME: set(NEIGH_VAR_LOCKTIME, ms(i)); break;
+        default: break;
+      }
+    }
+  }
+  // The table-wide values belong to the initial namespace.
+  if ((tb[NDTA_THRESH1] || tb[NDTA_THRESH2] || tb[NDTA_THRESH3] || tb[NDTA_GC_INTERVAL]) && net !== net.kernel.initNet) {
+    return -ENOENT;
+  }
+  if (tb[NDTA_THRESH1]) tbl.gcThresh1 = nlaGetU32(tb[NDTA_THRESH1]);
+  if (tb[NDTA_THRESH2]) tbl.gcThresh2 = nlaGetU32(tb[NDTA_THRESH2]);
+  if (tb[NDTA_THRESH3]) tbl.gcThresh3 = nlaGetU32(tb[NDTA_THRESH3]);
+  if (tb[NDTA_GC_INTERVAL]) tbl.gcInterval = neighMsecsRound(nlaGetU64(tb[NDTA_GC_INTERVAL]));
+  return 0;
+}
+
 /** Linux: neigh_init(): the PF_UNSPEC neighbour handlers (once per kernel). */
 export function neighInit(k: Kernel): void {
   if (k.generic.has('neigh_init')) return;
@@ -500,5 +736,7 @@ export function neighInit(k: Kernel): void {
   rtnlRegister(k, AF_UNSPEC, RTM_NEWNEIGH, neighAdd, null);
   rtnlRegister(k, AF_UNSPEC, RTM_DELNEIGH, neighDelete, null);
   rtnlRegister(k, AF_UNSPEC, RTM_GETNEIGH, neighGet, neighDumpInfo);
+  rtnlRegister(k, AF_UNSPEC, RTM_GETNEIGHTBL, null, neightblDumpInfo);
+  rtnlRegister(k, AF_UNSPEC, RTM_SETNEIGHTBL, neightblSet, null);
 }
 

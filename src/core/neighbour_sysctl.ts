@@ -7,7 +7,8 @@
  * them: *_ms in ms, base_reachable_time/delay_first_probe_time/gc_stale_time/
  * gc_interval in seconds (jiffies handlers), retrans_time/anycast_delay/
  * proxy_delay/locktime in USER_HZ ticks, unres_qlen in packets of
- * SKB_TRUESIZE(ETH_FRAME_LEN) bytes. Writing a default copies the value to every
+ * SKB_TRUESIZE(ETH_FRAME_LEN) bytes. Values are kept in ms but rounded as the
+ * kernel's jiffies (HZ 250) round them. Writing a default copies the value to every
  * device of the initial namespace that was not written itself (neigh_copy_dflt_parms).
  */
 import type { Kernel, Net } from './net_namespace.js';
@@ -17,12 +18,11 @@ import {
   type NeighParms, type NeighTable, NEIGH_VAR_MCAST_PROBES, NEIGH_VAR_UCAST_PROBES, NEIGH_VAR_APP_PROBES,
   NEIGH_VAR_MCAST_REPROBES, NEIGH_VAR_RETRANS_TIME, NEIGH_VAR_BASE_REACHABLE_TIME, NEIGH_VAR_DELAY_PROBE_TIME,
   NEIGH_VAR_INTERVAL_PROBE_TIME_MS, NEIGH_VAR_GC_STALETIME, NEIGH_VAR_QUEUE_LEN_BYTES, NEIGH_VAR_PROXY_QLEN,
-  NEIGH_VAR_ANYCAST_DELAY, NEIGH_VAR_PROXY_DELAY, NEIGH_VAR_LOCKTIME, neighRandReachTime, neighDevParms,
+  NEIGH_VAR_ANYCAST_DELAY, NEIGH_VAR_PROXY_DELAY, NEIGH_VAR_LOCKTIME, NEIGH_HZ, neighRandReachTime, neighDevParms,
+  neighMsecsRound, SKB_TRUESIZE_ETH_FRAME,
 } from './neighbour.js';
 import { EINVAL } from '../socket/errno.js';
 
-/** Linux: SKB_TRUESIZE(ETH_FRAME_LEN) on x86-64 (1514 + 256 + 320). */
-export const SKB_TRUESIZE_ETH_FRAME = 2090;
 const INT_MAX = 2147483647;
 
 /** How a value is shown and parsed. */
@@ -50,7 +50,9 @@ function toRaw(unit: Unit, v: number, min: number): number | null {
   let raw: number;
   switch (unit) {
     case 'sec': raw = v * 1000; break;
-    case 'userhz': raw = v * 10; break;
+    // clock_t_to_jiffies() at HZ 250 truncates: 1 tick (10 ms) is 2 jiffies (8 ms).
+    case 'userhz': raw = Math.trunc((v * NEIGH_HZ) / 100) * (1000 / NEIGH_HZ); break;
+    case 'ms': raw = v < 0 ? v : neighMsecsRound(v); break;
     case 'qlen':
       if (v < 0 || v > Math.floor(INT_MAX / SKB_TRUESIZE_ETH_FRAME)) return null;
       raw = v * SKB_TRUESIZE_ETH_FRAME;

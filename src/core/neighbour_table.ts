@@ -269,6 +269,18 @@ export class NeighTable {
   }
 }
 
+/** Linux: SKB_TRUESIZE(ETH_FRAME_LEN) on x86-64 (1514 + 256 + 320): one packet of unres_qlen / NDTPA_QUEUE_LEN. */
+export const SKB_TRUESIZE_ETH_FRAME = 2090;
+
+/** Kernel ticks: HZ 250 as on the reference host (4 ms jiffies). */
+export const NEIGH_HZ = 250;
+
+/** Linux: msecs_to_jiffies() expressed back in ms: rounded up to a whole jiffy (4 ms at HZ 250). */
+export function neighMsecsRound(ms: number): number {
+  const j = 1000 / NEIGH_HZ;
+  return ms <= 0 ? 0 : Math.ceil(ms / j) * j;
+}
+
 /** Linux: NEIGH_VAR(). */
 export function neighVar(p: NeighParms, index: number): number {
   return p.data[index]!;

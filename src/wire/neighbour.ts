@@ -60,6 +60,11 @@ export function ndaCacheinfoParse(b: Uint8Array): NdaCacheinfo | null {
   return { confirmed: v.getUint32(0, true), used: v.getUint32(4, true), updated: v.getUint32(8, true), refcnt: v.getUint32(12, true) };
 }
 
+/* Neighbour table messages (include/uapi/linux/rtnetlink.h). */
+export const RTM_NEWNEIGHTBL = 64;
+export const RTM_GETNEIGHTBL = 66;
+export const RTM_SETNEIGHTBL = 67;
+
 /* struct ndtmsg { u8 family; u8 pad1; u16 pad2; } */
 export const NDTMSG_LEN = 4;
 
@@ -110,3 +115,8 @@ export const NUD_NAMES: readonly [number, string][] = [
   [NUD_NOARP, 'NOARP'],
   [NUD_PERMANENT, 'PERMANENT'],
 ];
+
+/** struct ndt_config: u16 key_len, u16 entry_size, then u32 entries, last_flush, last_rand, hash_rnd, hash_mask, hash_chain_gc, proxy_qlen. */
+export const NDT_CONFIG_LEN = 32;
+/** struct ndt_stats: 11 u64 counters (allocs ... table_fulls). */
+export const NDT_STATS_LEN = 88;

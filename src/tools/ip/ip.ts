@@ -11,6 +11,7 @@ import { doNetns } from './ipnetns.js';
 import { doIpaddr } from './ipaddress.js';
 import { doIpmonitor } from './ipmonitor.js';
 import { doIpneigh } from './ipneigh.js';
+import { doIpntable } from './ipntable.js';
 import { doIproute } from './iproute.js';
 import { doIprule } from './iprule.js';
 import { rtnlOpen, rtnlClose } from '../lib/libnetlink.js';
@@ -102,6 +103,7 @@ export async function ipMain(ctx: ToolContext): Promise<number> {
     if (matches(obj, 'rule')) return doIprule(env, args);
     if (matches(obj, 'address')) return doIpaddr(env, args);
     if (matches(obj, 'neighbor') || matches(obj, 'neighbour')) return doIpneigh(env, args);
+    if (matches(obj, 'ntable') || matches(obj, 'ntbl')) return doIpntable(env, args);
     if (matches(obj, 'link')) return doIplink(env, args);
     if (obj === 'netns') return await doNetns({ ...ctx, task }, env, args);
     if (matches(obj, 'monitor')) return await doIpmonitor(env, args);
