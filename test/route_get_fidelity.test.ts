@@ -144,6 +144,47 @@ const GOLDEN = [
   '== cache',
 ];
 
+/** Input routes through rp_filter (strict, loose) and accept_local on a router. */
+const RPF_SCRIPT = [
+  'ip netns add tnxrp',
+  'ip -n tnxrp link add ra type veth peer name rb',
+  'ip -n tnxrp link add rc type veth peer name rd',
+  'ip -n tnxrp addr add 10.0.1.1/24 dev ra',
+  'ip -n tnxrp addr add 10.0.2.1/24 dev rc',
+  'ip -n tnxrp link set ra up',
+  'ip -n tnxrp link set rb up',
+  'ip -n tnxrp link set rc up',
+  'ip -n tnxrp link set rd up',
+  'ip netns exec tnxrp sysctl -qw net.ipv4.ip_forward=1',
+  'ip netns exec tnxrp sysctl -qw net.ipv4.conf.all.rp_filter=1',
+  'ip -n tnxrp route get 10.0.1.9 iif rc from 10.0.1.5',
+  'ip -n tnxrp route get 10.0.2.1 iif ra from 10.0.2.5',
+  'ip -n tnxrp route get 10.0.2.9 iif ra from 10.0.1.5',
+  'ip netns exec tnxrp sysctl -qw net.ipv4.conf.all.rp_filter=2',
+  'ip -n tnxrp route get 10.0.1.9 iif rc from 10.0.1.5',
+  'ip -n tnxrp route get 10.0.1.9 iif rc from 192.0.2.1',
+  'ip -n tnxrp route get 10.0.1.1 iif rc from 10.0.1.1',
+  'ip netns exec tnxrp sysctl -qw net.ipv4.conf.rc.accept_local=1',
+  'ip -n tnxrp route get 10.0.1.1 iif rc from 10.0.1.1',
+  'ip -n tnxrp route get 10.0.2.1 iif rc from 10.0.2.1',
+  'ip netns del tnxrp',
+];
+
+const RPF_GOLDEN = [
+  'RTNETLINK answers: Invalid argument',
+  'RTNETLINK answers: Invalid argument',
+  '10.0.2.9 from 10.0.1.5 dev rc ',
+  '    cache iif ra ',
+  '10.0.1.9 from 10.0.1.5 dev ra ',
+  '    cache iif rc ',
+  'RTNETLINK answers: Invalid argument',
+  'RTNETLINK answers: Invalid argument',
+  'local 10.0.1.1 from 10.0.1.1 dev lo ',
+  '    cache <local> iif rc ',
+  'local 10.0.2.1 from 10.0.2.1 dev lo ',
+  '    cache <local> iif rc ',
+];
+
 async function runTuxnet(lines: string[]): Promise<string> {
   const out = new BufferStdio();
   const source = lines.join('\n') + '\n';
@@ -183,4 +224,22 @@ test('ip route get: the same script live on this host', async (t) => {
     for (const n of ['1', '2', '3']) spawnSync('ip', ['netns', 'del', `${tag}${n}`], { stdio: 'ignore' });
   }
   assert.deepEqual(out.split('\n'), [...GOLDEN, '']);
+});
+
+test('ip route get iif: rp_filter strict/loose and accept_local answers match Linux', async (t) => {
+  assert.deepEqual((await runTuxnet(RPF_SCRIPT)).split('\n'), [...RPF_GOLDEN, '']);
+  const why = hostAvailable();
+  if (why) {
+    t.skip(`live part: ${why}`);
+    return;
+  }
+  const tag = `tnxP${process.pid % 100000}`;
+  const host = RPF_SCRIPT.map((l) => l.replace(/tnxrp/g, tag)).join('\n') + '\n';
+  let out: string;
+  try {
+    out = spawnSync('bash', ['-c', `exec 2>&1\n${host}`], { encoding: 'utf8' }).stdout;
+  } finally {
+    spawnSync('ip', ['netns', 'del', tag], { stdio: 'ignore' });
+  }
+  assert.deepEqual(out.split('\n'), [...RPF_GOLDEN, '']);
 });
