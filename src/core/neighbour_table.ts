@@ -286,9 +286,11 @@ export function neighVar(p: NeighParms, index: number): number {
   return p.data[index]!;
 }
 
-/** Linux: neigh_rand_reach_time(): uniform in [base/2, 3*base/2), from the kernel's rng. */
+/** Linux: neigh_rand_reach_time(): uniform in [base/2, 3*base/2) jiffies, from the kernel's rng (result in ms). */
 export function neighRandReachTime(k: Kernel, base: number): number {
-  return base ? k.rng.below(base) + (base >> 1) : 0;
+  const j = 1000 / NEIGH_HZ;
+  const bj = Math.round(base / j);
+  return bj > 0 ? (k.rng.below(bj) + (bj >> 1)) * j : 0;
 }
 
 /* ------------------------------------------------------------------ */

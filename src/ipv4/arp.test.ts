@@ -229,6 +229,12 @@ test('net.ipv4.neigh sysctls: Linux defaults and units; default only in init_net
   assert.equal(get(init, 'net.ipv4.neigh.lo.mcast_solicit'), '4');
   assert.equal(get(nsA, 'net.ipv4.neigh.a.mcast_solicit'), '3', 'other namespaces copied the default at creation');
   assert.equal(set(init, `${d}gc_thresh3`, 'x'), -22);
+  // Jiffies at HZ 250 (this host): 1001 ms is 251 jiffies (1004 ms); 3 USER_HZ ticks are 7 jiffies (28 ms, read back as 2).
+  assert.equal(set(nsA, 'net.ipv4.neigh.a.retrans_time_ms', '1001'), 0);
+  assert.equal(get(nsA, 'net.ipv4.neigh.a.retrans_time_ms'), '1004');
+  assert.equal(set(nsA, 'net.ipv4.neigh.a.retrans_time', '3'), 0);
+  assert.equal(get(nsA, 'net.ipv4.neigh.a.retrans_time_ms'), '28');
+  assert.equal(get(nsA, 'net.ipv4.neigh.a.retrans_time'), '2');
 });
 
 test('RTNLGRP_NEIGH: a new entry and its deletion are announced', () => {
