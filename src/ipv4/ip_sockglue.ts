@@ -120,8 +120,13 @@ export function inetMc(sk: InetSock): InetMcState {
  * and ipi_spec_dst in IPCB's opt.faddr (the IP options of the skb are already used).
  */
 export function ipv4PktinfoPrepare(sk: InetSock, skb: SkBuff): void {
+  if (!(sk.cmsgFlags & IP_CMSG_PKTINFO)) {
+    // Nobody reads the overlay without IP_PKTINFO: only the route is dropped.
+    skb.dst = null;
+    return;
+  }
   const cb = IPCB(skb);
-  if ((sk.cmsgFlags & IP_CMSG_PKTINFO) && skb.dst) {
+  if (skb.dst) {
     const rt = skb.dst as Rtable;
     if (cb.iif === LOOPBACK_IFINDEX || cb.iif === 0) cb.iif = rt.rtIif ? rt.rtIif : skb.skbIif;
     const b = skb.buf;
