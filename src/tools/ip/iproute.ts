@@ -669,7 +669,9 @@ function iprouteListFlush(env: IpEnv, args: string[], flush: boolean): number {
     env.err('Dump terminated\n');
     return 2;
   }
-  const ctx: PrintRouteCtx = { filter: f, ll: ll ?? llInitMap(env.rth), details: env.opts.details, stats: env.opts.stats };
+  const ctx: PrintRouteCtx = {
+    filter: f, ll: ll ?? llInitMap(env.rth), details: env.opts.details, stats: env.opts.stats, oneline: env.opts.oneline,
+  };
   const p = new Printer(env.opts.json, env.opts.pretty);
   p.openArray(null);
   for (const m of dump.msgs) {
@@ -735,7 +737,9 @@ function iprouteFlush(env: IpEnv, family: number, f: RouteFilter): number {
     if (env.opts.stats >= 2) {
       // iproute2 prints what it deletes with -s -s.
       const p = new Printer(false, false);
-      const ctx: PrintRouteCtx = { filter: f, ll: llInitMap(env.rth), details: env.opts.details, stats: env.opts.stats };
+      const ctx: PrintRouteCtx = {
+        filter: f, ll: llInitMap(env.rth), details: env.opts.details, stats: env.opts.stats, oneline: env.opts.oneline,
+      };
       for (const m of victims) printRoute(p, m, ctx);
       env.out(p.text);
     }
@@ -871,7 +875,9 @@ function iprouteGet(env: IpEnv, args: string[]): number {
   }
   const p = new Printer(env.opts.json, env.opts.pretty);
   p.openArray(null);
-  printRoute(p, res.reply, { filter: f, ll: ll ?? llInitMap(env.rth), details: env.opts.details, stats: env.opts.stats });
+  printRoute(p, res.reply, {
+    filter: f, ll: ll ?? llInitMap(env.rth), details: env.opts.details, stats: env.opts.stats, oneline: env.opts.oneline,
+  });
   p.closeArray();
   env.out(p.json ? p.result() : p.text);
   return 0;

@@ -182,13 +182,13 @@ export function printRtFlags(p: Printer, flags: number): void {
 }
 
 /** iproute2: print_cache_flags(). */
-function printCacheFlags(p: Printer, flags: number): void {
+function printCacheFlags(p: Printer, flags: number, sl: string): void {
   let f = (flags & ~0xffff) >>> 0;
   if (p.json) {
     p.json.name('cache');
     p.json.startArray();
   } else {
-    p.text += '\n    cache ';
+    p.text += `${sl}    cache `;
     if (f === 0) return;
     p.text += '<';
   }
@@ -293,7 +293,7 @@ function printRtaMetrics(p: Printer, a: { data: Uint8Array; offset: number }): v
 }
 
 /** iproute2: print_rta_multipath(). */
-function printRtaMultipath(p: Printer, r: Rtmsg, data: Uint8Array, ll: LlMap): void {
+function printRtaMultipath(p: Printer, r: Rtmsg, data: Uint8Array, ll: LlMap, sl: string): void {
   p.openArray('nexthops');
   let off = 0;
   let len = data.length;
@@ -307,7 +307,7 @@ function printRtaMultipath(p: Printer, r: Rtmsg, data: Uint8Array, ll: LlMap): v
       p.fp(first ? 'Oifs: ' : ' ');
       first = false;
     } else {
-      p.fp('\n\tnexthop ');
+      p.fp(`${sl}\tnexthop `);
     }
     if (nh.len > RTNH_LEN) {
       const tbr = nlaParse(data, off + RTNH_LEN, nh.len - RTNH_LEN, RTA_MAX, null);
@@ -344,11 +344,14 @@ export interface PrintRouteCtx {
   ll: LlMap;
   details: number;
   stats: number;
+  /** -o: iproute2's _SL_ is a backslash instead of a newline. */
+  oneline?: boolean;
 }
 
 /** iproute2: print_route(): one route message into `p`; false when filtered out. */
 export function printRoute(p: Printer, m: NlMsg, ctx: PrintRouteCtx): boolean {
   const f = ctx.filter;
+  const sl = ctx.oneline ? '\\' : '\n';
   if (m.type !== RTM_NEWROUTE && m.type !== RTM_DELROUTE) return false;
   if (m.msg.length < NLMSG_HDRLEN + RTMSG_LEN) return false;
   const r = rtmsgParse(m.msg, NLMSG_HDRLEN);
@@ -414,7 +417,7 @@ export function printRoute(p: Printer, m: NlMsg, ctx: PrintRouteCtx): boolean {
   if (tb[RTA_FLOW] && f.realmmask !== 0xffffffff) printRtaFlow(p, nlaGetU32(tb[RTA_FLOW]));
   if (tb[RTA_UID]) p.any('uid', 'uid %s ', nlaGetU32(tb[RTA_UID]));
   if (r.family === AF_INET) {
-    if (r.flags & RTM_F_CLONED) printCacheFlags(p, r.flags);
+    if (r.flags & RTM_F_CLONED) printCacheFlags(p, r.flags, sl);
     if (tb[RTA_CACHEINFO]) printRtaCacheinfo(p, tb[RTA_CACHEINFO].data, ctx.stats);
   }
   if (tb[RTA_METRICS]) printRtaMetrics(p, tb[RTA_METRICS]);
@@ -434,7 +437,7 @@ export function printRoute(p: Printer, m: NlMsg, ctx: PrintRouteCtx): boolean {
     if (p.json) p.jsonOnly('ttl-propogate', prop);
     else p.text += `ttl-propogate ${prop ? 'enabled' : 'disabled'}`;
   }
-  if (tb[RTA_MULTIPATH]) printRtaMultipath(p, r, tb[RTA_MULTIPATH].data, ctx.ll);
+  if (tb[RTA_MULTIPATH]) printRtaMultipath(p, r, tb[RTA_MULTIPATH].data, ctx.ll, sl);
   p.fp('\n');
   p.closeObject();
   return true;
