@@ -327,6 +327,40 @@ Command "foo" is unknown, try "ip address help".
     inet 10.9.9.9/24 metric 55 scope global noprefixroute veth3
        valid_lft forever preferred_lft forever
 `],
+  ['ip -s addr show dev veth2', `[0]
+5: veth2@veth3: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN group default qlen 1000
+    link/ether 02:00:00:00:00:20 brd ff:ff:ff:ff:ff:ff
+    inet 172.16.0.1/12 scope link veth2
+       valid_lft forever preferred_lft forever
+    inet 10.1.1.1 peer 10.1.1.2/32 scope global veth2
+       valid_lft forever preferred_lft forever
+    RX:  bytes packets errors dropped  missed   mcast           
+             0       0      0       0       0       0 
+    TX:  bytes packets errors dropped carrier collsns           
+             0       0      0       0       0       0 
+`],
+  ['ip -s -s addr show dev veth2', `[0]
+5: veth2@veth3: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN group default qlen 1000
+    link/ether 02:00:00:00:00:20 brd ff:ff:ff:ff:ff:ff
+    inet 172.16.0.1/12 scope link veth2
+       valid_lft forever preferred_lft forever
+    inet 10.1.1.1 peer 10.1.1.2/32 scope global veth2
+       valid_lft forever preferred_lft forever
+    RX:  bytes packets errors dropped  missed   mcast           
+             0       0      0       0       0       0 
+    RX errors:  length    crc   frame    fifo overrun
+                     0      0       0       0       0 
+    TX:  bytes packets errors dropped carrier collsns           
+             0       0      0       0       0       0 
+    TX errors: aborted   fifo  window heartbt transns
+                     0      0       0       0       1 
+`],
+  ['ip -j -s addr show dev veth2', `[0]
+[{"ifindex":5,"link":"veth3","ifname":"veth2","flags":["BROADCAST","MULTICAST","M-DOWN"],"mtu":1500,"qdisc":"noop","operstate":"DOWN","group":"default","txqlen":1000,"link_type":"ether","address":"02:00:00:00:00:20","broadcast":"ff:ff:ff:ff:ff:ff","addr_info":[{"family":"inet","local":"172.16.0.1","prefixlen":12,"scope":"link","label":"veth2","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet","local":"10.1.1.1","address":"10.1.1.2","prefixlen":32,"scope":"global","label":"veth2","valid_life_time":4294967295,"preferred_life_time":4294967295}],"stats64":{"rx":{"bytes":0,"packets":0,"errors":0,"dropped":0,"over_errors":0,"multicast":0},"tx":{"bytes":0,"packets":0,"errors":0,"dropped":0,"carrier_errors":0,"collisions":0}}}]
+`],
+  ['ip -br -s addr show dev veth2', `[0]
+veth2@veth3      DOWN           172.16.0.1/12 10.1.1.1 peer 10.1.1.2/32 
+`],
   ['ip addr change 10.9.9.9/24 dev veth3 metric 66', `[0]
 `],
   ['ip addr replace 10.9.9.10/24 dev veth3', `[0]

@@ -30,7 +30,7 @@ import { type LlMap, llInitMap } from '../lib/ll_map.js';
 import { matches } from '../lib/utils.js';
 import { rtnlRtscopeA2n, rtnlGroupA2n, strtoul } from '../lib/rt_names.js';
 import { Printer } from './json_print.js';
-import { type IpEnv, type LinkPrintCtx, llNameToIndex, printLinkinfoFields, netnsNameMap } from './iplink.js';
+import { type IpEnv, type LinkPrintCtx, llNameToIndex, printLinkinfoFields, printLinkStats, netnsNameMap } from './iplink.js';
 import { type InetPrefix, IpArgError, PREFIXLEN_SPECIFIED, nextArg, invarg, getPrefix, getAddr } from './iproute.js';
 import {
   type AddrFilter, type AddrMsg, type AddrCtx, newAddrFilter, getFilter, lookupFlagData, addrMsg, printAddrinfo,
@@ -365,6 +365,11 @@ function ipaddrListFlush(env: IpEnv, args: string[], flush: boolean): number {
       if (res > 0) res = printLinkinfoFields(p, ctx, l.m);
     }
     if (res >= 0 && f.family !== AF_PACKET) printSelectedAddrinfo(p, c, l, addrs);
+    // iproute2: print_link_stats() after the addresses with -s.
+    if (res > 0 && o.stats) {
+      printLinkStats(p, l.tb, o.stats, o.oneline ? '\\' : '\n');
+      p.fp(o.oneline ? '\\' : '\n');
+    }
     p.closeObject();
   }
   p.closeArray();

@@ -210,7 +210,7 @@ const S = {
 } as const;
 
 /** iproute2 6.1: print_link_stats64(). */
-function printLinkStats(p: Printer, tb: NlaTable, level: number, sl: string): void {
+export function printLinkStats(p: Printer, tb: NlaTable, level: number, sl: string): void {
   const s = statsOf(tb);
   if (!s) return;
   const cc = tb[IFLA_CARRIER_CHANGES] ? nlaGetU32(tb[IFLA_CARRIER_CHANGES]) : null;
