@@ -18,11 +18,11 @@ import { Task } from '../socket/task.js';
 import { BufferStdio } from '../tools/tool.js';
 import {
   socket, bind, setsockopt, getsockopt, getsockname, recvmsg, recvmsgNow, recvfromNow, close, sockfdLookup, ioctl,
-  getpeername, listen, accept, shutdown,
+  getpeername, listen, accept, shutdown, connect, send, readFile,
 } from '../socket/syscalls.js';
 import {
   AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_RCVBUF, SO_ERROR, SO_TYPE, MSG_PEEK, MSG_TRUNC,
-  MSG_ERRQUEUE, MSG_DONTWAIT, type SockaddrIn, SHUT_RD,
+  MSG_ERRQUEUE, MSG_DONTWAIT, type SockaddrIn, SHUT_RD, AF_UNSPEC, MSG_MORE,
 } from '../socket/socket.js';
 import { SystemError } from '../socket/errno.js';
 import {
@@ -34,7 +34,7 @@ import { csumPartial, csumTcpudpMagic, udpCsumMangle } from '../wire/checksum.js
 import { ipv4Net } from './netns_ipv4.js';
 import { Rtable, RTCF_BROADCAST, RTCF_LOCAL } from './rtable.js';
 import { type InetSock, SOL_IP, IP_RECVERR, IP_FREEBIND, IP_PKTINFO, IP_RECVTTL, IP_TTL, IP_MTU, IP_TOS, SO_EE_ORIGIN_ICMP } from './inet_sock.js';
-import { udpRcv, udpErr } from './udp.js';
+import { udpRcv, udpErr, SOL_UDP, UDP_CORK } from './udp.js';
 import { FIONREAD, TCP_ESTABLISHED } from './af_inet.js';
 
 const A = 0x0a000001; // 10.0.0.1 (remote)
@@ -456,4 +456,42 @@ test('random datagrams into udp_rcv never throw and every skb is freed once', ()
     }), { numRuns: 400 });
   assert.equal(r.freedOwn.size, n);
   for (const v of r.freedOwn.values()) assert.equal(v, 1);
+});
+
+test('loopback: connect/disconnect (AF_UNSPEC), UDP_CORK and MSG_MORE build one datagram, /proc/net/udp lines', async () => {
+  const r = rig();
+  const LO = 0x7f000001;
+  const srv = udpSocket(r);
+  bind(r.task, srv, sin(LO, 5000));
+  const cli = udpSocket(r);
+  connect(r.task, cli, sin(LO, 5000));
+  const me = getsockname(r.task, cli) as SockaddrIn;
+  assert.equal(me.addr, LO);
+  assert.ok(me.port >= 32768 && me.port <= 60999);
+  // Corked: three sends, one datagram.
+  setsockopt(r.task, cli, SOL_UDP, UDP_CORK, 1);
+  send(r.task, cli, new Uint8Array([1, 2]));
+  send(r.task, cli, new Uint8Array([3]));
+  assert.equal(recvmsgNow(r.task, srv), null);
+  setsockopt(r.task, cli, SOL_UDP, UDP_CORK, 0);
+  assert.deepEqual([...recvmsgNow(r.task, srv)!.data], [1, 2, 3]);
+  send(r.task, cli, new Uint8Array([4]), MSG_MORE);
+  send(r.task, cli, new Uint8Array([5]));
+  assert.deepEqual([...recvmsgNow(r.task, srv)!.data], [4, 5]);
+  // /proc/net/udp: the connected socket with its peer, state 01; the server 07 with its queue.
+  send(r.task, cli, new Uint8Array(10));
+  const lines = readFile(r.task, '/proc/net/udp').split('\n');
+  assert.equal(lines[0], '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops'.padEnd(127));
+  const hex = (p: number): string => p.toString(16).toUpperCase().padStart(4, '0');
+  const c = lines.find((l) => l.includes(`0100007F:${hex(me.port)} 0100007F:1388 01 `))!;
+  assert.match(c, /^ {0,4}\d+: 0100007F:[0-9A-F]{4} 0100007F:1388 01 00000000:00000000 00:00000000 00000000 {5}0 {8}0 \d+ 2 [0-9A-F]{16} 0 *$/);
+  assert.equal(c.length, 127);
+  const s = lines.find((l) => l.includes('0100007F:1388 00000000:0000 07 '))!;
+  assert.match(s, /07 00000000:[0-9A-F]{8} /);
+  assert.notEqual(s.match(/07 00000000:([0-9A-F]{8}) /)![1], '00000000');
+  // connect(AF_UNSPEC): no peer, and the autobound port is released.
+  connect(r.task, cli, { family: AF_UNSPEC });
+  expectErr(() => getpeername(r.task, cli), 'ENOTCONN');
+  assert.deepEqual(getsockname(r.task, cli), sin(0, 0));
+  expectErr(() => send(r.task, cli, new Uint8Array(1)), 'EDESTADDRREQ');
 });

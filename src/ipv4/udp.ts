@@ -46,7 +46,7 @@ import {
 } from '../core/snmp.js';
 import {
   type Sockaddr, type SockaddrIn, type RecvResult, type Cmsg, AF_INET, AF_UNSPEC, SOCK_DGRAM, MSG_OOB, MSG_PEEK,
-  MSG_TRUNC, MSG_ERRQUEUE, MSG_DONTWAIT, MSG_DONTROUTE,
+  MSG_TRUNC, MSG_ERRQUEUE, MSG_DONTWAIT, MSG_DONTROUTE, MSG_MORE,
 } from '../socket/socket.js';
 import {
   EMSGSIZE, EOPNOTSUPP, EAFNOSUPPORT, EINVAL, EDESTADDRREQ, EACCES, ENOBUFS, ENETUNREACH, EAGAIN, ENOPROTOOPT,
@@ -95,11 +95,6 @@ export const UDP_GRO = 104;
 export const UDP_ENCAP_ESPINUDP_NON_IKE = 1;
 export const UDP_ENCAP_ESPINUDP = 2;
 export const UDP_ENCAP_L2TPINUDP = 3;
-
-/* msg flags used here (include/linux/socket.h). */
-export const MSG_PROBE = 0x10;
-export const MSG_CONFIRM = 0x800;
-export const MSG_MORE = 0x8000;
 
 /** Linux: RTO_ONLINK (include/net/route.h): route only on-link. */
 const RTO_ONLINK = 0x01;
