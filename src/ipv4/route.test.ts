@@ -45,7 +45,10 @@ import { ipMcOutput, ipOutput } from './ip_output.js';
 import { fibSyncMtu, rtNet } from './route.js';
 import { inetPeerLookup } from './inetpeer.js';
 import { ipError, ipRouteInputNoref } from './route_input.js';
-import { ipRouteOutputKey, ipv4Redirect, ipv4UpdatePmtu } from './route_output.js';
+import { ipRouteConnect, ipRouteOutputKey, ipv4Redirect, ipv4UpdatePmtu } from './route_output.js';
+import { InetSock } from './inet_sock.js';
+import { sockSetFlag } from '../core/sock.js';
+import { SOCK_LOCALROUTE } from '../core/sock_opt.js';
 
 const ip = (s: string): number => s.split('.').reduce((a, b) => a * 256 + Number(b), 0) >>> 0;
 
@@ -579,4 +582,18 @@ test('property: any source/destination pair on any device is routed or dropped w
       const o = routeOut(r.net, `${d >>> 24}.${(d >>> 16) & 255}.${(d >>> 8) & 255}.${d & 255}`);
       assert.ok(typeof o.rt === 'number' ? o.rt < 0 : o.rt.obsolete === 0);
     }), { seed: 42, numRuns: 2000 });
+});
+
+test('output: ip_route_connect picks the source; SO_DONTROUTE limits the lookup to link scope', () => {
+  const r = router();
+  const sk = new InetSock(r.net, AF_INET, 2 /* SOCK_DGRAM */, IPPROTO_UDP);
+  const fl4 = new Flowi4();
+  const rt = ipRouteConnect(fl4, ip('10.0.3.9'), 0, 0, IPPROTO_UDP, 5000, 53, sk);
+  assert.ok(typeof rt !== 'number');
+  assert.equal(fl4.saddr, ip('10.0.1.1'));
+  assert.equal(rt.rtGw4, ip('10.0.1.7'));
+  sockSetFlag(sk, SOCK_LOCALROUTE, true);
+  assert.equal(ipRouteConnect(new Flowi4(), ip('10.0.3.9'), 0, 0, IPPROTO_UDP, 5000, 53, sk), -ENETUNREACH);
+  const direct = ipRouteConnect(new Flowi4(), ip('10.0.1.5'), 0, 0, IPPROTO_UDP, 5000, 53, sk);
+  assert.ok(typeof direct !== 'number' && direct.dev === r.eth0);
 });

@@ -16,7 +16,8 @@ import type { NetDevice } from '../core/netdevice.js';
 import { IFF_LOOPBACK, IFF_UP } from '../core/netdevice.js';
 import type { SkBuff } from '../core/skbuff.js';
 import type { Sock } from '../core/sock.js';
-import { skDstSet } from '../core/sock.js';
+import { skDstSet, sockFlag } from '../core/sock.js';
+import { SOCK_LOCALROUTE } from '../core/sock_opt.js';
 import { EINVAL, ENETUNREACH, ENODEV } from '../socket/errno.js';
 import { RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST, RTN_UNICAST, RTN_UNSPEC, RT_SCOPE_HOST, RT_SCOPE_LINK,
   RT_SCOPE_UNIVERSE, RTAX_LOCK, RTAX_MTU } from '../wire/route.js';
@@ -30,7 +31,7 @@ import {
   ipv4IsLbcast, ipv4IsLocalMulticast, ipv4IsLoopback, ipv4IsMulticast, ipv4IsZeronet,
 } from './inetdevice.js';
 import {
-  Flowi4, Rtable, FLOWI_FLAG_KNOWN_NH, RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST, RTCF_REDIRECTED,
+  Flowi4, Rtable, FLOWI_FLAG_ANYSRC, FLOWI_FLAG_KNOWN_NH, RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST, RTCF_REDIRECTED,
 } from './rtable.js';
 import { FibResult, FIB_RES_NH, FIB_RES_DEV, FIB_RES_OIF, fibInfoNh, fibInfoNumPath } from './fib_lookup.js';
 import { type InetSock, IP_PMTUDISC_INTERFACE, IP_PMTUDISC_OMIT } from './inet_sock.js';
@@ -136,7 +137,7 @@ export function ipRouteOutputKeyHashRcu(net: Net, fl4: Flowi4, res: FibResult, s
       fl4.oif = devOut.ifindex;
       return mkrouteOutput(res, fl4, origOif, devOut, flags);
     }
-    if (!(fl4.flags & 0x01 /* FLOWI_FLAG_ANYSRC */)) {
+    if (!(fl4.flags & FLOWI_FLAG_ANYSRC)) {
       if (ipDevFind(net, fl4.saddr) === null) return -ENETUNREACH;
     }
   }
@@ -258,9 +259,9 @@ function initOutputFlow(f: Flowi4, oif: number, mark: number, tos: number, scope
   f.icmpCode = 0;
 }
 
-/** Linux: ip_sock_rt_scope(): SO_DONTROUTE (SOCK_LOCALROUTE) would make it link scope. */
-function ipSockRtScope(_sk: Sock | null): number {
-  return RT_SCOPE_UNIVERSE;
+/** Linux: ip_sock_rt_scope(): SO_DONTROUTE (SOCK_LOCALROUTE) restricts the lookup to link scope. */
+function ipSockRtScope(sk: Sock | null): number {
+  return sk !== null && sockFlag(sk, SOCK_LOCALROUTE) ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
 }
 
 /** Linux: ip_sock_rt_tos(). */
@@ -270,7 +271,7 @@ function ipSockRtTos(sk: InetSock): number {
 
 /** Linux: inet_sk_flowi_flags(): FLOWI_FLAG_ANYSRC for transparent/freebind sockets. */
 function inetSkFlowiFlags(sk: InetSock): number {
-  return sk.transparent || sk.hdrincl ? 0x01 /* FLOWI_FLAG_ANYSRC */ : 0;
+  return sk.transparent || sk.hdrincl ? FLOWI_FLAG_ANYSRC : 0;
 }
 
 /**
