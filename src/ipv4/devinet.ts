@@ -32,7 +32,7 @@ import {
   IFA_F_HOMEADDRESS, IFA_F_TENTATIVE, IFA_F_MANAGETEMPADDR, IFA_F_STABLE_PRIVACY,
 } from '../wire/if_addr.js';
 import {
-  InDevice, InIfaddr, INFINITY_LIFE_TIME, IPV4_DEVCONF_NOXFRM, IPV4_DEVCONF_NOPOLICY, inDevGet, inetIfaMatch,
+  InDevice, InIfaddr, INFINITY_LIFE_TIME, IPV4_DEVCONF_FORWARDING, IPV4_DEVCONF_NOXFRM, IPV4_DEVCONF_NOPOLICY, inDevGet, inetIfaMatch,
   inetMakeMask, inDevPromoteSecondaries, inDevRouteLocalnet,
 } from './inetdevice.js';
 import { ipv4Net } from './netns_ipv4.js';
@@ -738,9 +738,21 @@ function inetdevEvent(event: number, dev: NetDevice): number {
   return NOTIFY_DONE;
 }
 
-/** Linux: devinet_init_net(): per-namespace state; devices already there (lo) get their InDevice. */
+/**
+ * Linux: devinet_init_net(): per-namespace state; a new namespace's conf/all and
+ * conf/default start as copies of the initial namespace's (net.core.
+ * devconf_inherit_init_net = 0, Linux's default, inherits them for IPv4, so
+ * ip_forward too); devices already there (lo) get their InDevice.
+ */
 function devinetInitNet(net: Net): void {
-  ipv4Net(net).devinet = new DevinetNet(net);
+  const n4 = ipv4Net(net);
+  n4.devinet = new DevinetNet(net);
+  const init = net.kernel.initNet;
+  if (net !== init && init.ipv4) {
+    n4.devconfAll.set(ipv4Net(init).devconfAll);
+    n4.devconfDflt.set(ipv4Net(init).devconfDflt);
+    n4.sysctl.ipForward = n4.devconfAll[IPV4_DEVCONF_FORWARDING]!;
+  }
   for (const dev of net.devices) if (!inDevGet(dev)) inetdevEvent(NETDEV_REGISTER, dev);
 }
 

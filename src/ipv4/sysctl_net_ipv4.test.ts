@@ -166,3 +166,15 @@ test('conf/DEV entries come and go with the device and follow renames', () => {
   unregisterNetdevice(d);
   assert.deepEqual(sys.readdir(task, '/proc/sys/net/ipv4/conf'), ['all', 'default', 'lo']);
 });
+
+test('a new namespace inherits conf/all and conf/default from the initial one (devconf_inherit_init_net 0)', () => {
+  const k = testKernel();
+  const task = new Task(k, k.initNet, new BufferStdio(), new BufferStdio(), 1);
+  sys.writeFile(task, '/proc/sys/net/ipv4/ip_forward', '1');
+  sys.writeFile(task, '/proc/sys/net/ipv4/conf/default/rp_filter', '2');
+  const net = k.newNet();
+  assert.equal(ipv4Net(net).sysctl.ipForward, 1);
+  assert.equal(ipv4Net(net).devconfAll[IPV4_DEVCONF_FORWARDING], 1);
+  assert.equal(inDevGet(net.loopbackDev!)!.cnf[IPV4_DEVCONF_RP_FILTER], 2);
+  assert.equal(inDevGet(net.loopbackDev!)!.cnf[IPV4_DEVCONF_FORWARDING], 1);
+});
