@@ -959,4 +959,136 @@ v0	00001FAC	00000000	0001	0	0	0	0000FFFF	0	0	0
 v0	00001FAC	00000000	0001	0	0	4294967295	0000FFFF	0	0	0                                                                        
 v0	000000E0	00000000	0001	0	0	0	000000F0	0	0	0                                                                                 
 `],
+  ['ip rule add from 1.2.3.4 realms 5 table 10', `[0]
+`],
+  ['ip rule add from 1.2.3.5 realms 1/2 table 10', `[0]
+`],
+  ['ip rule add from 1.2.3.6 realms cosmos table 10', `[0]
+`],
+  ['ip rule add from 1.2.3.7 realms x table 10', `[255]
+Error: argument "x" is wrong: invalid realms
+
+`],
+  ['ip rule add dev lo table 11', `[0]
+`],
+  ['ip rule add iif lo oif lo table 12 pref 1', `[0]
+`],
+  ['ip rule add fwmark 7/0 table 13', `[0]
+`],
+  ['ip rule add sport 1000-2000 ipproto udp table 14', `[0]
+`],
+  ['ip rule add dport 53 table 15', `[0]
+`],
+  ['ip rule add uidrange 5 table 16', `[255]
+Error: argument "5" is wrong: invalid UID range
+
+`],
+  ['ip rule add protocol static table 17', `[0]
+`],
+  ['ip rule add suppress_ifgroup 5 table 18', `[0]
+`],
+  ['ip rule add suppress_prefixlength -1 table 19', `[255]
+Error: argument "-1" is wrong: suppress_prefixlength value is invalid
+
+`],
+  ['ip rule', `[0]
+0:	from all lookup local
+0:	from all fwmark 0x7/0 lookup 13
+0:	from all ipproto udp sport 1000-2000 lookup 14
+0:	from all dport 53 lookup 15
+0:	from all lookup 17 proto static
+0:	from all lookup 18 suppress_ifgroup 5
+1:	from all iif lo oif lo lookup 12
+32761:	from all iif lo lookup 11
+32762:	from 1.2.3.6 lookup 10
+32763:	from 1.2.3.5 lookup 10 realms 1/2
+32764:	from 1.2.3.4 lookup 10 realms 5
+32765:	from 172.20.0.0/16 lookup 300
+32766:	from all lookup main
+32767:	from all lookup default
+`],
+  ['ip -j rule', `[0]
+[{"priority":0,"src":"all","table":"local"},{"priority":0,"src":"all","fwmark":"0x7","fwmask":"0","table":"13"},{"priority":0,"src":"all","ipproto":"udp","sport_start":1000,"sport_end":2000,"table":"14"},{"priority":0,"src":"all","dport":53,"table":"15"},{"priority":0,"src":"all","table":"17","protocol":"static"},{"priority":0,"src":"all","table":"18","suppress_ifgroup":"5"},{"priority":1,"src":"all","iif":"lo","oif":"lo","table":"12"},{"priority":32761,"src":"all","iif":"lo","table":"11"},{"priority":32762,"src":"1.2.3.6","table":"10"},{"priority":32763,"src":"1.2.3.5","table":"10","flow_from":"1","flow_to":"2"},{"priority":32764,"src":"1.2.3.4","table":"10","flow_to":"5"},{"priority":32765,"src":"172.20.0.0","srclen":16,"table":"300"},{"priority":32766,"src":"all","table":"main"},{"priority":32767,"src":"all","table":"default"}]
+`],
+  ['ip -d rule', `[0]
+0:	from all lookup local proto unspec
+0:	from all fwmark 0x7/0 lookup 13 proto unspec
+0:	from all ipproto udp sport 1000-2000 lookup 14 proto unspec
+0:	from all dport 53 lookup 15 proto unspec
+0:	from all lookup 17 proto static
+0:	from all lookup 18 suppress_ifgroup 5 proto unspec
+1:	from all iif lo oif lo lookup 12 proto unspec
+32761:	from all iif lo lookup 11 proto unspec
+32762:	from 1.2.3.6 lookup 10 proto unspec
+32763:	from 1.2.3.5 lookup 10 realms 1/2 proto unspec
+32764:	from 1.2.3.4 lookup 10 realms 5 proto unspec
+32765:	from 172.20.0.0/16 lookup 300 proto unspec
+32766:	from all lookup main proto unspec
+32767:	from all lookup default proto unspec
+`],
+  ['ip rule show iif lo', `[0]
+1:	from all iif lo oif lo lookup 12
+32761:	from all iif lo lookup 11
+`],
+  ['ip rule show oif lo', `[0]
+1:	from all iif lo oif lo lookup 12
+`],
+  ['ip rule show lookup 10', `[0]
+32762:	from 1.2.3.6 lookup 10
+32763:	from 1.2.3.5 lookup 10 realms 1/2
+32764:	from 1.2.3.4 lookup 10 realms 5
+`],
+  ['ip rule del realms 5', `[0]
+`],
+  ['ip rule del fwmark 7/0', `[0]
+`],
+  ['ip rule del sport 1000-2000', `[0]
+`],
+  ['ip rule', `[0]
+0:	from all lookup local
+0:	from all dport 53 lookup 15
+0:	from all lookup 17 proto static
+0:	from all lookup 18 suppress_ifgroup 5
+1:	from all iif lo oif lo lookup 12
+32761:	from all iif lo lookup 11
+32762:	from 1.2.3.6 lookup 10
+32763:	from 1.2.3.5 lookup 10 realms 1/2
+32765:	from 172.20.0.0/16 lookup 300
+32766:	from all lookup main
+32767:	from all lookup default
+`],
+  ['ip route add 10.50.0.0/16 nexthop via 10.5.0.2 nexthop via 10.5.0.3', `[0]
+`],
+  ['ip -o route', `[0]
+0.0.0.0/1 dev v0 scope host 
+10.0.0.0/8 dev v1 scope link metric 20 
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.3 
+10.1.2.3 dev v0 scope link 
+10.50.0.0/16 \\	nexthop via 10.5.0.2 dev v1 weight 1 \\	nexthop via 10.5.0.3 dev v1 weight 1 
+127.2.0.0/16 dev v0 scope link 
+172.22.0.0/16 dev v0 scope link realm 5 
+172.24.0.0/16 \\	nexthop via 10.99.0.1 dev v0 weight 1 onlink \\	nexthop via 10.1.2.2 dev v0 weight 1 
+172.25.0.0/16 via 10.1.2.1 dev v0 window 100 rtt 100ms rttvar 12ms ssthresh 8 cwnd 10 reordering 3 hoplimit 32 initcwnd 4 features ecn rto_min lock 20ms initrwnd 5 quickack 1 congctl cubic 
+172.26.0.0/16 via 10.1.2.1 dev v1 
+local 172.30.0.1 dev v0 scope host 
+172.31.0.0/16 dev v0 proto 200 scope link 
+172.31.0.0/16 dev v0 proto 200 scope link metric 4294967295 
+224.0.0.0/4 dev v0 scope link 
+`],
+  ['ip -o route get 10.5.1.1', `[0]
+10.5.1.1 dev v1 src 10.1.2.3 uid 0 \\    cache 
+`],
+  ['ip -o rule', `[0]
+0:	from all lookup local
+0:	from all dport 53 lookup 15
+0:	from all lookup 17 proto static
+0:	from all lookup 18 suppress_ifgroup 5
+1:	from all iif lo oif lo lookup 12
+32761:	from all iif lo lookup 11
+32762:	from 1.2.3.6 lookup 10
+32763:	from 1.2.3.5 lookup 10 realms 1/2
+32765:	from 172.20.0.0/16 lookup 300
+32766:	from all lookup main
+32767:	from all lookup default
+`],
 ];

@@ -188,7 +188,7 @@ function parseOneNh(env: IpEnv, ll: () => LlMap, r: Rtmsg, args: string[], i: nu
 }
 
 /** iproute2: get_rt_realms_or_raw(): "[SRC/]DST" realm names or a raw number. */
-function getRtRealmsOrRaw(arg: string): number | null {
+export function getRtRealmsOrRaw(arg: string): number | null {
   const raw = strtoul(arg, 0);
   if (raw !== null) return raw;
   const slash = arg.indexOf('/');

@@ -25,6 +25,7 @@ import {
 } from '../lib/rt_names.js';
 import { Printer } from './json_print.js';
 import type { IpEnv } from './iplink.js';
+import { getRtRealmsOrRaw } from './iproute.js';
 import {
   IpArgError, dumpErrorText, nextArg, invarg, getPrefix, getAddr, fmtAddr, inetAddrMatch, type InetPrefix,
 } from '../lib/inet_prefix.js';
@@ -500,7 +501,7 @@ function iruleModify(env: IpEnv, cmd: number, args: string[]): number {
       }
     } else if (matches(a, 'realms')) {
       const v = nextArg(args, i++);
-      const realm = strtoul(v, 0);
+      const realm = getRtRealmsOrRaw(v);
       if (realm === null) invarg('invalid realms\n', v);
       attrs.push((b) => b.nlaPutU32(FRA_FLOW, realm));
     } else if (matches(a, 'protocol')) {
