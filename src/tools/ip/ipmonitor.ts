@@ -2,13 +2,17 @@
  * `ip monitor [link] [address]` (iproute2: ip/ipmonitor.c): subscribe to
  * RTNLGRP_LINK and RTNLGRP_IPV4_IFADDR and print every RTM_NEWLINK/RTM_DELLINK
  * as print_linkinfo does in monitor mode (no mode/qlen, `Deleted ` prefix) and
- * every RTM_NEWADDR/RTM_DELADDR as print_addrinfo does (with the "N: dev" prefix). Runs until the task is killed; a kill
+ * every RTM_NEWADDR/RTM_DELADDR as print_addrinfo does (with the "N: dev" prefix),
+ * and RTNLGRP_NEIGH events as print_neigh does (`ip monitor neigh`). Runs until the task is killed; a kill
  * (EINTR in the blocking read) ends it with status 0, as SIGTERM ends `ip`
  * without an error message.
  */
 import * as sys from '../../socket/syscalls.js';
 import { nlmsgSplit } from '../../wire/netlink.js';
-import { RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTM_NEWADDR, RTM_DELADDR } from '../../wire/rtnetlink.js';
+import {
+  RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_NEIGH, RTM_NEWADDR, RTM_DELADDR, RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH,
+} from '../../wire/rtnetlink.js';
+import { neighMonitorText } from './ipneigh.js';
 import { type AddrCtx, newAddrFilter, addrMsg, printAddrinfo } from './ipaddress_print.js';
 import { llInitMap } from '../lib/ll_map.js';
 import { matches } from '../lib/utils.js';
@@ -21,7 +25,8 @@ export async function doIpmonitor(env: IpEnv, args: string[]): Promise<number> {
   for (const a of args) {
     if (a === 'link') groups |= RTMGRP_LINK;
     else if (matches(a, 'address')) groups |= RTMGRP_IPV4_IFADDR;
-    else if (a === 'all') groups |= RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
+    else if (matches(a, 'neigh')) groups |= RTMGRP_NEIGH;
+    else if (a === 'all') groups |= RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_NEIGH;
     else if (a === 'help') {
       env.err('Usage: ip monitor [ all | OBJECTS ] [ FILE ] [ label ] [ all-nsid ] [ dev DEVICE ]\n');
       return 255;
@@ -30,7 +35,7 @@ export async function doIpmonitor(env: IpEnv, args: string[]): Promise<number> {
       return 255;
     }
   }
-  if (!groups) groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
+  if (!groups) groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_NEIGH;
   const mon = rtnlOpen(env.task, groups);
   const ctx: LinkPrintCtx = { env, cache: new Map(), nsNames: null, doLink: false };
   for (;;) {
@@ -51,6 +56,10 @@ export async function doIpmonitor(env: IpEnv, args: string[]): Promise<number> {
         const actx: AddrCtx = { env, f: newAddrFilter(env.opts.family, true), ll: () => llInitMap(env.rth) };
         if (a) printAddrinfo(p, actx, a);
         env.out(p.text);
+        continue;
+      }
+      if (m.type === RTM_NEWNEIGH || m.type === RTM_DELNEIGH || m.type === RTM_GETNEIGH) {
+        env.out(neighMonitorText(m, env.opts.family, llInitMap(env.rth)));
         continue;
       }
       if (!ctx.nsNames) ctx.nsNames = netnsNameMap(env);

@@ -11,6 +11,8 @@ import { testKernel } from '../../../test/harness/kernel.js';
 import { Task } from '../../socket/task.js';
 import { BufferStdio } from '../tool.js';
 import { ipMain } from './ip.js';
+import { programs } from '../registry.js';
+import { devChangeNetNamespace } from '../../core/dev.js';
 
 function shell(): (cmd: string) => Promise<string> {
   const k = testKernel(3);
@@ -148,4 +150,45 @@ test('ip neigh: states set by hand move as the kernel moves them; -s flush repor
     '10.9.0.31 dev tnxv1 lladdr 02:00:00:00:00:31 extern_learn  used 0/0/0probes 0 PERMANENT \nrc=0\n'));
   assert.equal(await ip('-s neigh flush dev tnxv1 nud stale'),
     '\n*** Round 1, deleting 2 entries ***\n*** Flush is complete after 1 round ***\nrc=0\n');
+});
+
+test('ip monitor neigh: resolution, add and delete, and the flush of a device going down (as Linux 6.18 prints them)', async () => {
+  const k = testKernel(8);
+  const nsA = k.newNet();
+  const nsB = k.newNet();
+  nsA.refcnt++;
+  nsB.refcnt++;
+  const sh = async (net: typeof nsA, line: string): Promise<void> => {
+    const argv = line.split(' ');
+    const task = new Task(k, net, new BufferStdio(), new BufferStdio(), 1);
+    await programs.get(argv[0]!)!({ task, argv, stdout: new BufferStdio(), stderr: new BufferStdio(), env: {}, exec: async () => 0 });
+  };
+  await sh(nsA, 'ip link add tnxv1 type veth peer name tnxv2');
+  const b = nsA.devGetByName('tnxv2')!;
+  assert.equal(devChangeNetNamespace(b, nsB), 0);
+  await sh(nsA, 'ip addr add 10.9.0.1/24 dev tnxv1');
+  await sh(nsB, 'ip addr add 10.9.0.2/24 dev tnxv2');
+  await sh(nsA, 'ip link set tnxv1 up');
+  await sh(nsB, 'ip link set tnxv2 up');
+  const out = new BufferStdio();
+  const mon = new Task(k, nsA, out, new BufferStdio(), 2);
+  const done = programs.get('ip')!({ task: mon, argv: ['ip', 'monitor', 'neigh'], stdout: out, stderr: new BufferStdio(), env: {},
+    exec: async () => 0 });
+  await k.sleep(1e6);
+  await sh(nsA, 'ping -c 1 -W 1 10.9.0.2');
+  await sh(nsA, 'ip neigh add 10.9.0.7 dev tnxv1 lladdr 02:00:00:00:00:07');
+  await sh(nsA, 'ip neigh del 10.9.0.7 dev tnxv1');
+  await sh(nsA, 'ip neigh add proxy 10.9.0.8 dev tnxv1');
+  await sh(nsA, 'ip neigh del proxy 10.9.0.8 dev tnxv1');
+  await sh(nsA, 'ip link set tnxv1 down');
+  await k.sleep(1e6);
+  mon.kill();
+  assert.equal(await done, 0);
+  const mac = b.devAddr.reduce((s, x, i) => s + (i ? ':' : '') + x.toString(16).padStart(2, '0'), '');
+  assert.equal(out.text,
+    `10.9.0.2 dev tnxv1 lladdr ${mac} REACHABLE \n` +
+    '10.9.0.7 dev tnxv1 lladdr 02:00:00:00:00:07 PERMANENT \n' +
+    '10.9.0.7 dev tnxv1 FAILED \n' +
+    'Deleted 10.9.0.7 dev tnxv1 FAILED \n' +
+    `Deleted 10.9.0.2 dev tnxv1 lladdr ${mac} REACHABLE \n`);
 });

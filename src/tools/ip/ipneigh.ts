@@ -352,6 +352,18 @@ function printNeigh(p: Printer, m: NlMsg, filter: NeighFilter, ll: LlMap, showSt
   return true;
 }
 
+/**
+ * iproute2: ipmonitor's accept_msg() for RTM_NEWNEIGH/DELNEIGH/GETNEIGH: print_neigh()
+ * with the filter ipneigh_reset_filter(0) leaves (every state); -4/-6 select the family.
+ * Returns the text, or '' when the message is not shown.
+ */
+export function neighMonitorText(m: NlMsg, family: number, ll: LlMap): string {
+  if (m.msg.length >= NLMSG_HDRLEN + NDMSG_LEN && family && ndmsgParse(m.msg, NLMSG_HDRLEN).family !== family) return '';
+  const p = new Printer(false, false);
+  printNeigh(p, m, resetFilter(0), ll, 0);
+  return p.text;
+}
+
 /** iproute2: rtnl_neighdump_req() with ipneigh_dump_filter(). */
 function neighDumpRequest(filter: NeighFilter): NlMsgBuilder {
   return buildRequest(RTM_GETNEIGH, 0, NDMSG_LEN, (bb, h) => {
