@@ -44,7 +44,7 @@ import { ipForward } from './ip_forward.js';
 import { ipMcOutput, ipOutput } from './ip_output.js';
 import { fibSyncMtu, rtNet } from './route.js';
 import { inetPeerLookup } from './inetpeer.js';
-import { ipError, ipRouteInputNoref } from './route_input.js';
+import { ipError, ipRouteInputNoref, ipRtSendRedirect } from './route_input.js';
 import { ipRouteConnect, ipRouteOutputKey, ipv4Redirect, ipv4UpdatePmtu } from './route_output.js';
 import { InetSock } from './inet_sock.js';
 import { sockSetFlag } from '../core/sock.js';
@@ -596,4 +596,27 @@ test('output: ip_route_connect picks the source; SO_DONTROUTE limits the lookup 
   assert.equal(ipRouteConnect(new Flowi4(), ip('10.0.3.9'), 0, 0, IPPROTO_UDP, 5000, 53, sk), -ENETUNREACH);
   const direct = ipRouteConnect(new Flowi4(), ip('10.0.1.5'), 0, 0, IPPROTO_UDP, 5000, 53, sk);
   assert.ok(typeof direct !== 'number' && direct.dev === r.eth0);
+});
+
+test('ip_rt_send_redirect: exponential backoff per source, silence after redirect_number, reset after redirect_silence', async () => {
+  const r = router(true);
+  const sent = (): number => ipv4Net(r.net).mib.icmpMsg[0x100 | 5]!;
+  const times: number[] = [];
+  for (let t = 0; t < 20; t++) {
+    const a = routeIn(r.eth0, '10.0.1.5', '10.0.3.9');
+    assert.ok(IPCB(a.skb).flags & IPSKB_DOREDIRECT);
+    const before = sent();
+    ipRtSendRedirect(a.skb);
+    if (sent() > before) times.push(t);
+    await r.k.sleep(1e9);
+  }
+  // redirect_load 5 jiffies << n: 10, 20, 40, 80, 160, 320, 640, 1280 jiffies apart; 9 at most.
+  assert.deepEqual(times, [0, 1, 2, 3, 4, 5, 7, 10, 16]);
+  // Another source is not limited by the first one's count.
+  ipRtSendRedirect(routeIn(r.eth0, '10.0.1.6', '10.0.3.9').skb);
+  assert.equal(sent(), 10);
+  // redirect_silence (5120 jiffies = 20.48 s) without such packets starts over.
+  await r.k.sleep(21e9);
+  ipRtSendRedirect(routeIn(r.eth0, '10.0.1.5', '10.0.3.9').skb);
+  assert.equal(sent(), 11);
 });
