@@ -185,6 +185,68 @@ const RPF_GOLDEN = [
   '    cache <local> iif rc ',
 ];
 
+/** Output routes with an oif and no route (assumed on link), multicast/broadcast with a source, 127/8. */
+const OIF_SCRIPT = [
+  'ip netns add tnxr1',
+  'ip netns add tnxr2',
+  'ip netns add tnxr3',
+  'ip -n tnxr1 link set lo up',
+  'ip -n tnxr2 link set lo up',
+  'ip -n tnxr3 link set lo up',
+  'ip link add veth0 netns tnxr1 type veth peer name veth1 netns tnxr2',
+  'ip link add veth2 netns tnxr2 type veth peer name veth3 netns tnxr3',
+  'ip -n tnxr1 addr add 10.0.1.2/24 dev veth0',
+  'ip -n tnxr2 addr add 10.0.1.1/24 dev veth1',
+  'ip -n tnxr2 addr add 10.0.2.1/24 dev veth2',
+  'ip -n tnxr3 addr add 10.0.2.2/24 dev veth3',
+  'ip -n tnxr2 link set veth2 mtu 1400',
+  'ip -n tnxr3 link set veth3 mtu 1400',
+  'ip -n tnxr1 link set veth0 up',
+  'ip -n tnxr2 link set veth1 up',
+  'ip -n tnxr2 link set veth2 up',
+  'ip -n tnxr3 link set veth3 up',
+  'ip -n tnxr1 route add default via 10.0.1.1',
+  'ip -n tnxr3 route add default via 10.0.2.1',
+  'ip -n tnxr1 route add unreachable 10.9.0.0/16',
+  'ip -n tnxr1 route add prohibit 10.8.0.0/16',
+  'ip -n tnxr1 route add blackhole 10.7.0.0/16',
+  'ip netns exec tnxr2 sysctl -qw net.ipv4.ip_forward=1',
+  'ip -n tnxr2 route get 192.0.2.1 oif veth1',
+  'ip -n tnxr2 route get 192.0.2.1 oif veth1 from 10.0.2.1',
+  'ip -n tnxr2 route get 224.0.0.5 oif veth1',
+  'ip -n tnxr2 route get 255.255.255.255 oif veth2',
+  'ip -n tnxr2 route get 255.255.255.255 from 10.0.2.1',
+  'ip -n tnxr2 route get 224.1.2.3 from 10.0.2.1',
+  'ip -n tnxr2 route get 10.0.1.1 oif veth2',
+  'ip -n tnxr2 route get 10.0.2.2 from 127.0.0.1',
+  'ip -n tnxr2 route get 127.0.0.1 from 10.0.2.1',
+  'ip -n tnxr1 route get 10.0.2.2 oif nosuch',
+  'ip netns del tnxr1',
+  'ip netns del tnxr2',
+  'ip netns del tnxr3',
+];
+
+const OIF_GOLDEN = [
+  '192.0.2.1 dev veth1 src 10.0.1.1 uid 0 ',
+  '    cache ',
+  '192.0.2.1 from 10.0.2.1 dev veth1 uid 0 ',
+  '    cache ',
+  'multicast 224.0.0.5 dev veth1 src 10.0.1.1 rt_offload_failed uid 0 ',
+  '    cache <mc> ',
+  'broadcast 255.255.255.255 dev veth2 src 10.0.2.1 uid 0 ',
+  '    cache <local,brd> ',
+  'broadcast 255.255.255.255 from 10.0.2.1 dev veth2 uid 0 ',
+  '    cache <local,brd> ',
+  'multicast 224.1.2.3 from 10.0.2.1 dev veth2 rt_offload_failed uid 0 ',
+  '    cache <mc> ',
+  '10.0.1.1 dev veth2 src 10.0.2.1 uid 0 ',
+  '    cache ',
+  'RTNETLINK answers: Invalid argument',
+  'local 127.0.0.1 from 10.0.2.1 dev lo uid 0 ',
+  '    cache <local> ',
+  'Cannot find device "nosuch"',
+];
+
 async function runTuxnet(lines: string[]): Promise<string> {
   const out = new BufferStdio();
   const source = lines.join('\n') + '\n';
@@ -242,4 +304,22 @@ test('ip route get iif: rp_filter strict/loose and accept_local answers match Li
     spawnSync('ip', ['netns', 'del', tag], { stdio: 'ignore' });
   }
   assert.deepEqual(out.split('\n'), [...RPF_GOLDEN, '']);
+});
+
+test('ip route get oif/from: on-link assumption, multicast and broadcast by source, loopback rules match Linux', async (t) => {
+  assert.deepEqual((await runTuxnet(OIF_SCRIPT)).split('\n'), [...OIF_GOLDEN, '']);
+  const why = hostAvailable();
+  if (why) {
+    t.skip(`live part: ${why}`);
+    return;
+  }
+  const tag = `tnxO${process.pid % 100000}`;
+  const host = OIF_SCRIPT.map((l) => l.replace(/tnxr/g, tag)).join('\n') + '\n';
+  let out: string;
+  try {
+    out = spawnSync('bash', ['-c', `exec 2>&1\n${host}`], { encoding: 'utf8' }).stdout;
+  } finally {
+    for (const n of ['1', '2', '3']) spawnSync('ip', ['netns', 'del', `${tag}${n}`], { stdio: 'ignore' });
+  }
+  assert.deepEqual(out.split('\n'), [...OIF_GOLDEN, '']);
 });
