@@ -18,6 +18,7 @@ import {
 import { SystemError } from '../src/socket/errno.js';
 import { programs } from '../src/tools/registry.js';
 import { BufferStdio, BufferStdin } from '../src/tools/tool.js';
+import { runLab } from '../src/tools/lab/lab.js';
 import { SOL_IP, IP_RECVERR, SO_EE_ORIGIN_ICMP, type SockExtendedErr } from '../src/ipv4/inet_sock.js';
 import { ipv4Net } from '../src/ipv4/netns_ipv4.js';
 import { UDP_MIB_NOPORTS, UDP_MIB_INDATAGRAMS, UDP_MIB_OUTDATAGRAMS } from '../src/core/snmp.js';
@@ -183,4 +184,18 @@ test('nc -u client and server over the veth; ss -uan lists the connected pair', 
   assert.match(s.err, /^Bound on 0\.0\.0\.0 5001\nConnection received on 10\.0\.0\.1 \d+\n$/);
   const ls = await tool(k, b, 'ss -uan');
   assert.equal(ls.out, 'State Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n');
+});
+
+test('ss -uanp names the process holding the socket (lab shell: comm and pid at exec)', async () => {
+  const out: string[] = [];
+  const rc = await runLab({
+    file: 'ssp.sh', source: 'ip netns add a\nip -n a link set lo up\nip netns exec a nc -u -l 5000 &\nsleep 1\n' +
+      'ip netns exec a ss -uanp\nkill %1\nwait\n',
+    stdout: { write: (s: string) => { out.push(s); } }, stderr: { write: (s: string) => { out.push(s); } },
+  });
+  assert.equal(rc, 0);
+  const text = out.join('');
+  // As this host prints it (iproute2 6.1), the pid aside.
+  assert.match(text, /^State {2}Recv-Q Send-Q Local Address:Port Peer Address:PortProcess {21}\n/);
+  assert.match(text, /\nUNCONN 0 {6}0 {12}0\.0\.0\.0:5000 {6}0\.0\.0\.0:\* {4}users:\(\("nc",pid=\d{3},fd=3\)\)\n/);
 });

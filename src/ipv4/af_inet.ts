@@ -19,7 +19,7 @@ import {
 } from '../core/sock.js';
 import {
   type Socket, type ProtoOps, type Sockaddr, type SockaddrIn, type RecvResult, type Cmsg, AF_INET, AF_UNSPEC,
-  SOCK_RAW, SOCK_DGRAM, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, SOL_SOCKET, sockRegister,
+  SOCK_RAW, SOCK_DGRAM, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, SOL_SOCKET, sockRegister, nextSocketIno,
 } from '../socket/socket.js';
 import {
   EINVAL, EAFNOSUPPORT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EPERM, EAGAIN, ENOTCONN, EOPNOTSUPP, EACCES,
@@ -254,12 +254,6 @@ export function inetSockList(net: Net): Set<InetSock> {
   return s;
 }
 
-/** Socket inode numbers (Linux: the sockfs inode, shown by /proc/net/udp and ss). */
-function nextIno(k: Kernel): number {
-  const n = ((k.generic.get('sock.ino') as number | undefined) ?? 10000) + 1;
-  k.generic.set('sock.ino', n);
-  return n;
-}
 
 /** Linux: sock_i_ino(). */
 export function sockIIno(sk: InetSock): number {
@@ -308,7 +302,7 @@ function inetCreate(net: Net, sock: Socket, protocol: number, kern: boolean): nu
   const sk = prot.allocSock ? prot.allocSock(net, sock.type, protocol) : new InetSock(net, AF_INET, sock.type, protocol);
   sk.skProt = prot;
   sk.skSocket = sock;
-  sk.ino = nextIno(k);
+  sk.ino = sock.ino || nextSocketIno(net); // the socket's inode (kernel sockets get one here)
   if ((answer.flags ?? 0) & INET_PROTOSW_REUSE) sk.reuse = 1;
   if (sock.type === SOCK_RAW) {
     sk.inetNum = protocol;

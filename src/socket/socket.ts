@@ -195,6 +195,8 @@ export class Socket {
   rcvTimeo = Infinity;
   sndTimeo = Infinity;
   nonblock = false;
+  /** The sockfs inode number (Linux: SOCK_INODE(sock)->i_ino): /proc/PID/fd links, /proc/net/*, ss. */
+  ino = 0;
   constructor(readonly net: Net, readonly type: number, readonly family: number) {}
 }
 
@@ -217,4 +219,12 @@ export function familiesOf(net: Net): Map<number, NetProtoFamily> {
     k.generic.set('socket.families', m);
   }
   return m;
+}
+
+/** Linux: get_next_ino() for sockfs: the next socket inode number of the kernel. */
+export function nextSocketIno(net: Net): number {
+  const k = net.kernel;
+  const n = ((k.generic.get('sock.ino') as number | undefined) ?? 10000) + 1;
+  k.generic.set('sock.ino', n);
+  return n;
 }

@@ -8,11 +8,11 @@
  * local_bh_enable(). Errors are thrown as SystemError (code, errno, syscall), the
  * way Node's own syscalls fail. Blocking calls return Promises.
  */
-import type { Task, File } from './task.js';
+import { type Task, type File, taskList } from './task.js';
 import {
   Socket, type Sockaddr, type RecvResult, type Cmsg, familiesOf, SOCK_NONBLOCK, SOCK_CLOEXEC,
   SOCK_TYPE_MASK, MSG_DONTWAIT, MSG_TRUNC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN, MSG_ERRQUEUE,
-  POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM, SOCK_SEQPACKET,
+  POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM, SOCK_SEQPACKET, nextSocketIno,
 } from './socket.js';
 import {
   SystemError, EAFNOSUPPORT, EBADF, ENOTSOCK, EAGAIN, EINTR, ENOENT, EINVAL, EEXIST, EISDIR, ENOTDIR, EACCES,
@@ -68,6 +68,7 @@ export function socket(task: Task, family: number, type: number, protocol = 0): 
   if (!fam) fail(EAFNOSUPPORT, 'socket');
   const sock = new Socket(task.net, type & SOCK_TYPE_MASK, family);
   sock.nonblock = (type & SOCK_NONBLOCK) !== 0;
+  sock.ino = nextSocketIno(task.net);
   void SOCK_CLOEXEC;
   const err = inKernel(task, () => fam.create(task.net, sock, protocol, false));
   if (err < 0) fail(-err, 'socket');
@@ -575,6 +576,12 @@ export function readFile(task: Task, path: string): string {
   }
   const gen = procFiles(task).get(path);
   if (gen) return gen(task.net);
+  const stat = /^\/proc\/(\d+|self)\/stat$/.exec(path);
+  if (stat) {
+    // Linux: proc_pid_stat(): "pid (comm) state ppid ..." (the fields tools read).
+    const t = procTask(task, stat[1]!, 'open', path);
+    return `${t.pid} (${t.comm}) S 1 ${t.pid} ${t.pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0\n`;
+  }
   fail(ENOENT, 'open', path);
 }
 
@@ -600,6 +607,12 @@ export function writeFile(task: Task, path: string, content: string): void {
 export function readdir(task: Task, path: string): string[] {
   const p = path.replace(/\/+$/, '');
   if (p === '/run/netns' || p === '/var/run/netns') return [...task.kernel.netnsNames.keys()].sort();
+  if (p === '/proc') {
+    const pids = [...taskList(task.kernel)].map((t) => t.pid).filter((x) => x > 0);
+    return [...new Set(pids)].sort((x, y) => x - y).map(String).concat(['net', 'self', 'sys']);
+  }
+  const fdDir = /^\/proc\/(\d+|self)\/fd$/.exec(p);
+  if (fdDir) return [...procTask(task, fdDir[1]!, 'opendir', path).fds.keys()].sort((x, y) => x - y).map(String);
   const prefix = sysctlName(p + '/x');
   if (prefix !== null) {
     const dir = prefix.slice(0, -2);
@@ -610,6 +623,25 @@ export function readdir(task: Task, path: string): string[] {
     return [...out].sort();
   }
   fail(ENOTDIR, 'opendir', path);
+}
+
+/** The task /proc/PID names (or ENOENT). */
+function procTask(task: Task, pid: string, syscall: string, path: string): Task {
+  if (pid === 'self') return task;
+  for (const t of taskList(task.kernel)) if (t.pid === Number(pid)) return t;
+  fail(ENOENT, syscall, path);
+}
+
+/** Linux: readlink(2) of /proc/PID/fd/N: "socket:[INO]" for a socket, "net:[INUM]" for a namespace handle. */
+export function readlink(task: Task, path: string): string {
+  const m = /^\/proc\/(\d+|self)\/fd\/(\d+)$/.exec(path);
+  if (!m) fail(EINVAL, 'readlink', path);
+  const t = procTask(task, m[1]!, 'readlink', path);
+  const f = t.fds.get(Number(m[2]));
+  if (!f) fail(ENOENT, 'readlink', path);
+  if (f.kind === 'socket') return `socket:[${f.socket.ino}]`;
+  if (f.kind === 'netns') return `net:[${f.net.inum}]`;
+  return f.path;
 }
 
 /** Generators of /proc/net files; subsystems register theirs. */

@@ -25,6 +25,8 @@ export class Task {
   /** Credentials (Linux: current_cred() fsuid/fsgid); 0 = root, which holds every capability here. */
   uid = 0;
   gid = 0;
+  /** The program's name (Linux: task->comm, at most 15 characters; set at exec), for /proc/PID/stat. */
+  comm = '';
   /** Set by kill: blocking calls return -EINTR. */
   killed = false;
   /** What the task sleeps on, so kill can interrupt it. */
@@ -33,6 +35,7 @@ export class Task {
     readonly pid = 0) {
     this.net = net;
     net.refcnt++;
+    taskList(kernel).add(this);
   }
 
   /** Linux: get_unused_fd(): lowest free number from 3 (0-2 are stdio). */
@@ -54,11 +57,23 @@ export class Task {
     const t = new Task(this.kernel, this.net, stdout, stderr, pid);
     t.uid = this.uid;
     t.gid = this.gid;
+    t.comm = this.comm;
     return t;
   }
 
   /** Leave the namespace (task exit). Open files are closed by exitFiles in syscalls. */
   exitNs(): void {
+    taskList(this.kernel).delete(this);
     this.kernel.putNet(this.net);
   }
+}
+
+/** Every live task of a kernel (Linux: the task list /proc shows). */
+export function taskList(k: Kernel): Set<Task> {
+  let s = k.generic.get('tasks') as Set<Task> | undefined;
+  if (!s) {
+    s = new Set();
+    k.generic.set('tasks', s);
+  }
+  return s;
 }

@@ -14,8 +14,9 @@
  * protocol ("icmp"). -4 keeps IPv4, -6 shows nothing (no IPv6 yet); -H drops the
  * header; -s prints the summary from /proc/net/sockstat.
  *
- * Differences: -p (process names) prints no users: the kernel keeps no table of
- * processes' file descriptors for /proc/PID/fd; -e, -m, -i, -o, -K and filter
+ * -p adds `users:(("comm",pid=N,fd=N))` from /proc/PID/fd and /proc/PID/stat.
+ *
+ * Differences: -e, -m, -i, -o, -K and filter
  * expressions other than `state`/`exclude` are not implemented; -r (host names)
  * prints addresses.
  */
@@ -196,6 +197,7 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
   let numeric = false;
   let summary = false;
   let showHeader = true;
+  let showUsers = false;
   let dbs = 0;
   let states = 0;
   let doDefault = true;
@@ -250,7 +252,8 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
       }
       case 's': summary = true; break;
       case 'H': showHeader = false; break;
-      case 'p': case 'e': case 'm': case 'i': case 'o': case 'O': break;
+      case 'p': showUsers = true; break;
+      case 'e': case 'm': case 'i': case 'o': case 'O': break;
       case 'V':
         ctx.stdout.write('ss utility, iproute2-6.1.0\n');
         return 0;
@@ -329,6 +332,7 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
   };
   const tables: [number, string, string][] = [[TCP_DB, '/proc/net/tcp', 'tcp'], [UDP_DB, '/proc/net/udp', 'udp'],
     [RAW_DB, '/proc/net/raw', 'raw']];
+  let users: UserEnt[] | null = null;
   // ss's order: tcp, udp, raw for these tables.
   for (const [db, path, netid] of tables) {
     if (!(dbs & (1 << db)) || !ipv4) continue;
@@ -339,13 +343,77 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
       const row: string[] = [];
       if (!cols[COL_NETID]!.disabled) row.push(netid);
       if (!cols[COL_STATE]!.disabled) row.push(SSTATE_NAME[s.state] ?? 'UNKNOWN');
+      let proc = '';
+      if (showUsers) {
+        users ??= userEntHashBuild(ctx);
+        const found = findEntry(users, s.ino);
+        if (found) proc = ` users:(${found})`;
+      }
       row.push(String(s.rq).padEnd(6), String(s.wq).padEnd(6), ipStr(s.laddr) + ':', service(s.lport, db),
-        ipStr(s.raddr) + ':', service(s.rport, db), '', '');
+        ipStr(s.raddr) + ':', service(s.rport, db), proc, '');
       rows.push(row);
     }
   }
   ctx.stdout.write(render(cols, rows));
   return 0;
+}
+
+/** One process's descriptor of a socket (ss's struct user_ent). */
+interface UserEnt {
+  ino: number;
+  pid: number;
+  fd: number;
+  process: string;
+}
+
+/**
+ * Linux/iproute2: user_ent_hash_build(): every /proc/PID/fd/N that links to
+ * "socket:[INO]", with the process name from /proc/PID/stat. Newest first, as
+ * user_ent_add() prepends to its hash chains.
+ */
+function userEntHashBuild(ctx: ToolContext): UserEnt[] {
+  const out: UserEnt[] = [];
+  let pids: string[] = [];
+  try {
+    pids = sys.readdir(ctx.task, '/proc');
+  } catch {
+    return out;
+  }
+  for (const pidStr of pids) {
+    if (!/^\d+$/.test(pidStr)) continue;
+    let fds: string[];
+    try {
+      fds = sys.readdir(ctx.task, `/proc/${pidStr}/fd`);
+    } catch {
+      continue;
+    }
+    let process: string | null = null;
+    for (const fd of fds) {
+      let lnk: string;
+      try {
+        lnk = sys.readlink(ctx.task, `/proc/${pidStr}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(lnk);
+      if (!m) continue;
+      if (process === null) {
+        try {
+          process = /^\d+ \(([^)]*)\)/.exec(sys.readFile(ctx.task, `/proc/${pidStr}/stat`))?.[1] ?? '';
+        } catch {
+          process = '';
+        }
+      }
+      out.unshift({ ino: Number(m[1]), pid: Number(pidStr), fd: Number(fd), process });
+    }
+  }
+  return out;
+}
+
+/** Linux/iproute2: find_entry(USERS): '("comm",pid=N,fd=N)' for each holder, comma-separated. */
+function findEntry(users: UserEnt[], ino: number): string {
+  if (!ino) return '';
+  return users.filter((u) => u.ino === ino).map((u) => `("${u.process}",pid=${u.pid},fd=${u.fd})`).join(',');
 }
 
 /** Linux/iproute2: print_summary() from /proc/net/sockstat. */

@@ -272,6 +272,7 @@ export class LabShell {
   private async runProgram(main: ToolMain, argv: string[], task: Task, env: Record<string, string>, job: Job,
     ownsTask = true): Promise<number> {
     job.tasks.add(task);
+    task.comm = (argv[0] ?? '').split('/').pop()!.slice(0, 15); // exec sets comm
     const ctx: ToolContext = {
       task,
       argv,
