@@ -152,6 +152,9 @@ export class FibNh {
   }
 }
 
+/** Linux: dst_default_metrics: all zero, shared, never written. */
+export const DST_DEFAULT_METRICS: Uint32Array = new Uint32Array(RTAX_MAX + 1);
+
 /** Linux: struct fib_info: attributes shared by routes (and their nexthops). */
 export class FibInfo {
   readonly fibNet: Net;
@@ -167,17 +170,17 @@ export class FibInfo {
   fibPrefsrc = 0;
   fibTbId = 0;
   fibPriority = 0;
-  /** Metrics indexed by RTAX_* (0 unset), the same layout as Rtable.metrics. Read-only once linked. */
-  fibMetrics: Uint32Array;
-  /** Whether any metric was given (Linux: fib_metrics != &dst_default_metrics). */
-  fibMetricsSet = false;
+  /**
+   * Metrics indexed by RTAX_* (0 unset), the same layout as Rtable.metrics. Read-only:
+   * a FibInfo without metrics shares DST_DEFAULT_METRICS (Linux: dst_default_metrics).
+   */
+  fibMetrics: Uint32Array = DST_DEFAULT_METRICS;
   fibNhs = 0;
   fibNh: FibNh[] = [];
   /** Hash of the sharing key (fib_info_hashfn) while linked. */
   fibHash = 0;
   constructor(net: Net) {
     this.fibNet = net;
-    this.fibMetrics = new Uint32Array(RTAX_MAX + 1);
   }
   get fibMtu(): number {
     return this.fibMetrics[RTAX_MTU]!;
@@ -204,8 +207,10 @@ export function fibInfoNh(fi: FibInfo, nhsel: number): FibNh {
 }
 
 /**
- * Linux: struct fib_alias: one route of a table at a prefix. The aliases of one prefix
- * form a list (`next`) ordered by tos (descending) then priority (ascending).
+ * Linux: struct fib_alias: one route of a table at a prefix. The table keeps its
+ * aliases in typed arrays (fib_trie_nodes.ts); this object is a copy handed out by
+ * walks, dumps and notifications. A prefix's aliases are ordered by tos
+ * (descending) then priority (ascending).
  */
 export class FibAlias {
   faInfo: FibInfo;
@@ -219,6 +224,7 @@ export class FibAlias {
   tbId: number;
   /** Last default route chosen by fib_select_default (Linux: fa_default). */
   faDefault = -1;
+  /** The next alias of the same prefix, in copies made by FibResult.faHead. */
   next: FibAlias | null = null;
   constructor(fi: FibInfo, tos: number, type: number, slen: number, tbId: number) {
     this.faInfo = fi;
@@ -241,8 +247,22 @@ export class FibResult {
   nhc: FibNh | null = null;
   fi: FibInfo | null = null;
   table: FibTable | null = null;
-  /** First alias of the matched prefix (Linux: fa_head, used by fib_select_default). */
-  faHead: FibAlias | null = null;
+  /** tos of the alias that matched (Linux: res->dscp). */
+  tos = 0;
+  /** The matched prefix in `table` (its id in the trie); 0 when not noted (see FibTable.resultPrefix). */
+  faPfx = 0;
+
+  /**
+   * Linux: res->fa_head: the aliases of the matched prefix, as a list of copies
+   * (made on each read; for control-plane use such as RTM_F_FIB_MATCH). Setting it
+   * (to null) forgets the prefix.
+   */
+  get faHead(): FibAlias | null {
+    return this.table !== null && this.fi !== null ? this.table.aliasList(this.table.resultPrefix(this)) : null;
+  }
+  set faHead(v: FibAlias | null) {
+    if (v === null) this.faPfx = 0;
+  }
 }
 
 /** Linux: FIB_RES_NHC() / FIB_RES_NH(). */

@@ -25,12 +25,17 @@ import { RTN_UNICAST, RTNH_F_DEAD, RT_SCOPE_LINK } from '../wire/route.js';
 import type { Flowi4 } from './rtable.js';
 import { ipv4Net } from './netns_ipv4.js';
 import {
-  type FibAlias, type FibInfo, type FibNh, type FibResult, FA_S_ACCESSED, FIB_MULTIPATH_HASH_FIELD_DST_IP,
+  type FibInfo, type FibNh, type FibResult, FA_S_ACCESSED, FIB_MULTIPATH_HASH_FIELD_DST_IP,
   FIB_MULTIPATH_HASH_FIELD_DST_PORT, FIB_MULTIPATH_HASH_FIELD_IP_PROTO, FIB_MULTIPATH_HASH_FIELD_SRC_IP,
   FIB_MULTIPATH_HASH_FIELD_SRC_PORT, FLOWI_FLAG_SKIP_NH_OIF,
 } from './fib_lookup.js';
 import { fibResultPrefsrc } from './fib_semantics.js';
-import { arpNudState, NUD_INCOMPLETE, NUD_REACHABLE, NUD_VALID } from './fib_pending.js';
+import { metaState, metaTos, metaType } from './fib_trie_nodes.js';
+import type { NetDevice } from '../core/netdevice.js';
+import { neighLookup, neighLookupNoref32, neighRelease } from '../core/neighbour.js';
+import { NUD_INCOMPLETE, NUD_REACHABLE, NUD_VALID } from '../wire/neighbour.js';
+import { arpTbl } from './arp.js';
+import { writeU32 } from '../wire/bytes.js';
 
 /** IPPROTO_DCCP (not in wire/iphdr). */
 const IPPROTO_DCCP = 33;
@@ -208,10 +213,22 @@ export function fibMultipathHash(net: Net, fl4: Flowi4 | null, skb: SkBuff | nul
 function fibGoodNh(nh: FibNh): boolean {
   let state = NUD_REACHABLE;
   if (nh.fibNhScope === RT_SCOPE_LINK && nh.fibNhDev !== null) {
-    const s = arpNudState(nh.fibNhDev, nh.fibNhGwFamily ? nh.fibNhGw4 : 0);
-    if (s >= 0) state = s;
+    // Linux: __ipv4_neigh_lookup_noref(dev, gw) (a gatewayless nexthop looks up 0).
+    const n = neighLookupNoref32(arpTbl(nh.fibNhDev.net), nh.fibNhGwFamily ? nh.fibNhGw4 : 0, nh.fibNhDev);
+    if (n !== null) state = n.nudState;
   }
   return (state & NUD_VALID) !== 0;
+}
+
+/** Linux: neigh_lookup(&arp_tbl, gw, dev) for fib_detect_death: the entry's NUD state, -1 without one. */
+function arpNudState(dev: NetDevice, gw: number): number {
+  const key = new Uint8Array(4);
+  writeU32(key, 0, gw);
+  const n = neighLookup(arpTbl(dev.net), key, dev);
+  if (n === null) return -1;
+  const state = n.nudState;
+  neighRelease(n);
+  return state;
 }
 
 /** Linux: fib_select_multipath(): the nexthop whose hash range holds `hash`. */
@@ -260,51 +277,57 @@ function fibDetectDeath(fi: FibInfo, order: number, last: { resort: FibInfo | nu
 /**
  * Linux: fib_select_default(): with several default routes of the same metric, keep
  * using the one chosen before while its gateway's neighbour looks alive, else move on.
+ * It walks the aliases of the matched prefix in the table (refs of fib_trie_nodes.ts).
  */
 function fibSelectDefault(flp: Flowi4, res: FibResult): void {
+  const tb = res.table!;
+  const t = tb.trie;
   let fi: FibInfo | null = null;
   const last = { resort: null as FibInfo | null, idx: -1 };
   let order = -1;
-  let fa1: FibAlias | null = null;
+  let fa1 = 0;
   let lastPrio = res.fi!.fibPriority;
   let lastTos = 0;
-  for (let fa = res.faHead; fa !== null; fa = fa.next) {
-    const nextFi = fa.faInfo;
-    if (fa.faTos && fa.faTos !== flp.tos) continue;
-    if (fa.tbId !== res.table!.tbId) continue;
-    if (nextFi.fibPriority > lastPrio && fa.faTos === lastTos) {
+  const id = tb.resultPrefix(res);
+  if (id === 0) return;
+  for (let fa = -id; fa !== 0; fa = t.aliasNext(fa)) {
+    const nextFi = t.aliasInfo(fa);
+    const meta = t.aliasMeta(fa);
+    const faTos = metaTos(meta);
+    if (faTos && faTos !== flp.tos) continue;
+    if (nextFi.fibPriority > lastPrio && faTos === lastTos) {
       if (lastTos) continue;
       break;
     }
     if (nextFi.fibFlags & RTNH_F_DEAD) continue;
-    lastTos = fa.faTos;
+    lastTos = faTos;
     lastPrio = nextFi.fibPriority;
-    if (nextFi.fibScope !== res.scope || fa.faType !== RTN_UNICAST) continue;
+    if (nextFi.fibScope !== res.scope || metaType(meta) !== RTN_UNICAST) continue;
     const nh = nextFi.fibNh[0]!;
     if (!nh.fibNhGwFamily || nh.fibNhScope !== RT_SCOPE_LINK) continue;
-    if ((fa.faState & FA_S_ACCESSED) === 0) fa.faState |= FA_S_ACCESSED;
+    if (!(metaState(meta) & FA_S_ACCESSED)) t.aliasSetState(fa, FA_S_ACCESSED);
     if (fi === null) {
       if (nextFi !== res.fi) break;
       fa1 = fa;
-    } else if (!fibDetectDeath(fi, order, last, fa1!.faDefault)) {
+    } else if (!fibDetectDeath(fi, order, last, t.aliasDefault(fa1))) {
       fibResultAssign(res, fi);
-      fa1!.faDefault = order;
+      t.setAliasDefault(fa1, order);
       return;
     }
     fi = nextFi;
     order++;
   }
   if (order <= 0 || fi === null) {
-    if (fa1 !== null) fa1.faDefault = -1;
+    if (fa1 !== 0) t.setAliasDefault(fa1, -1);
     return;
   }
-  if (!fibDetectDeath(fi, order, last, fa1!.faDefault)) {
+  if (!fibDetectDeath(fi, order, last, t.aliasDefault(fa1))) {
     fibResultAssign(res, fi);
-    fa1!.faDefault = order;
+    t.setAliasDefault(fa1, order);
     return;
   }
   if (last.idx >= 0) fibResultAssign(res, last.resort!);
-  fa1!.faDefault = last.idx;
+  t.setAliasDefault(fa1, last.idx);
 }
 
 /**

@@ -43,9 +43,14 @@ import {
 } from './fib_lookup.js';
 import { fibTableLookup } from './fib_trie.js';
 import { TCP_CA_NAMES } from './fib_notify.js';
-import {
-  fibLookup, fibGetTable, inetAddrTypeTable, inetAddrTypeDevTable, inetSelectAddr, devAddrGenid,
-} from './fib_pending.js';
+import { fibLookup, fibGetTable, inetAddrTypeTable, inetAddrTypeDevTable } from './fib_frontend.js';
+import { inetSelectAddr } from './devinet.js';
+import { ipv4Net } from './netns_ipv4.js';
+
+/** Linux: net->ipv4.dev_addr_genid (devinet.ts): cached nexthop sources are redone after it moves. */
+function devAddrGenid(net: Net): number {
+  return ipv4Net(net).devinet.devAddrGenid;
+}
 
 /** Linux: LOOPBACK_IFINDEX. */
 const LOOPBACK_IFINDEX = 1;
@@ -111,6 +116,7 @@ function nhComp(fi: FibInfo, ofi: FibInfo): boolean {
 }
 
 function metricsEqual(a: Uint32Array, b: Uint32Array): boolean {
+  if (a === b) return true;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -563,6 +569,7 @@ export function fibCreateInfo(net: Net, cfg: FibConfig, extack?: NetlinkExtAck):
   }
   const fi = new FibInfo(net);
   if (cfg.fcMx !== null) {
+    fi.fibMetrics = new Uint32Array(RTAX_MAX + 1);
     const err = ipMetricsConvert(cfg.fcMx, fi.fibMetrics, extack);
     if (err) return err;
   }

@@ -10,7 +10,8 @@ import {
   RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN,
 } from '../wire/route.js';
 import { Flowi4 } from './rtable.js';
-import { FibAlias, FibConfig, FibInfo, FibResult, FIB_LOOKUP_NOREF } from './fib_lookup.js';
+import { FibConfig, FibResult, FIB_LOOKUP_NOREF } from './fib_lookup.js';
+import { FibTrie } from './fib_trie_nodes.js';
 import { FibTable, fibTableDelete, fibTableFlush, fibTableInsert, fibTableLookup, fibTableWalk } from './fib_trie.js';
 import { fibInfoCount } from './fib_semantics.js';
 
@@ -34,7 +35,6 @@ function bruteLpm(set: Map<string, [number, number]>, key: number, below = 33): 
 }
 
 test('trie: longest prefix match equals a brute-force search under random inserts and deletes', () => {
-  const fi = new FibInfo({} as Net);
   // Prefixes drawn from a few /8s so that they nest and collide a lot.
   const prefixArb = fc.tuple(fc.constantFrom(10, 172, 192, 0, 255), fc.integer({ min: 0, max: 0xffffff }),
     fc.integer({ min: 0, max: 32 })).map(([a, rest, l]) => {
@@ -44,57 +44,77 @@ test('trie: longest prefix match equals a brute-force search under random insert
   const opArb = fc.tuple(fc.boolean(), prefixArb);
   fc.assert(fc.property(fc.array(opArb, { maxLength: 120 }), fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 40 }),
     (ops, probes) => {
-      const tb = new FibTable(254);
+      const t = new FibTrie();
       const ref = new Map<string, [number, number]>();
       for (const [add, [key, l]] of ops) {
         const name = `${key}/${l}`;
         const have = [...ref.keys()].find((k) => k.startsWith(`${name}/`));
         if (add && have === undefined) {
-          const id = tb.addPrefix(key, l, new FibAlias(fi, 0, RTN_UNICAST, 32 - l, 254));
+          const id = t.addPrefix(key, l, 0, 1);
           ref.set(`${name}/${id}`, [key, l]);
         } else if (!add && have !== undefined) {
           const id = Number(have.split('/')[2]);
-          tb.pfxHead[id] = null;
-          tb.removePrefix(id);
+          t.removeAlias(id, -id);
           ref.delete(have);
         }
       }
       const keys = [...probes, ...[...ref.values()].map(([k]) => k), ...[...ref.values()].map(([k, l]) => (k | ~mask(l)) >>> 0)];
       for (const key of keys) {
-        assert.equal(tb.lpm(key), bruteLpm(ref, key), `lpm ${ntoa(key)}`);
-        const id = tb.lpm(key);
-        if (id !== 0) assert.equal(tb.lpmShorter(key, tb.pfxLen[id]!), bruteLpm(ref, key, tb.pfxLen[id]!), `shorter ${ntoa(key)}`);
+        assert.equal(t.lpmId(key), bruteLpm(ref, key), `lpm ${ntoa(key)}`);
+        const id = t.lpmId(key);
+        if (id !== 0) assert.equal(t.lpmShorter(key, t.pfxLen(id)), bruteLpm(ref, key, t.pfxLen(id)), `shorter ${ntoa(key)}`);
       }
       // Dump order: key ascending, then longer prefixes first.
-      const order = [...tb.dumpOrder()].map((id) => [tb.pfxKey[id]!, tb.pfxLen[id]!] as [number, number]);
+      const order = [...t.dumpOrder()].map((id) => [t.pfxKey(id), t.pfxLen(id)] as [number, number]);
       const want = [...ref.values()].sort((a, b) => a[0] - b[0] || b[1] - a[1]);
       assert.deepEqual(order, want);
-      assert.equal(tb.count, ref.size);
+      assert.equal(t.count, ref.size);
+      if (ref.size === 0) assert.equal(t.nodes, 1, 'only the root is left');
     }), { numRuns: 300 });
 });
 
-test('trie: emptied nodes are freed and reused', () => {
-  const fi = new FibInfo({} as Net);
-  const tb = new FibTable(254);
+test('trie: emptied nodes are freed and their memory reused', () => {
+  const t = new FibTrie();
   const ids: number[] = [];
-  for (let i = 0; i < 100; i++) ids.push(tb.addPrefix(ip(`10.${i}.1.128`), 25, new FibAlias(fi, 0, 1, 7, 254)));
-  const nodes = tb.nodeTop;
-  for (const id of ids) {
-    tb.pfxHead[id] = null;
-    tb.removePrefix(id);
-  }
-  assert.equal(tb.nodeUsed[0], 0);
-  assert.equal(tb.slots[10], 0);
-  for (let i = 0; i < 100; i++) tb.addPrefix(ip(`10.${i}.1.128`), 25, new FibAlias(fi, 0, 1, 7, 254));
-  assert.equal(tb.nodeTop, nodes, 'nodes were reused');
+  for (let i = 0; i < 100; i++) ids.push(t.addPrefix(ip(`10.${i}.1.128`), 25, 0, 1));
+  const bytes = t.bytes();
+  assert.equal(t.nodes, 1 + 1 + 100 + 100);
+  for (const id of ids) t.removeAlias(id, -id);
+  assert.equal(t.nodes, 1);
+  assert.equal(t.lpmId(ip('10.5.1.129')), 0);
+  for (let i = 0; i < 100; i++) t.addPrefix(ip(`10.${i}.1.128`), 25, 0, 1);
+  assert.equal(t.bytes(), bytes, 'node memory was reused');
+});
+
+test('trie: aliases of a prefix keep their order through inserts and removals', () => {
+  const t = new FibTrie();
+  const id = t.addPrefix(ip('10.0.0.0'), 8, 1 << 8, 1);
+  t.insertAlias(id, 0, 2 << 8, 2); // tail
+  t.insertAlias(id, -id, 3 << 8, 3); // new head
+  const tos = (): number[] => {
+    const out: number[] = [];
+    for (let r = -id; r !== 0; r = t.aliasNext(r)) out.push((t.aliasMeta(r) >>> 8) & 0xff);
+    return out;
+  };
+  assert.deepEqual(tos(), [3, 1, 2]);
+  assert.equal(t.pfxLen(id), 8);
+  t.removeAlias(id, -id);
+  assert.deepEqual(tos(), [1, 2]);
+  assert.equal(t.aliasInfoIdx(-id), 1);
+  t.removeAlias(id, t.aliasNext(-id));
+  assert.deepEqual(tos(), [1]);
+  t.removeAlias(id, -id);
+  assert.equal(t.count, 0);
+  assert.equal(t.findPrefix(ip('10.0.0.0'), 8), 0);
 });
 
 /* ---------------- fib_table_insert / lookup / delete semantics ---------------- */
 
-function setup(): { net: Net; tb: FibTable; lo: number } {
+function setup(): { net: Net; tb: FibTable; lo: number; infos0: number } {
   const k = createKernel({ seed: 1 });
   const net = k.initNet;
-  return { net, tb: new FibTable(RT_TABLE_MAIN), lo: net.devGetByName('lo')!.ifindex };
+  // A private table (not the namespace's main), so that only these routes are in it.
+  return { net, tb: new FibTable(RT_TABLE_MAIN), lo: net.devGetByName('lo')!.ifindex, infos0: fibInfoCount(net) };
 }
 
 /** A route with a host-scope nexthop on `oif` (needs no address or gateway checks). */
@@ -139,7 +159,7 @@ function routes(tb: FibTable): string[] {
 }
 
 test('insert/lookup: longest prefix wins, then shorter prefixes, -EAGAIN when nothing matches', () => {
-  const { net, tb } = setup();
+  const { net, tb, infos0 } = setup();
   assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8')), 0);
   assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.1.0.0/16')), 0);
   assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.1.2.0/24')), 0);
@@ -161,7 +181,7 @@ test('insert/lookup: longest prefix wins, then shorter prefixes, -EAGAIN when no
   const empty = new FibTable(100);
   assert.equal(lookup(empty, '1.2.3.4').err, -EAGAIN);
   // All routes share one FibInfo.
-  assert.equal(fibInfoCount(net), 1);
+  assert.equal(fibInfoCount(net), infos0 + 1);
 });
 
 test('insert: bad prefixes are -EINVAL with Linux extack messages', () => {
@@ -247,7 +267,7 @@ test('lookup: scope, oif and dead checks fall back to shorter prefixes', () => {
 });
 
 test('delete: matches type, scope, protocol, metric; -ESRCH otherwise', () => {
-  const { net, tb } = setup();
+  const { net, tb, infos0 } = setup();
   assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcPriority: 10 })), 0);
   assert.equal(fibTableInsert(net, tb, hostRoute(net, '10.0.0.0/8', { fcPriority: 20, fcProtocol: RTPROT_KERNEL })), 0);
   const del = (o: Partial<FibConfig>): number => {
@@ -269,6 +289,6 @@ test('delete: matches type, scope, protocol, metric; -ESRCH otherwise', () => {
   assert.equal(del({}), 0);
   assert.deepEqual(routes(tb), []);
   assert.equal(del({}), -ESRCH);
-  assert.equal(fibInfoCount(net), 0);
+  assert.equal(fibInfoCount(net), infos0);
   assert.equal(tb.count, 0);
 });
