@@ -14,6 +14,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Kernel, Net } from '../src/core/net_namespace.js';
 import { runLab } from '../src/tools/lab/lab.js';
 import { Task, type Stdio } from '../src/socket/task.js';
@@ -428,3 +429,50 @@ test('IP_HDRINCL: tot_len fixed, zero source and id filled, checksum computed; b
   assert.throws(() => sys.sendto(l.ta, fd, d, to(B)), (x: SystemError) => x.errno === -EINVAL || x.code === 'EINVAL');
 });
 
+
+test('property: random ICMP messages (quoting garbage too) never throw; every one is counted; b still answers', async () => {
+  const l = await lab('ip netns exec tnxib sysctl -qw net.ipv4.ping_group_range="0 0"\n');
+  // Listeners the error paths can reach: a raw ICMP socket with IP_RECVERR and a ping socket on b.
+  const rawB = sys.socket(l.tb, AF_INET, SOCK_RAW, IPPROTO_ICMP);
+  sys.setsockopt(l.tb, rawB, SOL_IP, IP_RECVERR, 1);
+  const pingB = sys.socket(l.tb, AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+  sys.setsockopt(l.tb, pingB, SOL_IP, IP_RECVERR, 1);
+  sys.bind(l.tb, pingB, { family: AF_INET, port: 7, addr: 0 });
+  const fd = sys.socket(l.ta, AF_INET, SOCK_RAW, IPPROTO_RAW);
+  let sent = 0;
+  fc.assert(fc.property(
+    fc.oneof(fc.constantFrom(0, 3, 4, 5, 8, 11, 12, 13, 14, 17, 42), fc.integer({ min: 0, max: 255 })),
+    fc.integer({ min: 0, max: 20 }),
+    fc.integer({ min: 0, max: 0xffffffff }),
+    fc.record({
+      vihl: fc.oneof(fc.constant(0x45), fc.integer({ min: 0, max: 255 })),
+      protocol: fc.constantFrom(1, 6, 17, 200),
+      saddr: fc.constantFrom(B, A, R, 0, 0xffffffff),
+      daddr: fc.constantFrom(A, B, 0x0a0100ff, 0xe0000001),
+      inner: fc.uint8Array({ minLength: 0, maxLength: 12 }),
+    }),
+    fc.integer({ min: 0, max: 60 }),
+    fc.boolean(),
+    fc.boolean(),
+    (type, code, rest, q, cut, goodCsum, ttl1) => {
+      // The quoted header (possibly lying) and some of what followed it.
+      const quoted = new Uint8Array(20 + q.inner.length);
+      quoted[0] = q.vihl;
+      quoted[9] = q.protocol;
+      quoted.set([q.saddr >>> 24, (q.saddr >>> 16) & 255, (q.saddr >>> 8) & 255, q.saddr & 255], 12);
+      quoted.set([q.daddr >>> 24, (q.daddr >>> 16) & 255, (q.daddr >>> 8) & 255, q.daddr & 255], 16);
+      quoted.set(q.inner, 20);
+      const m = icmpMsg(type, code, rest, quoted.subarray(0, Math.min(cut, quoted.length)));
+      if (!goodCsum) m[3] ^= 0x5a;
+      sys.sendto(l.ta, fd, ipDatagram({ ttl: ttl1 ? 1 : 64, id: sent & 0xffff }, m), to(B));
+      if (!ttl1) sent++;
+    },
+  ), { numRuns: 1500, seed: 23 });
+  await l.k.sleep(5e9);
+  assert.equal(icmpMib(l.b)[ICMP_MIB_INMSGS], sent, 'each message that reached b was counted');
+  // Still answering.
+  const echo = sys.socket(l.ta, AF_INET, SOCK_RAW, IPPROTO_ICMP);
+  sys.sendto(l.ta, echo, icmpMsg(8, 0, 0x99990001), to(B));
+  await l.k.sleep(1e6);
+  assert.ok(drain(l.ta, echo).some((x) => x[0] === B && x[1] === 0));
+});
