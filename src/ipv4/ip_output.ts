@@ -47,9 +47,10 @@ import { csumFold, csumPartial, ipFastCsum } from '../wire/checksum.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../wire/icmphdr.js';
 import { RTAX_HOPLIMIT, RTAX_LOCK, RTAX_MTU, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
 import { EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENOBUFS, EAGAIN, EINVAL } from '../socket/errno.js';
+import { SOCK_RAW } from '../socket/socket.js';
 import { ipv4Net } from './netns_ipv4.js';
 import {
-  type Rtable, type Flowi4, IP_MAX_MTU, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL, rtNexthop, skbRtable,
+  type Rtable, type Flowi4, IP_MAX_MTU, FLOWI_FLAG_KNOWN_NH, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL, rtNexthop, skbRtable,
 } from './rtable.js';
 import {
   IPCB, InetSkbParm, IpcmCookie, IPSKB_FORWARDED, IPSKB_REROUTED, IPSKB_FRAG_COMPLETE, IPSKB_FRAG_PMTU,
@@ -745,16 +746,26 @@ export function ipMakeSkb(sk: InetSock, fl4: Flowi4, rt: Rtable, payload: Uint8A
   skb.priority = ipc.tos !== -1 ? ipc.priority : sk.priority;
   skb.mark = ipc.mark !== 0 ? ipc.mark : sk.mark;
   skb.dst = rt;
+  // Linux: icmp_out_count() in __ip_make_skb: a SOCK_RAW socket (the raw sockets and
+  // the kernel's ICMP control socket) counts the flow's ICMP type, which
+  // icmp_reply leaves 0 (echo and timestamp replies both count as OutType0 there);
+  // other sockets count their header's type, written after ipMakeSkb here, so
+  // ipSendSkb counts those.
+  if (sk.protocol === IPPROTO_ICMP && sk.type === SOCK_RAW && (fl4.flags & FLOWI_FLAG_KNOWN_NH) === 0) {
+    icmpOutCount(net, fl4.icmpType);
+  }
   return skb;
 }
 
 /**
  * Linux: ip_send_skb(): send what ipMakeSkb built; counts OutDiscards on failure.
- * An ICMP message is counted here (Linux: icmp_out_count() in __ip_make_skb): its
- * header is written by the caller after ipMakeSkb, so only now is its type known.
+ * An ICMP message of a socket that is not SOCK_RAW (ping) is counted here by its
+ * header's type (Linux: icmp_out_count() in __ip_make_skb, after getfrag wrote it).
  */
 export function ipSendSkb(net: Net, skb: SkBuff): number {
-  if (skb.buf[skb.networkHeader + IPH_PROTOCOL] === IPPROTO_ICMP) icmpOutCount(net, skb.buf[skb.transportHeader]!);
+  if (skb.buf[skb.networkHeader + IPH_PROTOCOL] === IPPROTO_ICMP && (skb.sk as InetSock | null)?.type !== SOCK_RAW) {
+    icmpOutCount(net, skb.buf[skb.transportHeader]!);
+  }
   let err = ipLocalOut(net, skb.sk, skb);
   if (err !== 0) {
     // Linux: net_xmit_errno(): congestion notification is not an error.
