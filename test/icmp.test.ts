@@ -250,7 +250,7 @@ test('RFC 1122 3.2.2: r sends time exceeded for a TTL-1 echo but never about an 
   assert.equal(te(), 2, 'the first fragment gets one');
 });
 
-test('RFC 1122 3.2.2: no error about a datagram to an IP broadcast or one that came as a link-layer broadcast', async () => {
+test('RFC 1122 3.2.2: no error about a datagram to an IP broadcast or multicast address or one that came as a link-layer broadcast', async () => {
   const l = await lab();
   const pu = (): number => ipv4Net(l.r).mib.icmpMsg[256 + 3]!;
   // Protocol 200 is nobody's: unicast to r gets protocol unreachable...
@@ -263,6 +263,10 @@ test('RFC 1122 3.2.2: no error about a datagram to an IP broadcast or one that c
   sys.sendto(l.ta, fd, ipDatagram({ protocol: 200, daddr: 0x0a0100ff }, new Uint8Array(8)), to(0x0a0100ff));
   await l.k.sleep(1e6);
   assert.equal(pu(), 1);
+  // ...nor a multicast one (RTCF_MULTICAST: all hosts, 224.0.0.1)...
+  sys.sendto(l.ta, fd, ipDatagram({ protocol: 200, daddr: 0xe0000001, ttl: 1 }, new Uint8Array(8)), to(0xe0000001));
+  await l.k.sleep(1e6);
+  assert.equal(pu(), 1);
   // ...nor the unicast datagram in an Ethernet broadcast frame (pkt_type != PACKET_HOST).
   const a0 = l.a.devGetByName('a0')!;
   const pkt = sys.socket(l.ta, AF_PACKET, SOCK_RAW, ETH_P_IP);
@@ -273,8 +277,8 @@ test('RFC 1122 3.2.2: no error about a datagram to an IP broadcast or one that c
   frame.set(ipDatagram({ protocol: 200, daddr: R }, new Uint8Array(8)), 14);
   sys.sendto(l.ta, pkt, frame, { family: AF_PACKET, protocol: ETH_P_IP, ifindex: a0.ifindex, hatype: 1, pktType: 0, addr: new Uint8Array(8).fill(0xff) });
   await l.k.sleep(1e6);
-  // All three reached r's ip_local_deliver: InUnknownProtos counts even those not answered.
-  assert.equal(ipv4Net(l.r).mib.ip[IPSTATS_MIB_INUNKNOWNPROTOS], 3);
+  // All four reached r's ip_local_deliver: InUnknownProtos counts even those not answered.
+  assert.equal(ipv4Net(l.r).mib.ip[IPSTATS_MIB_INUNKNOWNPROTOS], 4);
   assert.equal(pu(), 1);
 });
 
