@@ -1,0 +1,145 @@
+/**
+ * fib_semantics through the whole stack: route requests from `ip` (parsed by
+ * fib_frontend) validated by fib_create_info with Linux's errors, metrics clamps,
+ * nexthops marked by device events, ECMP selection by weight and hash policy.
+ * The expected texts are what Linux 6.18 + iproute2 6.1 print for the same commands
+ * (checked in a tnxf1* namespace on the development host).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createKernel } from '../index.js';
+import type { Kernel, Net } from '../core/net_namespace.js';
+import { Task } from '../socket/task.js';
+import { programs } from '../tools/registry.js';
+import { BufferStdio } from '../tools/tool.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../wire/iphdr.js';
+import { Flowi4 } from './rtable.js';
+import { FibResult } from './fib_lookup.js';
+import { fibLookup } from './fib_frontend.js';
+import { fibSelectPath, fibMultipathHash } from './fib_semantics.js';
+import { ipv4Net } from './netns_ipv4.js';
+
+const ip4 = (s: string): number => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
+
+async function sh(k: Kernel, net: Net, line: string): Promise<{ rc: number; out: string; err: string }> {
+  const argv = line.split(' ');
+  const out = new BufferStdio();
+  const err = new BufferStdio();
+  const rc = await programs.get(argv[0]!)!({ task: new Task(k, net, out, err, 1), argv, stdout: out, stderr: err, env: {},
+    exec: async () => 0 });
+  return { rc, out: out.text, err: err.text };
+}
+
+async function router(): Promise<{ k: Kernel; net: Net }> {
+  const k = createKernel({ seed: 11 });
+  const net = k.newNet();
+  net.refcnt++;
+  for (const l of [
+    'ip link add eth0 type veth peer name p0', 'ip link add eth1 type veth peer name p1',
+    'ip link set eth0 up', 'ip link set eth1 up', 'ip link set p0 up', 'ip link set p1 up', 'ip link set lo up',
+    'ip addr add 10.0.0.1/24 dev eth0', 'ip addr add 10.1.0.1/24 dev eth1',
+  ]) assert.equal((await sh(k, net, l)).rc, 0, l);
+  await k.sleep(2e9);
+  return { k, net };
+}
+
+test('fib_create_info: nexthop, scope and prefsrc checks fail with Linux errors', async () => {
+  const { k, net } = await router();
+  const cases: [string, string][] = [
+    ['ip route add 10.9.0.0/16 via 10.99.0.1', 'Error: Nexthop has invalid gateway.\n'],
+    ['ip route add 10.9.0.0/16 via 10.99.0.1 dev eth0 onlink scope link', 'Error: Nexthop has invalid scope.\n'],
+    ['ip route add 10.9.0.0/16 dev eth0 src 10.77.0.1', 'Error: Invalid prefsrc address.\n'],
+    ['ip route add 10.9.0.0/16 via 10.0.0.5 scope host', 'Error: Route with host scope can not have a gateway.\n'],
+    ['ip route add local 10.9.0.1 dev eth0 via 10.0.0.2', 'Error: Route with host scope can not have a gateway.\n'],
+    ['ip route add 10.9.0.0/16 nexthop via 10.0.0.2 nexthop via 10.77.0.2', 'Error: Nexthop has invalid gateway.\n'],
+    ['ip route add 10.9.0.0/16 via 10.0.0.2 dev eth1', 'Error: Nexthop has invalid gateway.\n'],
+    ['ip route add unreachable 10.9.0.0/16 dev eth0',
+      'Error: Gateway, device and multipath can not be specified for this route type.\n'],
+  ];
+  for (const [cmd, err] of cases) {
+    const r = await sh(k, net, cmd);
+    assert.deepEqual([r.rc, r.err], [2, err], cmd);
+  }
+  // A gateway that is one of our own addresses is accepted (a local route of narrower scope).
+  assert.equal((await sh(k, net, 'ip route add 10.9.0.0/16 via 10.0.0.1')).rc, 0);
+  assert.equal((await sh(k, net, 'ip route show 10.9.0.0/16')).out, '10.9.0.0/16 via 10.0.0.1 dev eth0 \n');
+  // Metrics are clamped as ip_metrics_convert does.
+  assert.equal((await sh(k, net, 'ip route add 10.10.0.0/16 via 10.0.0.2 mtu 70000 advmss 70000')).rc, 0);
+  assert.equal((await sh(k, net, 'ip route show 10.10.0.0/16')).out, '10.10.0.0/16 via 10.0.0.2 dev eth0 mtu 65520 advmss 65495 \n');
+  // A down device: no device routes, no onlink gateways on it.
+  assert.equal((await sh(k, net, 'ip link set eth1 down')).rc, 0);
+  let r = await sh(k, net, 'ip route add 10.8.0.0/16 dev eth1');
+  assert.deepEqual([r.rc, r.err], [2, 'Error: Device for nexthop is not up.\n']);
+  r = await sh(k, net, 'ip route add 10.8.0.0/16 via 10.9.9.9 dev eth1 onlink');
+  assert.deepEqual([r.rc, r.err], [2, 'Error: Nexthop device is not up.\n']);
+});
+
+test('fib_sync_down_dev / fib_sync_up: linkdown on carrier loss, dead when down, revived when up', async () => {
+  const { k, net } = await router();
+  assert.equal((await sh(k, net, 'ip route add 198.51.100.0/24 nexthop via 10.0.0.2 weight 2 nexthop via 10.1.0.2 dev eth1')).rc, 0);
+  const show = async (): Promise<string> => (await sh(k, net, 'ip route show 198.51.100.0/24')).out;
+  await sh(k, net, 'ip link set p1 down');
+  await k.sleep(2e9);
+  assert.equal(await show(), '198.51.100.0/24 \n\tnexthop via 10.0.0.2 dev eth0 weight 2 \n\tnexthop via 10.1.0.2 dev eth1 weight 1 linkdown \n');
+  await sh(k, net, 'ip link set eth1 down');
+  await k.sleep(2e9);
+  assert.equal(await show(), '198.51.100.0/24 \n\tnexthop via 10.0.0.2 dev eth0 weight 2 \n\tnexthop via 10.1.0.2 dev eth1 weight 1 dead linkdown \n');
+  // Every flow takes the live nexthop.
+  const fl4 = new Flowi4();
+  const res = new FibResult();
+  for (let i = 0; i < 50; i++) {
+    fl4.daddr = ip4('198.51.100.7');
+    fl4.saddr = ip4('10.0.0.1') + i;
+    assert.equal(fibLookup(net, fl4, res, 0), 0);
+    fibSelectPath(net, res, fl4, null);
+    assert.equal(res.nhc!.fibNhGw4, ip4('10.0.0.2'));
+  }
+  await sh(k, net, 'ip link set eth1 up');
+  await k.sleep(2e9);
+  assert.equal(await show(), '198.51.100.0/24 \n\tnexthop via 10.0.0.2 dev eth0 weight 2 \n\tnexthop via 10.1.0.2 dev eth1 weight 1 linkdown \n');
+  await sh(k, net, 'ip link set p1 up');
+  await k.sleep(2e9);
+  assert.equal(await show(), '198.51.100.0/24 \n\tnexthop via 10.0.0.2 dev eth0 weight 2 \n\tnexthop via 10.1.0.2 dev eth1 weight 1 \n');
+});
+
+/** Which gateway each of `n` flows takes. */
+function spread(net: Net, n: number, flow: (fl4: Flowi4, i: number) => void): Map<number, number> {
+  const counts = new Map<number, number>();
+  const res = new FibResult();
+  for (let i = 0; i < n; i++) {
+    const fl4 = new Flowi4();
+    fl4.daddr = ip4('198.51.100.7');
+    flow(fl4, i);
+    assert.equal(fibLookup(net, fl4, res, 0), 0);
+    fibSelectPath(net, res, fl4, null);
+    const gw = res.nhc!.fibNhGw4;
+    counts.set(gw, (counts.get(gw) ?? 0) + 1);
+  }
+  return counts;
+}
+
+test('ECMP: flows spread by weight; policy 0 hashes addresses only, policy 1 adds ports and protocol', async () => {
+  const { k, net } = await router();
+  assert.equal((await sh(k, net, 'ip route add 198.51.100.0/24 nexthop via 10.0.0.2 weight 3 nexthop via 10.1.0.2 weight 1')).rc, 0);
+  const a = ip4('10.0.0.2');
+  const b = ip4('10.1.0.2');
+  // Policy 0 (default): source addresses spread about 3:1.
+  let c = spread(net, 4000, (fl4, i) => { fl4.saddr = ip4('172.16.0.0') + i; });
+  assert.ok(c.get(a)! > 2700 && c.get(a)! < 3300 && c.get(b)! > 700, `policy 0 by address: ${[...c]}`);
+  // Policy 0: ports do not matter.
+  c = spread(net, 200, (fl4, i) => { fl4.saddr = ip4('172.16.0.9'); fl4.sport = 1000 + i; fl4.proto = IPPROTO_TCP; });
+  assert.equal(c.size, 1);
+  // Policy 1: ports and protocol do.
+  ipv4Net(net).sysctl.fibMultipathHashPolicy = 1;
+  c = spread(net, 4000, (fl4, i) => { fl4.saddr = ip4('172.16.0.9'); fl4.sport = 1000 + i; fl4.dport = 53; fl4.proto = IPPROTO_UDP; });
+  assert.ok(c.get(a)! > 2700 && c.get(a)! < 3300 && c.get(b)! > 700, `policy 1 by port: ${[...c]}`);
+  // The hash is symmetric (Linux orders the keys first): a reply flow hashes alike.
+  const f = new Flowi4();
+  f.saddr = ip4('172.16.0.9'); f.daddr = ip4('198.51.100.7'); f.sport = 1234; f.dport = 53; f.proto = IPPROTO_UDP;
+  const r = new Flowi4();
+  r.saddr = f.daddr; r.daddr = f.saddr; r.sport = 53; r.dport = 1234; r.proto = IPPROTO_UDP;
+  assert.equal(fibMultipathHash(net, f, null), fibMultipathHash(net, r, null));
+  // A flow bound to an interface keeps the nexthop the lookup found.
+  const bound = spread(net, 100, (fl4, i) => { fl4.saddr = ip4('172.16.0.0') + i; fl4.oif = net.devGetByName('eth1')!.ifindex; });
+  assert.deepEqual([...bound], [[b, 100]]);
+});
