@@ -216,3 +216,29 @@ test('property: random RTM_*ROUTE / RTM_*RULE requests never throw, get errors <
   // Whatever the fuzzer added, the local route of a0 is still found.
   assert.equal(lookup(net, '10.0.0.2').err, 0);
 });
+
+test('RTM_NEWRULE / RTM_DELRULE notifications go to RTNLGRP_IPV4_RULE listeners', async () => {
+  const sys = await import('../socket/syscalls.js');
+  const { AF_NETLINK, SOCK_RAW, SOL_NETLINK } = await import('../socket/socket.js');
+  const nl = await import('../wire/netlink.js');
+  const { RTNLGRP_IPV4_RULE, RTM_NEWRULE, RTM_DELRULE } = await import('../wire/rtnetlink.js');
+  const { fibRuleHdrParse, FIB_RULE_HDR_LEN, FRA_MAX, FRA_PRIORITY, FRA_TABLE } = await import('../wire/fib_rules.js');
+  const { net, sh } = await twoUplinks();
+  const t = new Task(net.kernel, net, new BufferStdio(), new BufferStdio(), 1);
+  const fd = sys.socket(t, AF_NETLINK, SOCK_RAW, nl.NETLINK_ROUTE);
+  sys.bind(t, fd, { family: AF_NETLINK, pid: 0, groups: 0 });
+  sys.setsockopt(t, fd, SOL_NETLINK, nl.NETLINK_ADD_MEMBERSHIP, RTNLGRP_IPV4_RULE);
+  await sh('ip rule add from 10.0.1.0/24 lookup 100 pref 500');
+  await sh('ip rule del pref 500');
+  const got: [number, number, number, number][] = [];
+  for (;;) {
+    const r = sys.recvmsgNow(t, fd, 65536);
+    if (!r) break;
+    for (const m of nl.nlmsgSplit(r.data).msgs) {
+      const tb = nl.nlmsgParse(m.msg, FIB_RULE_HDR_LEN, FRA_MAX, null);
+      assert.ok(typeof tb !== 'number');
+      got.push([m.type, fibRuleHdrParse(m.msg, nl.NLMSG_HDRLEN).srcLen, nl.nlaGetU32(tb[FRA_PRIORITY]!), nl.nlaGetU32(tb[FRA_TABLE]!)]);
+    }
+  }
+  assert.deepEqual(got, [[RTM_NEWRULE, 24, 500, 100], [RTM_DELRULE, 24, 500, 100]]);
+});
