@@ -282,6 +282,29 @@ test('RFC 1122 3.2.2: no error about a datagram to an IP broadcast or multicast 
   assert.equal(pu(), 1);
 });
 
+test('icmp_errors_use_inbound_ifaddr: the error comes from the interface the datagram arrived on, not the route back', async () => {
+  // r's way back to a leads out r1 (towards b): its time exceeded leaves there.
+  const l = await lab('ip -n tnxir route add 10.1.0.1/32 via 10.2.0.2\n');
+  const b0 = l.b.devGetByName('b0')!;
+  const pkt = sys.socket(l.tb, AF_PACKET, SOCK_RAW, ETH_P_IP);
+  sys.bind(l.tb, pkt, { family: AF_PACKET, protocol: ETH_P_IP, ifindex: b0.ifindex, hatype: 0, pktType: 0, addr: new Uint8Array(8) });
+  const sources = (): number[] => {
+    const got: number[] = [];
+    for (let m = sys.recvmsgNow(l.tb, pkt); m !== null; m = sys.recvmsgNow(l.tb, pkt)) {
+      const d = m.data.subarray(14);
+      if (d[9] === IPPROTO_ICMP && d[20] === 11) got.push(readU32(d, 12));
+    }
+    return got;
+  };
+  sendRaw(l, ipDatagram({ ttl: 1, id: 1 }, icmpMsg(8, 0, 1)));
+  await l.k.sleep(1e6);
+  assert.deepEqual(sources(), [0x0a020001], 'default: the source the route chooses');
+  sys.writeFile(l.tr, '/proc/sys/net/ipv4/icmp_errors_use_inbound_ifaddr', '1');
+  sendRaw(l, ipDatagram({ ttl: 1, id: 2 }, icmpMsg(8, 0, 2)));
+  await l.k.sleep(1e6);
+  assert.deepEqual(sources(), [R], 'the address of r0, where it came in');
+});
+
 test('icmp_ratelimit: 6 errors to one destination at once, then one per second; types outside icmp_ratemask and frag needed are free (Linux: 7 sent, 6 limited)', async () => {
   const l = await lab();
   const fd = sys.socket(l.ta, AF_INET, SOCK_DGRAM, 0);

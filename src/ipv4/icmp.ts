@@ -258,9 +258,9 @@ function icmpXmitUnlock(net: Net): void {
 }
 
 /**
- * Linux: icmp_push_reply(): header + data into one buffer with the ICMP checksum,
- * then ip_make_skb + ip_send_skb on the control socket. A failure to build the
- * packet counts OutErrors.
+ * Linux: icmp_push_reply(): ip_make_skb on the control socket with room for the ICMP
+ * header before the data, then the header and its checksum, then ip_send_skb. A
+ * failure to build the packet counts OutErrors.
  */
 function icmpPushReply(sk: InetSock, param: IcmpBxm, fl4: Flowi4, ipc: IpcmCookie, rt: Rtable): void {
   const net = sk.net;
