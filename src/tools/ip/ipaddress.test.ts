@@ -5,20 +5,12 @@ import { Task } from '../../socket/task.js';
 import { BufferStdio } from '../tool.js';
 import { programs } from '../registry.js';
 import { IPADDR_SETUP, IPADDR_GOLDEN } from './ipaddress.golden.js';
+import { tuxnetShell } from '../../../test/harness/fidelity.js';
 
-/** Run tool command lines in a fresh namespace of a new kernel, as a shell would. */
+/** A tuxnet shell answering `[status]\nstdout+stderr` per line (the golden's format). */
 function shell(): (line: string) => Promise<string> {
-  const k = testKernel(7);
-  const net = k.newNet();
-  net.refcnt++;
-  return async (line) => {
-    const argv = line.split(' ');
-    const out = new BufferStdio();
-    const err = new BufferStdio();
-    const task = new Task(k, net, out, err, 1);
-    const rc = await programs.get(argv[0]!)!({ task, argv, stdout: out, stderr: err, env: {}, exec: async () => 0 });
-    return `[${rc}]\n${out.text}${err.text}`;
-  };
+  const sh = tuxnetShell();
+  return async (line) => (await sh(line)).slice(`$ ${line}\n`.length);
 }
 
 test('ip address: the transcript captured from iproute2 6.1 on Linux, command by command', async () => {
