@@ -153,9 +153,10 @@ export function inetLookupIfaddr(net: Net, addr: number): InIfaddr | null {
 }
 
 /**
- * Linux: __ip_dev_find(): the device holding local address `addr`. (Linux falls
- * back to a RTN_LOCAL route of the local table for loopback subnets; that part
- * belongs to the FIB and is done through `ipDevFindFallback` once it is set.)
+ * Linux: __ip_dev_find(): the device holding local address `addr`, else the
+ * device of a RTN_LOCAL route of the local table (loopback subnets such as
+ * 127.0.0.0/8): the FIB frontend installs that lookup as the kernel's
+ * 'ipv4.ip_dev_find_fallback' (devinet does not import the FIB).
  */
 export function ipDevFind(net: Net, addr: number): NetDevice | null {
   const ifa = inetLookupIfaddr(net, addr);
@@ -264,6 +265,7 @@ export function devinetSetFibOps(k: Kernel, ops: DevinetFibOps): void {
   k.generic.set('ipv4.devinet_fib_ops', ops);
 }
 
+/** The FIB's promotion hooks, null before fibInit ran. */
 export function devinetFibOps(k: Kernel): DevinetFibOps | null {
   return (k.generic.get('ipv4.devinet_fib_ops') as DevinetFibOps | undefined) ?? null;
 }
