@@ -10,6 +10,10 @@ import assert from 'node:assert/strict';
 import { createKernel } from '../index.js';
 import type { Kernel, Net } from '../core/net_namespace.js';
 import { Task } from '../socket/task.js';
+import * as sys from '../socket/syscalls.js';
+import { AF_NETLINK, SOCK_RAW, SOL_NETLINK } from '../socket/socket.js';
+import { NETLINK_ROUTE, NETLINK_ADD_MEMBERSHIP, nlmsgSplit } from '../wire/netlink.js';
+import { RTM_DELROUTE, RTM_NEWROUTE, RTNLGRP_IPV4_ROUTE } from '../wire/rtnetlink.js';
 import { programs } from '../tools/registry.js';
 import { BufferStdio } from '../tools/tool.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../wire/iphdr.js';
@@ -142,4 +146,29 @@ test('ECMP: flows spread by weight; policy 0 hashes addresses only, policy 1 add
   // A flow bound to an interface keeps the nexthop the lookup found.
   const bound = spread(net, 100, (fl4, i) => { fl4.saddr = ip4('172.16.0.0') + i; fl4.oif = net.devGetByName('eth1')!.ifindex; });
   assert.deepEqual([...bound], [[b, 100]]);
+});
+
+test('rtmsg_fib: RTNLGRP_IPV4_ROUTE gets each change with fib_table_insert\'s NLM_F_* flags', async () => {
+  const { k, net } = await router();
+  const quiet = { write(): void {} };
+  const t = new Task(k, net, quiet, quiet, 1);
+  const fd = sys.socket(t, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+  sys.setsockopt(t, fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, RTNLGRP_IPV4_ROUTE);
+  const seen: string[] = [];
+  for (const cmd of [
+    'ip route add 10.20.0.0/16 via 10.0.0.2', 'ip route replace 10.20.0.0/16 via 10.0.0.3',
+    'ip route append 10.20.0.0/16 via 10.0.0.4 proto static', 'ip route prepend 10.20.0.0/16 via 10.0.0.5 proto boot',
+    'ip route change 10.20.0.0/16 via 10.0.0.6 proto boot', 'ip route del 10.20.0.0/16',
+  ]) {
+    assert.equal((await sh(k, net, cmd)).rc, 0, cmd);
+    let r;
+    while ((r = sys.recvmsgNow(t, fd, 65536))) {
+      for (const m of nlmsgSplit(r.data).msgs) {
+        if (m.type === RTM_NEWROUTE || m.type === RTM_DELROUTE) seen.push(`${m.type} 0x${m.flags.toString(16)}`);
+      }
+    }
+  }
+  // add: EXCL|CREATE; replace of an existing one: REPLACE; append: CREATE|APPEND; prepend: CREATE;
+  // change: REPLACE; del: none (as Linux 6.18 sends them).
+  assert.deepEqual(seen, ['24 0x600', '24 0x100', '24 0xc00', '24 0x400', '24 0x100', '25 0x0']);
 });
