@@ -292,3 +292,68 @@ test('delete: matches type, scope, protocol, metric; -ESRCH otherwise', () => {
   assert.equal(fibInfoCount(net), infos0);
   assert.equal(tb.count, 0);
 });
+
+test('lookup equals a reference walk of the alias lists under random insert/replace/append/delete and lookups', () => {
+  const { net, tb } = setup();
+  const pool = ['10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '10.1.2.128/25', '10.1.2.129/32', '0.0.0.0/0', '10.1.0.0/17',
+    '192.168.0.0/16', '192.168.1.0/24', '10.0.0.0/9'];
+  const types = [RTN_UNICAST, RTN_UNICAST, RTN_UNICAST, RTN_UNREACHABLE, RTN_BLACKHOLE, RTN_THROW, RTN_LOCAL];
+  const flagSets = [NLM_F_CREATE | NLM_F_EXCL, NLM_F_CREATE, NLM_F_CREATE | NLM_F_APPEND, NLM_F_CREATE | NLM_F_REPLACE, NLM_F_REPLACE];
+  const op = fc.oneof(
+    fc.record({ k: fc.constant('add' as const), p: fc.constantFrom(...pool), tos: fc.constantFrom(0, 0x10),
+      prio: fc.constantFrom(0, 5), type: fc.constantFrom(...types), proto: fc.integer({ min: 3, max: 250 }),
+      flags: fc.constantFrom(...flagSets) }),
+    fc.record({ k: fc.constant('del' as const), p: fc.constantFrom(...pool), tos: fc.constantFrom(0, 0x10),
+      proto: fc.constantFrom(0, 0, 3, 4, 5) }),
+    fc.record({ k: fc.constant('get' as const), p: fc.constantFrom(...pool), host: fc.integer({ min: 0, max: 0xffffffff }),
+      tos: fc.constantFrom(0, 0x10, 0x18), scope: fc.constantFrom(RT_SCOPE_UNIVERSE, RT_SCOPE_HOST, RT_SCOPE_NOWHERE) }),
+  );
+  const errOf: Record<number, number> = { [RTN_UNREACHABLE]: -EHOSTUNREACH, [RTN_BLACKHOLE]: -EINVAL, [RTN_THROW]: -EAGAIN };
+  fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+    // Empty the table between runs (fibTableDelete of everything).
+    for (;;) {
+      let any = false;
+      fibTableWalk(tb, (p, l, fa) => {
+        const c = hostRoute(net, `${ntoa(p)}/${l}`, { fcTos: fa.faTos, fcScope: RT_SCOPE_NOWHERE, fcOif: 0, fcType: 0, fcProtocol: 0 });
+        assert.equal(fibTableDelete(net, tb, c), 0);
+        any = true;
+        return false;
+      });
+      if (!any) break;
+    }
+    for (const o of ops) {
+      if (o.k === 'add') {
+        const c = o.type === RTN_UNICAST || o.type === RTN_LOCAL
+          ? hostRoute(net, o.p, { fcTos: o.tos, fcPriority: o.prio, fcType: o.type, fcProtocol: o.proto, fcNlflags: o.flags })
+          : rejectRoute(net, o.p, o.type, { fcTos: o.tos, fcPriority: o.prio, fcProtocol: o.proto, fcNlflags: o.flags });
+        fibTableInsert(net, tb, c);
+      } else if (o.k === 'del') {
+        fibTableDelete(net, tb, hostRoute(net, o.p, { fcTos: o.tos, fcScope: RT_SCOPE_NOWHERE, fcOif: 0, fcType: 0,
+          fcProtocol: o.proto }));
+      } else {
+        const [a, l] = o.p.split('/');
+        const len = Number(l);
+        const daddr = ((ip(a!) & mask(len)) | (o.host & ~mask(len))) >>> 0;
+        // The reference: covering prefixes longest first, aliases in list order (as fibTableWalk lists them).
+        const all: { p: number; l: number; tos: number; type: number; scope: number; proto: number }[] = [];
+        fibTableWalk(tb, (p, pl, fa) => {
+          all.push({ p, l: pl, tos: fa.faTos, type: fa.faType, scope: fa.faInfo.fibScope, proto: fa.faInfo.fibProtocol });
+        });
+        let want: { err: number; r?: (typeof all)[number] } = { err: -EAGAIN };
+        const cover = all.filter((r) => ((daddr & mask(r.l)) >>> 0) === r.p).sort((x, y) => y.l - x.l);
+        for (const r of cover) {
+          if (r.tos && r.tos !== o.tos) continue;
+          if (r.scope < o.scope) continue;
+          want = errOf[r.type] !== undefined ? { err: errOf[r.type]! } : { err: 0, r };
+          break;
+        }
+        const got = lookup(tb, ntoa(daddr), { tos: o.tos, scope: o.scope });
+        assert.equal(got.err, want.err, `${ntoa(daddr)} tos ${o.tos} scope ${o.scope}`);
+        if (want.err === 0) {
+          assert.deepEqual([got.res.prefix, got.res.prefixlen, got.res.type, got.res.fi!.fibProtocol, got.res.tos],
+            [want.r!.p, want.r!.l, want.r!.type, want.r!.proto, want.r!.tos]);
+        }
+      }
+    }
+  }), { numRuns: 200 });
+});
