@@ -449,7 +449,16 @@ export function udpRecvfromInto(isk: InetSock, buf: Uint8Array, flags: number, a
   const b = skb.buf;
   const from = skb.data;
   if (copied <= 64) {
-    for (let i = 0; i < copied; i++) buf[i] = b[from + i]!;
+    // Four bytes a round (cheaper than a view + set() for small datagrams in V8).
+    let i = 0;
+    for (; i + 4 <= copied; i += 4) {
+      const o = from + i;
+      buf[i] = b[o]!;
+      buf[i + 1] = b[o + 1]!;
+      buf[i + 2] = b[o + 2]!;
+      buf[i + 3] = b[o + 3]!;
+    }
+    for (; i < copied; i++) buf[i] = b[from + i]!;
   } else {
     buf.set(new Uint8Array(b.buffer, b.byteOffset + from, copied));
   }
