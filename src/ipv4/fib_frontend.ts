@@ -68,9 +68,38 @@ export class FibNet {
   hasCustomLocalRoutes = false;
   /** Rules and routes using realms (Linux: fib_num_tclassid_users). */
   numTclassidUsers = 0;
+  /**
+   * Scratch keys and results for the lookups made on behalf of the packet path
+   * (address types, reverse-path checks): lookups are synchronous and never nest
+   * within one of these uses, so one pair each is enough and nothing is allocated.
+   */
+  readonly addrFl4 = new Flowi4();
+  readonly addrRes = new FibResult();
+  readonly srcFl4 = new Flowi4();
+  readonly srcRes = new FibResult();
   constructor(readonly net: Net) {
     for (let i = 0; i < FIB_TABLE_HASHSZ; i++) this.tableHash.push([]);
   }
+}
+
+/** A zeroed flow key (Linux initialises struct flowi4 on the stack). */
+function flowi4Reset(fl4: Flowi4): Flowi4 {
+  fl4.oif = 0;
+  fl4.iif = 0;
+  fl4.mark = 0;
+  fl4.tos = 0;
+  fl4.scope = 0;
+  fl4.proto = 0;
+  fl4.flags = 0;
+  fl4.uid = 0;
+  fl4.daddr = 0;
+  fl4.saddr = 0;
+  fl4.sport = 0;
+  fl4.dport = 0;
+  fl4.icmpType = 0;
+  fl4.icmpCode = 0;
+  fl4.multipathHash = 0;
+  return fl4;
 }
 
 /** The namespace's FIB state. */
@@ -172,9 +201,10 @@ function inetDevAddrTypeTable(net: Net, dev: NetDevice | null, addr: number, tbI
   const table = fibGetTable(net, tbId);
   if (table) {
     ret = RTN_UNICAST;
-    const fl4 = new Flowi4();
+    const fn = fibNet(net);
+    const fl4 = flowi4Reset(fn.addrFl4);
     fl4.daddr = addr;
-    const res = new FibResult();
+    const res = fn.addrRes;
     if (fibTableLookup(table, fl4, res, FIB_LOOKUP_NOREF) === 0) {
       const nhDev = res.fi !== null ? res.fi.fibNh[0]!.fibNhDev : null;
       if (dev === null || dev === nhDev) ret = res.type;
@@ -216,13 +246,14 @@ export function fibComputeSpecDst(skb: SkBuff, daddr: number, saddr: number, tos
   let scope = RT_SCOPE_UNIVERSE;
   if (!ipv4IsZeronet(saddr >>> 0)) {
     const vmark = inDev !== null && inDevSrcVmark(inDev);
-    const fl4 = new Flowi4();
+    const fn = fibNet(net);
+    const fl4 = flowi4Reset(fn.srcFl4);
     fl4.iif = LOOPBACK_IFINDEX;
     fl4.daddr = saddr >>> 0;
     fl4.tos = tos & 0x1e;
     fl4.scope = scope;
     fl4.mark = vmark ? skb.mark : 0;
-    const res = new FibResult();
+    const res = fn.srcRes;
     if (fibLookup(net, fl4, res, 0) === 0) return fibResultPrefsrc(net, res);
   } else {
     scope = RT_SCOPE_LINK;
@@ -234,7 +265,8 @@ export function fibComputeSpecDst(skb: SkBuff, daddr: number, saddr: number, tos
 function fibValidateSourceFull(skb: SkBuff, src: number, dst: number, tos: number, oif: number, dev: NetDevice,
   rpf: number, idev: InDevice, itag: { value: number }): number {
   const net = dev.net;
-  const fl4 = new Flowi4();
+  const fn = fibNet(net);
+  const fl4 = flowi4Reset(fn.srcFl4);
   fl4.oif = 0;
   fl4.iif = oif ? oif : LOOPBACK_IFINDEX;
   fl4.daddr = src >>> 0;
@@ -243,7 +275,7 @@ function fibValidateSourceFull(skb: SkBuff, src: number, dst: number, tos: numbe
   fl4.scope = RT_SCOPE_UNIVERSE;
   const noAddr = idev.ifaList.length === 0;
   fl4.mark = inDevSrcVmark(idev) ? skb.mark : 0;
-  const res = new FibResult();
+  const res = fn.srcRes;
   if (fibLookup(net, fl4, res, 0) !== 0) {
     // last_resort
     if (rpf) return -EXDEV;
