@@ -16,7 +16,8 @@ import { NETLINK_ROUTE, NETLINK_ADD_MEMBERSHIP, nlmsgSplit } from '../wire/netli
 import { RTM_DELROUTE, RTM_NEWROUTE, RTNLGRP_IPV4_ROUTE } from '../wire/rtnetlink.js';
 import { programs } from '../tools/registry.js';
 import { BufferStdio } from '../tools/tool.js';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../wire/iphdr.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/iphdr.js';
+import { allocSkb, skbPutData, skbResetNetworkHeader, type SkBuff } from '../core/skbuff.js';
 import { Flowi4 } from './rtable.js';
 import { FibResult } from './fib_lookup.js';
 import { fibLookup } from './fib_frontend.js';
@@ -171,4 +172,56 @@ test('rtmsg_fib: RTNLGRP_IPV4_ROUTE gets each change with fib_table_insert\'s NL
   // add: EXCL|CREATE; replace of an existing one: REPLACE; append: CREATE|APPEND; prepend: CREATE;
   // change: REPLACE; del: none (as Linux 6.18 sends them).
   assert.deepEqual(seen, ['24 0x600', '24 0x100', '24 0xc00', '24 0x400', '24 0x100', '25 0x0']);
+});
+
+/** An skb holding an IPv4 header (no options) + `payload`, network header set. */
+function ipSkb(src: number, dst: number, proto: number, payload: number[], fragOff = 0): SkBuff {
+  const b = new Uint8Array(20 + payload.length);
+  b[0] = 0x45;
+  b[2] = (b.length >> 8) & 0xff;
+  b[3] = b.length & 0xff;
+  b[6] = (fragOff >> 8) & 0xff;
+  b[7] = fragOff & 0xff;
+  b[8] = 64;
+  b[9] = proto;
+  for (let i = 0; i < 4; i++) {
+    b[12 + i] = (src >>> (24 - 8 * i)) & 0xff;
+    b[16 + i] = (dst >>> (24 - 8 * i)) & 0xff;
+  }
+  b.set(payload, 20);
+  const skb = allocSkb(b.length + 64);
+  skbPutData(skb, b);
+  skbResetNetworkHeader(skb);
+  return skb;
+}
+
+test('fib_multipath_hash on forwarded packets: an ICMP error hashes as the flow it quotes (policy 0); ports count in policy 1 but not in fragments', () => {
+  const k = createKernel({ seed: 5 });
+  const net = k.initNet;
+  const A = ip4('172.16.0.9');
+  const B = ip4('198.51.100.7');
+  const R = ip4('10.0.0.254');
+  const flow = new Flowi4();
+  flow.saddr = A;
+  flow.daddr = B;
+  const inner = [0x45, 0, 0, 28, 0, 0, 0, 0, 64, IPPROTO_UDP, 0, 0, 172, 16, 0, 9, 198, 51, 100, 7, 0x30, 0x39, 0, 53, 0, 8, 0, 0];
+  // Time exceeded from router R about A -> B.
+  const icmpErr = ipSkb(R, A, IPPROTO_ICMP, [11, 0, 0, 0, 0, 0, 0, 0, ...inner]);
+  assert.equal(fibMultipathHash(net, null, icmpErr), fibMultipathHash(net, flow, null));
+  // An echo request is not an error: its own addresses count.
+  const echo = ipSkb(R, A, IPPROTO_ICMP, [8, 0, 0, 0, 0, 1, 0, 1]);
+  const rToA = new Flowi4();
+  rToA.saddr = R;
+  rToA.daddr = A;
+  assert.equal(fibMultipathHash(net, null, echo), fibMultipathHash(net, rToA, null));
+  ipv4Net(net).sysctl.fibMultipathHashPolicy = 1;
+  const udp = (sport: number, frag = 0): SkBuff => ipSkb(A, B, IPPROTO_UDP, [sport >> 8, sport & 0xff, 0, 53, 0, 8, 0, 0], frag);
+  const l4 = new Flowi4();
+  l4.saddr = A; l4.daddr = B; l4.proto = IPPROTO_UDP; l4.sport = 12345; l4.dport = 53;
+  assert.equal(fibMultipathHash(net, null, udp(12345)), fibMultipathHash(net, l4, null));
+  assert.notEqual(fibMultipathHash(net, null, udp(12345)), fibMultipathHash(net, null, udp(12346)));
+  // A fragment (MF set) hashes without ports.
+  assert.equal(fibMultipathHash(net, null, udp(12345, 0x2000)), fibMultipathHash(net, null, udp(999, 0x2000)));
+  l4.sport = 0; l4.dport = 0;
+  assert.equal(fibMultipathHash(net, null, udp(12345, 0x2000)), fibMultipathHash(net, l4, null));
 });
