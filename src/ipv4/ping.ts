@@ -210,8 +210,9 @@ export function pingErr(skb: SkBuff, offset: number, info: number): void {
   const icmph = skb.data + offset;
   // We assume the packet has already been checked by icmp_unreach.
   if (!pingSupported(b[icmph]!, b[icmph + 1]!)) return;
-  // The quoted packet went from us: its source is the address the socket would be bound to.
-  const sk = pingLookup(net, skb, readU16(b, icmph + ICMP_FIELD_ID), readU32(b, skb.data + IPH_SADDR));
+  // Linux's ping_lookup() matches the bound address against ip_hdr(skb)->daddr: here the
+  // ICMP error's own destination (the outer header).
+  const sk = pingLookup(net, skb, readU16(b, icmph + ICMP_FIELD_ID), readU32(b, skb.networkHeader + IPH_DADDR));
   if (!sk) return; // No socket for error
   let err = 0;
   let harderr = false;
