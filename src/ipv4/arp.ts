@@ -55,16 +55,13 @@ import {
 import { ipv4Net, rtGenidBumpIpv4 } from './netns_ipv4.js';
 import { Flowi4, type Rtable, skbRtable, rtNexthop, RTCF_MULTICAST, RTCF_BROADCAST, RTCF_LOCAL } from './rtable.js';
 import { inetSelectAddr, inetConfirmAddr, inetAddrOnlink, registerInetaddrNotifier } from './devinet.js';
-import { icmpSend } from './icmp.js';
 import { inetAddrTypeDevTable } from './fib_frontend.js';
 import { ipRouteInputNoref } from './route_input.js';
-import { ipRouteOutputKey } from './route_output.js';
+import { ipRouteOutputKey, ipv4LinkFailure } from './route_output.js';
 
 const AF_INET = 2;
 const NET_RX_SUCCESS = 0;
 const NET_RX_DROP = 1;
-const ICMP_DEST_UNREACH = 3;
-const ICMP_HOST_UNREACH = 1;
 /** Linux: SK_WMEM_MAX (the default unres_qlen_bytes). */
 export const SK_WMEM_MAX = 212992;
 
@@ -212,18 +209,12 @@ function arpConstructor(n: Neighbour): number {
 }
 
 /**
- * Linux: arp_error_report() -> dst_link_failure() (ipv4_link_failure): resolution
- * failed, so the sender hears "host unreachable" and the packet is dropped.
+ * Linux: arp_error_report() -> dst_link_failure() (route_output.ts ipv4LinkFailure):
+ * resolution failed, so the sender hears "host unreachable", the route expires and
+ * the packet is dropped.
  */
 function arpErrorReport(_n: Neighbour, skb: SkBuff): void {
-  const b = skb.buf;
-  const nh = skb.networkHeader;
-  // ipv4_send_dest_unreach(): only for a plausible IPv4 header.
-  if (nh >= 0 && nh + 20 <= skb.tail && (b[nh]! >> 4) === 4 && (b[nh]! & 0xf) >= 5) {
-    icmpSend(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
-  }
-  const rt = skbRtable(skb);
-  if (rt) rt.expires = skb.dev ? skb.dev.net.kernel.clock.now() : 0;
+  ipv4LinkFailure(skb);
   kfreeSkbReason(skb, SKB_DROP_REASON_NEIGH_FAILED);
 }
 
