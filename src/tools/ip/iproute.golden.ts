@@ -1091,4 +1091,140 @@ local 172.30.0.1 dev v0 scope host
 32766:	from all lookup main
 32767:	from all lookup default
 `],
+  ['ip link del v0', `[0]
+`],
+  ['ip link add v0 type veth peer name v1', `[0]
+`],
+  ['ip link set v0 up', `[0]
+`],
+  ['ip link set v1 up', `[0]
+`],
+  ['ip addr add 10.1.2.3/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.2.4/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.2.5/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.3.1/24 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.3 
+10.1.3.0/24 dev v0 proto kernel scope link src 10.1.3.1 
+local 10.1.2.3 dev v0 table local proto kernel scope host src 10.1.2.3 
+local 10.1.2.4 dev v0 table local proto kernel scope host src 10.1.2.3 
+local 10.1.2.5 dev v0 table local proto kernel scope host src 10.1.2.3 
+broadcast 10.1.2.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+local 10.1.3.1 dev v0 table local proto kernel scope host src 10.1.3.1 
+broadcast 10.1.3.255 dev v0 table local proto kernel scope link src 10.1.3.1 
+`],
+  ['ip addr del 10.1.2.3/24 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.1.3.0/24 dev v0 proto kernel scope link src 10.1.3.1 
+local 10.1.3.1 dev v0 table local proto kernel scope host src 10.1.3.1 
+broadcast 10.1.3.255 dev v0 table local proto kernel scope link src 10.1.3.1 
+`],
+  ['ip addr flush dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+`],
+  ['ip addr add 10.1.2.3/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.2.4/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.2.5/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.2.3/16 dev v0', `[0]
+`],
+  ['ip addr add 10.1.2.3/8 brd 10.255.255.255 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.0.0.0/8 dev v0 proto kernel scope link src 10.1.2.3 
+10.1.0.0/16 dev v0 proto kernel scope link src 10.1.2.3 
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.3 
+local 10.1.2.3 dev v0 table local proto kernel scope host src 10.1.2.3 
+local 10.1.2.4 dev v0 table local proto kernel scope host src 10.1.2.3 
+local 10.1.2.5 dev v0 table local proto kernel scope host src 10.1.2.3 
+broadcast 10.1.2.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+broadcast 10.1.255.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+broadcast 10.255.255.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+`],
+  ['ip addr del 10.1.2.3/24 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.0.0.0/8 dev v0 proto kernel scope link src 10.1.2.3 
+10.1.0.0/16 dev v0 proto kernel scope link src 10.1.2.3 
+local 10.1.2.3 dev v0 table local proto kernel scope host src 10.1.2.3 
+broadcast 10.1.255.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+broadcast 10.255.255.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+`],
+  ['ip addr del 10.1.2.3/16 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.0.0.0/8 dev v0 proto kernel scope link src 10.1.2.3 
+local 10.1.2.3 dev v0 table local proto kernel scope host src 10.1.2.3 
+broadcast 10.255.255.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+`],
+  ['ip link del v0', `[0]
+`],
+  ['ip link add v0 type veth peer name v1', `[0]
+`],
+  ['ip link set v0 up', `[0]
+`],
+  ['ip link set v1 up', `[0]
+`],
+  ['sysctl -qw net.ipv4.conf.v0.promote_secondaries=1', `[0]
+`],
+  ['ip addr add 10.1.2.3/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.2.4/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.2.5/24 dev v0', `[0]
+`],
+  ['ip addr add 10.1.3.1/24 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.3 
+10.1.3.0/24 dev v0 proto kernel scope link src 10.1.3.1 
+local 10.1.2.3 dev v0 table local proto kernel scope host src 10.1.2.3 
+local 10.1.2.4 dev v0 table local proto kernel scope host src 10.1.2.3 
+local 10.1.2.5 dev v0 table local proto kernel scope host src 10.1.2.3 
+broadcast 10.1.2.255 dev v0 table local proto kernel scope link src 10.1.2.3 
+local 10.1.3.1 dev v0 table local proto kernel scope host src 10.1.3.1 
+broadcast 10.1.3.255 dev v0 table local proto kernel scope link src 10.1.3.1 
+`],
+  ['ip addr del 10.1.2.3/24 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.4 
+10.1.3.0/24 dev v0 proto kernel scope link src 10.1.3.1 
+local 10.1.2.4 dev v0 table local proto kernel scope host src 10.1.2.4 
+local 10.1.2.5 dev v0 table local proto kernel scope host src 10.1.2.4 
+broadcast 10.1.2.255 dev v0 table local proto kernel scope link src 10.1.2.4 
+local 10.1.3.1 dev v0 table local proto kernel scope host src 10.1.3.1 
+broadcast 10.1.3.255 dev v0 table local proto kernel scope link src 10.1.3.1 
+`],
+  ['ip addr del 10.1.2.4/24 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.5 
+10.1.3.0/24 dev v0 proto kernel scope link src 10.1.3.1 
+local 10.1.2.5 dev v0 table local proto kernel scope host src 10.1.2.5 
+broadcast 10.1.2.255 dev v0 table local proto kernel scope link src 10.1.2.5 
+local 10.1.3.1 dev v0 table local proto kernel scope host src 10.1.3.1 
+broadcast 10.1.3.255 dev v0 table local proto kernel scope link src 10.1.3.1 
+`],
+  ['ip addr add 10.1.2.4/24 brd 10.1.2.200 dev v0', `[0]
+`],
+  ['ip addr del 10.1.2.5/24 dev v0', `[0]
+`],
+  ['ip -4 route show table all', `[0]
+10.1.2.0/24 dev v0 proto kernel scope link src 10.1.2.4 
+10.1.3.0/24 dev v0 proto kernel scope link src 10.1.3.1 
+local 10.1.2.4 dev v0 table local proto kernel scope host src 10.1.2.4 
+broadcast 10.1.2.200 dev v0 table local proto kernel scope link src 10.1.2.4 
+broadcast 10.1.2.255 dev v0 table local proto kernel scope link src 10.1.2.4 
+local 10.1.3.1 dev v0 table local proto kernel scope host src 10.1.3.1 
+broadcast 10.1.3.255 dev v0 table local proto kernel scope link src 10.1.3.1 
+`],
 ];
