@@ -394,9 +394,7 @@ export function skbRecvDatagram(sk: Sock, flags: number): SkBuff | number {
   const err = sockError(sk);
   if (err) return err;
   const skb = flags & MSG_PEEK ? sk.receiveQueue.peek() : sk.receiveQueue.dequeue();
-  if (!skb) return -EAGAIN;
-  if (flags & MSG_PEEK) return skb;
-  return skb;
+  return skb ?? -EAGAIN;
 }
 
 /** Free a datagram after a read (Linux: skb_free_datagram), unless it was only peeked. */
