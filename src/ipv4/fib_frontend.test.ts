@@ -119,3 +119,22 @@ test('RTM_GETROUTE dump: AF_UNSPEC goes through rtnl_dump_all; strict filters by
   const all = await sh('ip -4 route show table all');
   assert.equal(all.split('\n').length, 14, 'five main routes, seven local ones');
 });
+
+test('dumps larger than one netlink buffer resume where they stopped (routes in two tables, many rules)', async () => {
+  const { sh } = await host();
+  for (let i = 0; i < 300; i++) {
+    assert.equal(await sh(`ip route add 172.16.${i >> 4}.${(i & 15) * 16}/28 via 10.0.1.1`), '[0]\n');
+    assert.equal(await sh(`ip route add 172.17.${i >> 4}.${(i & 15) * 16}/28 via 10.0.1.1 table 100`), '[0]\n');
+  }
+  for (let i = 0; i < 200; i++) assert.equal(await sh(`ip rule add from 192.168.${i}.0/24 lookup 100 pref ${1000 + i}`), '[0]\n');
+  const all = (await sh('ip -4 route show table all')).split('\n');
+  assert.equal(all.filter((l) => l.startsWith('172.16.')).length, 300);
+  assert.equal(all.filter((l) => l.startsWith('172.17.') && l.endsWith('table 100 ')).length, 300);
+  assert.equal(new Set(all).size, all.length, 'no route twice');
+  const t100 = (await sh('ip route show table 100')).split('\n').filter((l) => l.startsWith('172.17.'));
+  assert.equal(t100.length, 300);
+  const rules = (await sh('ip rule')).split('\n').filter((l) => l.includes('lookup 100'));
+  assert.equal(rules.length, 200);
+  assert.equal(rules[0], '1000:\tfrom 192.168.0.0/24 lookup 100');
+  assert.equal(rules[199], '1199:\tfrom 192.168.199.0/24 lookup 100');
+});
