@@ -172,11 +172,7 @@ test('echo request: the reply carries the data back, keeps the TOS, comes from t
   assert.deepEqual([icmpMib(l.a)[ICMP_MIB_OUTMSGS], outType(l.a, 8), inType(l.a, 0)], [1, 1, 1]);
 });
 
-// Linux counts the reply by the flow's ICMP type, which icmp_reply() leaves 0 (OutType0);
-// ip_output.ts's ipSendSkb counts by the header it sends (OutType14).
-test('timestamp request: reply with the originate time copied and two ms-since-midnight stamps (counted OutType0 as Linux)', {
-  todo: 'ipSendSkb counts ICMP by the sent header, Linux by fl4_icmp_type',
-}, async () => {
+test('timestamp request: reply with the originate time copied and two ms-since-midnight stamps (counted OutType0 as Linux)', async () => {
   const l = await lab();
   const fd = sys.socket(l.ta, AF_INET, SOCK_RAW, IPPROTO_ICMP);
   const body = new Uint8Array(12);
