@@ -19,7 +19,7 @@ import {
 } from '../core/sock.js';
 import {
   type Socket, type ProtoOps, type Sockaddr, type SockaddrIn, type RecvResult, type Cmsg, AF_INET, AF_UNSPEC,
-  SOCK_RAW, SOCK_DGRAM, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, SOL_SOCKET, sockRegister, nextSocketIno,
+  SOCK_RAW, POLLIN, POLLOUT, POLLERR, POLLHUP, SOL_SOCKET, sockRegister, nextSocketIno,
 } from '../socket/socket.js';
 import {
   EINVAL, EAFNOSUPPORT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EPERM, EAGAIN, ENOTCONN, EOPNOTSUPP, EACCES,
@@ -343,7 +343,6 @@ function inetCreate(net: Net, sock: Socket, protocol: number, kern: boolean): nu
       return e;
     }
   }
-  void SOCK_DGRAM;
   return 0;
 }
 
@@ -546,7 +545,6 @@ export function datagramPoll(sock: Socket): number {
   if (sockFlag(sk, SOCK_DEAD)) return mask;
   // sock_writeable(): less than half the send buffer in flight.
   if (!(sk.shutdown & SEND_SHUTDOWN) && sk.wmemAlloc < (sk.sndbuf >> 1)) mask |= POLLOUT | 0x100 /* POLLWRNORM */ | 0x200;
-  void POLLPRI;
   return mask;
 }
 

@@ -72,7 +72,7 @@ import {
 } from './af_inet.js';
 import {
   ipCmsgRecvOffset, ipCmsgSend, ipcmInitSk, ipRecvError, ipIcmpError, ipSetsockopt, ipGetsockopt, ipv4PktinfoPrepare,
-  ipMcDropSocket, inetMc, type InetMcState,
+  ipMcDropSocket, type InetMcState,
 } from './ip_sockglue.js';
 import { ip4DatagramConnect, inetSkFlowiFlags } from './datagram.js';
 import {
@@ -189,13 +189,12 @@ function ipMcSfAllow(sk: UdpSock, locAddr: number, dif: number): boolean {
 }
 
 /** Linux: __udp_is_mcast_sock(). */
-function udpIsMcastSock(sk: UdpSock, locPort: number, locAddr: number, rmtPort: number, rmtAddr: number, dif: number, hnum: number): boolean {
+function udpIsMcastSock(sk: UdpSock, locAddr: number, rmtPort: number, rmtAddr: number, dif: number, hnum: number): boolean {
   if (sk.udpPortHash !== hnum) return false;
   if (sk.inetDaddr && sk.inetDaddr !== rmtAddr) return false;
   if (sk.inetDport !== rmtPort && sk.inetDport) return false;
   if (sk.inetRcvSaddr && sk.inetRcvSaddr !== locAddr) return false;
   if (sk.boundDevIf && sk.boundDevIf !== dif) return false;
-  void locPort;
   return ipMcSfAllow(sk, locAddr, dif);
 }
 
@@ -209,7 +208,7 @@ function udp4LibMcastDeliver(skb: SkBuff, sport: number, dport: number, saddr: n
   if (slot) {
     for (let i = 0; i < slot.length; i++) {
       const sk = slot[i]!;
-      if (!udpIsMcastSock(sk, dport, daddr, sport, saddr, dif, dport)) continue;
+      if (!udpIsMcastSock(sk, daddr, sport, saddr, dif, dport)) continue;
       if (!first) {
         first = sk;
         continue;
@@ -839,5 +838,4 @@ export const udpProt: Proto = {
 export function udpInit(k: Kernel): void {
   inetRegisterProtosw(k, { type: SOCK_DGRAM, protocol: IPPROTO_UDP, prot: udpProt, ops: inetDgramOps, flags: INET_PROTOSW_PERMANENT });
   inetAddProtocol(k, udpProtocol, IPPROTO_UDP);
-  void inetMc;
 }
