@@ -132,7 +132,7 @@ export function ipv4PktinfoPrepare(sk: InetSock, skb: SkBuff): void {
     const b = skb.buf;
     const nh = skb.networkHeader;
     cb.opt.faddr = fibComputeSpecDst(skb, readU32(b, nh + IPH_DADDR_OFF), readU32(b, nh + IPH_SADDR_OFF), b[nh + IPH_TOS_OFF]!,
-      (rt.rtFlags & (RTCF_BROADCAST | RTCF_MULTICAST | RTCF_LOCAL)) === RTCF_LOCAL);
+      ((rt.rtFlags & (RTCF_BROADCAST | RTCF_MULTICAST | RTCF_LOCAL)) >>> 0) === RTCF_LOCAL);
   } else {
     cb.iif = 0;
     cb.opt.faddr = 0;
