@@ -62,7 +62,8 @@ export function ipoptCopied(o: number): boolean {
 function specDstOf(skb: SkBuff, rt: Rtable): number {
   const b = skb.buf;
   const nh = skb.networkHeader;
-  const localOnly = (rt.rtFlags & (RTCF_BROADCAST | RTCF_MULTICAST | RTCF_LOCAL)) === RTCF_LOCAL;
+  // RTCF_LOCAL is bit 31: the AND is a negative int32 until made unsigned.
+  const localOnly = ((rt.rtFlags & (RTCF_BROADCAST | RTCF_MULTICAST | RTCF_LOCAL)) >>> 0) === RTCF_LOCAL;
   return fibComputeSpecDst(skb, readU32(b, nh + IPH_DADDR), readU32(b, nh + IPH_SADDR), b[nh + IPH_TOS]!, localOnly);
 }
 
