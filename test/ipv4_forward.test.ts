@@ -196,6 +196,22 @@ test('forwarding off (net.ipv4.ip_forward=0): dropped silently at r, InAddrError
   assert.deepEqual([s.InReceives, s.InAddrErrors, s.ForwDatagrams], [1, 1, 0]);
 });
 
+test('conf/<in>/forwarding=0 stops what enters by that device only (Linux: IN_DEV_FORWARD of the input)', async () => {
+  const l = await lab('ip netns exec tnxor sysctl -qw net.ipv4.conf.r0.forwarding=0\n');
+  const aSock = sys.socket(l.ta, AF_INET, SOCK_DGRAM, 0);
+  sys.bind(l.ta, aSock, to(0, 5000));
+  assert.ok(udp(l, 10) > 0);
+  const bSock = sys.socket(l.tb, AF_INET, SOCK_DGRAM, 0);
+  sys.sendto(l.tb, bSock, new Uint8Array(10).fill(0x62), to(0x0a010001, 5000));
+  await l.k.sleep(1e6);
+  assert.equal(icmp(l), null);
+  const got = sys.recvmsgNow(l.ta, aSock) as RecvResult | null;
+  assert.equal(got?.data.length, 10);
+  // Linux, same script: Ip: InReceives 2 InAddrErrors 1 ForwDatagrams 1 OutTransmits 1.
+  const s = ipStats(l.r);
+  assert.deepEqual([s.InReceives, s.InAddrErrors, s.ForwDatagrams, s.OutTransmits], [2, 1, 1, 1]);
+});
+
 test('property: random IPv4 packets into the router never throw, and it still forwards afterwards', async () => {
   const l = await lab();
   const r0 = l.r.devGetByName('r0')!;
