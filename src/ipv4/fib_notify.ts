@@ -19,9 +19,8 @@ import {
 import { rtnlHasListeners, rtnlNotify } from '../netlink/rtnetlink.js';
 import { inDevGet, inDevIgnoreRoutesWithLinkdown } from './inetdevice.js';
 import type { FibAlias, FibInfo, FibNh, FibRtInfo, NlInfo } from './fib_lookup.js';
+import { tcpCaGetNameByKey } from './metrics.js';
 
-/** Congestion control names by RTAX_CC_ALGO key (see fib_semantics.ts). */
-export const TCP_CA_NAMES: readonly string[] = ['', 'reno', 'cubic'];
 
 /** A host-order IPv4 address written so that its little-endian u32 store gives network order. */
 function bswap32(v: number): number {
@@ -47,8 +46,8 @@ export function rtnetlinkPutMetrics(skb: NlMsgBuilder, metrics: Uint32Array): vo
     const v = metrics[i]!;
     if (!v) continue;
     if (i === RTAX_CC_ALGO) {
-      const name = TCP_CA_NAMES[v];
-      if (name === undefined) continue;
+      const name = tcpCaGetNameByKey(v);
+      if (name === null) continue;
       skb.nlaPutString(i, name);
     } else if (i === RTAX_FEATURES) {
       const user = v & RTAX_FEATURE_MASK;

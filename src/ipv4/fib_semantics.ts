@@ -30,8 +30,7 @@ import {
   type NetlinkExtAck, type NlAttr, nlaWalk, nlaGetU16, nlaGetU32, nlaGetBe32, nlaGetString, nlSetErrMsgAttr,
 } from '../wire/netlink.js';
 import {
-  RTA_ENCAP, RTA_ENCAP_TYPE, RTA_FLOW, RTA_GATEWAY, RTA_VIA, RTAX_ADVMSS, RTAX_CC_ALGO, RTAX_FEATURES,
-  RTAX_FEATURE_MASK, RTAX_HOPLIMIT, RTAX_MAX, RTAX_MTU, RTNH_F_DEAD, RTNH_F_LINKDOWN, RTNH_F_ONLINK, RTNH_F_PERVASIVE,
+  RTA_ENCAP, RTA_ENCAP_TYPE, RTA_FLOW, RTA_GATEWAY, RTA_VIA, RTAX_CC_ALGO, RTAX_FEATURES, RTAX_MAX, RTNH_F_DEAD, RTNH_F_LINKDOWN, RTNH_F_ONLINK, RTNH_F_PERVASIVE,
   RTNH_LEN, RTN_ANYCAST, RTN_BROADCAST, RTN_LOCAL, RTN_MAX, RTN_MULTICAST, RTN_UNICAST, RT_SCOPE_HOST, RT_SCOPE_LINK,
   RT_SCOPE_NOWHERE, RT_TABLE_LOCAL, RT_TABLE_MAIN, rtnhWalk,
 } from '../wire/route.js';
@@ -42,7 +41,7 @@ import {
   type FibConfig, FibInfo, FibNh, FibResult, FIB_LOOKUP_IGNORE_LINKSTATE, FIB_LOOKUP_NOREF, RTNH_COMPARE_MASK, fibProps,
 } from './fib_lookup.js';
 import { fibTableLookup } from './fib_trie.js';
-import { TCP_CA_NAMES } from './fib_notify.js';
+import { DST_FEATURE_ECN_CA, ipFibMetricsInit, tcpCaGetKeyByName } from './metrics.js';
 import { fibLookup, fibGetTable, inetAddrTypeTable, inetAddrTypeDevTable } from './fib_frontend.js';
 import { inetSelectAddr } from './devinet.js';
 import { ipv4Net } from './netns_ipv4.js';
@@ -54,8 +53,6 @@ function devAddrGenid(net: Net): number {
 
 /** Linux: LOOPBACK_IFINDEX. */
 const LOOPBACK_IFINDEX = 1;
-/** Linux: DST_FEATURE_ECN_CA (kernel-only bit of RTAX_FEATURES). */
-const DST_FEATURE_ECN_CA = 0x80000000;
 /** Linux: LWTUNNEL_ENCAP_MAX. */
 const LWTUNNEL_ENCAP_MAX = 10;
 
@@ -158,44 +155,7 @@ export function ipIgnoreLinkdown(dev: NetDevice | null): boolean {
 }
 
 /* ------------------------------------------------------------------ */
-/* Metrics (Linux: net/ipv4/metrics.c)                                  */
-
-/** Linux: ip_metrics_convert(): RTA_METRICS into `metrics` (indexed by RTAX_*). */
-function ipMetricsConvert(fcMx: NlAttr, metrics: Uint32Array, extack: NetlinkExtAck | undefined): number {
-  const { attrs } = nlaWalk(fcMx.data, 0, fcMx.data.length, fcMx.offset + 4);
-  for (const nla of attrs) {
-    const type = nla.type;
-    if (!type) continue;
-    if (type > RTAX_MAX) {
-      if (extack) extack.msg = 'Invalid metric type';
-      return -EINVAL;
-    }
-    let val: number;
-    if (type === RTAX_CC_ALGO) {
-      val = TCP_CA_NAMES.indexOf(nlaGetString(nla).slice(0, 15));
-      if (val <= 0) {
-        if (extack) extack.msg = 'Unknown tcp congestion algorithm';
-        return -EINVAL;
-      }
-    } else {
-      if (nla.data.length !== 4) {
-        nlSetErrMsgAttr(extack, nla, 'Invalid attribute in metrics');
-        return -EINVAL;
-      }
-      val = nlaGetU32(nla);
-    }
-    if (type === RTAX_ADVMSS && val > 65535 - 40) val = 65535 - 40;
-    if (type === RTAX_MTU && val > 65535 - 15) val = 65535 - 15;
-    if (type === RTAX_HOPLIMIT && val > 255) val = 255;
-    if (type === RTAX_FEATURES && (val & ~RTAX_FEATURE_MASK)) {
-      if (extack) extack.msg = 'Unknown flag set in feature mask in metrics attribute';
-      return -EINVAL;
-    }
-    metrics[type] = val;
-  }
-  // Linux sets DST_FEATURE_ECN_CA for an algorithm that wants ECN; reno and cubic do not.
-  return 0;
-}
+/* Metrics                                                              */
 
 /** Linux: fib_metrics_match(): the metrics a delete names equal the route's. */
 export function fibMetricsMatch(cfg: FibConfig, fi: FibInfo): boolean {
@@ -207,7 +167,7 @@ export function fibMetricsMatch(cfg: FibConfig, fi: FibInfo): boolean {
     if (type > RTAX_MAX) return false;
     let val: number;
     if (type === RTAX_CC_ALGO) {
-      val = Math.max(0, TCP_CA_NAMES.indexOf(nlaGetString(nla).slice(0, 15)));
+      val = tcpCaGetKeyByName(nlaGetString(nla));
     } else {
       if (nla.data.length !== 4) return false;
       val = nlaGetU32(nla);
@@ -568,11 +528,9 @@ export function fibCreateInfo(net: Net, cfg: FibConfig, extack?: NetlinkExtAck):
     if (nhs === 0) return -EINVAL;
   }
   const fi = new FibInfo(net);
-  if (cfg.fcMx !== null) {
-    fi.fibMetrics = new Uint32Array(RTAX_MAX + 1);
-    const err = ipMetricsConvert(cfg.fcMx, fi.fibMetrics, extack);
-    if (err) return err;
-  }
+  const metrics = ipFibMetricsInit(cfg.fcMx, extack);
+  if (typeof metrics === 'number') return metrics;
+  fi.fibMetrics = metrics;
   fi.fibProtocol = cfg.fcProtocol;
   fi.fibScope = cfg.fcScope;
   fi.fibFlags = cfg.fcFlags;
