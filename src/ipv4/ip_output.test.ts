@@ -24,7 +24,7 @@ import { RTAX_MAX, RTAX_MTU, RTN_UNICAST } from '../wire/route.js';
 import { EMSGSIZE, EHOSTUNREACH } from '../socket/errno.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { Rtable, Flowi4 } from './rtable.js';
-import { IpcmCookie } from './ip.js';
+import { IpcmCookie, IPCB } from './ip.js';
 import { InetSock, IP_PMTUDISC_DO, IP_PMTUDISC_DONT, IP_PMTUDISC_PROBE, IP_PMTUDISC_WANT } from './inet_sock.js';
 import {
   ipFragment, ipMakeSkb, ipLocalOut, ipOutput, ipSelectIdent, ipDontFragment, ipSendCheck, ipQueueXmit, ipBuildAndSendPkt,
@@ -369,4 +369,22 @@ test('ip_build_and_send_pkt: small or DF packets get ID 0 and DF; larger ones a 
   assert.equal(h[1]!.fragOff, 0);
   assert.equal(h[1]!.totLen, 220);
   assert.equal(h[1]!.protocol, IPPROTO_UDP);
+});
+
+test('options on fragments: the first keeps them all; later ones keep copied options (LSRR), NOPs for the rest (RR)', () => {
+  const { net, dev, rt } = setup();
+  const lsrr = [131, 7, 4, 10, 0, 0, 3];
+  const rr = [7, 7, 4, 0, 0, 0, 0];
+  const options = new Uint8Array([...lsrr, ...rr, 1, 0]);
+  const skb = datagram(dev, rt, { options }, 3000);
+  IPCB(skb).opt.optlen = options.length;
+  const out: SkBuff[] = [];
+  assert.equal(ipFragment(net, null, skb, 1500, (_n, _s, f) => { out.push(f); return 0; }), 0);
+  const opts = out.map((f) => [...f.buf.subarray(f.networkHeader + 20, f.networkHeader + 36)]);
+  assert.deepEqual(opts[0], [...lsrr, ...rr, 1, 0]);
+  assert.deepEqual(opts[1], [...lsrr, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
+  assert.deepEqual(opts[2], opts[1]);
+  // 36-byte headers: (1500 - 36) & ~7 = 1464 bytes of payload per fragment.
+  assert.deepEqual(out.map((f) => f.len), [1500, 1500, 36 + 3000 - 2 * 1464]);
+  for (const f of out) assert.equal(csumFold(csumPartial(f.buf, f.networkHeader, 36)), 0);
 });
