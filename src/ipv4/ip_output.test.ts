@@ -20,7 +20,7 @@ import { NFPROTO_IPV4, NF_INET_LOCAL_OUT, NF_STOLEN, nfRegisterNetHook } from '.
 import { readU16 } from '../wire/bytes.js';
 import { IP_DF, IP_MF, IPPROTO_UDP, ipReprParse, type IpRepr } from '../wire/iphdr.js';
 import { csumFold, csumPartial } from '../wire/checksum.js';
-import { RTAX_MAX, RTAX_MTU, RTN_UNICAST } from '../wire/route.js';
+import { RTAX_MAX, RTAX_MTU, RTAX_HOPLIMIT, RTN_UNICAST } from '../wire/route.js';
 import { EMSGSIZE, EHOSTUNREACH } from '../socket/errno.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { Rtable, Flowi4 } from './rtable.js';
@@ -387,4 +387,16 @@ test('options on fragments: the first keeps them all; later ones keep copied opt
   // 36-byte headers: (1500 - 36) & ~7 = 1464 bytes of payload per fragment.
   assert.deepEqual(out.map((f) => f.len), [1500, 1500, 36 + 3000 - 2 * 1464]);
   for (const f of out) assert.equal(csumFold(csumPartial(f.buf, f.networkHeader, 36)), 0);
+});
+
+test('ip_select_ttl: IP_TTL, else the route hoplimit metric, else net.ipv4.ip_default_ttl', () => {
+  const { net, rt } = setup();
+  const ttl = (sk: InetSock): number => hdr(ipMakeSkb(sk, flow(), rt, new Uint8Array(4), 8, new IpcmCookie(), 0) as SkBuff).ttl;
+  const sk = udpSock(net, IP_PMTUDISC_WANT);
+  ipv4Net(net).sysctl.ipDefaultTtl = 99;
+  assert.equal(ttl(sk), 99);
+  rt.metrics[RTAX_HOPLIMIT] = 5;
+  assert.equal(ttl(sk), 5);
+  sk.ucTtl = 17;
+  assert.equal(ttl(sk), 17);
 });
