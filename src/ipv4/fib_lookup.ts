@@ -76,8 +76,6 @@ export interface NlInfo {
   nlh: NlMsg | null;
   nlNet: Net;
   portid: number;
-  /** Do not send RTM_NEWROUTE/DELROUTE (Linux: skip_notify). */
-  skipNotify?: boolean;
 }
 
 /**

@@ -670,7 +670,7 @@ export function fibSyncDownDev(dev: NetDevice, event: number, force: boolean): n
   const scope = force ? -1 : RT_SCOPE_NOWHERE;
   let ret = 0;
   const seen = new Set<FibInfo>();
-  for (const nhd of l.slice()) {
+  for (const nhd of l) {
     const fi = nhd.nhParent;
     if (nhd.fibNhDev !== dev || seen.has(fi)) continue;
     seen.add(fi);
@@ -725,7 +725,7 @@ export function fibSyncUp(dev: NetDevice, nhFlags: number): number {
   if (l === undefined) return 0;
   let ret = 0;
   const seen = new Set<FibInfo>();
-  for (const nhd of l.slice()) {
+  for (const nhd of l) {
     const fi = nhd.nhParent;
     if (nhd.fibNhDev !== dev || seen.has(fi)) continue;
     seen.add(fi);
