@@ -18,6 +18,7 @@
  * device does not join the group (Linux's ip_mc_inc_group): delivery of multicast
  * datagrams depends on the IP input accepting them.
  */
+import { ipRaControl } from './ip_input.js';
 import type { SkBuff } from '../core/skbuff.js';
 import { allocSkb, consumeSkb, kfreeSkbReason, skbClone, skbPut, skbResetNetworkHeader } from '../core/skbuff.js';
 import { SKB_DROP_REASON_NOT_SPECIFIED } from '../core/drop_reason.js';
@@ -599,9 +600,8 @@ export function ipSetsockopt(sk: InetSock, level: number, optname: number, value
       return 0;
     }
     case IP_ROUTER_ALERT:
-      // Linux: ip_ra_control(): raw sockets only (not IPPROTO_RAW).
-      if (sk.type !== SOCK_RAW || sk.inetNum === 255) return -EINVAL;
-      return 0;
+      // Linux: ip_ra_control(): raw sockets only (not IPPROTO_RAW), joins the ra chain.
+      return ipRaControl(sk, val !== 0);
     case IP_FREEBIND:
       sk.freebind = val !== 0;
       return 0;

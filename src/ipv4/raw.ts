@@ -14,6 +14,7 @@
  * IP_ROUTER_ALERT chain, no l3mdev; a send that would block on a full send buffer
  * fails with EAGAIN.
  */
+import { ipRaControl } from './ip_input.js';
 import type { Kernel, Net } from '../core/net_namespace.js';
 import {
   type SkBuff, allocSkb, skbReserve, skbPut, skbClone, skbCopyBits, kfreeSkbReason, consumeSkb,
@@ -485,7 +486,11 @@ export const rawProt: Proto = {
     if (sk.inetNum === IPPROTO_ICMP) (sk as RawSock).filter = 0;
     return 0;
   },
-  close: (sk) => skCommonRelease(sk),
+  close: (sk) => {
+    // Linux: raw_close(): leave the router alert chain first.
+    ipRaControl(sk as RawSock, false);
+    skCommonRelease(sk);
+  },
   connect: (sk, addr) => ip4DatagramConnect(sk, addr),
   disconnect: (sk, flags) => udpDisconnect(sk, flags),
   bind: rawBind,
