@@ -39,6 +39,8 @@
  *     two `echo "== ..."` lines) that runs a background job (`&`), the order in
  *     which the job's and the foreground's lines reach stdout is a race on the host,
  *     so those sections are compared as sorted lines.
+ *   - The host's traceroute runs with `-w 5,0,0` (see wrapperDir): its default
+ *     give-up heuristics are real-time races on a loaded host.
  * Namespaces of the host run are renamed tnxNAME -> tnxF<pid>_NAME so a run never
  * collides with another test run on the same host; the outputs are mapped back.
  */
@@ -322,8 +324,18 @@ function hostSkipReason(): string | null {
   return null;
 }
 
-/** `ip` on PATH for the host run: after `ip netns add NAME`, switch IPv6 off inside NAME. */
-function ipWrapperDir(): string {
+/**
+ * Wrappers on PATH for the host run. `ip`: after `ip netns add NAME`, switch IPv6
+ * off inside NAME. `traceroute`: `-w 5,0,0` before the script's own options (a
+ * later `-w` of the script still wins). traceroute 2.1's default `-w 5,3,10` gives
+ * up on a probe 3 x (rtt + 1 ms) after another probe of its hop was answered
+ * (10 x for a later hop), measured in real time; on a loaded host (the test files
+ * run in parallel) traceroute is often descheduled longer than those 3-10 ms
+ * between reading two replies that are already queued, and prints `*` for a
+ * probe that was answered. HERE and NEAR 0 keep only the 5 s limit, so the host's
+ * answer no longer depends on CPU load; tuxnet runs on its virtual clock.
+ */
+function wrapperDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tuxnet-fidelity-'));
   const realIp = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
   writeFileSync(join(dir, 'ip'), `#!/bin/bash
@@ -335,6 +347,11 @@ fi
 exit $rc
 `);
   chmodSync(join(dir, 'ip'), 0o755);
+  const realTraceroute = execFileSync('sh', ['-c', 'command -v traceroute'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(dir, 'traceroute'), `#!/bin/bash
+exec ${realTraceroute} -w 5,0,0 "$@"
+`);
+  chmodSync(join(dir, 'traceroute'), 0o755);
   return dir;
 }
 
@@ -344,10 +361,10 @@ const HOST_PREFIX = `tnxF${process.pid}_`;
 function runHost(src: string, nss: string[]): { status: number; out: string; err: string } {
   const hostSrc = src.replace(/\btnx/g, HOST_PREFIX);
   for (const ns of nss) spawnSync('ip', ['netns', 'del', ns.replace(/^tnx/, HOST_PREFIX)]);
-  const dir = ipWrapperDir();
+  const dir = wrapperDir();
   try {
     const r = spawnSync('bash', ['-c', hostSrc], {
-      encoding: 'utf8', timeout: 120_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
+      encoding: 'utf8', timeout: 600_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
     });
     const back = (t: string | null): string => (t ?? '').split(HOST_PREFIX).join('tnx');
     return { status: r.status ?? -1, out: back(r.stdout), err: back(r.stderr) };
