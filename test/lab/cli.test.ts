@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.js');
 
 function tuxnet(...args: string[]): { status: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  // The timeout only guards against a hang: with every test file running at once on a
+  // small machine, starting node and loading every module took over a minute.
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 600_000 });
   return { status: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
