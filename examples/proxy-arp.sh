@@ -37,6 +37,7 @@ ip netns exec tnxh1 ping -c 2 -i 0.2 10.0.0.200
 ip -n tnxh1 neigh show
 
 echo "== a proxy entry does the same for one address without proxy_arp"
+sleep 1   # answers still in the router's proxy queue (proxy_delay: up to 0.8 s) go out first
 ip netns exec tnxr sysctl -q -w net.ipv4.conf.eth1.proxy_arp=0
 ip -n tnxr neigh add proxy 10.0.0.200 dev eth1
 ip -n tnxr neigh show proxy
