@@ -47,7 +47,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -334,6 +334,11 @@ function hostSkipReason(): string | null {
  * between reading two replies that are already queued, and prints `*` for a
  * probe that was answered. HERE and NEAR 0 keep only the 5 s limit, so the host's
  * answer no longer depends on CPU load; tuxnet runs on its virtual clock.
+ * `tcpdump` and `sleep`: the examples start `tcpdump ... &`, `sleep 1`, then send;
+ * on a loaded host tcpdump may not be listening a second later and misses the
+ * frames (then `tcpdump -c N` and the script's `wait` never end). tcpdump marks
+ * itself started, and ready once it prints "listening on"; `sleep` sleeps, then
+ * waits (at most 60 s) until every started tcpdump is ready.
  */
 function wrapperDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tuxnet-fidelity-'));
@@ -352,6 +357,30 @@ exit $rc
 exec ${realTraceroute} -w 5,0,0 "$@"
 `);
   chmodSync(join(dir, 'traceroute'), 0o755);
+  const realTcpdump = execFileSync('sh', ['-c', 'command -v tcpdump'], { encoding: 'utf8' }).trim();
+  const realSleep = execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim();
+  const marks = join(dir, 'marks');
+  mkdirSync(marks);
+  writeFileSync(join(dir, 'tcpdump'), `#!/bin/bash
+: > ${marks}/started.$$
+exec ${realTcpdump} "$@" 2> >(while IFS= read -r l; do
+  printf '%s\\n' "$l" >&2
+  case $l in 'listening on '*) : > ${marks}/ready.$$ ;; esac
+done)
+`);
+  chmodSync(join(dir, 'tcpdump'), 0o755);
+  writeFileSync(join(dir, 'sleep'), `#!/bin/bash
+${realSleep} "$@" || exit
+for _ in $(seq 600); do
+  n=0
+  for f in ${marks}/started.*; do
+    [ -e "$f" ] && [ ! -e "\${f/started/ready}" ] && n=1
+  done
+  [ $n = 0 ] && exit 0
+  ${realSleep} 0.1
+done
+`);
+  chmodSync(join(dir, 'sleep'), 0o755);
   return dir;
 }
 
