@@ -46,7 +46,6 @@ import { type Rtable } from './rtable.js';
 import { IPCB, InetSkbParm, IP_DEFRAG_LOCAL_DELIVER, IP_DEFRAG_CALL_RA_CHAIN, IPSKB_NOPOLICY, ipIsFragment } from './ip.js';
 import type { InetSock } from './inet_sock.js';
 import { inDevGet, inDevOrConf, IPV4_DEVCONF_NOPOLICY, IPV4_DEVCONF_DROP_UNICAST_IN_L2_MULTICAST } from './inetdevice.js';
-import { inetProtos } from './protocol.js';
 import { icmpSend } from './icmp.js';
 import { rawLocalDeliver, rawRcv } from './raw.js';
 import { SOCK_RAW } from '../socket/socket.js';
@@ -124,8 +123,9 @@ export function ipCallRaChain(skb: SkBuff): boolean {
  * protocol, as an encapsulation does). With neither, ICMP protocol unreachable.
  */
 export function ipProtocolDeliverRcu(net: Net, skb: SkBuff, protocol: number): void {
-  const protos = inetProtos(net.kernel);
-  const mib = ipv4Net(net).mib.ip;
+  const n4 = ipv4Net(net);
+  const protos = n4.protos;
+  const mib = n4.mib.ip;
   for (;;) {
     const raw = rawLocalDeliver(skb, protocol);
     const ipprot = protos[protocol];

@@ -14,7 +14,7 @@
  * Every function here consumes the skb it is given and returns 0, a positive
  * NET_XMIT_* code, or a negative errno, as Linux's do.
  */
-import type { Net, Kernel } from '../core/net_namespace.js';
+import type { Net } from '../core/net_namespace.js';
 import type { NetDevice } from '../core/netdevice.js';
 import { NET_XMIT_CN } from '../core/netdevice.js';
 import {
@@ -173,17 +173,22 @@ const INITIAL_JIFFIES = 0xfffedb08;
 const NS_PER_JIFFY = 4_000_000;
 
 /** The kernel-wide ID generators (Linux: ip_idents + ip_tstamps, global, not per namespace). */
-class IpIdents {
+export class IpIdents {
   readonly ids = new Uint32Array(IP_IDENTS_SZ);
   readonly tstamps = new Uint32Array(IP_IDENTS_SZ);
 }
 
-function ipIdents(k: Kernel): IpIdents {
+function ipIdents(net: Net): IpIdents {
+  const n4 = ipv4Net(net);
+  const c = n4.idents;
+  if (c !== null) return c;
+  const k = net.kernel;
   let t = k.generic.get('ip_idents') as IpIdents | undefined;
   if (t === undefined) {
     t = new IpIdents();
     k.generic.set('ip_idents', t);
   }
+  n4.idents = t;
   return t;
 }
 
@@ -192,8 +197,9 @@ function ipIdents(k: Kernel): IpIdents {
  * `hash`. A bucket unused for a while jumps ahead by a random amount below the
  * jiffies elapsed, so an observer cannot count the packets sent in between.
  */
-function ipIdentsReserve(k: Kernel, hash: number, segs: number): number {
-  const t = ipIdents(k);
+function ipIdentsReserve(net: Net, hash: number, segs: number): number {
+  const t = ipIdents(net);
+  const k = net.kernel;
   const bucket = hash & (IP_IDENTS_SZ - 1);
   const now = (INITIAL_JIFFIES + Math.floor(k.clock.now() / NS_PER_JIFFY)) >>> 0;
   const old = t.tstamps[bucket]!;
@@ -224,7 +230,7 @@ function identHash(daddr: number, saddr: number, protocol: number, key: number):
 export function __ipSelectIdent(net: Net, buf: Uint8Array, off: number, segs: number): void {
   const hash = identHash(readU32At(buf, off + IPH_DADDR), readU32At(buf, off + IPH_SADDR), buf[off + IPH_PROTOCOL]!,
     ipv4Net(net).identSeed);
-  writeU16(buf, off + IPH_ID, ipIdentsReserve(net.kernel, hash, segs) & 0xffff);
+  writeU16(buf, off + IPH_ID, ipIdentsReserve(net, hash, segs) & 0xffff);
 }
 
 function readU32At(b: Uint8Array, o: number): number {

@@ -15,6 +15,9 @@ import type { NeighTable } from '../core/neighbour.js';
 import type { IcmpNet } from './icmp.js';
 import type { RtNet } from './route.js';
 import type { UdpTable } from './udp_hash.js';
+import type { IpIdents } from './ip_output.js';
+import type { RawHashinfo } from './raw.js';
+import { type NetProtocol, inetProtos } from './protocol.js';
 
 /** net.ipv4.* values (Linux defaults). Time values in Linux's sysctl units. */
 export class Ipv4Sysctls {
@@ -97,10 +100,17 @@ export class NetnsIpv4 {
   udp: UdpTable | null = null;
   /** Next IP ID base for packets without a socket (Linux: ip_idents, keyed hash). */
   identSeed = 0;
+  /** The kernel's inet_protos (kernel-wide), kept here for the receive path: no map lookup per packet (protocol.ts). */
+  readonly protos: (NetProtocol | null)[];
+  /** The kernel's ip_idents generators (kernel-wide), kept here for the output path once used (ip_output.ts). */
+  idents: IpIdents | null = null;
+  /** The namespace's raw socket table once made (raw.ts; raw_v4_hashinfo). */
+  raw: RawHashinfo | null = null;
 
   constructor(net: Net) {
     this.net = net;
     this.identSeed = net.kernel.rng.u32();
+    this.protos = inetProtos(net.kernel);
   }
 }
 

@@ -87,11 +87,15 @@ export class RawHashinfo {
 
 /** The namespace's raw socket table. */
 export function rawHashinfo(net: Net): RawHashinfo {
+  const n4 = ipv4Net(net);
+  const c = n4.raw;
+  if (c !== null) return c;
   let h = net.generic.get('raw') as RawHashinfo | undefined;
   if (!h) {
     h = new RawHashinfo();
     net.generic.set('raw', h);
   }
+  n4.raw = h;
   return h;
 }
 

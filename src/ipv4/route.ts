@@ -131,6 +131,8 @@ export class RtNet {
   readonly inRes = new FibResult();
   readonly inFl4 = new Flowi4();
   readonly itag = { value: 0 };
+  /** Scratch FIB result of ip_route_output_key_hash (Linux keeps it on the stack). */
+  readonly outRes = new FibResult();
   /** The last route allocated (route_netlink reports refcounts as Linux would). */
   lastAlloc: Rtable | null = null;
   constructor(global: RtGlobal) {

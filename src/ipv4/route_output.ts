@@ -206,8 +206,19 @@ export function ipRouteOutputKeyHashRcu(net: Net, fl4: Flowi4, res: FibResult, s
 
 /** Linux: ip_route_output_key_hash(). */
 export function ipRouteOutputKeyHash(net: Net, fl4: Flowi4, skb: SkBuff | null): Rtable | number {
-  const res = new FibResult();
+  // A fresh result each time, as Linux's on-stack one: the namespace's scratch, reset.
+  const res = rtNet(net).outRes;
+  res.prefix = 0;
+  res.prefixlen = 0;
+  res.nhSel = 0;
   res.type = RTN_UNSPEC;
+  res.scope = 0;
+  res.tclassid = 0;
+  res.nhc = null;
+  res.fi = null;
+  res.table = null;
+  res.tos = 0;
+  res.faPfx = 0;
   fl4.iif = LOOPBACK_IFINDEX;
   fl4.tos &= INET_DSCP_MASK;
   return ipRouteOutputKeyHashRcu(net, fl4, res, skb);
