@@ -60,6 +60,8 @@ export class FibNet {
   readonly tableHash: FibTable[][] = [];
   fibMain: FibTable | null = null;
   fibDefault: FibTable | null = null;
+  /** The local table (255), found without the bucket walk (bucket 255 also holds tables 511, 767 ...). */
+  fibLocal: FibTable | null = null;
   /** The IPv4 rule list (Linux: net->ipv4.rules_ops). */
   rulesOps!: FibRulesOps;
   /** Set by the first rule added or deleted: lookups go through the rules from then on. */
@@ -128,6 +130,7 @@ export function fibNewTable(net: Net, id: number): FibTable | null {
   const tb = fibTrieTable(id);
   if (id === RT_TABLE_MAIN) fn.fibMain = tb;
   else if (id === RT_TABLE_DEFAULT) fn.fibDefault = tb;
+  else if (id === RT_TABLE_LOCAL) fn.fibLocal = tb;
   fn.tableHash[id & (FIB_TABLE_HASHSZ - 1)]!.unshift(tb);
   return tb;
 }
@@ -170,8 +173,8 @@ export function fibLookup(net: Net, fl4: Flowi4, res: FibResult, flags: number):
   if (fn.hasCustomRules) return fibLookupRules(net, fl4, res, flags);
   res.tclassid = 0;
   let err = -ENETUNREACH;
-  const local = fn.tableHash[RT_TABLE_LOCAL]![0];
-  if (local !== undefined && local.tbId === RT_TABLE_LOCAL) {
+  const local = fn.fibLocal;
+  if (local !== null) {
     err = fibTableLookup(local, fl4, res, flags);
     // Linux found it in the main table that the local one is merged into.
     if (err === 0 && fn.fibMain !== null) res.table = fn.fibMain;
@@ -577,6 +580,7 @@ function fibNetExit(net: Net): void {
   const fn = fibNet(net);
   fn.fibMain = null;
   fn.fibDefault = null;
+  fn.fibLocal = null;
   for (let i = FIB_TABLE_HASHSZ - 1; i >= 0; i--) {
     const bucket = fn.tableHash[i]!;
     for (const tb of bucket.slice()) fibTableFlush(net, tb, true);
