@@ -17,6 +17,7 @@ import type { RtNet } from './route.js';
 import type { UdpTable } from './udp_hash.js';
 import type { IpIdents } from './ip_output.js';
 import type { RawHashinfo } from './raw.js';
+import type { TcpNet } from './inet_hashtables.js';
 import { type NetProtocol, inetProtos } from './protocol.js';
 
 /** net.ipv4.* values (Linux defaults). Time values in Linux's sysctl units. */
@@ -72,6 +73,94 @@ export class Ipv4Sysctls {
   udpEarlyDemux = 1;
   udpRmemMin = 4096;
   udpWmemMin = 4096;
+  /* net.ipv4.tcp_* (Linux 6.18 defaults in a new namespace; see sysctl_net_ipv4_tcp.ts). */
+  tcpAbortOnOverflow = 0;
+  tcpAdvWinScale = 1;
+  tcpAppWin = 31;
+  tcpAutocorking = 1;
+  tcpBacklogAckDefer = 1;
+  tcpBaseMss = 1024;
+  tcpChallengeAckLimit = 2147483647;
+  tcpCompSackDelayNs = 1000000;
+  tcpCompSackNr = 44;
+  tcpCompSackSlackNs = 100000;
+  tcpDsack = 1;
+  tcpEarlyDemux = 1;
+  tcpEarlyRetrans = 3;
+  tcpEcn = 2;
+  tcpEcnFallback = 1;
+  tcpEcnOption = 2;
+  tcpEcnOptionBeacon = 3;
+  tcpFack = 0;
+  tcpFastopen = 1;
+  tcpFastopenBlackholeTimeoutSec = 0;
+  tcpFinTimeout = 60;
+  tcpFrto = 2;
+  tcpFwmarkAccept = 0;
+  tcpInvalidRatelimit = 500;
+  tcpKeepaliveIntvl = 75;
+  tcpKeepaliveProbes = 9;
+  tcpKeepaliveTime = 7200;
+  tcpL3mdevAccept = 0;
+  tcpLimitOutputBytes = 4194304;
+  tcpMaxReordering = 300;
+  tcpMaxSynBacklog = 2048;
+  tcpMaxTwBuckets = 131072;
+  tcpMigrateReq = 0;
+  tcpMinRttWlen = 300;
+  tcpMinSndMss = 48;
+  tcpMinTsoSegs = 2;
+  tcpModerateRcvbuf = 1;
+  tcpMtuProbeFloor = 48;
+  tcpMtuProbing = 0;
+  tcpNoMetricsSave = 0;
+  tcpNoSsthreshMetricsSave = 1;
+  tcpNotsentLowat = 4294967295;
+  tcpOrphanRetries = 0;
+  tcpPacingCaRatio = 120;
+  tcpPacingSsRatio = 200;
+  tcpPingpongThresh = 1;
+  tcpPlbCongThresh = 128;
+  tcpPlbEnabled = 0;
+  tcpPlbIdleRehashRounds = 3;
+  tcpPlbRehashRounds = 12;
+  tcpPlbSuspendRtoSec = 60;
+  tcpProbeInterval = 600;
+  tcpProbeThreshold = 8;
+  tcpRecovery = 1;
+  tcpReflectTos = 0;
+  tcpReordering = 3;
+  tcpRetransCollapse = 1;
+  tcpRetries1 = 3;
+  tcpRetries2 = 15;
+  tcpRfc1337 = 0;
+  tcpRtoMaxMs = 120000;
+  tcpRtoMinUs = 200000;
+  tcpSack = 1;
+  tcpShrinkWindow = 0;
+  tcpSlowStartAfterIdle = 1;
+  tcpStdurg = 0;
+  tcpSynLinearTimeouts = 4;
+  tcpSynRetries = 6;
+  tcpSynackRetries = 5;
+  tcpSyncookies = 1;
+  tcpThinLinearTimeouts = 0;
+  tcpTimestamps = 1;
+  tcpTsoRttLog = 9;
+  tcpTsoWinDivisor = 3;
+  tcpTwReuse = 2;
+  tcpTwReuseDelay = 1000;
+  tcpWindowScaling = 1;
+  tcpWorkaroundSignedWindows = 0;
+  /** net.ipv4.tcp_rmem / tcp_wmem (min default max, bytes); tcp_mem (pages, kernel-wide in Linux). */
+  tcpRmem = [4096, 131072, 33554432];
+  tcpWmem = [4096, 16384, 4194304];
+  tcpMem = [287901, 383868, 575802];
+  /** net.ipv4.tcp_congestion_control (Linux's default build: cubic) and tcp_allowed_congestion_control. */
+  tcpCongestionControl = 'cubic';
+  tcpAllowedCongestionControl = 'reno cubic';
+  /** net.core.somaxconn (per namespace in Linux). */
+  somaxconn = 4096;
 }
 
 /** The IPv4 state of one namespace. Subsystems add their fields (see file comment). */
@@ -106,6 +195,8 @@ export class NetnsIpv4 {
   idents: IpIdents | null = null;
   /** The namespace's raw socket table once made (raw.ts; raw_v4_hashinfo). */
   raw: RawHashinfo | null = null;
+  /** TCP's per-namespace state: established/bind/listen hashes, TIME_WAIT count, secrets (inet_hashtables.ts). */
+  tcp: TcpNet | null = null;
 
   constructor(net: Net) {
     this.net = net;

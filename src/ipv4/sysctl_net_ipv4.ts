@@ -9,7 +9,8 @@
  */
 import type { Kernel, Net } from '../core/net_namespace.js';
 import type { SysctlEntry } from '../core/sysctl.js';
-import { EINVAL } from '../socket/errno.js';
+import { EINVAL, EPERM } from '../socket/errno.js';
+import { tcpSetDefaultCongestionControl, tcpGetAvailableCongestionControl, tcpSetAllowedCongestionControl } from './tcp_cong.js';
 import {
   type InDevice, IPV4_DEVCONF_FORWARDING, IPV4_DEVCONF_MC_FORWARDING, IPV4_DEVCONF_BC_FORWARDING,
   IPV4_DEVCONF_ACCEPT_REDIRECTS, IPV4_DEVCONF_SECURE_REDIRECTS, IPV4_DEVCONF_SHARED_MEDIA, IPV4_DEVCONF_RP_FILTER,
@@ -364,6 +365,120 @@ function ipv4NetTable(): SysctlEntry[] {
     field('net.ipv4.udp_early_demux', 'u8', 'udpEarlyDemux'),
     field('net.ipv4.udp_rmem_min', 'int', 'udpRmemMin', 1),
     field('net.ipv4.udp_wmem_min', 'int', 'udpWmemMin', 1),
+    // net.ipv4.tcp_* (Linux: ipv4_net_table's TCP part). Plain integers; the TCP code reads them live.
+    field('net.ipv4.tcp_abort_on_overflow', 'int', 'tcpAbortOnOverflow'),
+    field('net.ipv4.tcp_adv_win_scale', 'int', 'tcpAdvWinScale'),
+    field('net.ipv4.tcp_app_win', 'int', 'tcpAppWin'),
+    field('net.ipv4.tcp_autocorking', 'int', 'tcpAutocorking'),
+    field('net.ipv4.tcp_backlog_ack_defer', 'int', 'tcpBacklogAckDefer'),
+    field('net.ipv4.tcp_base_mss', 'int', 'tcpBaseMss'),
+    field('net.ipv4.tcp_challenge_ack_limit', 'int', 'tcpChallengeAckLimit'),
+    field('net.ipv4.tcp_comp_sack_delay_ns', 'ulong', 'tcpCompSackDelayNs'),
+    field('net.ipv4.tcp_comp_sack_nr', 'int', 'tcpCompSackNr'),
+    field('net.ipv4.tcp_comp_sack_slack_ns', 'ulong', 'tcpCompSackSlackNs'),
+    field('net.ipv4.tcp_dsack', 'int', 'tcpDsack'),
+    field('net.ipv4.tcp_early_demux', 'int', 'tcpEarlyDemux'),
+    field('net.ipv4.tcp_early_retrans', 'int', 'tcpEarlyRetrans'),
+    field('net.ipv4.tcp_ecn', 'int', 'tcpEcn'),
+    field('net.ipv4.tcp_ecn_fallback', 'int', 'tcpEcnFallback'),
+    field('net.ipv4.tcp_ecn_option', 'int', 'tcpEcnOption'),
+    field('net.ipv4.tcp_ecn_option_beacon', 'int', 'tcpEcnOptionBeacon'),
+    field('net.ipv4.tcp_fack', 'int', 'tcpFack'),
+    field('net.ipv4.tcp_fastopen', 'int', 'tcpFastopen'),
+    field('net.ipv4.tcp_fastopen_blackhole_timeout_sec', 'int', 'tcpFastopenBlackholeTimeoutSec'),
+    field('net.ipv4.tcp_fin_timeout', 'int', 'tcpFinTimeout'),
+    field('net.ipv4.tcp_frto', 'int', 'tcpFrto'),
+    field('net.ipv4.tcp_fwmark_accept', 'int', 'tcpFwmarkAccept'),
+    field('net.ipv4.tcp_invalid_ratelimit', 'int', 'tcpInvalidRatelimit'),
+    field('net.ipv4.tcp_keepalive_intvl', 'int', 'tcpKeepaliveIntvl'),
+    field('net.ipv4.tcp_keepalive_probes', 'int', 'tcpKeepaliveProbes'),
+    field('net.ipv4.tcp_keepalive_time', 'int', 'tcpKeepaliveTime'),
+    field('net.ipv4.tcp_l3mdev_accept', 'int', 'tcpL3mdevAccept'),
+    field('net.ipv4.tcp_limit_output_bytes', 'int', 'tcpLimitOutputBytes'),
+    field('net.ipv4.tcp_max_reordering', 'int', 'tcpMaxReordering'),
+    field('net.ipv4.tcp_max_syn_backlog', 'int', 'tcpMaxSynBacklog'),
+    field('net.ipv4.tcp_max_tw_buckets', 'int', 'tcpMaxTwBuckets'),
+    field('net.ipv4.tcp_migrate_req', 'int', 'tcpMigrateReq'),
+    field('net.ipv4.tcp_min_rtt_wlen', 'int', 'tcpMinRttWlen'),
+    field('net.ipv4.tcp_min_snd_mss', 'int', 'tcpMinSndMss'),
+    field('net.ipv4.tcp_min_tso_segs', 'int', 'tcpMinTsoSegs'),
+    field('net.ipv4.tcp_moderate_rcvbuf', 'int', 'tcpModerateRcvbuf'),
+    field('net.ipv4.tcp_mtu_probe_floor', 'int', 'tcpMtuProbeFloor'),
+    field('net.ipv4.tcp_mtu_probing', 'int', 'tcpMtuProbing'),
+    field('net.ipv4.tcp_no_metrics_save', 'int', 'tcpNoMetricsSave'),
+    field('net.ipv4.tcp_no_ssthresh_metrics_save', 'int', 'tcpNoSsthreshMetricsSave'),
+    field('net.ipv4.tcp_notsent_lowat', 'uint', 'tcpNotsentLowat'),
+    field('net.ipv4.tcp_orphan_retries', 'int', 'tcpOrphanRetries'),
+    field('net.ipv4.tcp_pacing_ca_ratio', 'int', 'tcpPacingCaRatio'),
+    field('net.ipv4.tcp_pacing_ss_ratio', 'int', 'tcpPacingSsRatio'),
+    field('net.ipv4.tcp_pingpong_thresh', 'int', 'tcpPingpongThresh'),
+    field('net.ipv4.tcp_plb_cong_thresh', 'int', 'tcpPlbCongThresh'),
+    field('net.ipv4.tcp_plb_enabled', 'int', 'tcpPlbEnabled'),
+    field('net.ipv4.tcp_plb_idle_rehash_rounds', 'int', 'tcpPlbIdleRehashRounds'),
+    field('net.ipv4.tcp_plb_rehash_rounds', 'int', 'tcpPlbRehashRounds'),
+    field('net.ipv4.tcp_plb_suspend_rto_sec', 'int', 'tcpPlbSuspendRtoSec'),
+    field('net.ipv4.tcp_probe_interval', 'int', 'tcpProbeInterval'),
+    field('net.ipv4.tcp_probe_threshold', 'int', 'tcpProbeThreshold'),
+    field('net.ipv4.tcp_recovery', 'int', 'tcpRecovery'),
+    field('net.ipv4.tcp_reflect_tos', 'int', 'tcpReflectTos'),
+    field('net.ipv4.tcp_reordering', 'int', 'tcpReordering'),
+    field('net.ipv4.tcp_retrans_collapse', 'int', 'tcpRetransCollapse'),
+    field('net.ipv4.tcp_retries1', 'int', 'tcpRetries1'),
+    field('net.ipv4.tcp_retries2', 'int', 'tcpRetries2'),
+    field('net.ipv4.tcp_rfc1337', 'int', 'tcpRfc1337'),
+    field('net.ipv4.tcp_rto_max_ms', 'int', 'tcpRtoMaxMs'),
+    field('net.ipv4.tcp_rto_min_us', 'int', 'tcpRtoMinUs'),
+    field('net.ipv4.tcp_sack', 'int', 'tcpSack'),
+    field('net.ipv4.tcp_shrink_window', 'int', 'tcpShrinkWindow'),
+    field('net.ipv4.tcp_slow_start_after_idle', 'int', 'tcpSlowStartAfterIdle'),
+    field('net.ipv4.tcp_stdurg', 'int', 'tcpStdurg'),
+    field('net.ipv4.tcp_syn_linear_timeouts', 'int', 'tcpSynLinearTimeouts'),
+    field('net.ipv4.tcp_syn_retries', 'int', 'tcpSynRetries'),
+    field('net.ipv4.tcp_synack_retries', 'int', 'tcpSynackRetries'),
+    field('net.ipv4.tcp_syncookies', 'int', 'tcpSyncookies'),
+    field('net.ipv4.tcp_thin_linear_timeouts', 'int', 'tcpThinLinearTimeouts'),
+    field('net.ipv4.tcp_timestamps', 'int', 'tcpTimestamps'),
+    field('net.ipv4.tcp_tso_rtt_log', 'int', 'tcpTsoRttLog'),
+    field('net.ipv4.tcp_tso_win_divisor', 'int', 'tcpTsoWinDivisor'),
+    field('net.ipv4.tcp_tw_reuse', 'int', 'tcpTwReuse'),
+    field('net.ipv4.tcp_tw_reuse_delay', 'int', 'tcpTwReuseDelay'),
+    field('net.ipv4.tcp_window_scaling', 'int', 'tcpWindowScaling'),
+    field('net.ipv4.tcp_workaround_signed_windows', 'int', 'tcpWorkaroundSignedWindows'),
+    vecEntry('net.ipv4.tcp_rmem', 'int', 3, (net) => ipv4Net(net).sysctl.tcpRmem, (net, v) => {
+      ipv4Net(net).sysctl.tcpRmem = v;
+      return 0;
+    }, 1),
+    vecEntry('net.ipv4.tcp_wmem', 'int', 3, (net) => ipv4Net(net).sysctl.tcpWmem, (net, v) => {
+      ipv4Net(net).sysctl.tcpWmem = v;
+      return 0;
+    }, 1),
+    vecEntry('net.ipv4.tcp_mem', 'ulong', 3, (net) => ipv4Net(net).sysctl.tcpMem, (net, v) => {
+      ipv4Net(net).sysctl.tcpMem = v;
+      return 0;
+    }),
+    vecEntry('net.core.somaxconn', 'int', 1, (net) => [ipv4Net(net).sysctl.somaxconn], (net, v) => {
+      ipv4Net(net).sysctl.somaxconn = v[0]!;
+      return 0;
+    }, 0),
+    // Linux: proc_tcp_congestion_control() / proc_allowed_congestion_control(): names of registered algorithms.
+    {
+      name: 'net.ipv4.tcp_congestion_control',
+      mode: 0o644,
+      get: (net) => ipv4Net(net).sysctl.tcpCongestionControl,
+      set: (net, text) => tcpSetDefaultCongestionControl(net, text.trim()),
+    },
+    {
+      name: 'net.ipv4.tcp_available_congestion_control',
+      mode: 0o444,
+      get: (net) => tcpGetAvailableCongestionControl(net.kernel),
+      set: () => -EPERM,
+    },
+    {
+      name: 'net.ipv4.tcp_allowed_congestion_control',
+      mode: 0o644,
+      get: (net) => ipv4Net(net).sysctl.tcpAllowedCongestionControl,
+      set: (net, text) => tcpSetAllowedCongestionControl(net, text.trim()),
+    },
   ];
 }
 
