@@ -26,6 +26,7 @@ import { IPV4_DEVCONF_FORWARDING } from './inetdevice.js';
 import { udpTableIfAny } from './udp_hash.js';
 import { sockInuseGet, sockProtInuseGet, inetSockList } from './af_inet.js';
 import { ipFragMem } from './ip_fragment.js';
+import { tcpSockstatLine } from './tcp_proc.js';
 
 /** Linux: icmpmibmap[]: the ICMP types with their own column, in icmp_put() order. */
 const ICMPMIBMAP: ReadonlyArray<readonly [string, number]> = [
@@ -209,7 +210,7 @@ function udpMemPages(net: Net): number {
 export function sockstatSeqShow(net: Net): string {
   const f = ipFragMem(net);
   return `sockets: used ${sockInuseGet(net)}\n` +
-    `TCP: inuse ${sockProtInuseGet(net, 'TCP')} orphan 0 tw 0 alloc ${sockProtInuseGet(net, 'TCP')} mem 0\n` +
+    tcpSockstatLine(net) +
     `UDP: inuse ${sockProtInuseGet(net, 'UDP')} mem ${udpMemPages(net)}\n` +
     `UDPLITE: inuse ${sockProtInuseGet(net, 'UDP-Lite')}\n` +
     `RAW: inuse ${sockProtInuseGet(net, 'RAW')}\n` +
