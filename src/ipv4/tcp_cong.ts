@@ -9,8 +9,9 @@
 import type { Kernel, Net } from '../core/net_namespace.js';
 import { ENOENT, EPERM, EBUSY } from '../socket/errno.js';
 import { ipv4Net } from './netns_ipv4.js';
-import type { TcpCongestionOps, TcpSock } from './tcp_sock.js';
+import { tcpInSlowStart, type TcpCongestionOps, type TcpSock } from './tcp_sock.js';
 import { TCP_CONG_NON_RESTRICTED } from './tcp_defs.js';
+import { tcpCubic } from './tcp_cubic.js';
 
 /** The kernel's list of algorithms, in registration order (Linux: tcp_cong_list). */
 export function tcpCongList(k: Kernel): TcpCongestionOps[] {
@@ -119,4 +120,102 @@ export function tcpSetCongestionControl(sk: TcpSock, name: string, cap: boolean)
     sk.icskCaOps = ca;
   }
   return 0;
+}
+
+/* ---- Reno and the generic helpers (Linux: tcp_cong.c, include/net/tcp.h) ---- */
+
+/**
+ * Linux: tcp_is_cwnd_limited(): is the sender using its cwnd? (`isCwndLimited` is set by
+ * the transmit path's tcp_cwnd_validate). In slow start cwnd may grow to twice what was
+ * in flight.
+ */
+export function tcpIsCwndLimited(sk: TcpSock): boolean {
+  const tp = sk;
+  if (tp.isCwndLimited) return true;
+  if (tcpInSlowStart(tp)) return tp.sndCwnd < 2 * tp.maxPacketsOut;
+  return false;
+}
+
+/**
+ * Linux: tcp_slow_start(): grow cwnd by `acked` up to ssthresh (RFC 5681 / RFC 3465 ABC with
+ * L = infinity, as Linux). Returns the packets left over for congestion avoidance.
+ */
+export function tcpSlowStart(tp: TcpSock, acked: number): number {
+  const cwnd = Math.min(tp.sndCwnd + acked, tp.sndSsthresh);
+  acked -= cwnd - tp.sndCwnd;
+  tp.sndCwnd = Math.min(cwnd, tp.sndCwndClamp);
+  return acked;
+}
+
+/** Linux: tcp_cong_avoid_ai(): cwnd += 1 per `w` packets acked (additive increase). */
+export function tcpCongAvoidAi(tp: TcpSock, w: number, acked: number): void {
+  /* If credits accumulated at a higher w, apply them gently now. */
+  if (tp.sndCwndCnt >= w) {
+    tp.sndCwndCnt = 0;
+    tp.sndCwnd++;
+  }
+  tp.sndCwndCnt += acked;
+  if (tp.sndCwndCnt >= w) {
+    const delta = Math.floor(tp.sndCwndCnt / w);
+    tp.sndCwndCnt -= delta * w;
+    tp.sndCwnd += delta;
+  }
+  tp.sndCwnd = Math.min(tp.sndCwnd, tp.sndCwndClamp);
+}
+
+/** Linux: tcp_reno_cong_avoid() (RFC 5681 slow start and congestion avoidance). */
+export function tcpRenoCongAvoid(sk: TcpSock, ack: number, acked: number): void {
+  void ack;
+  const tp = sk;
+  if (!tcpIsCwndLimited(sk)) return;
+  /* In "safe" area, increase. */
+  if (tcpInSlowStart(tp)) {
+    acked = tcpSlowStart(tp, acked);
+    if (!acked) return;
+  }
+  /* In dangerous area, increase slowly. */
+  tcpCongAvoidAi(tp, tp.sndCwnd, acked);
+}
+
+/** Linux: tcp_reno_ssthresh(): half the cwnd, at least 2. */
+export function tcpRenoSsthresh(sk: TcpSock): number {
+  return Math.max(sk.sndCwnd >>> 1, 2);
+}
+
+/** Linux: tcp_reno_undo_cwnd(). */
+export function tcpRenoUndoCwnd(sk: TcpSock): number {
+  return Math.max(sk.sndCwnd, sk.priorCwnd);
+}
+
+/** Linux: struct tcp_congestion_ops tcp_reno (always available, TCP_CONG_NON_RESTRICTED). */
+export const tcpReno: TcpCongestionOps = {
+  name: 'reno',
+  flags: TCP_CONG_NON_RESTRICTED,
+  key: tcpCaKey('reno'),
+  ssthresh: tcpRenoSsthresh,
+  congAvoid: tcpRenoCongAvoid,
+  undoCwnd: tcpRenoUndoCwnd,
+};
+
+/** Linux: tcp_set_ca_state(): tell the CC module, then switch icsk_ca_state. */
+export function tcpSetCaState(sk: TcpSock, caState: number): void {
+  const ops = sk.icskCaOps;
+  if (ops && ops.setState) ops.setState(sk, caState);
+  sk.icskCaState = caState;
+}
+
+/** Linux: tcp_ca_event(). */
+export function tcpCaEvent(sk: TcpSock, event: number): void {
+  const ops = sk.icskCaOps;
+  if (ops && ops.cwndEvent) ops.cwndEvent(sk, event);
+}
+
+/**
+ * Register the algorithms tuxnet has, in Linux's order: tcp_init() registers reno first,
+ * the built-in cubic module follows (device initcall), so tcp_available_congestion_control
+ * reads "reno cubic" (Linux: tcp_init(), cubictcp_register()).
+ */
+export function tcpCongInit(k: Kernel): void {
+  if (!tcpCaFind(k, 'reno')) tcpRegisterCongestionControl(k, tcpReno);
+  if (!tcpCaFind(k, 'cubic')) tcpRegisterCongestionControl(k, tcpCubic);
 }

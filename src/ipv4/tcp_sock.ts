@@ -424,6 +424,12 @@ export class TcpSock extends InetSock {
   rackReoWndPersist = 0;
   rackDsackSeen = false;
   rackAdvanced = false;
+  /** The sender used its whole cwnd in the last round (Linux: is_cwnd_limited; set by tcp_cwnd_validate). */
+  isCwndLimited = false;
+  /** The peer reneged SACKed data; recovery restarts from snd_una (Linux: is_sack_reneg). */
+  isSackReneg = false;
+  /** jiffies when the RTO-recovery started (Linux: rto_stamp) for total_rto_time. */
+  rtoStamp = 0;
   /** Reordering degree (Linux: reordering, tcp_reordering sysctl) and reord_seen. */
   reordering = TCP_FASTRETRANS_THRESH;
   reordSeen = 0;
