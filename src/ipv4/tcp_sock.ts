@@ -504,6 +504,18 @@ export class TcpSock extends InetSock {
   /** Linux: sk->sk_pacing_rate (bytes/s) reported by TCP_INFO; no internal pacing without fq. */
   pacingRate = 0;
   maxPacingRate = 0xffffffffffff;
+  /* ---- INPUT additions (tcp_input*.ts) ---- */
+  /** Bytes of TCP header we expect on the connection: 20, or 32 with timestamps (Linux: tcp_header_len); CONN sets it at establishment. */
+  tcpHeaderLen = 20;
+  /** Last skb of the out-of-order queue (Linux: ooo_last_skb). */
+  oooLastSkb: SkBuff | null = null;
+  /** A writer found no send space (Linux: SOCK_NOSPACE in sk->sk_socket->flags); USER sets it, tcp_check_space clears it. */
+  sockNospace = false;
+  /** SACK compression state (Linux: compressed_ack_rcv_nxt, dup_ack_counter). */
+  compressedAckRcvNxt = 0;
+  dupAckCounter = 0;
+  /** Receive-queue coalescing as Linux's tcp_try_coalesce would do it: page frags in the tail skb (<= MAX_SKB_FRAGS). */
+  rcvqTailFrags = 0;
   /** Saved error of a failed connect() for the next call (handled as Linux's sk_err). */
 
   constructor(net: Net, type: number, protocol: number, timers: TcpTimerFns) {
