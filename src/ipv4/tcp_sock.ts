@@ -205,6 +205,13 @@ export class RequestSock {
   hashed = false;
   /** Microsecond time of the SYN (for TCP_INFO's tcpi_rtt seeds etc.). */
   synMstamp = 0;
+  /* ---- CONN additions ---- */
+  /** The SYN's TTL/TOS and incoming device's ifindex for replies (Linux: ir_iif is iif; reply tos from the SYN). */
+  tos = 0;
+  /** Expiry of the SYN-ACK timer in jiffies (Linux: rsk_timer.expires), for ss -o. */
+  expires = 0;
+  /** Received timestamp value of the SYN (the peer's tsval, echoed in the SYN-ACK) is tsRecent. */
+  rcvNxt = 0;
 
   constructor(listener: TcpSock, timerFn: (t: TimerList) => void) {
     this.listener = listener;
@@ -246,6 +253,15 @@ export class TimeWaitSock {
   chainNext: unknown = null;
   /** The bind bucket it holds the port in (inet_hashtables.ts). */
   bindBucket: unknown = null;
+  /* ---- CONN additions ---- */
+  /** ms of the kernel clock when it entered TIME_WAIT (Linux: tw_entry_stamp, tcp_clock_ms). */
+  entryStamp = 0;
+  /** Send window scale is not needed; the peer's SYN-time ts_offset is tsOffset. TOS of replies (Linux: tw_tos). */
+  tos = 0;
+  /** Expiry of the TIME_WAIT timer in jiffies, for ss -o and /proc/net/tcp. */
+  expires = 0;
+  /** The TIME_WAIT sock is hashed in ehash (Linux: !hlist_nulls_unhashed). */
+  hashed = false;
 
   constructor(net: Net, timerFn: (t: TimerList) => void) {
     this.net = net;
@@ -517,6 +533,15 @@ export class TcpSock extends InetSock {
   /** Receive-queue coalescing as Linux's tcp_try_coalesce would do it: page frags in the tail skb (<= MAX_SKB_FRAGS). */
   rcvqTailFrags = 0;
   /** Saved error of a failed connect() for the next call (handled as Linux's sk_err). */
+  /* ---- CONN additions (inet_hashtables.ts, inet_connection_sock.ts, tcp_ipv4.ts, tcp_minisocks.ts) ---- */
+  /** In lhash or ehash (Linux: !sk_unhashed(sk)). */
+  skHashed = false;
+  /** jiffies of the last SYN-queue overflow answered with a cookie (Linux: tcp_synq_overflow() keeps it in rx_opt.ts_recent_stamp of the listener). */
+  synqOverflowStamp = 0;
+  /** The listener this child was accepted from, until accept() (Linux: the req's rsk_listener). */
+  parentListener: TcpSock | null = null;
+  /** TCP_SYN_RECV child made by tcp_check_req: its request (Linux: tp->fastopen_rsk for TFO only; used for the final ACK's RTT). */
+  synRecvReq: RequestSock | null = null;
 
   constructor(net: Net, type: number, protocol: number, timers: TcpTimerFns) {
     super(net, 2 /* AF_INET */, type, protocol);
