@@ -28,6 +28,7 @@ import { inetInit } from './ipv4/af_inet.js';
 import { icmpInit } from './ipv4/icmp.js';
 import { rawInit } from './ipv4/raw.js';
 import { pingInit } from './ipv4/ping.js';
+import { tunInit } from './drivers/tun.js';
 
 export interface BootOptions {
   clock: Clock;
@@ -63,6 +64,7 @@ initcalls.push(icmpInit);
 initcalls.push(inetInit);
 initcalls.push(rawInit, pingInit);
 initcalls.push(ipfragInit);
+initcalls.push(tunInit);
 
 export function bootKernel(opts: BootOptions): Kernel {
   const k = new Kernel({ clock: opts.clock, platform: opts.platform, seed: opts.seed });

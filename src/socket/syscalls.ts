@@ -8,7 +8,7 @@
  * local_bh_enable(). Errors are thrown as SystemError (code, errno, syscall), the
  * way Node's own syscalls fail. Blocking calls return Promises.
  */
-import { type Task, type File, taskList } from './task.js';
+import { type Task, type File, type ChrdevFile, type FileOperations, taskList } from './task.js';
 import {
   Socket, type Sockaddr, type RecvResult, type Cmsg, familiesOf, SOCK_NONBLOCK, SOCK_CLOEXEC,
   SOCK_TYPE_MASK, MSG_DONTWAIT, MSG_TRUNC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN, MSG_ERRQUEUE,
@@ -278,8 +278,10 @@ export const FIONBIO = 0x5421;
 /** Kernel-internal "not my ioctl" (Linux -ENOIOCTLCMD). */
 const ENOIOCTLCMD_NEG = -515;
 
-/** Linux: ioctl(2) on a socket. */
+/** Linux: ioctl(2) on a socket or a character device. */
 export function ioctl(task: Task, fd: number, cmd: number, arg?: unknown): unknown {
+  const cf = task.fds.get(fd);
+  if (cf?.kind === 'chrdev') return chrdevIoctl(task, cf, cmd, arg);
   const sock = sockfdLookup(task, fd, 'ioctl');
   // Linux: FIONBIO is a file ioctl (do_vfs_ioctl): the O_NONBLOCK flag.
   if (cmd === FIONBIO) {
@@ -307,6 +309,7 @@ function releaseFile(task: Task, f: File): void {
     sockInuseAdd(f.socket.net, -1);
   }
   else if (f.kind === 'netns') task.kernel.putNet(f.net);
+  else if (f.kind === 'chrdev') inKernel(task, () => f.fops.release(f));
 }
 
 /** Close every fd (process exit) and leave the namespace. */
@@ -495,8 +498,10 @@ export function umountNetns(task: Task, path: string): void {
 /* ------------------------------------------------------------------ */
 /* Files: /run/netns, /proc/self/ns/net, /proc/sys/net                */
 
-/** Linux: openat(2) for namespace handles and proc files. */
-export function open(task: Task, path: string): number {
+/** Linux: openat(2) for namespace handles, proc files and character devices (/dev/net/tun). */
+export function open(task: Task, path: string, flags = 0): number {
+  const misc = miscDevices(task.kernel).get(path);
+  if (misc) return task.allocFd({ kind: 'chrdev', path, refs: 1, nonblock: (flags & O_NONBLOCK) !== 0, fops: misc, priv: null });
   const name = netnsName(path);
   if (name !== null) {
     const net = task.kernel.netnsNames.get(name);
@@ -671,4 +676,73 @@ export function clockGettime(task: Task, clockid = CLOCK_MONOTONIC): number {
   if (clockid === CLOCK_REALTIME) return c.now() + c.realtimeOffsetNs;
   if (clockid !== CLOCK_MONOTONIC) fail(EINVAL, 'clock_gettime');
   return c.now();
+}
+
+/** Linux: nanosleep(2): sleep `ns` of kernel time; a killed task gets EINTR. */
+export async function nanosleep(task: Task, ns: number): Promise<void> {
+  if (!(ns >= 0)) fail(EINVAL, 'nanosleep');
+  if (task.killed) fail(EINTR, 'nanosleep');
+  const w = await new WaitQueueHead().wait(task.kernel, ns, task.blockedOn);
+  if (w === WAIT_INTERRUPTED) fail(EINTR, 'nanosleep');
+}
+
+/* ------------------------------------------------------------------ */
+/* Character devices (misc devices such as /dev/net/tun)               */
+
+/** Linux: O_NONBLOCK (asm-generic/fcntl.h). */
+export const O_NONBLOCK = 0o4000;
+
+/** Registered misc devices by path (Linux: misc_register(); drivers add theirs at init). */
+export function miscDevices(k: Kernel): Map<string, FileOperations> {
+  let m = k.generic.get('miscdev') as Map<string, FileOperations> | undefined;
+  if (!m) {
+    m = new Map();
+    k.generic.set('miscdev', m);
+  }
+  return m;
+}
+
+function chrdevOf(task: Task, fd: number, syscall: string): ChrdevFile {
+  const f = fileOf(task, fd, syscall);
+  if (f.kind !== 'chrdev') fail(EINVAL, syscall);
+  return f;
+}
+
+function chrdevIoctl(task: Task, f: ChrdevFile, cmd: number, arg: unknown): number {
+  if (cmd === FIONBIO) {
+    f.nonblock = Boolean(arg);
+    return 0;
+  }
+  const r = inKernel(task, () => f.fops.ioctl(f, cmd, arg, task.net));
+  if (r < 0) fail(-r, 'ioctl');
+  return r;
+}
+
+/**
+ * Linux: read(2) on a character device: blocks (in kernel time) until the device
+ * has data, unless O_NONBLOCK; `timeoutNs` bounds the wait (EAGAIN after it, as a
+ * poll with timeout followed by read would). Returns the bytes read.
+ */
+export async function chrdevRead(task: Task, fd: number, buf: Uint8Array, timeoutNs = Infinity): Promise<number> {
+  const f = chrdevOf(task, fd, 'read');
+  const k = task.kernel;
+  const deadline = timeoutNs === Infinity ? Infinity : k.clock.now() + timeoutNs;
+  for (;;) {
+    if (task.killed) fail(EINTR, 'read');
+    const r = inKernel(task, () => f.fops.read(f, buf));
+    if (r >= 0) return r;
+    if (r !== -EAGAIN || f.nonblock) fail(-r, 'read');
+    const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+    if (left <= 0) fail(EAGAIN, 'read');
+    const w = await f.fops.waitQueue(f).wait(k, left, task.blockedOn);
+    if (w === WAIT_INTERRUPTED) fail(EINTR, 'read');
+  }
+}
+
+/** Linux: write(2) on a character device. Returns the bytes written. */
+export function chrdevWrite(task: Task, fd: number, data: Uint8Array): number {
+  const f = chrdevOf(task, fd, 'write');
+  const r = inKernel(task, () => f.fops.write(f, data));
+  if (r < 0) fail(-r, 'write');
+  return r;
 }

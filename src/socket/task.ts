@@ -6,13 +6,42 @@
  */
 import type { Kernel, Net } from '../core/net_namespace.js';
 import type { Socket } from './socket.js';
-import type { Interruptible } from '../core/wait.js';
+import type { Interruptible, WaitQueueHead } from '../core/wait.js';
 
 /** An open file: a socket, or a namespace handle (/run/netns/NAME, /proc/self/ns/net). */
 export type File =
   | { kind: 'socket'; socket: Socket; refs: number }
   | { kind: 'netns'; net: Net; refs: number }
-  | { kind: 'proc'; path: string; refs: number; content: string; pos: number };
+  | { kind: 'proc'; path: string; refs: number; content: string; pos: number }
+  | ChrdevFile;
+
+/**
+ * An open character device (Linux: a struct file whose f_op is a misc device's,
+ * e.g. /dev/net/tun). `priv` is the driver's per-file state (Linux: private_data).
+ */
+export interface ChrdevFile {
+  kind: 'chrdev';
+  path: string;
+  refs: number;
+  /** O_NONBLOCK. */
+  nonblock: boolean;
+  fops: FileOperations;
+  priv: unknown;
+}
+
+/** Linux: struct file_operations of a character device, reduced to what tuxnet's devices use. */
+export interface FileOperations {
+  /** One read: bytes copied into buf, -EAGAIN when nothing is ready, or -errno. */
+  read(file: ChrdevFile, buf: Uint8Array): number;
+  /** One write: bytes consumed, or -errno. */
+  write(file: ChrdevFile, data: Uint8Array): number;
+  /** 0 or -errno; `net` is the caller's namespace. */
+  ioctl(file: ChrdevFile, cmd: number, arg: unknown, net: Net): number;
+  poll(file: ChrdevFile): number;
+  release(file: ChrdevFile): void;
+  /** Where blocked readers sleep. */
+  waitQueue(file: ChrdevFile): WaitQueueHead;
+}
 
 /** Where a task's output goes (its fd 1 and 2). */
 export interface Stdio {
