@@ -1,64 +1,850 @@
 /**
- * Fast retransmit, recovery, loss state and undo (Linux: tcp_fastretrans_alert() and the
- * surrounding functions of net/ipv4/tcp_input.c). (Skeleton: full implementation follows.)
+ * Loss recovery and the congestion-window state machine (Linux: tcp_fastretrans_alert() and
+ * the functions around it in net/ipv4/tcp_input.c; RFC 5681, RFC 6582 NewReno, RFC 6675,
+ * RFC 6937 PRR, RFC 5682 F-RTO, RFC 3708/Eifel-style undo).
+ *
+ * States (icskCaState): Open, Disorder (SACKs or dupacks seen), CWR (cwnd reduced after ECE,
+ * local congestion or a TLP-repaired loss), Recovery (fast retransmit), Loss (RTO or SACK
+ * reneging). tcp_ack (INPUT) calls tcpFastretransAlert for "dubious" ACKs, then
+ * tcpCongControl, then tcpXmitRecovery. The scoreboard lives on tp.rtxQueue (see
+ * tcp_sacktag.ts). Loss detection is RACK (tcp_recovery.ts) with SACK, NewReno without; the
+ * RFC 6675 dupack-threshold marking (tcp_update_scoreboard) is used when RACK is off.
+ *
+ * Functions passed `int *ack_flag` / `int *rexmit` in Linux take a `TcpAckRef` here and
+ * update its `flag` / `rexmit` fields.
  */
 import type { SkBuff } from '../core/skbuff.js';
-import type { TcpSock, RateSample } from './tcp_sock.js';
+import { ipv4Net } from './netns_ipv4.js';
+import {
+  LINUX_MIB_TCPLOSTRETRANSMIT, LINUX_MIB_TCPRENOREORDER, LINUX_MIB_TCPSACKRENEGING, LINUX_MIB_TCPLOSSUNDO,
+  LINUX_MIB_TCPFULLUNDO, LINUX_MIB_TCPDSACKUNDO, LINUX_MIB_TCPSPURIOUSRTOS, LINUX_MIB_TCPPARTIALUNDO,
+  LINUX_MIB_TCPRENORECOVERY, LINUX_MIB_TCPSACKRECOVERY, LINUX_MIB_TCPLOSSPROBERECOVERY, LINUX_MIB_TCPDELIVERED,
+  LINUX_MIB_TCPDELIVEREDCE,
+} from '../core/snmp.js';
+import {
+  TCP_SKB_CB, tcpIsReno, tcpIsSack, tcpPacketsInFlight, tcpLeftOut, tcpWriteQueueEmpty, tcpTimeStampMs, tcpJiffies32,
+  type TcpSock, type RateSample,
+} from './tcp_sock.js';
+import {
+  after, before, TCP_CA_Open, TCP_CA_Disorder, TCP_CA_CWR, TCP_CA_Recovery, TCP_CA_Loss, TCPF_CA_CWR, TCPF_CA_Recovery,
+  TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_LOST, TCPCB_RETRANS, TCPCB_EVER_RETRANS, TCP_INFINITE_SSTHRESH,
+  CA_EVENT_LOSS, CA_EVENT_COMPLETE_CWR, FLAG_SACK_RENEGING, FLAG_SND_UNA_ADVANCED, FLAG_SET_XMIT_TIMER, FLAG_ECE,
+  FLAG_DATA_SACKED, FLAG_ORIG_SACK_ACKED, FLAG_LOST_RETRANS, FLAG_DSACK_TLP, FLAG_NOT_DUP, FLAG_FORWARD_PROGRESS,
+  FLAG_DATA_ACKED, TCP_RACK_LOSS_DETECTION, TCP_RACK_RECOVERY_THRESH, ICSK_TIME_RETRANS, TCP_RTO_MAX, TCP_SYN_SENT,
+  TCP_NAGLE_OFF, USEC_PER_SEC,
+} from './tcp_defs.js';
+import { tcpSetCaState, tcpCaEvent } from './tcp_cong.js';
+import { tcpHighestSackSeq, tcpCheckSackReordering } from './tcp_sacktag.js';
+import { tcpRackMarkLost, tcpRackSkbTimeout, tcpNewrenoMarkLost } from './tcp_recovery.js';
+import { tcpEcnQueueCwr, tcpEcnWithdrawCwr } from './tcp_ecn.js';
+import { inetCskResetXmitTimer } from './tcp_timer.js';
+import { tcpXmitRetransmitQueue, __tcpPushPendingFrames, tcpCurrentMss } from './tcp_output.js';
 
-/** Linux: enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW }. */
+/** Linux: enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW } (what tcp_xmit_recovery sends). */
 export const REXMIT_NONE = 0;
 export const REXMIT_LOST = 1;
 export const REXMIT_NEW = 2;
 
-/** tcp_ack()'s `flag` and `rexmit`, passed by reference (Linux: int *ack_flag, int *rexmit). */
+/**
+ * tcp_ack()'s `flag` and `rexmit` passed by reference (Linux: int *ack_flag, int *rexmit).
+ * tcp_ack makes one per ACK (or reuses one, resetting both fields).
+ */
 export class TcpAckRef {
   flag = 0;
   rexmit = REXMIT_NONE;
+  /** tcp_fastretrans_alert's local `do_lost` (set through tcp_try_undo_partial's bool *do_lost). */
+  doLost = false;
 }
 
-/** Linux: tcp_fastretrans_alert(). Updates ref.flag and ref.rexmit. */
-export function tcpFastretransAlert(sk: TcpSock, priorSndUna: number, numDupack: number, ref: TcpAckRef): void {
-  void sk; void priorSndUna; void numDupack; void ref;
+/** Linux: tcp_is_rack(): net.ipv4.tcp_recovery has TCP_RACK_LOSS_DETECTION. */
+export function tcpIsRack(sk: TcpSock): boolean {
+  return (ipv4Net(sk.net).sysctl.tcpRecovery & TCP_RACK_LOSS_DETECTION) !== 0;
 }
-/** Linux: tcp_enter_recovery(). */
-export function tcpEnterRecovery(sk: TcpSock, eceAck: boolean): void { void sk; void eceAck; }
-/** Linux: tcp_enter_loss() (RTO). */
-export function tcpEnterLoss(sk: TcpSock): void { void sk; }
-/** Linux: tcp_process_loss(). */
-export function tcpProcessLoss(sk: TcpSock, flag: number, numDupack: number, ref: TcpAckRef): void {
-  void sk; void flag; void numDupack; void ref;
+
+/** Linux: tcp_in_cwnd_reduction(): in CWR or Recovery. */
+export function tcpInCwndReduction(sk: TcpSock): boolean {
+  return ((TCPF_CA_CWR | TCPF_CA_Recovery) & (1 << sk.icskCaState)) !== 0;
 }
-/** Linux: tcp_try_undo_recovery(). */
-export function tcpTryUndoRecovery(sk: TcpSock): boolean { void sk; return false; }
-/** Linux: tcp_try_undo_dsack(). */
-export function tcpTryUndoDsack(sk: TcpSock): boolean { void sk; return false; }
-/** Linux: tcp_try_undo_loss(). */
-export function tcpTryUndoLoss(sk: TcpSock, frtoUndo: boolean): boolean { void sk; void frtoUndo; return false; }
-/** Linux: tcp_try_undo_partial(). */
-export function tcpTryUndoPartial(sk: TcpSock, priorSndUna: number, ref: TcpAckRef): boolean {
-  void sk; void priorSndUna; void ref; return false;
+
+/** Linux: tcp_current_ssthresh(): ssthresh, or 3/4 cwnd if larger, outside cwnd reduction. */
+export function tcpCurrentSsthresh(sk: TcpSock): number {
+  const tp = sk;
+  if (tcpInCwndReduction(sk)) return tp.sndSsthresh;
+  return Math.max(tp.sndSsthresh, (tp.sndCwnd >>> 1) + (tp.sndCwnd >>> 2));
 }
-/** Linux: tcp_cwnd_reduction() (PRR, RFC 6937). */
+
+/** Linux: tcp_wnd_end(). */
+function tcpWndEnd(tp: TcpSock): number {
+  return (tp.sndUna + tp.sndWnd) >>> 0;
+}
+
+/** Linux: tcp_clear_retrans_hints_partial() / tcp_clear_all_retrans_hints(). */
+export function tcpClearRetransHintsPartial(tp: TcpSock): void {
+  tp.lostSkbHint = null;
+}
+export function tcpClearAllRetransHints(tp: TcpSock): void {
+  tp.lostSkbHint = null;
+  tp.retransmitSkbHint = null;
+}
+
+/** Linux: tcp_count_delivered(): count delivered (and CE-echoed) packets. */
+export function tcpCountDelivered(tp: TcpSock, delivered: number, eceAck: boolean): void {
+  tp.delivered += delivered;
+  if (eceAck) tp.deliveredCe += delivered;
+}
+
+/** Linux: tcp_newly_delivered(): packets newly (S)ACKed by this ACK; TCPDelivered, TCPDeliveredCE. */
+export function tcpNewlyDelivered(sk: TcpSock, priorDelivered: number, flag: number): number {
+  const delivered = sk.delivered - priorDelivered;
+  const mib = ipv4Net(sk.net).mib.net;
+  mib[LINUX_MIB_TCPDELIVERED] += delivered;
+  if (flag & FLAG_ECE) mib[LINUX_MIB_TCPDELIVEREDCE] += delivered;
+  return delivered;
+}
+
+/* ---- Reno: SACK emulation by duplicate ACKs ---- */
+
+/** Linux: tcp_limit_reno_sacked(): keep sacked_out + lost_out <= packets_out. */
+export function tcpLimitRenoSacked(tp: TcpSock): boolean {
+  let holes = Math.max(tp.lostOut, 1);
+  holes = Math.min(holes, tp.packetsOut);
+  if (tp.sackedOut + holes > tp.packetsOut) {
+    tp.sackedOut = tp.packetsOut - holes;
+    return true;
+  }
+  return false;
+}
+
+/** Linux: tcp_check_reno_reordering(): more dupacks than segments means reordering. */
+function tcpCheckRenoReordering(sk: TcpSock, addend: number): void {
+  const tp = sk;
+  if (!tcpLimitRenoSacked(tp)) return;
+  const net = ipv4Net(sk.net);
+  tp.reordering = Math.min(tp.packetsOut + addend, net.sysctl.tcpMaxReordering);
+  tp.reordSeen++;
+  net.mib.net[LINUX_MIB_TCPRENOREORDER]++;
+}
+
+/** Linux: tcp_add_reno_sack(): account `numDupack` new duplicate ACKs. */
+export function tcpAddRenoSack(sk: TcpSock, numDupack: number, eceAck: boolean): void {
+  if (!numDupack) return;
+  const tp = sk;
+  const priorSacked = tp.sackedOut;
+  tp.sackedOut += numDupack;
+  tcpCheckRenoReordering(sk, 0);
+  const delivered = tp.sackedOut - priorSacked;
+  if (delivered > 0) tcpCountDelivered(tp, delivered, eceAck);
+}
+
+/** Linux: tcp_remove_reno_sacks(): an ACK cumulatively acked `acked` packets in Reno recovery. */
+export function tcpRemoveRenoSacks(sk: TcpSock, acked: number, eceAck: boolean): void {
+  const tp = sk;
+  if (acked > 0) {
+    /* One ACK acked hole. The rest eat duplicate ACKs. */
+    tcpCountDelivered(tp, Math.max(acked - tp.sackedOut, 1), eceAck);
+    if (acked - 1 >= tp.sackedOut) tp.sackedOut = 0;
+    else tp.sackedOut -= acked - 1;
+  }
+  tcpCheckRenoReordering(sk, acked);
+}
+
+/** Linux: tcp_reset_reno_sack(). */
+export function tcpResetRenoSack(tp: TcpSock): void {
+  tp.sackedOut = 0;
+}
+
+/** Linux: tcp_clear_retrans() (tcp_disconnect, socket init). */
+export function tcpClearRetrans(tp: TcpSock): void {
+  tp.retransOut = 0;
+  tp.lostOut = 0;
+  tp.undoMarker = 0;
+  tp.undoRetrans = -1;
+  tp.sackedOut = 0;
+  tp.rtoStamp = 0;
+  tp.totalRto = 0;
+  tp.totalRtoRecoveries = 0;
+  tp.totalRtoTime = 0;
+}
+
+/** Linux: tcp_init_undo(): remember where undo information starts. */
+function tcpInitUndo(tp: TcpSock): void {
+  tp.undoMarker = tp.sndUna;
+  /* Retransmission still in flight may cause DSACKs later. */
+  tp.undoRetrans = tp.retransOut ? tp.retransOut : -1;
+}
+
+/* ---- marking lost ---- */
+
+/**
+ * Linux: tcp_verify_retransmit_hint(): must run before lost_out/retrans_out change for a new
+ * loss: the lowest newly lost skb becomes the retransmit hint.
+ */
+function tcpVerifyRetransmitHint(tp: TcpSock, skb: SkBuff): void {
+  if ((!tp.retransmitSkbHint && tp.retransOut >= tp.lostOut) ||
+      (tp.retransmitSkbHint && before(TCP_SKB_CB(skb).seq, TCP_SKB_CB(tp.retransmitSkbHint).seq))) {
+    tp.retransmitSkbHint = skb;
+  }
+}
+
+/**
+ * Linux: tcp_mark_skb_lost(): mark `skb` lost (unless SACKed); a lost retransmission loses its
+ * RETRANS bit and counts TCPLostRetransmit. tp.lost sums every loss (tcp_notify_skb_loss_event).
+ */
+export function tcpMarkSkbLost(sk: TcpSock, skb: SkBuff): void {
+  const tp = sk;
+  const scb = TCP_SKB_CB(skb);
+  const sacked = scb.sacked;
+  if (sacked & TCPCB_SACKED_ACKED) return;
+  tcpVerifyRetransmitHint(tp, skb);
+  if (sacked & TCPCB_LOST) {
+    if (sacked & TCPCB_SACKED_RETRANS) {
+      /* Account for retransmits that are lost again. */
+      scb.sacked &= ~TCPCB_SACKED_RETRANS;
+      tp.retransOut -= scb.pcount;
+      ipv4Net(sk.net).mib.net[LINUX_MIB_TCPLOSTRETRANSMIT] += scb.pcount;
+      tp.lost += scb.pcount;
+    }
+  } else {
+    tp.lostOut += scb.pcount;
+    scb.sacked |= TCPCB_LOST;
+    tp.lost += scb.pcount;
+  }
+}
+
+/**
+ * Linux: tcp_mark_head_lost() (RFC 6675 "IsLost"): mark lost the skbs from the head that
+ * have more than `packets` SACKed skbs above them... walking up to the first such limit;
+ * `markHead`: only the head.
+ */
+function tcpMarkHeadLost(sk: TcpSock, packets: number, markHead: boolean): void {
+  const tp = sk;
+  /* Use SACK to deduce losses of new sequences sent during recovery. */
+  const lossHigh = tp.sndNxt;
+  let skb = tp.lostSkbHint;
+  let cnt: number;
+  if (skb) {
+    /* Head already handled? */
+    if (markHead && after(TCP_SKB_CB(skb).seq, tp.sndUna)) return;
+    cnt = tp.lostCntHint;
+  } else {
+    skb = tp.rtxQueue.peek();
+    cnt = 0;
+  }
+  for (; skb; skb = skb.next) {
+    const scb = TCP_SKB_CB(skb);
+    tp.lostSkbHint = skb;
+    tp.lostCntHint = cnt;
+    if (after(scb.endSeq, lossHigh)) break;
+    if (scb.sacked & TCPCB_SACKED_ACKED) cnt += scb.pcount;
+    if (cnt > packets) break;
+    if (!(scb.sacked & TCPCB_LOST)) tcpMarkSkbLost(sk, skb);
+    if (markHead) break;
+  }
+}
+
+/** Linux: tcp_update_scoreboard(): RFC 6675 loss marking when RACK is off. */
+export function tcpUpdateScoreboard(sk: TcpSock, fastRexmit: boolean): void {
+  const tp = sk;
+  if (tcpIsSack(tp)) {
+    const sackedUpto = tp.sackedOut - tp.reordering;
+    if (sackedUpto >= 0) tcpMarkHeadLost(sk, sackedUpto, false);
+    else if (fastRexmit) tcpMarkHeadLost(sk, 1, true);
+  }
+}
+
+/**
+ * Linux: tcp_timeout_mark_lost(): on RTO mark the queue lost. If the head is SACKed the
+ * receiver reneged: forget all SACKs (TCPSACKReneging). With RACK, skbs sent too recently
+ * to be overdue stay unmarked (except the head).
+ */
+function tcpTimeoutMarkLost(sk: TcpSock): void {
+  const tp = sk;
+  const head = tp.rtxQueue.peek();
+  const isReneg = head !== null && (TCP_SKB_CB(head).sacked & TCPCB_SACKED_ACKED) !== 0;
+  if (isReneg) {
+    ipv4Net(sk.net).mib.net[LINUX_MIB_TCPSACKRENEGING]++;
+    tp.sackedOut = 0;
+    /* Mark SACK reneging until we recover from this loss event. */
+    tp.isSackReneg = true;
+  } else if (tcpIsReno(tp)) {
+    tcpResetRenoSack(tp);
+  }
+  const rack = tcpIsRack(sk);
+  for (let skb = head; skb; skb = skb.next) {
+    if (isReneg) TCP_SKB_CB(skb).sacked &= ~TCPCB_SACKED_ACKED;
+    else if (rack && skb !== head && tcpRackSkbTimeout(tp, skb, 0) > 0) continue; /* not overdue yet */
+    tcpMarkSkbLost(sk, skb);
+  }
+  tcpClearAllRetransHints(tp);
+}
+
+/**
+ * Linux: tcp_enter_loss(): the RTO fired (tcp_retransmit_timer) or SACK reneging persisted.
+ * Reduce ssthresh once per window, cwnd to in-flight + 1, enter Loss, and arm F-RTO
+ * (RFC 5682 3.1 step 1) when net.ipv4.tcp_frto is on.
+ */
+export function tcpEnterLoss(sk: TcpSock): void {
+  const tp = sk;
+  const net = ipv4Net(sk.net);
+  const newRecovery = tp.icskCaState < TCP_CA_Recovery;
+  tcpTimeoutMarkLost(sk);
+  /* Reduce ssthresh if it has not yet been made inside this window. */
+  if (tp.icskCaState <= TCP_CA_Disorder || !after(tp.highSeq, tp.sndUna) ||
+      (tp.icskCaState === TCP_CA_Loss && !tp.icskRetransmits)) {
+    tp.priorSsthresh = tcpCurrentSsthresh(sk);
+    tp.priorCwnd = tp.sndCwnd;
+    tp.sndSsthresh = sk.icskCaOps ? sk.icskCaOps.ssthresh(sk) : Math.max(tp.sndCwnd >>> 1, 2);
+    tcpCaEvent(sk, CA_EVENT_LOSS);
+    tcpInitUndo(tp);
+  }
+  tp.sndCwnd = tcpPacketsInFlight(tp) + 1;
+  tp.sndCwndCnt = 0;
+  tp.sndCwndStamp = tcpJiffies32(sk.net.kernel);
+  /* A timeout in Disorder after many dupacks: the reordering degree is over-estimated. */
+  const reordering = net.sysctl.tcpReordering;
+  if (tp.icskCaState <= TCP_CA_Disorder && tp.sackedOut >= reordering) {
+    tp.reordering = Math.min(tp.reordering, reordering);
+  }
+  tcpSetCaState(sk, TCP_CA_Loss);
+  tp.highSeq = tp.sndNxt;
+  tcpEcnQueueCwr(tp);
+  /* F-RTO RFC 5682 sec 3.1 step 1: retransmit SND.UNA if no previous loss recovery is
+   * underway except recurring timeouts on the same SND.UNA (sec 3.2); not while MTU probing. */
+  tp.frto = net.sysctl.tcpFrto !== 0 && (newRecovery || tp.icskRetransmits !== 0) && !sk.icskMtupProbeSize;
+}
+
+/**
+ * Linux: tcp_check_sack_reneging(): the ACK points into remembered SACKs: give the receiver
+ * max(RTT/2, 10 ms) to restore the scoreboard before the RTO clears it.
+ */
+function tcpCheckSackReneging(sk: TcpSock, ref: TcpAckRef): boolean {
+  if ((ref.flag & FLAG_SACK_RENEGING) && (ref.flag & FLAG_SND_UNA_ADVANCED)) {
+    const tp = sk;
+    const delay = Math.max(Math.ceil((tp.srttUs >>> 4) / 1000), 10);
+    inetCskResetXmitTimer(sk, ICSK_TIME_RETRANS, delay, TCP_RTO_MAX);
+    ref.flag &= ~FLAG_SET_XMIT_TIMER;
+    return true;
+  }
+  return false;
+}
+
+/** Linux: tcp_dupack_heuristics(). */
+function tcpDupackHeuristics(tp: TcpSock): number {
+  return tp.sackedOut + 1;
+}
+
+/** Linux: tcp_time_to_recover(): leave Disorder for Recovery? */
+function tcpTimeToRecover(sk: TcpSock): boolean {
+  const tp = sk;
+  /* Trick#1: The loss is proven. */
+  if (tp.lostOut) return true;
+  /* Not-A-Trick#2: Classic rule... */
+  if (!tcpIsRack(sk) && tcpDupackHeuristics(tp) > tp.reordering) return true;
+  return false;
+}
+
+/* ---- undo ---- */
+
+/** Linux: tcp_tsopt_ecr_before(): the echoed timestamp predates `when` (TS clock, ms). */
+function tcpTsoptEcrBefore(tp: TcpSock, when: number): boolean {
+  return tp.rxOpt.sawTstamp && tp.rxOpt.rcvTsecr !== 0 && before(tp.rxOpt.rcvTsecr, when);
+}
+
+/** Linux: tcp_skb_spurious_retrans(): the echoed timestamp predates the skb's (re)transmission. */
+export function tcpSkbSpuriousRetrans(tp: TcpSock, skb: SkBuff): boolean {
+  const scb = TCP_SKB_CB(skb);
+  return (scb.sacked & TCPCB_RETRANS) !== 0 && tcpTsoptEcrBefore(tp, Math.floor(scb.txMstamp / 1000) >>> 0);
+}
+
+/** Linux: tcp_packet_delayed(): nothing retransmitted, or the echo predates the first retransmission. */
+function tcpPacketDelayed(tp: TcpSock): boolean {
+  return tp.retransStamp !== 0 && tcpTsoptEcrBefore(tp, tp.retransStamp);
+}
+
+/** Linux: tcp_any_retrans_done(). */
+export function tcpAnyRetransDone(sk: TcpSock): boolean {
+  const tp = sk;
+  if (tp.retransOut) return true;
+  const skb = tp.rtxQueue.peek();
+  return skb !== null && (TCP_SKB_CB(skb).sacked & TCPCB_EVER_RETRANS) !== 0;
+}
+
+/** Linux: tcp_undo_cwnd_reduction(): restore cwnd/ssthresh; `unmarkLoss` clears the LOST bits. */
+function tcpUndoCwndReduction(sk: TcpSock, unmarkLoss: boolean): void {
+  const tp = sk;
+  if (unmarkLoss) {
+    for (let skb = tp.rtxQueue.peek(); skb; skb = skb.next) TCP_SKB_CB(skb).sacked &= ~TCPCB_LOST;
+    tp.lostOut = 0;
+    tcpClearAllRetransHints(tp);
+  }
+  if (tp.priorSsthresh) {
+    tp.sndCwnd = sk.icskCaOps ? sk.icskCaOps.undoCwnd(sk) : Math.max(tp.sndCwnd, tp.priorCwnd);
+    if (tp.priorSsthresh > tp.sndSsthresh) {
+      tp.sndSsthresh = tp.priorSsthresh;
+      tcpEcnWithdrawCwr(tp);
+    }
+  }
+  tp.sndCwndStamp = tcpJiffies32(sk.net.kernel);
+  tp.undoMarker = 0;
+  /* Force RACK to re-exam losses. */
+  tp.rackAdvanced = true;
+}
+
+/** Linux: tcp_may_undo(). */
+function tcpMayUndo(tp: TcpSock): boolean {
+  return tp.undoMarker !== 0 && (!tp.undoRetrans || tcpPacketDelayed(tp));
+}
+
+/** Linux: tcp_is_non_sack_preventing_reopen(): Reno holds the state until above high_seq is ACKed (RFC 2582). */
+function tcpIsNonSackPreventingReopen(sk: TcpSock): boolean {
+  const tp = sk;
+  if (tp.sndUna === tp.highSeq && tcpIsReno(tp)) {
+    if (!tcpAnyRetransDone(sk)) tp.retransStamp = 0;
+    return true;
+  }
+  return false;
+}
+
+/** Linux: tcp_try_undo_recovery(): recovery ended; undo if it was spurious (TCPFullUndo / TCPLossUndo). */
+export function tcpTryUndoRecovery(sk: TcpSock): boolean {
+  const tp = sk;
+  if (tcpMayUndo(tp)) {
+    /* Happy end! We did not retransmit anything or our original transmission succeeded. */
+    tcpUndoCwndReduction(sk, false);
+    ipv4Net(sk.net).mib.net[tp.icskCaState === TCP_CA_Loss ? LINUX_MIB_TCPLOSSUNDO : LINUX_MIB_TCPFULLUNDO]++;
+  } else if (tp.rackReoWndPersist) {
+    tp.rackReoWndPersist--;
+  }
+  if (tcpIsNonSackPreventingReopen(sk)) return true;
+  tcpSetCaState(sk, TCP_CA_Open);
+  tp.isSackReneg = false;
+  return false;
+}
+
+/** Linux: tcp_try_undo_dsack(): D-SACKs covered every retransmission (TCPDSACKUndo). */
+export function tcpTryUndoDsack(sk: TcpSock): boolean {
+  const tp = sk;
+  if (tp.undoMarker && !tp.undoRetrans) {
+    tp.rackReoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, tp.rackReoWndPersist + 1);
+    tcpUndoCwndReduction(sk, false);
+    ipv4Net(sk.net).mib.net[LINUX_MIB_TCPDSACKUNDO]++;
+    return true;
+  }
+  return false;
+}
+
+/** Linux: tcp_try_undo_loss(): undo in Loss after a partial ACK or by F-RTO (TCPLossUndo, TCPSpuriousRTOs). */
+export function tcpTryUndoLoss(sk: TcpSock, frtoUndo: boolean): boolean {
+  const tp = sk;
+  if (frtoUndo || tcpMayUndo(tp)) {
+    tcpUndoCwndReduction(sk, true);
+    const mib = ipv4Net(sk.net).mib.net;
+    mib[LINUX_MIB_TCPLOSSUNDO]++;
+    if (frtoUndo) mib[LINUX_MIB_TCPSPURIOUSRTOS]++;
+    sk.icskRetransmits = 0;
+    if (tcpIsNonSackPreventingReopen(sk)) return true;
+    if (frtoUndo || tcpIsSack(tp)) {
+      tcpSetCaState(sk, TCP_CA_Open);
+      tp.isSackReneg = false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/* ---- PRR (RFC 6937) and CWR ---- */
+
+/** Linux: tcp_init_cwnd_reduction(): start a reduction: ssthresh from the CC, PRR counters reset. */
+export function tcpInitCwndReduction(sk: TcpSock): void {
+  const tp = sk;
+  tp.highSeq = tp.sndNxt;
+  tp.tlpHighSeq = 0;
+  tp.sndCwndCnt = 0;
+  tp.priorCwnd = tp.sndCwnd;
+  tp.prrDelivered = 0;
+  tp.prrOut = 0;
+  tp.sndSsthresh = sk.icskCaOps ? sk.icskCaOps.ssthresh(sk) : Math.max(tp.sndCwnd >>> 1, 2);
+  tcpEcnQueueCwr(tp);
+}
+
+/**
+ * Linux: tcp_cwnd_reduction() (PRR): above ssthresh spread the reduction over a round
+ * (proportional rate reduction); below it send as much as was delivered, +1 slow start on
+ * a clean snd_una advance, up to ssthresh. At least one packet when PRR has sent nothing yet
+ * (the fast retransmit).
+ */
 export function tcpCwndReduction(sk: TcpSock, newlyAckedSacked: number, newlyLost: number, flag: number): void {
-  void sk; void newlyAckedSacked; void newlyLost; void flag;
+  const tp = sk;
+  let sndcnt = 0;
+  const delta = tp.sndSsthresh - tcpPacketsInFlight(tp);
+  if (newlyAckedSacked <= 0 || !tp.priorCwnd) return;
+  tp.prrDelivered += newlyAckedSacked;
+  if (delta < 0) {
+    const dividend = tp.sndSsthresh * tp.prrDelivered + tp.priorCwnd - 1;
+    sndcnt = Math.floor(dividend / tp.priorCwnd) - tp.prrOut;
+  } else {
+    sndcnt = Math.max(tp.prrDelivered - tp.prrOut, newlyAckedSacked);
+    if ((flag & FLAG_SND_UNA_ADVANCED) && !newlyLost) sndcnt++;
+    sndcnt = Math.min(delta, sndcnt);
+  }
+  /* Force a fast retransmit upon entering fast recovery. */
+  sndcnt = Math.max(sndcnt, tp.prrOut ? 0 : 1);
+  tp.sndCwnd = tcpPacketsInFlight(tp) + sndcnt;
 }
-/** Linux: tcp_init_cwnd_reduction(). */
-export function tcpInitCwndReduction(sk: TcpSock): void { void sk; }
-/** Linux: tcp_end_cwnd_reduction(). */
-export function tcpEndCwndReduction(sk: TcpSock): void { void sk; }
-/** Linux: tcp_enter_cwr(). */
-export function tcpEnterCwr(sk: TcpSock): void { void sk; }
-/** Linux: tcp_mark_skb_lost(). */
-export function tcpMarkSkbLost(sk: TcpSock, skb: SkBuff): void { void sk; void skb; }
-/** Linux: tcp_update_scoreboard(). */
-export function tcpUpdateScoreboard(sk: TcpSock, fastRexmit: boolean): void { void sk; void fastRexmit; }
-/** Linux: tcp_cong_avoid(). */
-export function tcpCongAvoid(sk: TcpSock, ack: number, acked: number): void { void sk; void ack; void acked; }
-/** Linux: tcp_cong_control(). */
+
+/** Linux: tcp_end_cwnd_reduction(): cwnd = ssthresh when CWR/Recovery ends (unless undone). */
+export function tcpEndCwndReduction(sk: TcpSock): void {
+  const tp = sk;
+  if (sk.icskCaOps?.congControl) return;
+  /* Reset cwnd to ssthresh in CWR or Recovery (unless it's undone). */
+  if (tp.sndSsthresh < TCP_INFINITE_SSTHRESH && (tp.icskCaState === TCP_CA_CWR || tp.undoMarker)) {
+    tp.sndCwnd = tp.sndSsthresh;
+    tp.sndCwndStamp = tcpJiffies32(sk.net.kernel);
+  }
+  tcpCaEvent(sk, CA_EVENT_COMPLETE_CWR);
+}
+
+/** Linux: tcp_enter_cwr(): reduce cwnd for ECE or local congestion; undo is disabled (congestion is proven). */
+export function tcpEnterCwr(sk: TcpSock): void {
+  const tp = sk;
+  tp.priorSsthresh = 0;
+  if (tp.icskCaState < TCP_CA_CWR) {
+    tp.undoMarker = 0;
+    tcpInitCwndReduction(sk);
+    tcpSetCaState(sk, TCP_CA_CWR);
+  }
+}
+
+/** Linux: tcp_try_keep_open(): Open, or Disorder while anything is SACKed/lost/retransmitted. */
+function tcpTryKeepOpen(sk: TcpSock): void {
+  const tp = sk;
+  let state = TCP_CA_Open;
+  if (tcpLeftOut(tp) || tcpAnyRetransDone(sk)) state = TCP_CA_Disorder;
+  if (tp.icskCaState !== state) {
+    tcpSetCaState(sk, state);
+    tp.highSeq = tp.sndNxt;
+  }
+}
+
+/** Linux: tcp_try_to_open(). */
+function tcpTryToOpen(sk: TcpSock, flag: number): void {
+  const tp = sk;
+  if (!tcpAnyRetransDone(sk)) tp.retransStamp = 0;
+  if (flag & FLAG_ECE) tcpEnterCwr(sk);
+  if (tp.icskCaState !== TCP_CA_CWR) tcpTryKeepOpen(sk);
+}
+
+/**
+ * Linux: tcp_simple_retransmit() (PMTU dropped: tcp_v4_mtu_reduced): mark every skb larger
+ * than the new MSS lost and retransmit without touching cwnd.
+ */
+export function tcpSimpleRetransmit(sk: TcpSock): void {
+  const tp = sk;
+  const mss = tcpCurrentMss(sk);
+  for (let skb = tp.rtxQueue.peek(); skb; skb = skb.next) {
+    if (skb.len > mss) tcpMarkSkbLost(sk, skb);
+  }
+  tcpClearRetransHintsPartial(tp);
+  if (!tp.lostOut) return;
+  if (tcpIsReno(tp)) tcpLimitRenoSacked(tp);
+  /* Don't muck with the congestion window: units changed, not the data in flight. */
+  if (tp.icskCaState !== TCP_CA_Loss) {
+    tp.highSeq = tp.sndNxt;
+    tp.sndSsthresh = tcpCurrentSsthresh(sk);
+    tp.priorSsthresh = 0;
+    tp.undoMarker = 0;
+    tcpSetCaState(sk, TCP_CA_Loss);
+  }
+  tcpXmitRetransmitQueue(sk);
+}
+
+/** Linux: tcp_enter_recovery(): fast recovery (TCPSackRecovery / TCPRenoRecovery). */
+export function tcpEnterRecovery(sk: TcpSock, eceAck: boolean): void {
+  const tp = sk;
+  ipv4Net(sk.net).mib.net[tcpIsReno(tp) ? LINUX_MIB_TCPRENORECOVERY : LINUX_MIB_TCPSACKRECOVERY]++;
+  tp.priorSsthresh = 0;
+  tcpInitUndo(tp);
+  if (!tcpInCwndReduction(sk)) {
+    if (!eceAck) tp.priorSsthresh = tcpCurrentSsthresh(sk);
+    tcpInitCwndReduction(sk);
+  }
+  tcpSetCaState(sk, TCP_CA_Recovery);
+}
+
+/** Linux: tcp_update_rto_time(): add the time spent in RTO recovery to total_rto_time. */
+function tcpUpdateRtoTime(tp: TcpSock): void {
+  if (tp.rtoStamp) {
+    tp.totalRtoTime += tcpTimeStampMs(tp.net.kernel) - tp.rtoStamp;
+    tp.rtoStamp = 0;
+  }
+}
+
+/**
+ * Linux: tcp_process_loss(): an ACK in Loss. Undo if spurious (F-RTO, RFC 5682 sack-enhanced),
+ * else keep retransmitting on partial ACKs. Sets ref.rexmit.
+ */
+export function tcpProcessLoss(sk: TcpSock, flag: number, numDupack: number, ref: TcpAckRef): void {
+  const tp = sk;
+  const recovered = !before(tp.sndUna, tp.highSeq);
+  if ((flag & FLAG_SND_UNA_ADVANCED) && tcpTryUndoLoss(sk, false)) return;
+  if (tp.frto) { /* F-RTO RFC 5682 sec 3.1 (sack enhanced version). */
+    /* Step 3.b. A timeout is spurious if not all data are lost, i.e., never-retransmitted
+     * data are (s)acked. */
+    if ((flag & FLAG_ORIG_SACK_ACKED) && tcpTryUndoLoss(sk, true)) return;
+    if (after(tp.sndNxt, tp.highSeq)) {
+      if ((flag & FLAG_DATA_SACKED) || numDupack) tp.frto = false; /* Step 3.a. loss was real */
+    } else if ((flag & FLAG_SND_UNA_ADVANCED) && !recovered) {
+      tp.highSeq = tp.sndNxt;
+      /* Step 2.b. Try send new data (but deferred until cwnd is updated in tcp_ack()).
+       * Otherwise fall back to the conventional recovery. */
+      if (!tcpWriteQueueEmpty(tp) && after(tcpWndEnd(tp), tp.sndNxt)) {
+        ref.rexmit = REXMIT_NEW;
+        return;
+      }
+      tp.frto = false;
+    }
+  }
+  if (recovered) {
+    /* F-RTO RFC 5682 sec 3.1 step 2.a and 1st part of step 3.a. */
+    tcpTryUndoRecovery(sk);
+    return;
+  }
+  if (tcpIsReno(tp)) {
+    /* A Reno DUPACK means new data in F-RTO step 2.b above are delivered. Lower inflight to
+     * clock out (re)transmissions. */
+    if (after(tp.sndNxt, tp.highSeq) && numDupack) tcpAddRenoSack(sk, numDupack, (flag & FLAG_ECE) !== 0);
+    else if (flag & FLAG_SND_UNA_ADVANCED) tcpResetRenoSack(tp);
+  }
+  ref.rexmit = REXMIT_LOST;
+}
+
+/** Linux: tcp_force_fast_retransmit(): SACKed beyond reordering * mss above snd_una. */
+function tcpForceFastRetransmit(sk: TcpSock): boolean {
+  const tp = sk;
+  return after(tcpHighestSackSeq(tp), (tp.sndUna + tp.reordering * tp.mssCache) >>> 0);
+}
+
+/**
+ * Linux: tcp_try_undo_partial(): a partial ACK in Recovery. If the hole was filled by the
+ * delayed original (timestamps), it was reordering: undo (TCPPartialUndo). Returns true when
+ * the caller must stop; `ref.doLost` tells whether to force a fast retransmit.
+ */
+export function tcpTryUndoPartial(sk: TcpSock, priorSndUna: number, ref: TcpAckRef): boolean {
+  const tp = sk;
+  if (tp.undoMarker && tcpPacketDelayed(tp)) {
+    /* Plain luck! Hole if filled with delayed packet, rather than with a retransmit. */
+    tcpCheckSackReordering(sk, priorSndUna, true);
+    /* With retransmits still out, clock out new packets but do not mark or retransmit more. */
+    if (tp.retransOut) return true;
+    if (!tcpAnyRetransDone(sk)) tp.retransStamp = 0;
+    tcpUndoCwndReduction(sk, true);
+    ipv4Net(sk.net).mib.net[LINUX_MIB_TCPPARTIALUNDO]++;
+    tcpTryKeepOpen(sk);
+  } else {
+    /* Partial ACK arrived. Force fast retransmit. */
+    ref.doLost = tcpForceFastRetransmit(sk);
+  }
+  return false;
+}
+
+/** Linux: tcp_identify_packet_loss(): NewReno without SACK, RACK with it. */
+function tcpIdentifyPacketLoss(sk: TcpSock, ref: TcpAckRef): void {
+  const tp = sk;
+  if (tp.rtxQueue.peek() === null) return;
+  if (tcpIsReno(tp)) {
+    tcpNewrenoMarkLost(sk, (ref.flag & FLAG_SND_UNA_ADVANCED) !== 0);
+  } else if (tcpIsRack(sk)) {
+    const priorRetrans = tp.retransOut;
+    if (tcpRackMarkLost(sk)) ref.flag &= ~FLAG_SET_XMIT_TIMER;
+    if (priorRetrans > tp.retransOut) ref.flag |= FLAG_LOST_RETRANS;
+  }
+}
+
+/**
+ * Linux: tcp_fastretrans_alert(): called by tcp_ack for ACKs that are dubious (dupack, SACK,
+ * ECE) or when not in Open. Updates the scoreboard estimate and the CA state; cwnd itself is
+ * changed later by tcpCongControl. `ref.flag` is tcp_ack's flag (FLAG_SET_XMIT_TIMER may be
+ * cleared, FLAG_LOST_RETRANS set); `ref.rexmit` says what tcpXmitRecovery must send.
+ */
+export function tcpFastretransAlert(sk: TcpSock, priorSndUna: number, numDupack: number, ref: TcpAckRef): void {
+  const tp = sk;
+  let fastRexmit = false;
+  const flag = ref.flag;
+  const eceAck = (flag & FLAG_ECE) !== 0;
+  ref.doLost = numDupack !== 0 || ((flag & FLAG_DATA_SACKED) !== 0 && tcpForceFastRetransmit(sk));
+
+  if (!tp.packetsOut && tp.sackedOut) tp.sackedOut = 0;
+
+  /* A. ECE, hence prohibit cwnd undoing, the reduction is required. */
+  if (eceAck) tp.priorSsthresh = 0;
+
+  /* B. In all the states check for reneging SACKs. */
+  if (tcpCheckSackReneging(sk, ref)) return;
+
+  /* D. Check state exit conditions. State can be terminated when high_seq is ACKed. */
+  if (tp.icskCaState === TCP_CA_Open) {
+    tp.retransStamp = 0;
+  } else if (!before(tp.sndUna, tp.highSeq)) {
+    switch (tp.icskCaState) {
+      case TCP_CA_CWR:
+        /* CWR is to be held something *above* high_seq is ACKed for CWR bit to reach receiver. */
+        if (tp.sndUna !== tp.highSeq) {
+          tcpEndCwndReduction(sk);
+          tcpSetCaState(sk, TCP_CA_Open);
+        }
+        break;
+      case TCP_CA_Recovery:
+        if (tcpIsReno(tp)) tcpResetRenoSack(tp);
+        if (tcpTryUndoRecovery(sk)) return;
+        tcpEndCwndReduction(sk);
+        break;
+    }
+  }
+
+  /* E. Process state. */
+  let toDefault = false;
+  switch (tp.icskCaState) {
+    case TCP_CA_Recovery:
+      if (!(flag & FLAG_SND_UNA_ADVANCED)) {
+        if (tcpIsReno(tp)) tcpAddRenoSack(sk, numDupack, eceAck);
+      } else if (tcpTryUndoPartial(sk, priorSndUna, ref)) {
+        return;
+      }
+      if (tcpTryUndoDsack(sk)) tcpTryKeepOpen(sk);
+      tcpIdentifyPacketLoss(sk, ref);
+      if (tp.icskCaState !== TCP_CA_Recovery) {
+        if (!tcpTimeToRecover(sk)) return;
+        /* Undo reverts the recovery state. If loss is evident, starts a new recovery
+         * (e.g. reordering then loss). */
+        tcpEnterRecovery(sk, eceAck);
+      }
+      break;
+    case TCP_CA_Loss:
+      tcpProcessLoss(sk, flag, numDupack, ref);
+      /* (the state may have changed in tcpProcessLoss: read it afresh) */
+      if ((tp.icskCaState as number) !== TCP_CA_Loss) tcpUpdateRtoTime(tp);
+      tcpIdentifyPacketLoss(sk, ref);
+      if (!((tp.icskCaState as number) === TCP_CA_Open || (ref.flag & FLAG_LOST_RETRANS))) return;
+      /* Change state if cwnd is undone or retransmits are lost. */
+      toDefault = true;
+      break;
+    default:
+      toDefault = true;
+  }
+  if (toDefault) {
+    if (tcpIsReno(tp)) {
+      if (flag & FLAG_SND_UNA_ADVANCED) tcpResetRenoSack(tp);
+      tcpAddRenoSack(sk, numDupack, eceAck);
+    }
+    if (tp.icskCaState <= TCP_CA_Disorder) tcpTryUndoDsack(sk);
+    tcpIdentifyPacketLoss(sk, ref);
+    if (!tcpTimeToRecover(sk)) {
+      tcpTryToOpen(sk, flag);
+      return;
+    }
+    /* MTU probe failure (tcp_mtup_probe_failed) is not modelled: tcp_mtu_probing is 0 by default. */
+    /* Otherwise enter Recovery state. */
+    tcpEnterRecovery(sk, eceAck);
+    fastRexmit = true;
+  }
+  if (!tcpIsRack(sk) && ref.doLost) tcpUpdateScoreboard(sk, fastRexmit);
+  ref.rexmit = REXMIT_LOST;
+}
+
+/* ---- cwnd growth ---- */
+
+/** Linux: tcp_cong_avoid(): the CC's cong_avoid (slow start / congestion avoidance). */
+export function tcpCongAvoid(sk: TcpSock, ack: number, acked: number): void {
+  sk.icskCaOps?.congAvoid?.(sk, ack, acked);
+  sk.sndCwndStamp = tcpJiffies32(sk.net.kernel);
+}
+
+/**
+ * Linux: tcp_may_raise_cwnd(): grow cwnd only on in-order delivery (RFC 5681), or on any
+ * delivery when reordering is high.
+ */
+function tcpMayRaiseCwnd(sk: TcpSock, flag: number): boolean {
+  if (sk.reordering > ipv4Net(sk.net).sysctl.tcpReordering) return (flag & FLAG_FORWARD_PROGRESS) !== 0;
+  return (flag & FLAG_DATA_ACKED) !== 0;
+}
+
+/**
+ * Linux: tcp_update_pacing_rate(): sk_pacing_rate = 200 % (slow start) or 120 % (congestion
+ * avoidance) of mss * cwnd / srtt, bytes per second (net.ipv4.tcp_pacing_ss/ca_ratio).
+ */
+export function tcpUpdatePacingRate(sk: TcpSock): void {
+  const tp = sk;
+  const sysctl = ipv4Net(sk.net).sysctl;
+  /* mss * 8 / (srtt_us / 8) * 1e6 / 100 * ratio */
+  let rate = tp.mssCache * ((USEC_PER_SEC / 100) * 8);
+  if (tp.sndCwnd < tp.sndSsthresh / 2) rate *= sysctl.tcpPacingSsRatio;
+  else rate *= sysctl.tcpPacingCaRatio;
+  rate *= Math.max(tp.sndCwnd, tp.packetsOut);
+  if (tp.srttUs) rate = Math.floor(rate / tp.srttUs);
+  tp.pacingRate = Math.min(rate, tp.maxPacingRate);
+}
+
+/**
+ * Linux: tcp_cong_control(): after an ACK, reduce cwnd by PRR in CWR/Recovery or grow it
+ * through the CC; a CC with its own cong_control (BBR) replaces both. `rs.losses` is the
+ * number of packets newly marked lost by this ACK.
+ */
 export function tcpCongControl(sk: TcpSock, ack: number, ackedSacked: number, flag: number, rs: RateSample): void {
-  void sk; void ack; void ackedSacked; void flag; void rs;
+  const ops = sk.icskCaOps;
+  if (ops && ops.congControl) {
+    ops.congControl(sk, ack, flag, rs);
+    return;
+  }
+  if (tcpInCwndReduction(sk)) {
+    /* Reduce cwnd if state mandates. */
+    tcpCwndReduction(sk, ackedSacked, rs.losses, flag);
+  } else if (tcpMayRaiseCwnd(sk, flag)) {
+    /* Advance cwnd if state allows. */
+    tcpCongAvoid(sk, ack, ackedSacked);
+  }
+  tcpUpdatePacingRate(sk);
 }
-/** Linux: tcp_process_tlp_ack(). */
-export function tcpProcessTlpAck(sk: TcpSock, ack: number, flag: number): void { void sk; void ack; void flag; }
-/** Linux: tcp_xmit_recovery(). */
-export function tcpXmitRecovery(sk: TcpSock, rexmit: number): void { void sk; void rexmit; }
+
+/**
+ * Linux: tcp_process_tlp_ack(): ACKs during a tail-loss-probe episode. A probe that repaired
+ * a real loss reduces cwnd once (CWR, TCPLossProbeRecovery); a D-SACK of the probe or a
+ * pure dupack means nothing was lost.
+ */
+export function tcpProcessTlpAck(sk: TcpSock, ack: number, flag: number): void {
+  const tp = sk;
+  if (before(ack, tp.tlpHighSeq)) return;
+  if (!tp.tlpRetrans) {
+    /* TLP of new data has been acknowledged. */
+    tp.tlpHighSeq = 0;
+  } else if (flag & FLAG_DSACK_TLP) {
+    /* This DSACK means original and TLP probe arrived; no loss. */
+    tp.tlpHighSeq = 0;
+  } else if (after(ack, tp.tlpHighSeq)) {
+    /* ACK advances: there was a loss, so reduce cwnd. tlp_high_seq is reset in
+     * tcp_init_cwnd_reduction(). */
+    tcpInitCwndReduction(sk);
+    tcpSetCaState(sk, TCP_CA_CWR);
+    tcpEndCwndReduction(sk);
+    tcpTryKeepOpen(sk);
+    ipv4Net(sk.net).mib.net[LINUX_MIB_TCPLOSSPROBERECOVERY]++;
+  } else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
+    /* Pure dupack: original and TLP probe arrived; no loss. */
+    tp.tlpHighSeq = 0;
+  }
+}
+
+/**
+ * Linux: tcp_xmit_recovery(): after cwnd was updated, send what loss recovery decided:
+ * new data for F-RTO (REXMIT_NEW) or the lost skbs (REXMIT_LOST).
+ */
+export function tcpXmitRecovery(sk: TcpSock, rexmit: number): void {
+  const tp = sk;
+  if (rexmit === REXMIT_NONE || sk.state === TCP_SYN_SENT) return;
+  if (rexmit === REXMIT_NEW) {
+    __tcpPushPendingFrames(sk, tcpCurrentMss(sk), TCP_NAGLE_OFF);
+    if (after(tp.sndNxt, tp.highSeq)) return;
+    tp.frto = false;
+  }
+  tcpXmitRetransmitQueue(sk);
+}
+

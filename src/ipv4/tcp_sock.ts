@@ -446,6 +446,8 @@ export class TcpSock extends InetSock {
   isSackReneg = false;
   /** jiffies when the RTO-recovery started (Linux: rto_stamp) for total_rto_time. */
   rtoStamp = 0;
+  /** SACKed packets below lostSkbHint (Linux: lost_cnt_hint, tcp_mark_head_lost). */
+  lostCntHint = 0;
   /** Reordering degree (Linux: reordering, tcp_reordering sysctl) and reord_seen. */
   reordering = TCP_FASTRETRANS_THRESH;
   reordSeen = 0;
@@ -517,6 +519,15 @@ export class TcpSock extends InetSock {
   orphaned = false;
   /** MSG_ZEROCOPY, TCP_INQ ... not modeled. */
   recvmsgInq = false;
+  /* ---- USER (tcp.ts, tcp_sockopt.ts) ---- */
+  /** TCP_SAVE_SYN (Linux: save_syn); the SYN itself is not kept. */
+  saveSyn = 0;
+  /** TCP_FASTOPEN queue length, TCP_FASTOPEN_CONNECT, TCP_FASTOPEN_NO_COOKIE (stored; Fast Open is not implemented). */
+  fastopenMaxQlen = 0;
+  fastopenConnect = 0;
+  fastopenNoCookie = 0;
+  /** TCP_TX_DELAY in us (Linux: tcp_tx_delay; stored, no EDT pacing here). */
+  tcpTxDelay = 0;
   /** Linux: sk->sk_pacing_rate (bytes/s) reported by TCP_INFO; no internal pacing without fq. */
   pacingRate = 0;
   maxPacingRate = 0xffffffffffff;
