@@ -312,7 +312,7 @@ class Runner:
         err = []
         if sorted(g['flags']) != sorted(d['flags'].replace('-', '')):
             err.append('flags %s vs %s' % (d['flags'], g['flags']))
-        rs = (g['seq'] - self.local_isn) & 0xffffffff
+        rs = (g['seq'] - (self.local_isn or 0)) & 0xffffffff
         if rs != d['seq'] or g['len'] != d['len']:
             err.append('seq %d:%d(%d) vs %d:%d(%d)' % (d['seq'], d['end'], d['len'], rs, rs + g['len'], g['len']))
         if d['ack'] is not None:
