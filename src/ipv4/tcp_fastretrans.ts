@@ -31,7 +31,7 @@ import {
   CA_EVENT_LOSS, CA_EVENT_COMPLETE_CWR, FLAG_SACK_RENEGING, FLAG_SND_UNA_ADVANCED, FLAG_SET_XMIT_TIMER, FLAG_ECE,
   FLAG_DATA_SACKED, FLAG_ORIG_SACK_ACKED, FLAG_LOST_RETRANS, FLAG_DSACK_TLP, FLAG_NOT_DUP, FLAG_FORWARD_PROGRESS,
   FLAG_DATA_ACKED, TCP_RACK_LOSS_DETECTION, TCP_RACK_RECOVERY_THRESH, ICSK_TIME_RETRANS, TCP_RTO_MAX, TCP_SYN_SENT,
-  TCP_NAGLE_OFF, USEC_PER_SEC,
+  TCP_NAGLE_OFF,
 } from './tcp_defs.js';
 import { tcpSetCaState, tcpCaEvent } from './tcp_cong.js';
 import { tcpHighestSackSeq, tcpCheckSackReordering } from './tcp_sacktag.js';
@@ -39,6 +39,7 @@ import { tcpRackMarkLost, tcpRackSkbTimeout, tcpNewrenoMarkLost } from './tcp_re
 import { tcpEcnQueueCwr, tcpEcnWithdrawCwr } from './tcp_ecn.js';
 import { inetCskResetXmitTimer } from './tcp_timer.js';
 import { tcpXmitRetransmitQueue, __tcpPushPendingFrames, tcpCurrentMss } from './tcp_output.js';
+import { tcpUpdatePacingRate } from './tcp_input_rtt.js';
 
 /** Linux: enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW } (what tcp_xmit_recovery sends). */
 export const REXMIT_NONE = 0;
@@ -766,22 +767,6 @@ export function tcpCongAvoid(sk: TcpSock, ack: number, acked: number): void {
 function tcpMayRaiseCwnd(sk: TcpSock, flag: number): boolean {
   if (sk.reordering > ipv4Net(sk.net).sysctl.tcpReordering) return (flag & FLAG_FORWARD_PROGRESS) !== 0;
   return (flag & FLAG_DATA_ACKED) !== 0;
-}
-
-/**
- * Linux: tcp_update_pacing_rate(): sk_pacing_rate = 200 % (slow start) or 120 % (congestion
- * avoidance) of mss * cwnd / srtt, bytes per second (net.ipv4.tcp_pacing_ss/ca_ratio).
- */
-export function tcpUpdatePacingRate(sk: TcpSock): void {
-  const tp = sk;
-  const sysctl = ipv4Net(sk.net).sysctl;
-  /* mss * 8 / (srtt_us / 8) * 1e6 / 100 * ratio */
-  let rate = tp.mssCache * ((USEC_PER_SEC / 100) * 8);
-  if (tp.sndCwnd < tp.sndSsthresh / 2) rate *= sysctl.tcpPacingSsRatio;
-  else rate *= sysctl.tcpPacingCaRatio;
-  rate *= Math.max(tp.sndCwnd, tp.packetsOut);
-  if (tp.srttUs) rate = Math.floor(rate / tp.srttUs);
-  tp.pacingRate = Math.min(rate, tp.maxPacingRate);
 }
 
 /**
