@@ -25,7 +25,6 @@ sysctl -q net.ipv4.tcp_syncookies=1
 sysctl -q net.ipv4.tcp_autocorking=1
 sysctl -q net.ipv4.tcp_moderate_rcvbuf=1
 sysctl -q net.ipv4.tcp_notsent_lowat=4294967295
-sysctl -q net.ipv4.tcp_min_tso_segs=2
 sysctl -q net.ipv4.tcp_tso_win_divisor=3
 sysctl -q net.ipv4.tcp_rto_min_us=200000
 sysctl -q net.ipv4.tcp_rto_max_ms=120000
@@ -33,6 +32,13 @@ sysctl -q net.ipv4.tcp_invalid_ratelimit=500
 sysctl -q net.ipv4.tcp_challenge_ack_limit=2147483647
 sysctl -q net.ipv4.tcp_pingpong_thresh=1
 sysctl -q net.ipv4.tcp_shrink_window=0
+
+# Linux TCP always builds GSO skbs (sk_route_caps |= NETIF_F_GSO) sized by
+# tcp_tso_autosize(), and marks PSH per skb: with at least 1 segment per skb
+# and no RTT-based size boost, flows slower than ~1 MSS per ms (all these
+# scripts) get one MSS per skb, as a stack without GSO sends them.
+sysctl -q net.ipv4.tcp_min_tso_segs=1
+sysctl -q net.ipv4.tcp_tso_rtt_log=0
 
 # tuxnet has no TSO/GSO; on Linux turn them off on packetdrill's tun device so
 # the stack emits MSS-sized segments as the scripts expect, and avoid FQ pacing.

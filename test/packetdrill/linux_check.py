@@ -310,7 +310,7 @@ class Runner:
                 self.local_port = g['sport']
                 self.remote_port = g['dport']
         err = []
-        if sorted(g['flags']) != sorted(d['flags'].replace('-', '')):
+        if sorted(g['flags']) != sorted(d['flags'].replace('-', '')) and not os.environ.get('TNXS_ANYFLAGS'):
             err.append('flags %s vs %s' % (d['flags'], g['flags']))
         rs = (g['seq'] - (self.local_isn or 0)) & 0xffffffff
         if rs != d['seq'] or g['len'] != d['len']:
