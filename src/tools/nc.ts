@@ -14,18 +14,31 @@
  *     sender (-v: "Connection received on ADDR PORT") unless -k, then copies as
  *     above; -W N ends after N datagrams.
  *
+ * TCP (nc_tcp.ts):
+ *   nc [-v] [-n] [-z] [-N] [-q secs] [-w secs] [-s addr] [-p port] host port[-port] ...
+ *     connects (-v: "Connection to H P port [tcp/SERVICE] succeeded!", a failure
+ *     "nc: connect to H port P (tcp) failed: STRERROR" with -v, exit 1), copies stdin
+ *     to the connection and the connection to stdout until the peer closes; on EOF of
+ *     stdin -N shuts the sending side down, -q N quits N seconds later; -z only
+ *     connects (each port of a list or range); -w N gives up after N idle seconds.
+ *   nc -l [-k] [-v] [-n] [addr] port | nc -l -p port
+ *     binds and listens (-v: "Listening on ADDR PORT"), accepts a connection
+ *     ("Connection received on HOST PORT") and copies as above; -k accepts again after
+ *     each connection ends.
+ *
  * Errors are printed as nc's err(1, ...): "nc: " + strerror, exit 1. Differences:
  * host names are not resolved (no resolver: "Temporary failure in name resolution",
- * as in a namespace without DNS); stdin is read to its end before the network is
- * waited on (tools' stdin here is a finite buffer, not a terminal); TCP is not
- * implemented yet (without -u: "Protocol not supported").
+ * as in a namespace without DNS: only 127.0.0.1 has a name, "localhost", from
+ * /etc/hosts); stdin is read to its end before the network is waited on (tools'
+ * stdin here is a finite buffer, not a terminal).
  */
 import type { ToolContext } from './tool.js';
 import * as sys from '../socket/syscalls.js';
-import { SystemError, strerror, EPROTONOSUPPORT } from '../socket/errno.js';
+import { SystemError, strerror } from '../socket/errno.js';
 import { AF_INET, SOCK_DGRAM, POLLIN, MSG_PEEK, MSG_DONTWAIT, type SockaddrIn } from '../socket/socket.js';
 import { getoptLong } from './lib/getopt.js';
 import { UDP_SERVICES } from './lib/services.js';
+import { ncTcp } from './nc_tcp.js';
 
 const USAGE =
   'usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]\n' +
@@ -36,7 +49,7 @@ const USAGE =
 
 const NSEC = 1_000_000_000;
 
-function parseIp(s: string): number | null {
+export function parseIp(s: string): number | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
   if (!m) return null;
   const b = m.slice(1).map(Number);
@@ -44,18 +57,18 @@ function parseIp(s: string): number | null {
   return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
 }
 
-function ipStr(a: number): string {
+export function ipStr(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
 }
 
 /** nc's strtonum(port, 1, PORT_MAX): a number or null. */
-function parsePort(s: string): number | null {
+export function parsePort(s: string): number | null {
   if (!/^\d+$/.test(s)) return null;
   const n = Number(s);
   return n >= 1 && n <= 65535 ? n : null;
 }
 
-class NcExit extends Error {
+export class NcExit extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
   }
@@ -92,6 +105,8 @@ async function nc(ctx: ToolContext): Promise<number> {
   let timeoutSec = -1;
   let recvLimit = -1;
   let broadcast = false;
+  let numeric = false;
+  let shutdownWr = false;
   for (const o of opts) {
     switch (o.opt) {
       case 'u': udp = true; break;
@@ -99,7 +114,9 @@ async function nc(ctx: ToolContext): Promise<number> {
       case 'k': keep = true; break;
       case 'v': verbose = true; break;
       case 'z': zero = true; break;
-      case 'n': case '4': case 'd': case 'D': case 'N': case 'C': break;
+      case 'n': numeric = true; break;
+      case 'N': shutdownWr = true; break;
+      case '4': case 'd': case 'D': case 'C': break;
       case 'b': broadcast = true; break;
       case 'p': {
         const p = parsePort(o.arg ?? '');
@@ -135,7 +152,9 @@ async function nc(ctx: ToolContext): Promise<number> {
         break;
     }
   }
-  if (!udp) die(strerror(EPROTONOSUPPORT));
+  if (!udp) {
+    return ncTcp(ctx, { listen, keep, verbose, zero, numeric, shutdownWr, srcAddr, srcPort, quitAfter, timeoutSec, rest, usage: USAGE });
+  }
   const task = ctx.task;
   let host: string | null = null;
   let portStr: string | null = null;
@@ -187,7 +206,7 @@ async function nc(ctx: ToolContext): Promise<number> {
     }
     if (!keep) {
       try {
-        sys.connect(task, fd, { family: AF_INET, addr: from.addr, port: from.port });
+        await sys.connect(task, fd, { family: AF_INET, addr: from.addr, port: from.port });
       } catch (e) {
         sysErr(e);
       }
@@ -201,7 +220,7 @@ async function nc(ctx: ToolContext): Promise<number> {
         sys.setsockopt(task, fd, 1, 2 /* SO_REUSEADDR */, 1);
         sys.bind(task, fd, { family: AF_INET, addr: srcAddr ?? 0, port: srcPort ?? 0 });
       }
-      sys.connect(task, fd, { family: AF_INET, addr: daddr!, port: port! });
+      await sys.connect(task, fd, { family: AF_INET, addr: daddr!, port: port! });
     } catch (e) {
       sysErr(e);
     }

@@ -338,7 +338,7 @@ class IperfTest {
       }
       const dst: SockaddrIn = { family: AF_INET, addr: daddr, port: st.port };
       if (st.udp) {
-        sys.connect(task, fd, dst);
+        await connectStream(task, fd, dst);
         const msg = new Uint8Array(4);
         new DataView(msg.buffer).setUint32(0, UDP_CONNECT_MSG, true);
         sys.send(task, fd, msg);
@@ -479,7 +479,7 @@ class IperfTest {
           const from: SockaddrIn = { family: AF_INET, addr: 0, port: 0 };
           const buf = new Uint8Array(MAX_UDP_BLOCKSIZE);
           await sys.recvfrom(task, udpFd, buf, 0, from);
-          sys.connect(task, udpFd, from);
+          await connectStream(task, udpFd, from);
           const reply = new Uint8Array(4);
           new DataView(reply.buffer).setUint32(0, UDP_CONNECT_REPLY, true);
           sys.send(task, udpFd, reply);
