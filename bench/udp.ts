@@ -94,7 +94,7 @@ class UdpEnds {
 
   /** connect() the sender: sends then use the socket's cached route (no lookup per datagram). */
   connect(): void {
-    sys.connect(this.tx, this.txFd, this.dst);
+    sys.connectNow(this.tx, this.txFd, this.dst);
   }
 
   run(n: number): number {

@@ -55,7 +55,7 @@ test('PMTU discovery: frag-needed from the router becomes a nexthop exception th
   const task = new Task(k, k.netnsNames.get('h1')!, new BufferStdio(), new BufferStdio(), 1);
   const fd = sys.socket(task, AF_INET, SOCK_DGRAM, 0);
   sys.setsockopt(task, fd, SOL_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
-  sys.connect(task, fd, { family: AF_INET, port: 9, addr: ip('10.0.2.2') });
+  await sys.connect(task, fd, { family: AF_INET, port: 9, addr: ip('10.0.2.2') });
   assert.equal(sys.getsockopt(task, fd, SOL_IP, IP_MTU), 1500);
   assert.equal(sys.send(task, fd, new Uint8Array(1400)), 1400);
   await k.sleep(1e9); // ARP, forwarding attempt, ICMP back

@@ -89,7 +89,7 @@ test('datagrams cross the veth both ways with their source addresses; counters o
 test('acceptance: ICMP port unreachable -> ECONNREFUSED once on a connected socket', async () => {
   const { k, a, b, ta } = await topo();
   const fd = sys.socket(ta, AF_INET, SOCK_DGRAM);
-  sys.connect(ta, fd, { family: AF_INET, addr: B, port: 9 });
+  await sys.connect(ta, fd, { family: AF_INET, addr: B, port: 9 });
   assert.deepEqual(sys.getpeername(ta, fd), { family: AF_INET, addr: B, port: 9 });
   assert.equal(sys.send(ta, fd, new Uint8Array(10)), 10);
   await k.sleep(1e9); // ARP, the datagram, the ICMP error back

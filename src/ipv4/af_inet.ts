@@ -30,6 +30,7 @@ import { RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
 import { devinetIoctl } from './devinet.js';
 import { inetAddrType } from './fib_frontend.js';
 import { udpInit } from './udp.js';
+import { tcpInit } from './tcp.js';
 import { ipProcInit } from './proc.js';
 import { InetSock, IP_PMTUDISC_DONT, IP_PMTUDISC_WANT } from './inet_sock.js';
 import { ipv4Net } from './netns_ipv4.js';
@@ -626,5 +627,6 @@ export const inetSockrawOps: ProtoOps = { ...inetDgramOps };
 export function inetInit(k: Kernel): void {
   sockRegister(k.initNet, { family: AF_INET, create: inetCreate });
   udpInit(k);
+  tcpInit(k);
   ipProcInit(k);
 }

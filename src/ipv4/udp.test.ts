@@ -464,7 +464,7 @@ test('loopback: connect/disconnect (AF_UNSPEC), UDP_CORK and MSG_MORE build one 
   const srv = udpSocket(r);
   bind(r.task, srv, sin(LO, 5000));
   const cli = udpSocket(r);
-  connect(r.task, cli, sin(LO, 5000));
+  await connect(r.task, cli, sin(LO, 5000));
   const me = getsockname(r.task, cli) as SockaddrIn;
   assert.equal(me.addr, LO);
   assert.ok(me.port >= 32768 && me.port <= 60999);
@@ -490,7 +490,7 @@ test('loopback: connect/disconnect (AF_UNSPEC), UDP_CORK and MSG_MORE build one 
   assert.match(s, /07 00000000:[0-9A-F]{8} /);
   assert.notEqual(s.match(/07 00000000:([0-9A-F]{8}) /)![1], '00000000');
   // connect(AF_UNSPEC): no peer, and the autobound port is released.
-  connect(r.task, cli, { family: AF_UNSPEC });
+  await connect(r.task, cli, { family: AF_UNSPEC });
   expectErr(() => getpeername(r.task, cli), 'ENOTCONN');
   assert.deepEqual(getsockname(r.task, cli), sin(0, 0));
   expectErr(() => send(r.task, cli, new Uint8Array(1)), 'EDESTADDRREQ');

@@ -12,11 +12,11 @@ import { type Task, type File, type ChrdevFile, type FileOperations, taskList } 
 import {
   Socket, type Sockaddr, type RecvResult, type Cmsg, familiesOf, SOCK_NONBLOCK, SOCK_CLOEXEC,
   SOCK_TYPE_MASK, MSG_DONTWAIT, MSG_TRUNC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN, MSG_ERRQUEUE,
-  POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM, SOCK_SEQPACKET, nextSocketIno,
+  POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM, SOCK_SEQPACKET, nextSocketIno, MSG_OOB, MSG_PEEK, MSG_WAITALL,
 } from './socket.js';
 import {
   SystemError, EAFNOSUPPORT, EBADF, ENOTSOCK, EAGAIN, EINTR, ENOENT, EINVAL, EEXIST, EISDIR, ENOTDIR, EACCES,
-  EOPNOTSUPP,
+  EOPNOTSUPP, EINPROGRESS, EALREADY,
 } from './errno.js';
 import type { Interruptible } from '../core/wait.js';
 import { WAIT_INTERRUPTED, WAIT_TIMEOUT, WaitQueueHead } from '../core/wait.js';
@@ -83,11 +83,45 @@ export function bind(task: Task, fd: number, addr: Sockaddr): void {
   if (err < 0) fail(-err, 'bind');
 }
 
-/** Linux: connect(2) (non-blocking forms; stream sockets add their own waits). */
-export function connect(task: Task, fd: number, addr: Sockaddr): void {
+/**
+ * Linux: connect(2). A blocking stream socket waits (in kernel time) until the handshake
+ * ends (Linux: inet_wait_for_connect()), bounded by SO_SNDTIMEO (then EINPROGRESS); a
+ * killed task gets EINTR and the handshake goes on. A non-blocking one gets EINPROGRESS,
+ * later calls EALREADY, then 0 once connected (or the error), then EISCONN.
+ */
+export async function connect(task: Task, fd: number, addr: Sockaddr): Promise<void> {
   const sock = sockfdLookup(task, fd, 'connect');
   if (!sock.ops.connect) fail(95, 'connect');
-  const err = inKernel(task, () => sock.ops.connect!(sock, addr, 0));
+  const connectFlags = sock.nonblock ? O_NONBLOCK : 0;
+  let err = inKernel(task, () => sock.ops.connect!(sock, addr, connectFlags));
+  if ((err === -EINPROGRESS || err === -EALREADY) && !sock.nonblock && sock.type === SOCK_STREAM) {
+    const k = task.kernel;
+    const deadline = sock.sndTimeo === Infinity ? Infinity : k.clock.now() + sock.sndTimeo;
+    for (;;) {
+      if (task.killed) fail(EINTR, 'connect');
+      const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+      if (left <= 0) break;
+      const w = await sock.wq.wait(k, left, task.blockedOn);
+      if (w === WAIT_INTERRUPTED) fail(EINTR, 'connect');
+      // The tail of __inet_stream_connect(): -EALREADY while the handshake still runs.
+      const r = inKernel(task, () => sock.ops.connect!(sock, addr, O_NONBLOCK));
+      if (r === -EALREADY) continue;
+      err = r;
+      break;
+    }
+  }
+  if (err < 0) fail(-err, 'connect');
+}
+
+/**
+ * connect(2) as one non-blocking attempt (the kernel operation once, no wait): for
+ * datagram sockets from synchronous code; a stream socket gets EINPROGRESS/EALREADY.
+ */
+export function connectNow(task: Task, fd: number, addr: Sockaddr): void {
+  const sock = sockfdLookup(task, fd, 'connect');
+  if (!sock.ops.connect) fail(95, 'connect');
+  const connectFlags = sock.nonblock ? O_NONBLOCK : 0;
+  const err = inKernel(task, () => sock.ops.connect!(sock, addr, connectFlags));
   if (err < 0) fail(-err, 'connect');
 }
 
@@ -140,6 +174,7 @@ export function recvmsgNow(task: Task, fd: number, maxLen = 65536, flags = 0): R
  */
 export async function recvmsg(task: Task, fd: number, maxLen = 65536, flags = 0): Promise<RecvResult> {
   const sock = sockfdLookup(task, fd, 'recvmsg');
+  if (sock.type === SOCK_STREAM && !(flags & (MSG_OOB | MSG_ERRQUEUE))) return streamRecvmsg(task, sock, maxLen, flags);
   // Reading the error queue never waits (Linux: ip_recv_error() returns -EAGAIN at once).
   const nonblock = sock.nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0;
   const k = task.kernel;
@@ -202,6 +237,7 @@ export function recvfromNow(task: Task, fd: number, buf: Uint8Array, flags = 0, 
  */
 export async function recvfrom(task: Task, fd: number, buf: Uint8Array, flags = 0, addr: Sockaddr | null = null): Promise<number> {
   const sock = sockfdLookup(task, fd, 'recvfrom');
+  if (sock.type === SOCK_STREAM) return streamRecv(task, sock, buf, flags, 'recvfrom');
   const nonblock = sock.nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0;
   const k = task.kernel;
   const deadline = sock.rcvTimeo === Infinity ? Infinity : k.clock.now() + sock.rcvTimeo;
@@ -354,9 +390,10 @@ export interface AcceptResult {
 }
 
 /** One accept attempt: the new socket, or -errno (-EAGAIN: nothing pending). */
-function acceptOnce(task: Task, sock: Socket, flags: number): Socket | number {
+function acceptOnce(task: Task, sock: Socket, flags: number, ino = 0): Socket | number {
   const newsock = new Socket(task.net, sock.type, sock.family);
   newsock.nonblock = (flags & SOCK_NONBLOCK) !== 0;
+  newsock.ino = ino;
   const err = inKernel(task, () => sock.ops.accept!(sock, newsock, flags));
   return err < 0 ? err : newsock;
 }
@@ -364,6 +401,7 @@ function acceptOnce(task: Task, sock: Socket, flags: number): Socket | number {
 function acceptResult(task: Task, newsock: Socket): AcceptResult {
   const addr = newsock.ops.getname ? newsock.ops.getname(newsock, true) : null;
   const fd = task.allocFd({ kind: 'socket', socket: newsock, refs: 1 });
+  sockInuseAdd(newsock.net, 1);
   return { fd, addr: typeof addr === 'number' ? null : addr };
 }
 
@@ -377,9 +415,11 @@ export async function accept(task: Task, fd: number, flags = 0): Promise<AcceptR
   if (!sock.ops.accept || (sock.type !== SOCK_STREAM && sock.type !== SOCK_SEQPACKET)) fail(EOPNOTSUPP, 'accept');
   const k = task.kernel;
   const deadline = sock.rcvTimeo === Infinity ? Infinity : k.clock.now() + sock.rcvTimeo;
+  // Linux: sock_alloc() of the new socket (and its inode) happens once per accept call.
+  const ino = nextSocketIno(task.net);
   for (;;) {
     if (task.killed) fail(EINTR, 'accept');
-    const r = acceptOnce(task, sock, flags);
+    const r = acceptOnce(task, sock, flags, ino);
     if (typeof r !== 'number') return acceptResult(task, r);
     if (r !== -EAGAIN || sock.nonblock) fail(-r, 'accept');
     const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
@@ -745,4 +785,196 @@ export function chrdevWrite(task: Task, fd: number, data: Uint8Array): number {
   const r = inKernel(task, () => f.fops.write(f, data));
   if (r < 0) fail(-r, 'write');
   return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stream sockets: read/write/recv, fcntl                              */
+
+/** Linux: fcntl(2) commands (asm-generic/fcntl.h). */
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const FD_CLOEXEC = 1;
+/** Linux: O_RDWR, what F_GETFL reports for a socket besides O_NONBLOCK. */
+export const O_RDWR = 2;
+
+/**
+ * Linux: sock_rcvlowat(sk, waitall, len): how many bytes a stream read waits for
+ * (MSG_WAITALL: all of them; else SO_RCVLOWAT, at least 1).
+ */
+function sockRcvlowat(sock: Socket, waitall: boolean, len: number): number {
+  const sk = sock.sk as { rcvlowat?: number } | null;
+  const v = waitall ? len : Math.min(sk?.rcvlowat ?? 1, len);
+  return v || 1;
+}
+
+/**
+ * A stream receive (Linux: tcp_recvmsg()'s loop with its sk_wait_data() sleeps): copies
+ * what is queued, and unless non-blocking waits until `target` bytes (SO_RCVLOWAT, or
+ * all with MSG_WAITALL) have been read, the stream ended (0), an error came, the
+ * SO_RCVTIMEO timeout passed or the task was killed; once some bytes were read those
+ * end the call with the count instead of an error, as Linux does.
+ */
+async function streamRecv(task: Task, sock: Socket, buf: Uint8Array, flags: number, syscall: string): Promise<number> {
+  const nonblock = sock.nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0;
+  const peek = (flags & MSG_PEEK) !== 0;
+  const k = task.kernel;
+  // recv(MSG_OOB) never blocks (tcp_recv_urg).
+  if (flags & (MSG_OOB | MSG_ERRQUEUE)) {
+    const r = recvfromOnce(task, sock, buf, flags, null);
+    if (r < 0) fail(-r, syscall);
+    return r;
+  }
+  const target = sockRcvlowat(sock, (flags & MSG_WAITALL) !== 0, buf.length);
+  const deadline = sock.rcvTimeo === Infinity ? Infinity : k.clock.now() + sock.rcvTimeo;
+  let copied = 0;
+  for (;;) {
+    if (task.killed) {
+      if (copied) return copied;
+      fail(EINTR, syscall);
+    }
+    // MSG_PEEK leaves the data queued: each try looks from the start again.
+    const r = recvfromOnce(task, sock, peek ? buf : buf.subarray(copied), flags, null);
+    if (r > 0) {
+      copied = peek ? r : copied + r;
+      if (copied >= target || copied >= buf.length) return copied;
+    } else if (r === 0) {
+      return copied;
+    } else if (r !== -EAGAIN) {
+      if (copied) return copied;
+      fail(-r, syscall);
+    }
+    if (nonblock) {
+      if (copied) return copied;
+      fail(EAGAIN, syscall);
+    }
+    const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+    if (left <= 0) {
+      if (copied) return copied;
+      fail(EAGAIN, syscall);
+    }
+    const w = await sock.wq.wait(k, left, task.blockedOn);
+    if (w === WAIT_INTERRUPTED) {
+      if (copied) return copied;
+      fail(EINTR, syscall);
+    }
+  }
+}
+
+/** recvmsg(2) on a stream socket: streamRecv into a fresh buffer. */
+async function streamRecvmsg(task: Task, sock: Socket, maxLen: number, flags: number): Promise<RecvResult> {
+  const buf = new Uint8Array(maxLen);
+  const n = await streamRecv(task, sock, buf, flags, 'recvmsg');
+  return { data: buf.subarray(0, n), fullLength: n, addr: null, flags: 0, cmsgs: [] };
+}
+
+/**
+ * Linux: recv(2) = recvfrom without an address. Stream sockets: blocking with
+ * MSG_PEEK/MSG_WAITALL/MSG_DONTWAIT/MSG_TRUNC/MSG_OOB as tcp_recvmsg(); 0 at end of stream.
+ */
+export async function recv(task: Task, fd: number, buf: Uint8Array, flags = 0): Promise<number> {
+  return recvfrom(task, fd, buf, flags, null);
+}
+
+/**
+ * Linux: read(2): recv with no flags on a socket (0 at end of stream), the device's
+ * read on a character device.
+ */
+export async function read(task: Task, fd: number, buf: Uint8Array, flags = 0): Promise<number> {
+  const f = fileOf(task, fd, 'read');
+  if (f.kind === 'chrdev') return chrdevRead(task, fd, buf);
+  if (f.kind !== 'socket') fail(EINVAL, 'read');
+  const sock = f.socket;
+  if (sock.type === SOCK_STREAM) return streamRecv(task, sock, buf, flags, 'read');
+  return recvfrom(task, fd, buf, flags, null);
+}
+
+/** One send attempt: bytes queued or -errno (no exception, no closure on the data path). */
+function sendOnce(task: Task, sock: Socket, data: Uint8Array, flags: number): number {
+  const s = task.kernel.sched;
+  s.localBhDisable();
+  try {
+    return sock.ops.sendmsg(sock, data, null, flags);
+  } finally {
+    s.localBhEnable();
+  }
+}
+
+/**
+ * Linux: write(2) / a blocking send(2) on a stream socket (tcp_sendmsg with its
+ * sk_stream_wait_memory() sleeps): queues all of `data`, waiting for send-buffer space
+ * unless the socket is non-blocking or MSG_DONTWAIT is given; SO_SNDTIMEO and a kill end
+ * the wait. Returns the bytes queued (fewer than asked only when the wait ended after
+ * some were queued); throws EAGAIN (nothing queued, would block), EPIPE (shut down for
+ * writing, or reset: the socket error is reported instead when there is one). Datagram
+ * sockets and character devices: one send, as sendto/write.
+ */
+export async function write(task: Task, fd: number, data: Uint8Array, flags = 0): Promise<number> {
+  const f = fileOf(task, fd, 'write');
+  if (f.kind === 'chrdev') return chrdevWrite(task, fd, data);
+  if (f.kind !== 'socket') fail(EINVAL, 'write');
+  const sock = f.socket;
+  if (sock.type !== SOCK_STREAM) return sendto(task, fd, data, null, flags);
+  const nonblock = sock.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  const k = task.kernel;
+  const deadline = sock.sndTimeo === Infinity ? Infinity : k.clock.now() + sock.sndTimeo;
+  let sent = 0;
+  for (;;) {
+    if (task.killed) {
+      if (sent) return sent;
+      fail(EINTR, 'write');
+    }
+    const r = sendOnce(task, sock, sent ? data.subarray(sent) : data, flags);
+    if (r >= 0) {
+      sent += r;
+      if (sent >= data.length) return sent;
+    } else if (r !== -EAGAIN) {
+      if (sent) return sent;
+      fail(-r, 'write');
+    }
+    if (nonblock) {
+      if (sent) return sent;
+      fail(EAGAIN, 'write');
+    }
+    const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
+    if (left <= 0) {
+      if (sent) return sent;
+      fail(EAGAIN, 'write');
+    }
+    const w = await sock.wq.wait(k, left, task.blockedOn);
+    if (w === WAIT_INTERRUPTED) {
+      if (sent) return sent;
+      fail(EINTR, 'write');
+    }
+  }
+}
+
+/** Linux: send(2) that blocks like write(2) on a stream socket (flags as send). */
+export async function sendAll(task: Task, fd: number, data: Uint8Array, flags = 0): Promise<number> {
+  return write(task, fd, data, flags);
+}
+
+/**
+ * Linux: fcntl(2) with F_GETFL/F_SETFL (O_NONBLOCK; sockets report O_RDWR) and
+ * F_GETFD/F_SETFD (FD_CLOEXEC is accepted and not kept: there is no exec).
+ */
+export function fcntl(task: Task, fd: number, cmd: number, arg = 0): number {
+  const f = fileOf(task, fd, 'fcntl');
+  switch (cmd) {
+    case F_GETFD:
+      return 0;
+    case F_SETFD:
+      return 0;
+    case F_GETFL: {
+      const nb = f.kind === 'socket' ? f.socket.nonblock : f.kind === 'chrdev' ? f.nonblock : false;
+      return (f.kind === 'proc' ? 0 : O_RDWR) | (nb ? O_NONBLOCK : 0);
+    }
+    case F_SETFL:
+      if (f.kind === 'socket') f.socket.nonblock = (arg & O_NONBLOCK) !== 0;
+      else if (f.kind === 'chrdev') f.nonblock = (arg & O_NONBLOCK) !== 0;
+      return 0;
+    default:
+      fail(EINVAL, 'fcntl');
+  }
 }

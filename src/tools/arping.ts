@@ -280,7 +280,7 @@ async function arping(ctx: ToolContext): Promise<number> {
             ctx.stderr.write(`arping: WARNING: setsockopt(SO_DONTROUTE): ${strerror(errnoOf(e))}\n`);
           }
           try {
-            sys.connect(task, probe, { family: AF_INET, port: 1025, addr: ctl.gdst });
+            await sys.connect(task, probe, { family: AF_INET, port: 1025, addr: ctl.gdst });
           } catch (e) {
             return die(2, 'connect', errnoOf(e));
           }

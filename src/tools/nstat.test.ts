@@ -133,7 +133,7 @@ test('ss: column layout of iproute2 6.1, default UDP filter, names vs -n, Netid 
   sys.bind(task, srv, { family: AF_INET, addr: 0x7f000001, port: 5000 });
   const cli = sys.socket(task, AF_INET, SOCK_DGRAM);
   sys.bind(task, cli, { family: AF_INET, addr: 0, port: 37765 });
-  sys.connect(task, cli, { family: AF_INET, addr: 0x7f000001, port: 5000 });
+  await sys.connect(task, cli, { family: AF_INET, addr: 0x7f000001, port: 5000 });
   sys.send(task, cli, new Uint8Array(5));
   const rq = (sys.ioctl(task, srv, 0x541b) as number) > 0;
   assert.ok(rq);

@@ -378,7 +378,7 @@ async function ping4Run(ctx: ToolContext, rts: PingRts, target: string, addr: nu
       if (rts.optMark) sockSetmark(task, rts, probe, error);
       const dst: SockaddrIn = { family: AF_INET, addr: rts.whereto, port: 1025 };
       try {
-        sys.connect(task, probe, dst);
+        await sys.connect(task, probe, dst);
       } catch (e) {
         const en = errnoOf(e);
         if (en === EACCES) {
@@ -390,7 +390,7 @@ async function ping4Run(ctx: ToolContext, rts: PingRts, target: string, addr: nu
             error(2, errnoOf(e2), 'cannot set broadcasting');
           }
           try {
-            sys.connect(task, probe, dst);
+            await sys.connect(task, probe, dst);
           } catch (e2) {
             error(2, errnoOf(e2), 'connect');
           }
@@ -496,7 +496,7 @@ async function ping4Run(ctx: ToolContext, rts: PingRts, target: string, addr: nu
   setup(ctx, rts);
   if (rts.optConnectSk) {
     try {
-      sys.connect(task, fd, { family: AF_INET, addr: rts.whereto, port: 0 });
+      await sys.connect(task, fd, { family: AF_INET, addr: rts.whereto, port: 0 });
     } catch (e) {
       error(2, errnoOf(e), 'connect failed');
     }

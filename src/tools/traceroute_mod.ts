@@ -390,7 +390,7 @@ function udpSendProbe(tr: Traceroute, pb: Probe, ttl: number): void {
   tuneSocket(tr, sk);
   setTtl(tr, sk, ttl);
   try {
-    sys.connect(task, sk, { family: AF_INET, addr: tr.dstAddr, port: tr.destPort });
+    sys.connectNow(task, sk, { family: AF_INET, addr: tr.dstAddr, port: tr.destPort });
   } catch (e) {
     error(tr, 'connect', errnoOf(e));
   }
@@ -480,7 +480,7 @@ const icmpOps: TrModule = {
     tuneSocket(tr, sk);
     // Don't want to catch packets from another hosts.
     try {
-      sys.connect(task, sk, { family: AF_INET, addr: tr.dstAddr, port: 0 });
+      sys.connectNow(task, sk, { family: AF_INET, addr: tr.dstAddr, port: 0 });
     } catch (e) {
       error(tr, 'connect', errnoOf(e));
     }

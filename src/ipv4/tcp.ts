@@ -1,0 +1,999 @@
+/**
+ * The TCP socket API (Linux: net/ipv4/tcp.c): socket initialisation (tcp_init_sock),
+ * the send path from the user's buffer into the write queue (tcp_sendmsg_locked,
+ * tcp_push, autocorking), the receive path from the receive queue into the user's
+ * buffer (tcp_recvmsg_locked, tcp_cleanup_rbuf, urgent data), close/shutdown/
+ * disconnect with their state transitions (tcp_close, tcp_shutdown, tcp_disconnect,
+ * tcp_set_state, tcp_done), poll and ioctl, and the protocol registration (tcp_prot,
+ * tcp_init). Socket options are tcp_sockopt.ts, TCP_INFO is tcp_info.ts, the BSD-socket
+ * half (connect/accept/listen) is af_inet_stream.ts.
+ *
+ * Differences from Linux:
+ * - The kernel never sleeps: where tcp_sendmsg/tcp_recvmsg would wait (sk_stream_wait_*,
+ *   sk_wait_data), they return what they did so far or -EAGAIN, and the syscall layer
+ *   waits on the socket's wait queue and calls again (syscalls.ts streamRecv/streamSend).
+ *   The checks Linux makes around its sleeps are made on each call.
+ * - No GSO/TSO: size_goal is the MSS, each write-queue skb holds at most one MSS of
+ *   payload in its linear area (no page frags, no zerocopy, no TFO, no repair mode).
+ * - Memory accounting is per socket only (sk_wmem_queued against sk_sndbuf); there is no
+ *   global tcp_mem pressure, so tcp_check_oom only counts orphans.
+ */
+import type { Net, Kernel } from '../core/net_namespace.js';
+import { type SkBuff, allocSkb, skbReserve, consumeSkb, kfreeSkbReason, CHECKSUM_PARTIAL, SKB_TRUESIZE_OVERHEAD } from '../core/skbuff.js';
+import { SKB_DROP_REASON_QUEUE_PURGE } from '../core/drop_reason.js';
+import {
+  sockFlag, SOCK_DEAD, SOCK_DONE, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, sockError, skDstReset,
+} from '../core/sock.js';
+import { SOCK_URGINLINE } from '../core/sock_opt.js';
+import {
+  skStreamWaitConnect, skStreamWaitMemory, skStreamError, skStreamWspace, skStreamMinWspace, skStateChange,
+} from '../core/stream.js';
+import {
+  type Socket, type Sockaddr, type RecvResult, type Cmsg, SOCK_STREAM, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_MORE, MSG_EOR,
+  MSG_ERRQUEUE, POLLIN, POLLRDNORM, POLLRDHUP, POLLOUT, POLLWRNORM, POLLPRI, POLLERR, POLLHUP,
+} from '../socket/socket.js';
+import { EINVAL, ENOTCONN, EAGAIN, ECONNRESET, EPIPE } from '../socket/errno.js';
+import { IPPROTO_TCP } from '../wire/iphdr.js';
+import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_SYN, TCPHDR_FIN } from '../wire/tcphdr.js';
+import {
+  TCP_MIB_CURRESTAB, TCP_MIB_ESTABRESETS, TCP_MIB_ATTEMPTFAILS, LINUX_MIB_TCPABORTONCLOSE, LINUX_MIB_TCPABORTONDATA,
+  LINUX_MIB_TCPABORTONLINGER, LINUX_MIB_TCPABORTONMEMORY, LINUX_MIB_TCPAUTOCORKING,
+} from '../core/snmp.js';
+import {
+  type Proto, inetRegisterProtosw, inetSockList, INET_PROTOSW_PERMANENT, INET_PROTOSW_ICSK, SOCK_BINDPORT_LOCK,
+  SOCK_BINDADDR_LOCK, SIOCINQ, SIOCOUTQ, ENOIOCTLCMD,
+} from './af_inet.js';
+import type { InetSock } from './inet_sock.js';
+import { inetAddProtocol } from './protocol.js';
+import { ipv4Net } from './netns_ipv4.js';
+import { ipRecvError } from './ip_sockglue.js';
+import {
+  TcpSock, TcpSkbCb, TCP_SKB_CB, tcpJiffies32, tcpRtxQueueEmpty, tcpRtxAndWriteQueuesEmpty, tcpSendHead,
+  tcpReceiveWindow,
+} from './tcp_sock.js';
+import {
+  TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE,
+  TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING, TCPF_ESTABLISHED, TCPF_CLOSE_WAIT,
+  TCPF_SYN_SENT, TCPF_SYN_RECV, TCPF_FIN_WAIT1, TCPF_FIN_WAIT2, TCPF_CLOSING, TCPF_LAST_ACK,
+  TCP_INIT_CWND, TCP_INFINITE_SSTHRESH, TCP_MSS_DEFAULT, TCP_TIMEOUT_INIT, TCP_DELACK_MAX, TCP_TIMEWAIT_LEN,
+  TCP_URG_VALID, TCP_URG_READ, TCP_NAGLE_PUSH, TCP_NAGLE_CORK, TCP_CA_Open, TCP_CHRONO_UNSPEC, TCP_CHRONO_BUSY,
+  MAX_TCP_HEADER, HZ, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, TCPF_CA_CWR, TCPF_CA_Recovery, CA_EVENT_CWND_RESTART,
+} from './tcp_defs.js';
+import { tcpAssignCongestionControl, tcpCaEvent } from './tcp_cong.js';
+import { TCP_TIMER_FNS, tcpClearXmitTimers, inetCskDelackInit, inetCskAckScheduled, tcpResetKeepaliveTimer } from './tcp_timer.js';
+import {
+  __tcpPushPendingFrames, tcpPushOne, tcpCurrentMss, tcpSendFin, tcpSendActiveReset, tcpSendAck, __tcpSelectWindow,
+} from './tcp_output.js';
+import { tcpRcvSpaceAdjust } from './tcp_input.js';
+import { tcpV4Rcv, tcpV4Err, tcpV4Connect, tcpV4Destroy } from './tcp_ipv4.js';
+import { inetCskListenStop, inetCskDestroySock } from './inet_connection_sock.js';
+import { inetHash, inetUnhash, inetCskGetPort, inetPutPort, tcpNet, tcpNetInit } from './inet_hashtables.js';
+import { tcpTimeWait } from './tcp_minisocks.js';
+import { tcpCongInit } from './tcp_cong.js';
+import { tcpProcInit } from './tcp_proc.js';
+import { tcpSetsockopt, tcpGetsockopt } from './tcp_sockopt.js';
+// inet_stream_ops (af_inet_stream.ts imports this file too; it is read only at boot, in tcpInit).
+import { inetStreamOps } from './af_inet_stream.js';
+
+/** Linux: SIOCATMARK / SIOCOUTQNSD (include/uapi/linux/sockios.h). */
+export const SIOCATMARK = 0x8905;
+export const SIOCOUTQNSD = 0x894b;
+
+/** Linux: TSQ_THROTTLED (bit 0 of tp->tsq_flags, enum tsq_enum). */
+export const TSQF_THROTTLED = 1 << 0;
+
+/** Linux: sysctl_tcp_max_orphans (kernel-wide; the value this host's 6.18 computes from its memory). */
+export const TCP_MAX_ORPHANS = 131072;
+
+/** Linux: TCP_STATE_MASK / TCP_ACTION_FIN (tcp.c new_state[] encoding). */
+const TCP_STATE_MASK = 0xf;
+const TCP_ACTION_FIN = 1 << TCP_CLOSE;
+
+/** Linux: tcp_sk(sk) for the InetSock the generic layer hands us. */
+function tcpOf(sk: InetSock): TcpSock {
+  return sk as TcpSock;
+}
+
+/* ------------------------------------------------------------------ */
+/* Socket setup                                                        */
+
+/**
+ * Linux: tcp_init_sock(): the state every new TCP socket starts with (the timers are
+ * made by the TcpSock constructor, tcp_init_xmit_timers).
+ */
+export function tcpInitSock(sk: TcpSock): void {
+  const net = sk.net;
+  const sys = ipv4Net(net).sysctl;
+  const now = tcpJiffies32(net.kernel);
+  sk.icskRto = TCP_TIMEOUT_INIT;
+  // Linux 6.18: icsk_rto_min/max come from net.ipv4.tcp_rto_min_us / tcp_rto_max_ms.
+  sk.icskRtoMin = Math.max(1, Math.floor(sys.tcpRtoMinUs / 1000));
+  sk.icskRtoMax = sys.tcpRtoMaxMs;
+  sk.icskDelackMax = TCP_DELACK_MAX;
+  sk.mdevUs = TCP_TIMEOUT_INIT * 1000; /* jiffies_to_usecs(TCP_TIMEOUT_INIT) */
+  // minmax_reset(&tp->rtt_min, tcp_jiffies32, ~0U)
+  const m = sk.rttMin;
+  m.t0 = m.t1 = m.t2 = now;
+  m.v0 = m.v1 = m.v2 = 0xffffffff;
+  sk.sndCwnd = TCP_INIT_CWND;
+  /* There's a bubble in the pipe until at least the first ACK. */
+  sk.appLimited = 0xffffffff;
+  sk.sndSsthresh = TCP_INFINITE_SSTHRESH;
+  sk.sndCwndClamp = 0xffffffff;
+  sk.mssCache = TCP_MSS_DEFAULT;
+  sk.reordering = sys.tcpReordering;
+  tcpAssignCongestionControl(sk);
+  sk.tsoffset = 0;
+  sk.rackReoWndSteps = 1;
+  /* sock_init_data(): no pacing rate until TCP computes one (~0UL). */
+  sk.pacingRate = 0xffffffffffff;
+  sk.sndbuf = sys.tcpWmem[1]!;
+  sk.rcvbuf = sys.tcpRmem[1]!;
+}
+
+/** Linux: tcp_v4_init_sock() (proto->init). */
+function tcpV4InitSock(sk: InetSock): number {
+  tcpInitSock(tcpOf(sk));
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers shared with the other TCP files                             */
+
+/** Linux: tcp_inq(): bytes the reader could read now (SIOCINQ, TCP_INQ). */
+export function tcpInq(tp: TcpSock): number {
+  if ((1 << tp.state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) return 0;
+  if (sockFlag(tp, SOCK_URGINLINE) || !tp.urgData || ((tp.urgSeq - tp.copiedSeq) | 0) < 0 ||
+      ((tp.urgSeq - tp.rcvNxt) | 0) >= 0) {
+    let answ = (tp.rcvNxt - tp.copiedSeq) | 0;
+    /* Subtract 1, if FIN was received */
+    if (answ && sockFlag(tp, SOCK_DONE)) answ--;
+    return answ;
+  }
+  return (tp.urgSeq - tp.copiedSeq) | 0;
+}
+
+/** Linux: tcp_inq_hint(): what a TCP_INQ control message reports (non-zero after a FIN). */
+export function tcpInqHint(tp: TcpSock): number {
+  let inq = (tp.rcvNxt - tp.copiedSeq) | 0;
+  if (inq === 0 && sockFlag(tp, SOCK_DONE)) inq = 1;
+  return inq;
+}
+
+/** Linux: tcp_notsent_lowat(). */
+export function tcpNotsentLowat(tp: TcpSock): number {
+  return tp.notsentLowat || ipv4Net(tp.net).sysctl.tcpNotsentLowat;
+}
+
+/** Linux: tcp_stream_memory_free(sk, wake): unsent bytes below TCP_NOTSENT_LOWAT. */
+export function tcpStreamMemoryFree(tp: TcpSock, wake: number): boolean {
+  const notsent = (tp.writeSeq - tp.sndNxt) >>> 0;
+  return notsent * (1 << wake) < tcpNotsentLowat(tp);
+}
+
+/** Linux: __sk_stream_memory_free(sk, wake) for TCP. */
+export function skStreamMemoryFree(tp: TcpSock, wake = 0): boolean {
+  if (tp.wmemQueued >= tp.sndbuf) return false;
+  return tcpStreamMemoryFree(tp, wake);
+}
+
+/** Linux: __sk_stream_is_writeable(sk, wake). */
+export function skStreamIsWriteable(tp: TcpSock, wake: number): boolean {
+  return skStreamWspace(tp, tp.wmemQueued) >= skStreamMinWspace(tp.wmemQueued) && skStreamMemoryFree(tp, wake);
+}
+
+/** Linux: tcp_wmem_free_skb(): drop an skb of the write or retransmit queue and uncharge it. */
+export function tcpWmemFreeSkb(tp: TcpSock, skb: SkBuff): void {
+  tp.wmemQueued -= skb.truesize;
+  consumeSkb(skb);
+}
+
+/** Linux: tcp_chrono_set(). */
+function tcpChronoSet(tp: TcpSock, newType: number): void {
+  const now = tcpJiffies32(tp.net.kernel);
+  if (tp.chronoType > TCP_CHRONO_UNSPEC) tp.chronoStat[tp.chronoType - 1]! += (now - tp.chronoStart) >>> 0;
+  tp.chronoStart = now;
+  tp.chronoType = newType;
+}
+
+/** Linux: tcp_chrono_start(). */
+function tcpChronoStart(tp: TcpSock, type: number): void {
+  if (type > tp.chronoType) tcpChronoSet(tp, type);
+}
+
+/** Linux: tcp_chrono_stop(). */
+function tcpChronoStop(tp: TcpSock, type: number): void {
+  if (tcpRtxAndWriteQueuesEmpty(tp)) tcpChronoSet(tp, TCP_CHRONO_UNSPEC);
+  else if (type === tp.chronoType) tcpChronoSet(tp, TCP_CHRONO_BUSY);
+}
+
+/** Linux: tcp_write_queue_purge(). */
+export function tcpWriteQueuePurge(tp: TcpSock): void {
+  tcpChronoStop(tp, TCP_CHRONO_BUSY);
+  let skb: SkBuff | null;
+  while ((skb = tp.writeQueue.dequeue()) !== null) tcpWmemFreeSkb(tp, skb);
+  while ((skb = tp.rtxQueue.dequeue()) !== null) tcpWmemFreeSkb(tp, skb);
+  tp.highestSack = null;
+  tp.lostSkbHint = null;
+  tp.retransmitSkbHint = null;
+  tp.packetsOut = 0;
+  tp.icskBackoff = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* State                                                               */
+
+/** Linux: tcp_set_state(). */
+export function tcpSetState(sk: TcpSock, state: number): void {
+  const oldstate = sk.state;
+  const mib = ipv4Net(sk.net).mib.tcp;
+  if (state === TCP_ESTABLISHED) {
+    if (oldstate !== TCP_ESTABLISHED) mib[TCP_MIB_CURRESTAB]!++;
+  } else {
+    if (state === TCP_CLOSE) {
+      if (oldstate === TCP_CLOSE_WAIT || oldstate === TCP_ESTABLISHED) mib[TCP_MIB_ESTABRESETS]!++;
+      sk.skProt.unhash(sk);
+      if (sk.icskBindHash && !(sk.userlocks & SOCK_BINDPORT_LOCK)) inetPutPort(sk);
+    }
+    if (oldstate === TCP_ESTABLISHED) mib[TCP_MIB_CURRESTAB]!--;
+  }
+  /* Change state AFTER socket is unhashed to avoid closed socket sitting in hash tables. */
+  sk.state = state;
+}
+
+/** Linux: new_state[] of tcp.c: the state a close moves to, and whether a FIN goes out. */
+const NEW_STATE: number[] = [
+  TCP_CLOSE, /* 0: invalid */
+  TCP_FIN_WAIT1 | TCP_ACTION_FIN, /* ESTABLISHED */
+  TCP_CLOSE, /* SYN_SENT */
+  TCP_FIN_WAIT1 | TCP_ACTION_FIN, /* SYN_RECV */
+  TCP_FIN_WAIT1, /* FIN_WAIT1 */
+  TCP_FIN_WAIT2, /* FIN_WAIT2 */
+  TCP_CLOSE, /* TIME_WAIT */
+  TCP_CLOSE, /* CLOSE */
+  TCP_LAST_ACK | TCP_ACTION_FIN, /* CLOSE_WAIT */
+  TCP_LAST_ACK, /* LAST_ACK */
+  TCP_CLOSE, /* LISTEN */
+  TCP_CLOSING, /* CLOSING */
+  TCP_CLOSE, /* NEW_SYN_RECV: should not happen */
+  TCP_CLOSE, /* BOUND_INACTIVE */
+];
+
+/** Linux: tcp_close_state(): move to the closing state; true when a FIN must be sent. */
+export function tcpCloseState(sk: TcpSock): boolean {
+  const next = NEW_STATE[sk.state] ?? TCP_CLOSE;
+  tcpSetState(sk, next & TCP_STATE_MASK);
+  return (next & TCP_ACTION_FIN) !== 0;
+}
+
+/** Linux: tcp_done(): the connection is over (reset, timeout, last ACK of LAST_ACK ...). */
+export function tcpDone(sk: TcpSock): void {
+  if (sk.state === TCP_SYN_SENT || sk.state === TCP_SYN_RECV) ipv4Net(sk.net).mib.tcp[TCP_MIB_ATTEMPTFAILS]!++;
+  tcpSetState(sk, TCP_CLOSE);
+  tcpClearXmitTimers(sk);
+  sk.shutdown = SHUTDOWN_MASK;
+  if (!sockFlag(sk, SOCK_DEAD)) skStateChange(sk);
+  else inetCskDestroySock(sk);
+}
+
+/** Linux: tcp_need_reset(): states that send RST on ABORT (RFC 793). */
+function tcpNeedReset(state: number): boolean {
+  return ((1 << state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | TCPF_SYN_RECV)) !== 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Send                                                                */
+
+/** Linux: tcp_mark_push(). */
+function tcpMarkPush(tp: TcpSock, skb: SkBuff): void {
+  TCP_SKB_CB(skb).tcpFlags |= TCPHDR_PSH;
+  tp.pushedSeq = tp.writeSeq;
+}
+
+/** Linux: forced_push(): more than half the peer's largest window written since the last PSH. */
+function forcedPush(tp: TcpSock): boolean {
+  return ((tp.writeSeq - ((tp.pushedSeq + (tp.maxWindow >>> 1)) >>> 0)) | 0) > 0;
+}
+
+/** Linux: tcp_skb_can_collapse_to(): data may be appended (not after MSG_EOR). */
+function tcpSkbCanCollapseTo(skb: SkBuff): boolean {
+  return !TCP_SKB_CB(skb).eor;
+}
+
+/** Linux: tcp_in_cwnd_reduction(). */
+function tcpInCwndReduction(tp: TcpSock): boolean {
+  return ((TCPF_CA_CWR | TCPF_CA_Recovery) & (1 << tp.icskCaState)) !== 0;
+}
+
+/** Linux: tcp_cwnd_restart() (tcp_output.c): cwnd decays after an idle period longer than the RTO. */
+function tcpCwndRestart(tp: TcpSock, delta: number): void {
+  let restartCwnd = Math.min(TCP_INIT_CWND, tp.sndCwndClamp);
+  let cwnd = tp.sndCwnd;
+  tcpCaEvent(tp, CA_EVENT_CWND_RESTART);
+  // tcp_current_ssthresh()
+  tp.sndSsthresh = tcpInCwndReduction(tp) ? tp.sndSsthresh : Math.max(tp.sndSsthresh, (cwnd >>> 1) + (cwnd >>> 2));
+  restartCwnd = Math.min(restartCwnd, cwnd);
+  while ((delta -= tp.icskRto) > 0 && cwnd > restartCwnd) cwnd >>>= 1;
+  tp.sndCwnd = Math.max(cwnd, restartCwnd);
+  tp.sndCwndStamp = tcpJiffies32(tp.net.kernel);
+  tp.sndCwndUsed = 0;
+}
+
+/** Linux: tcp_slow_start_after_idle_check(). */
+function tcpSlowStartAfterIdleCheck(tp: TcpSock): void {
+  if (!ipv4Net(tp.net).sysctl.tcpSlowStartAfterIdle || tp.packetsOut || tp.icskCaOps?.congControl) return;
+  const delta = (tcpJiffies32(tp.net.kernel) - tp.lsndtime) | 0;
+  if (delta > tp.icskRto) tcpCwndRestart(tp, delta);
+}
+
+/**
+ * Linux: tcp_stream_alloc_skb(): an skb for the write queue with MAX_TCP_HEADER of
+ * headroom and room for `size` payload bytes. Its truesize counts the headers and the
+ * skb itself; payload is added as it is copied in (as Linux charges page frags).
+ */
+export function tcpStreamAllocSkb(size: number): SkBuff {
+  const skb = allocSkb(size + MAX_TCP_HEADER);
+  skbReserve(skb, MAX_TCP_HEADER);
+  skb.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER;
+  skb.ipSummed = CHECKSUM_PARTIAL;
+  skb.cb = new TcpSkbCb();
+  return skb;
+}
+
+/** Linux: tcp_skb_entail(): queue a fresh skb at the tail of the write queue. */
+export function tcpSkbEntail(tp: TcpSock, skb: SkBuff): void {
+  const tcb = TCP_SKB_CB(skb);
+  tcb.seq = tcb.endSeq = tp.writeSeq;
+  tcb.tcpFlags = TCPHDR_ACK;
+  // tcp_add_write_queue_tail()
+  tp.writeQueue.enqueueTail(skb);
+  if (tp.writeQueue.head === skb) tcpChronoStart(tp, TCP_CHRONO_BUSY);
+  tp.wmemQueued += skb.truesize;
+  if (tp.nonagle & TCP_NAGLE_PUSH) tp.nonagle &= ~TCP_NAGLE_PUSH;
+  tcpSlowStartAfterIdleCheck(tp);
+}
+
+/** Linux: tcp_should_autocork(). */
+function tcpShouldAutocork(tp: TcpSock, skb: SkBuff, sizeGoal: number): boolean {
+  return skb.len < sizeGoal && ipv4Net(tp.net).sysctl.tcpAutocorking !== 0 && !tcpRtxQueueEmpty(tp) &&
+    tp.wmemAlloc > skb.truesize && tcpSkbCanCollapseTo(skb);
+}
+
+/** Linux: tcp_push(). */
+export function tcpPush(tp: TcpSock, flags: number, mssNow: number, nonagle: number, sizeGoal: number): void {
+  const skb = tp.writeQueue.tail;
+  if (!skb) return;
+  if (!(flags & MSG_MORE) || forcedPush(tp)) tcpMarkPush(tp, skb);
+  // tcp_mark_urg()
+  if (flags & MSG_OOB) tp.sndUp = tp.writeSeq;
+  if (tcpShouldAutocork(tp, skb, sizeGoal)) {
+    if (!(tp.tsqFlags & TSQF_THROTTLED)) {
+      ipv4Net(tp.net).mib.net[LINUX_MIB_TCPAUTOCORKING]!++;
+      tp.tsqFlags |= TSQF_THROTTLED;
+    }
+    /* It is possible TX completion already happened before we set TSQ_THROTTLED. */
+    if (tp.wmemAlloc > skb.truesize) return;
+  }
+  if (flags & MSG_MORE) nonagle = TCP_NAGLE_CORK;
+  __tcpPushPendingFrames(tp, mssNow, nonagle);
+}
+
+/** Linux: tcp_push_pending_frames(). */
+export function tcpPushPendingFrames(tp: TcpSock): void {
+  if (tcpSendHead(tp)) __tcpPushPendingFrames(tp, tcpCurrentMss(tp), tp.nonagle);
+}
+
+/** Linux: tcp_remove_empty_skb(). */
+function tcpRemoveEmptySkb(tp: TcpSock): void {
+  const skb = tp.writeQueue.tail;
+  if (!skb) return;
+  const cb = TCP_SKB_CB(skb);
+  if (cb.seq !== cb.endSeq) return;
+  // Unlink the tail (the queue is singly linked: walk to its predecessor).
+  const q = tp.writeQueue;
+  if (q.head === skb) {
+    q.dequeue();
+  } else {
+    let p = q.head!;
+    while (p.next !== skb) p = p.next!;
+    p.next = null;
+    q.tail = p;
+    q.qlen--;
+    q.bytes -= skb.len;
+  }
+  if (q.head === null) tcpChronoStop(tp, TCP_CHRONO_BUSY);
+  tcpWmemFreeSkb(tp, skb);
+}
+
+/**
+ * Linux: tcp_sendmsg_locked(). Copies `data` into the write queue in MSS-sized skbs and
+ * pushes. Returns the bytes queued (possibly fewer than asked: the send buffer filled up
+ * and the caller must wait for write space), or -EAGAIN (nothing could be queued yet:
+ * connecting, or no space), -EPIPE / the socket error.
+ */
+export function tcpSendmsg(tp: TcpSock, data: Uint8Array, flags: number): number {
+  let copied = 0;
+  let err = 0;
+  let mssNow = 0;
+  let sizeGoal = 0;
+  const size = data.length;
+  out: {
+    doError: {
+      /* Wait for a connection to finish. */
+      if ((1 << tp.state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+        err = skStreamWaitConnect(tp);
+        if (err !== 0) break doError;
+      }
+      mssNow = tcpCurrentMss(tp);
+      sizeGoal = mssNow;
+      err = -EPIPE;
+      if (tp.err || (tp.shutdown & SEND_SHUTDOWN)) break doError;
+      while (copied < size) {
+        let skb = tp.writeQueue.tail;
+        let copy = skb ? sizeGoal - skb.len : 0;
+        // The linear area was sized for the size goal at allocation; the MSS may have grown since.
+        if (skb && copy > skb.end - skb.tail) copy = skb.end - skb.tail;
+        if (copy <= 0 || !tcpSkbCanCollapseTo(skb!)) {
+          if (!skStreamMemoryFree(tp)) {
+            // wait_for_space
+            if (copied) tcpPush(tp, flags & ~MSG_MORE, mssNow, TCP_NAGLE_PUSH, sizeGoal);
+            err = skStreamWaitMemory(tp);
+            break doError;
+          }
+          skb = tcpStreamAllocSkb(sizeGoal);
+          tcpSkbEntail(tp, skb);
+          copy = sizeGoal;
+        }
+        const s = skb!;
+        if (copy > size - copied) copy = size - copied;
+        s.buf.set(copied === 0 && copy === size ? data : data.subarray(copied, copied + copy), s.tail);
+        s.tail += copy;
+        s.truesize += copy;
+        tp.writeQueue.bytes += copy;
+        tp.wmemQueued += copy;
+        const tcb = TCP_SKB_CB(s);
+        if (!copied) tcb.tcpFlags &= ~TCPHDR_PSH;
+        tp.writeSeq = (tp.writeSeq + copy) >>> 0;
+        tcb.endSeq = (tcb.endSeq + copy) >>> 0;
+        copied += copy;
+        if (copied === size) {
+          if (flags & MSG_EOR) tcb.eor = true;
+          break out;
+        }
+        if (s.len < sizeGoal || (flags & MSG_OOB)) continue;
+        if (forcedPush(tp)) {
+          tcpMarkPush(tp, s);
+          __tcpPushPendingFrames(tp, mssNow, TCP_NAGLE_PUSH);
+        } else if (s === tcpSendHead(tp)) {
+          tcpPushOne(tp, mssNow);
+        }
+      }
+      break out;
+    }
+    // do_error:
+    tcpRemoveEmptySkb(tp);
+    if (copied) break out;
+    // out_err:
+    err = skStreamError(tp, flags, err);
+    /* make sure we wake any epoll edge trigger waiter */
+    if (tcpRtxAndWriteQueuesEmpty(tp) && err === -EAGAIN) tcpChronoStop(tp, TCP_CHRONO_BUSY);
+    return err;
+  }
+  // out:
+  if (copied) tcpPush(tp, flags, mssNow, tp.nonagle, sizeGoal);
+  return copied;
+}
+
+/* ------------------------------------------------------------------ */
+/* Receive                                                             */
+
+/** Linux: inet_csk_in_pingpong_mode(). */
+export function inetCskInPingpongMode(tp: TcpSock): boolean {
+  return tp.icskAckPingpong >= ipv4Net(tp.net).sysctl.tcpPingpongThresh;
+}
+
+/**
+ * Linux: tcp_cleanup_rbuf(): after the reader took `copied` bytes, send an ACK if one
+ * is due or the window can be raised significantly.
+ */
+export function tcpCleanupRbuf(tp: TcpSock, copied: number): void {
+  let timeToAck = false;
+  if (inetCskAckScheduled(tp)) {
+    if (/* Once-per-two-segments ACK was not sent by tcp_input.c */
+      ((tp.rcvNxt - tp.rcvWup) >>> 0) > tp.icskAckRcvMss ||
+      /* If this read emptied the read buffer, ACK: the connection is not bidirectional, the
+       * user drained the receive buffer and there was a small segment in the queue. */
+      (copied > 0 &&
+        ((tp.icskAckPending & ICSK_ACK_PUSHED2) ||
+          ((tp.icskAckPending & ICSK_ACK_PUSHED) && !inetCskInPingpongMode(tp))) &&
+        !tp.rmemAlloc)) {
+      timeToAck = true;
+    }
+  }
+  /* ACK if we can now advertise a non-zero window raised "significantly" (at least
+   * twice); never in states where we will not receive more. */
+  if (copied > 0 && !timeToAck && !(tp.shutdown & RCV_SHUTDOWN)) {
+    const rcvWindowNow = tcpReceiveWindow(tp);
+    if (2 * rcvWindowNow <= tp.windowClamp) {
+      const newWindow = __tcpSelectWindow(tp);
+      if (newWindow && newWindow >= 2 * rcvWindowNow) timeToAck = true;
+    }
+  }
+  if (timeToAck) tcpSendAck(tp);
+}
+
+/** Linux: tcp_eat_recv_skb(): the reader consumed the head skb of the receive queue. */
+function tcpEatRecvSkb(tp: TcpSock, skb: SkBuff): void {
+  if (tp.receiveQueue.head === skb) tp.receiveQueue.dequeue();
+  consumeSkb(skb);
+}
+
+/** Linux: tcp_recv_urg(): recv(MSG_OOB) reads the one urgent byte, never blocking. */
+function tcpRecvUrg(tp: TcpSock, buf: Uint8Array, flags: number): number {
+  /* No URG data to read. */
+  if (sockFlag(tp, SOCK_URGINLINE) || !tp.urgData || tp.urgData === TCP_URG_READ) return -EINVAL;
+  if (tp.state === TCP_CLOSE && !sockFlag(tp, SOCK_DONE)) return -ENOTCONN;
+  if (tp.urgData & TCP_URG_VALID) {
+    const c = tp.urgData & 0xff;
+    if (!(flags & MSG_PEEK)) tp.urgData = TCP_URG_READ;
+    if (buf.length > 0) {
+      if (!(flags & MSG_TRUNC)) buf[0] = c;
+      return 1;
+    }
+    return 0;
+  }
+  if (tp.state === TCP_CLOSE || (tp.shutdown & RCV_SHUTDOWN)) return 0;
+  return -EAGAIN;
+}
+
+/**
+ * Linux: tcp_recvmsg_locked(). Copies up to buf.length bytes from the receive queue.
+ * Returns the bytes copied; 0 at end of stream; -EAGAIN when nothing can be read yet
+ * (the caller waits; with MSG_WAITALL / SO_RCVLOWAT it calls again for the rest);
+ * -ENOTCONN, the socket error, or -EINVAL (MSG_OOB without urgent data).
+ * `outFlags[0]` receives MSG_OOB when the urgent byte was read.
+ */
+export function tcpRecvmsg(tp: TcpSock, buf: Uint8Array, flags: number, outFlags?: number[]): number {
+  if (tp.state === TCP_LISTEN) return -ENOTCONN;
+  if (flags & MSG_OOB) {
+    const r = tcpRecvUrg(tp, buf, flags);
+    if (r > 0 && outFlags) outFlags[0] = MSG_OOB;
+    return r;
+  }
+  const peek = (flags & MSG_PEEK) !== 0;
+  let seq = tp.copiedSeq;
+  let len = buf.length;
+  let copied = 0;
+  while (len > 0) {
+    /* Are we at urgent data? Stop if we have read anything. */
+    if (tp.urgData && tp.urgSeq === seq && copied) break;
+    // Next get a buffer.
+    let skb = tp.receiveQueue.head;
+    let offset = 0;
+    let found = false;
+    let fin = false;
+    while (skb) {
+      const cb = TCP_SKB_CB(skb);
+      if (((seq - cb.seq) | 0) < 0) break; /* "TCP recvmsg seq # bug" */
+      offset = (seq - cb.seq) >>> 0;
+      if (cb.tcpFlags & TCPHDR_SYN) offset--;
+      if (offset < skb.len) {
+        found = true;
+        break;
+      }
+      if (cb.tcpFlags & TCPHDR_FIN) {
+        fin = true;
+        break;
+      }
+      skb = skb.next;
+    }
+    if (fin && skb) {
+      // found_fin_ok: Process the FIN.
+      seq = (seq + 1) >>> 0;
+      if (!peek) {
+        tp.copiedSeq = seq;
+        tcpEatRecvSkb(tp, skb);
+      }
+      break;
+    }
+    if (!found || !skb) {
+      if (copied) break;
+      if (sockFlag(tp, SOCK_DONE)) break;
+      if (tp.err) {
+        copied = sockError(tp);
+        break;
+      }
+      if (tp.shutdown & RCV_SHUTDOWN) break;
+      /* This occurs when user tries to read from never connected socket. */
+      if (tp.state === TCP_CLOSE) {
+        copied = -ENOTCONN;
+        break;
+      }
+      copied = -EAGAIN;
+      break;
+    }
+    // found_ok_skb: Ok so how much can we use?
+    let used = skb.len - offset;
+    if (len < used) used = len;
+    let skipCopy = false;
+    /* Do we have urgent data here? */
+    if (tp.urgData) {
+      const urgOffset = (tp.urgSeq - seq) >>> 0;
+      if (urgOffset < used) {
+        if (!urgOffset) {
+          if (!sockFlag(tp, SOCK_URGINLINE)) {
+            seq = (seq + 1) >>> 0;
+            if (!peek) tp.copiedSeq = seq;
+            offset++;
+            used--;
+            if (!used) skipCopy = true;
+          }
+        } else {
+          used = urgOffset;
+        }
+      }
+    }
+    if (!skipCopy) {
+      if (!(flags & MSG_TRUNC)) {
+        const from = skb.data + offset;
+        buf.set(skb.buf.subarray(from, from + used), copied);
+      }
+      seq = (seq + used) >>> 0;
+      if (!peek) tp.copiedSeq = seq;
+      copied += used;
+      len -= used;
+      tcpRcvSpaceAdjust(tp);
+    }
+    // skip_copy:
+    if (tp.urgData && ((tp.copiedSeq - tp.urgSeq) | 0) > 0) tp.urgData = 0;
+    if (used + offset < skb.len) continue;
+    if (TCP_SKB_CB(skb).tcpFlags & TCPHDR_FIN) {
+      seq = (seq + 1) >>> 0;
+      if (!peek) {
+        tp.copiedSeq = seq;
+        tcpEatRecvSkb(tp, skb);
+      }
+      break;
+    }
+    if (!peek) tcpEatRecvSkb(tp, skb);
+  }
+  /* Clean up data we have read: This will do ACK frames. */
+  tcpCleanupRbuf(tp, copied);
+  return copied;
+}
+
+/** ProtoOps-shaped receive for recvmsg(2): a copy of what tcpRecvmsg read. */
+function tcpRecvmsgAlloc(sk: InetSock, maxLen: number, flags: number): RecvResult | number {
+  if (flags & MSG_ERRQUEUE) return ipRecvError(sk, maxLen);
+  const tp = tcpOf(sk);
+  const buf = new Uint8Array(maxLen);
+  const outFlags = [0];
+  const n = tcpRecvmsg(tp, buf, flags, outFlags);
+  if (n < 0) return n;
+  const cmsgs: Cmsg[] = [];
+  if (tp.recvmsgInq) cmsgs.push({ level: IPPROTO_TCP, type: 1 /* TCP_CM_INQ */, data: tcpInqHint(tp) });
+  return { data: buf.subarray(0, n), fullLength: n, addr: null, flags: outFlags[0]!, cmsgs };
+}
+
+/** recvfrom(2) into the caller's buffer: the peer address is not reported for TCP (as Linux). */
+function tcpRecvfromInto(sk: InetSock, buf: Uint8Array, flags: number, _addr: Sockaddr | null): number {
+  if (flags & MSG_ERRQUEUE) {
+    const r = ipRecvError(sk, buf.length);
+    if (typeof r === 'number') return r;
+    const n = Math.min(r.data.length, buf.length);
+    buf.set(r.data.subarray(0, n));
+    return n;
+  }
+  return tcpRecvmsg(tcpOf(sk), buf, flags);
+}
+
+/* ------------------------------------------------------------------ */
+/* Close, shutdown, disconnect                                         */
+
+/** Linux: tcp_shutdown(): SHUT_WR sends a FIN once the queued data is out. */
+export function tcpShutdown(sk: TcpSock, how: number): void {
+  if (!(how & SEND_SHUTDOWN)) return;
+  /* If we've already sent a FIN, or it's a closed state, skip this. */
+  if ((1 << sk.state) & (TCPF_ESTABLISHED | TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE_WAIT)) {
+    /* Clear out any half completed packets.  FIN if needed. */
+    if (tcpCloseState(sk)) tcpSendFin(sk);
+  }
+}
+
+/** Linux: tcp_fin_time(): how long an orphan waits in FIN_WAIT2 (jiffies). */
+export function tcpFinTime(tp: TcpSock): number {
+  let finTimeout = tp.linger2 || ipv4Net(tp.net).sysctl.tcpFinTimeout * HZ;
+  const rto = tp.icskRto;
+  if (finTimeout < (rto << 2) - (rto >> 1)) finTimeout = (rto << 2) - (rto >> 1);
+  return finTimeout;
+}
+
+/** Linux: tcp_check_oom() (only the orphan limit: there is no global TCP memory here). */
+export function tcpCheckOom(sk: TcpSock, shift: number): boolean {
+  return tcpNet(sk.net).orphanCount * (1 << shift) > TCP_MAX_ORPHANS;
+}
+
+/** Linux: sock_orphan() + the orphan count of __tcp_close(). */
+function tcpOrphan(sk: TcpSock): void {
+  sk.flags |= SOCK_DEAD;
+  sk.skSocket = null;
+  sk.wq = null;
+  if (!sk.orphaned) {
+    sk.orphaned = true;
+    tcpNet(sk.net).orphanCount++;
+  }
+  inetSockList(sk.net).delete(sk);
+}
+
+/**
+ * Linux: __tcp_close(). The last close of the socket: unread data or SO_LINGER 0 abort
+ * with a RST, otherwise a FIN is queued and the orphan lives on until the connection is
+ * over (FIN_WAIT2 bounded by TCP_LINGER2 / tcp_fin_timeout). `timeout` (SO_LINGER time)
+ * does not block here: close(2) returns at once (see the file comment).
+ */
+export function tcpClose(sk: TcpSock, _timeout: number): void {
+  const mib = ipv4Net(sk.net).mib.net;
+  let dataWasUnread = 0;
+  sk.shutdown = SHUTDOWN_MASK;
+  adjudge: {
+    if (sk.state === TCP_LISTEN) {
+      tcpSetState(sk, TCP_CLOSE);
+      /* Special case. */
+      inetCskListenStop(sk);
+      break adjudge;
+    }
+    /* We need to flush the recv. buffs. */
+    let skb: SkBuff | null;
+    while ((skb = sk.receiveQueue.dequeue()) !== null) {
+      const cb = TCP_SKB_CB(skb);
+      let len = (cb.endSeq - cb.seq) >>> 0;
+      if (cb.tcpFlags & TCPHDR_FIN) len--;
+      dataWasUnread += len;
+      kfreeSkbReason(skb, SKB_DROP_REASON_QUEUE_PURGE);
+    }
+    /* If socket has been already reset (e.g. in tcp_reset()) - kill it. */
+    if (sk.state === TCP_CLOSE) break adjudge;
+    if (dataWasUnread) {
+      /* RFC 2525 §2.17: unread data was tossed, zap the connection. */
+      mib[LINUX_MIB_TCPABORTONCLOSE]!++;
+      tcpSetState(sk, TCP_CLOSE);
+      tcpSendActiveReset(sk);
+    } else if (sockFlag(sk, 1 << 6 /* SOCK_LINGER */) && !sk.lingertime) {
+      /* Check zero linger _after_ checking for unread data. */
+      tcpDisconnect(sk, 0);
+      mib[LINUX_MIB_TCPABORTONDATA]!++;
+    } else if (tcpCloseState(sk)) {
+      /* We FIN if the application ate all the data before zapping the connection. */
+      tcpSendFin(sk);
+    }
+  }
+  // adjudge_to_death:
+  const state = sk.state;
+  tcpOrphan(sk);
+  /* Have we already been destroyed by a softirq or backlog? */
+  if (state !== TCP_CLOSE && sk.state === TCP_CLOSE) return;
+  if (sk.state === TCP_FIN_WAIT2) {
+    if (sk.linger2 < 0) {
+      tcpSetState(sk, TCP_CLOSE);
+      tcpSendActiveReset(sk);
+      mib[LINUX_MIB_TCPABORTONLINGER]!++;
+    } else {
+      const tmo = tcpFinTime(sk);
+      if (tmo > TCP_TIMEWAIT_LEN) {
+        tcpResetKeepaliveTimer(sk, tmo - TCP_TIMEWAIT_LEN);
+      } else {
+        tcpTimeWait(sk, TCP_FIN_WAIT2, tmo);
+        return;
+      }
+    }
+  }
+  if (sk.state !== TCP_CLOSE) {
+    if (tcpCheckOom(sk, 0)) {
+      tcpSetState(sk, TCP_CLOSE);
+      tcpSendActiveReset(sk);
+      mib[LINUX_MIB_TCPABORTONMEMORY]!++;
+    }
+  }
+  if (sk.state === TCP_CLOSE) inetCskDestroySock(sk);
+  /* Otherwise, socket is reprieved until protocol close. */
+}
+
+/** Linux: tcp_disconnect(): ABORT (RFC 793) and reset the socket for reuse (connect(AF_UNSPEC)). */
+export function tcpDisconnect(sk: TcpSock, _flags: number): number {
+  const oldState = sk.state;
+  if (oldState !== TCP_CLOSE) tcpSetState(sk, TCP_CLOSE);
+  /* ABORT function of RFC793 */
+  if (oldState === TCP_LISTEN) {
+    inetCskListenStop(sk);
+  } else if (tcpNeedReset(oldState) ||
+    (sk.sndNxt !== sk.writeSeq && ((1 << oldState) & (TCPF_CLOSING | TCPF_LAST_ACK)))) {
+    /* The last check adjusts for discrepancy of Linux wrt. RFC states */
+    tcpSendActiveReset(sk);
+    sk.err = ECONNRESET;
+  } else if (oldState === TCP_SYN_SENT) {
+    sk.err = ECONNRESET;
+  }
+  tcpClearXmitTimers(sk);
+  sk.receiveQueue.purge(purgeOne);
+  sk.copiedSeq = sk.rcvNxt;
+  sk.urgData = 0;
+  tcpWriteQueuePurge(sk);
+  sk.outOfOrderQueue.purge(purgeOne);
+  sk.inetDport = 0;
+  if (!(sk.userlocks & SOCK_BINDADDR_LOCK)) sk.inetSaddr = sk.inetRcvSaddr = 0;
+  sk.shutdown = 0;
+  sk.flags &= ~SOCK_DONE;
+  sk.srttUs = 0;
+  sk.mdevUs = TCP_TIMEOUT_INIT * 1000;
+  sk.rcvRttLastTsecr = 0;
+  let seq = (sk.writeSeq + sk.maxWindow + 2) >>> 0;
+  if (!seq) seq = 1;
+  sk.writeSeq = seq;
+  sk.icskBackoff = 0;
+  sk.icskProbesOut = 0;
+  sk.icskProbesTstamp = 0;
+  sk.icskRto = TCP_TIMEOUT_INIT;
+  sk.icskRtoMin = Math.max(1, Math.floor(ipv4Net(sk.net).sysctl.tcpRtoMinUs / 1000));
+  sk.icskDelackMax = TCP_DELACK_MAX;
+  sk.sndSsthresh = TCP_INFINITE_SSTHRESH;
+  sk.sndCwnd = TCP_INIT_CWND;
+  sk.sndCwndCnt = 0;
+  sk.windowClamp = 0;
+  sk.delivered = 0;
+  sk.deliveredCe = 0;
+  sk.icskCaOps?.release?.(sk);
+  sk.icskCaPriv = null;
+  sk.icskCaInitialized = false;
+  // tcp_set_ca_state(sk, TCP_CA_Open)
+  sk.icskCaOps?.setState?.(sk, TCP_CA_Open);
+  sk.icskCaState = TCP_CA_Open;
+  // tcp_clear_retrans()
+  sk.retransOut = 0;
+  sk.lostOut = 0;
+  sk.undoMarker = 0;
+  sk.undoRetrans = -1;
+  sk.sackedOut = 0;
+  sk.totalRetrans = 0;
+  inetCskDelackInit(sk);
+  /* Initialize rcv_mss to TCP_MIN_MSS to avoid division by 0 in __tcp_select_window() */
+  sk.icskAckRcvMss = 88; /* TCP_MIN_MSS */
+  const o = sk.rxOpt;
+  o.tsRecentStamp = o.tsRecent = o.rcvTsval = o.rcvTsecr = 0;
+  o.sawTstamp = o.tstampOk = o.dsack = o.wscaleOk = o.sawUnknown = false;
+  o.sackOk = o.sndWscale = o.rcvWscale = o.numSacks = o.userMss = o.mssClamp = 0;
+  skDstReset(sk);
+  sk.compressedAck = 0;
+  sk.segsIn = sk.segsOut = 0;
+  sk.bytesSent = sk.bytesAcked = sk.bytesReceived = sk.bytesRetrans = 0;
+  sk.dataSegsIn = sk.dataSegsOut = 0;
+  sk.duplicateSack[0]!.startSeq = sk.duplicateSack[0]!.endSeq = 0;
+  sk.dsackDups = 0;
+  sk.reordSeen = 0;
+  sk.tlpHighSeq = 0;
+  sk.lastOowAckTime = 0;
+  /* There's a bubble in the pipe until at least the first ACK. */
+  sk.appLimited = 0xffffffff;
+  sk.rackMstamp = 0;
+  sk.rackAdvanced = false;
+  sk.rackReoWndSteps = 1;
+  sk.rackLastDelivered = 0;
+  sk.rackReoWndPersist = 0;
+  sk.rackDsackSeen = false;
+  sk.rcvOoopack = 0;
+  sk.totalRto = sk.totalRtoRecoveries = sk.totalRtoTime = 0;
+  // sk_error_report()
+  skStateChange(sk);
+  return 0;
+}
+
+function purgeOne(skb: SkBuff): void {
+  kfreeSkbReason(skb, SKB_DROP_REASON_QUEUE_PURGE);
+}
+
+/* ------------------------------------------------------------------ */
+/* poll, ioctl                                                         */
+
+/** Linux: tcp_rmem_pressure() (no global memory pressure here). */
+function tcpRmemPressure(tp: TcpSock): boolean {
+  const rcvbuf = tp.rcvbuf;
+  const threshold = rcvbuf - (rcvbuf >> 3);
+  return tp.rmemAlloc > threshold;
+}
+
+/** Linux: tcp_epollin_ready() (tcp_stream_is_readable without sockmap). */
+function tcpEpollinReady(tp: TcpSock, target: number): boolean {
+  const avail = (tp.rcvNxt - tp.copiedSeq) | 0;
+  if (avail <= 0) return false;
+  return avail >= target || tcpRmemPressure(tp) || tcpReceiveWindow(tp) <= tp.icskAckRcvMss;
+}
+
+/** Linux: tcp_poll(). */
+export function tcpPoll(sock: Socket): number {
+  const sk = sock.sk as TcpSock;
+  const state = sk.state;
+  // inet_csk_listen_poll()
+  if (state === TCP_LISTEN) return sk.icskAcceptQueue.head !== null ? POLLIN | POLLRDNORM : 0;
+  let mask = 0;
+  /* EPOLLHUP only when shut down both ways, or closed (so poll on a fresh socket does not block). */
+  if (sk.shutdown === SHUTDOWN_MASK || state === TCP_CLOSE) mask |= POLLHUP;
+  if (sk.shutdown & RCV_SHUTDOWN) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+  /* Connected or passive Fast Open socket? */
+  if (state !== TCP_SYN_SENT && state !== TCP_SYN_RECV) {
+    let target = sk.rcvlowat || 1; /* sock_rcvlowat(sk, 0, INT_MAX) */
+    if (sk.urgData && sk.urgSeq === sk.copiedSeq && !sockFlag(sk, SOCK_URGINLINE)) target++;
+    if (tcpEpollinReady(sk, target)) mask |= POLLIN | POLLRDNORM;
+    if (!(sk.shutdown & SEND_SHUTDOWN)) {
+      if (skStreamIsWriteable(sk, 1)) mask |= POLLOUT | POLLWRNORM;
+    } else {
+      mask |= POLLOUT | POLLWRNORM;
+    }
+    if (sk.urgData & TCP_URG_VALID) mask |= POLLPRI;
+  }
+  if (sk.err || sk.errorQueue.qlen) mask |= POLLERR;
+  return mask;
+}
+
+/** Linux: tcp_ioctl(): SIOCINQ/FIONREAD, SIOCATMARK, SIOCOUTQ, SIOCOUTQNSD. */
+export function tcpIoctl(isk: InetSock, cmd: number, _arg: unknown): unknown {
+  const tp = tcpOf(isk);
+  switch (cmd) {
+    case SIOCINQ:
+      if (tp.state === TCP_LISTEN) return -EINVAL;
+      return tcpInq(tp);
+    case SIOCATMARK:
+      return tp.urgData && tp.urgSeq === tp.copiedSeq ? 1 : 0;
+    case SIOCOUTQ:
+      if (tp.state === TCP_LISTEN) return -EINVAL;
+      if ((1 << tp.state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) return 0;
+      return (tp.writeSeq - tp.sndUna) >>> 0;
+    case SIOCOUTQNSD:
+      if (tp.state === TCP_LISTEN) return -EINVAL;
+      if ((1 << tp.state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) return 0;
+      return (tp.writeSeq - tp.sndNxt) >>> 0;
+    default:
+      return -ENOIOCTLCMD;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Registration                                                        */
+
+/** Linux: tcp_prot. */
+export const tcpProt: Proto = {
+  name: 'TCP',
+  allocSock: (net: Net, type: number, protocol: number) => new TcpSock(net, type, protocol, TCP_TIMER_FNS),
+  init: tcpV4InitSock,
+  close: (sk, timeout) => tcpClose(tcpOf(sk), timeout),
+  connect: (sk, addr) => tcpV4Connect(tcpOf(sk), addr),
+  disconnect: (sk, flags) => tcpDisconnect(tcpOf(sk), flags),
+  ioctl: tcpIoctl,
+  shutdown: (sk, how) => tcpShutdown(tcpOf(sk), how),
+  setsockopt: (sk, level, optname, value) => tcpSetsockopt(tcpOf(sk), level, optname, value),
+  getsockopt: (sk, level, optname) => tcpGetsockopt(tcpOf(sk), level, optname),
+  sendmsg: (sk, data, _addr, flags) => tcpSendmsg(tcpOf(sk), data, flags),
+  recvmsg: tcpRecvmsgAlloc,
+  recvfromInto: tcpRecvfromInto,
+  hash: (sk) => inetHash(tcpOf(sk)),
+  unhash: (sk) => inetUnhash(tcpOf(sk)),
+  getPort: (sk, snum) => inetCskGetPort(tcpOf(sk), snum),
+};
+
+/** Destroy hook for CONN's inet_csk_destroy_sock (Linux: tcp_prot.destroy = tcp_v4_destroy_sock). */
+export { tcpV4Destroy };
+
+/**
+ * Linux: tcp_init() + the TCP part of inet_init(): the SOCK_STREAM inetsw entry, the
+ * IPPROTO_TCP handler, the per-namespace tables, congestion controls and /proc files.
+ */
+export function tcpInit(k: Kernel): void {
+  inetRegisterProtosw(k, {
+    type: SOCK_STREAM, protocol: IPPROTO_TCP, prot: tcpProt, ops: inetStreamOps,
+    flags: INET_PROTOSW_PERMANENT | INET_PROTOSW_ICSK,
+  });
+  inetAddProtocol(k, { handler: tcpV4Rcv, errHandler: tcpV4Err }, IPPROTO_TCP);
+  tcpNetInit(k);
+  tcpCongInit(k);
+  tcpProcInit(k);
+}
+
+
