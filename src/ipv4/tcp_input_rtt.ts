@@ -15,13 +15,14 @@
 import type { SkBuff } from '../core/skbuff.js';
 import { skWriteSpace } from '../core/sock.js';
 import { ipv4Net } from './netns_ipv4.js';
+import { tcpChronoStop } from './tcp_output.js';
 import type { Minmax, RateSample, RequestSock, TcpSock } from './tcp_sock.js';
 import {
   TCP_SKB_CB, tcpJiffies32, tcpClockUs, tcpMstampRefresh, tcpPacketsInFlight, tcpWinFromSpace, TCP_RMEM_TO_WIN_SCALE,
 } from './tcp_sock.js';
 import {
   FLAG_ACKED, FLAG_ACK_MAYBE_DELAYED, FLAG_SYN_ACKED, TCP_INIT_CWND, TCP_MSS_DEFAULT, USEC_PER_SEC, TCP_TS_HZ,
-  HZ, after, before,
+  HZ, after, before, TCP_CHRONO_SNDBUF_LIMITED,
 } from './tcp_defs.js';
 
 /** Linux: TCP_MIN_MSS (88). */
@@ -440,6 +441,6 @@ export function tcpNewSpace(sk: TcpSock): void {
 export function tcpCheckSpace(sk: TcpSock): void {
   if (sk.sockNospace) {
     tcpNewSpace(sk);
-    // Linux stops the SNDBUF_LIMITED chrono here once SOCK_NOSPACE is clear (tcp_chrono_stop is OUTPUT's).
+    if (!sk.sockNospace) tcpChronoStop(sk, TCP_CHRONO_SNDBUF_LIMITED);
   }
 }

@@ -538,11 +538,19 @@ export class TcpSock extends InetSock {
   oooLastSkb: SkBuff | null = null;
   /** A writer found no send space (Linux: SOCK_NOSPACE in sk->sk_socket->flags); USER sets it, tcp_check_space clears it. */
   sockNospace = false;
-  /** SACK compression state (Linux: compressed_ack_rcv_nxt, dup_ack_counter). */
+  /** SACK compression state (Linux: compressed_ack_rcv_nxt, dup_ack_counter, compressed_ack_timer; the timer is made on first use). */
   compressedAckRcvNxt = 0;
   dupAckCounter = 0;
-  /** Receive-queue coalescing as Linux's tcp_try_coalesce would do it: page frags in the tail skb (<= MAX_SKB_FRAGS). */
+  compressedAckTimer: TimerList | null = null;
+  /** Receive-queue / ofo-tail coalescing as Linux's tcp_try_coalesce would do it: page frags in the tail skb (<= MAX_SKB_FRAGS). */
   rcvqTailFrags = 0;
+  ofoTailFrags = 0;
+  /** Receive side of sk_forward_alloc: bytes reserved ahead in whole pages (sk_rmem_schedule / sk_mem_reclaim). */
+  rcvFwdAlloc = 0;
+  /** SO_OOBINLINE (Linux: SOCK_URGINLINE); USER sets it. */
+  urgInline = false;
+  /** tcp_ack()'s per-socket scratch (sacktag state, rate sample, ack sample): no allocation per ACK. */
+  ackScratch: unknown = null;
   /** Saved error of a failed connect() for the next call (handled as Linux's sk_err). */
   /* ---- CONN additions (inet_hashtables.ts, inet_connection_sock.ts, tcp_ipv4.ts, tcp_minisocks.ts) ---- */
   /** In lhash or ehash (Linux: !sk_unhashed(sk)). */
