@@ -1,17 +1,92 @@
 /**
- * TCP output engine (Linux: net/ipv4/tcp_output.c). Skeleton with the contracted
- * exports; bodies follow.
+ * The TCP output engine (Linux: net/ipv4/tcp_output.c): building and sending segments
+ * (tcp_transmit_skb), the send loop with its congestion-window, receive-window, Nagle and
+ * cork tests (tcp_write_xmit), window selection (RFC 7323 scaling, never shrinking),
+ * MSS bookkeeping from the path MTU, pure ACKs, delayed ACKs, FIN, RST, SYN and SYN-ACK.
+ * Retransmission, tail loss probes and zero-window probes are in tcp_output_xmit.ts,
+ * option layout in tcp_output_opts.ts; this module re-exports them.
+ *
+ * Segments in the write and retransmit queues hold only payload, with MAX_TCP_HEADER of
+ * headroom: a transmission clones the skb (or copies it when an earlier clone still
+ * shares its data, as Linux's skb_cloned() check does) and pushes the TCP header into
+ * the clone, then hands it to ipQueueXmit. There is no GSO here: every skb sent is at
+ * most one MSS (a larger one is split first), so tcp_skb_pcount is 1 for sent skbs.
  */
 import type { SkBuff } from '../core/skbuff.js';
+import {
+  allocSkb, skbReserve, skbPush, skbClone, skbCopy, skbCloned, kfreeSkbReason, CHECKSUM_NONE, CHECKSUM_PARTIAL,
+  SKB_TRUESIZE_OVERHEAD,
+} from '../core/skbuff.js';
 import type { DstEntry } from '../core/dst.js';
-import type { TcpSock, RequestSock } from './tcp_sock.js';
+import { TimerList } from '../core/timer.js';
+import { skDstCheck, skDstSet, SOCK_DONE } from '../core/sock.js';
+import { NET_XMIT_CN, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM } from '../core/netdevice.js';
+import { SKB_DROP_REASON_NOT_SPECIFIED } from '../core/drop_reason.js';
+import {
+  TCP_MIB_OUTSEGS, TCP_MIB_OUTRSTS, TCP_MIB_ACTIVEOPENS, LINUX_MIB_TCPORIGDATASENT, LINUX_MIB_TCPTOZEROWINDOWADV,
+  LINUX_MIB_TCPFROMZEROWINDOWADV, LINUX_MIB_TCPWANTZEROWINDOWADV, LINUX_MIB_TCPABORTFAILED, LINUX_MIB_TCPACKCOMPRESSED,
+} from '../core/snmp.js';
+import { writeU16, writeU32 } from '../wire/bytes.js';
+import { csumPartial, csumTcpudpMagic, csumTcpudpNofold, csumFold } from '../wire/checksum.js';
+import { IPPROTO_TCP } from '../wire/iphdr.js';
+import {
+  TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG,
+} from '../wire/tcphdr.js';
+import { RTAX_INITRWND, RTAX_WINDOW } from '../wire/route.js';
+import { EHOSTUNREACH, EFAULT } from '../socket/errno.js';
+import { ipv4Net } from './netns_ipv4.js';
+import { Flowi4, type Rtable } from './rtable.js';
+import { ipQueueXmit } from './ip_output.js';
+import { ipRouteOutputPorts } from './route_output.js';
+import {
+  type TcpSock, type RequestSock, type TimerWithSock, TcpSkbCb, TCP_SKB_CB, tcpMstampRefresh, tcpJiffies32, tcpPacketsInFlight,
+  tcpRtxAndWriteQueuesEmpty, tcpWriteQueueEmpty, tcpInSlowStart, tcpIsReno,
+} from './tcp_sock.js';
+import {
+  MAX_TCP_HEADER, TCP_CLOSE, TCPF_ESTABLISHED, TCPF_CLOSE_WAIT, TCP_MAX_WSCALE,
+  TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TCP_ATO_MIN, TCP_DELACK_MIN, TCP_DELACK_MAX, HZ,
+  TCP_CHRONO_BUSY, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED, TCP_CHRONO_UNSPEC, TCP_TIMEOUT_INIT,
+  TCP_MSS_DEFAULT, MAX_TCP_WINDOW, ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_ACK_PUSHED, ICSK_ACK_NOMEM,
+  ICSK_TIME_DACK, ICSK_TIME_RETRANS, ICSK_TIME_LOSS_PROBE, ICSK_TIME_PROBE0, TCPCB_SACKED_ACKED,
+  TCPCB_SACKED_RETRANS, TCPCB_LOST, CA_EVENT_TX_START, TCPF_CA_CWR, TCPF_CA_Recovery, TCP_CA_Open,
+  after, before,
+} from './tcp_defs.js';
+import {
+  TcpOutOptions, tcpSynOptions, tcpSynackOptions, tcpOptionsWrite, tcpOptionsWriteEstablished,
+  tcpEstablishedSackBlocks, tcpEstablishedOptionsSize, dstMetricAdvmss, tcpMssClamp,
+  TCPOLEN_TSTAMP_ALIGNED, TCPOLEN_SACK_BASE_ALIGNED, TCPOLEN_SACK_PERBLOCK,
+} from './tcp_output_opts.js';
+import {
+  inetCskClearXmitTimer, inetCskResetXmitTimer, inetCskScheduleAck, inetCskAckScheduled, tcpResetXmitTimer,
+  tcpRearmRto,
+} from './tcp_timer.js';
+import { tcpScheduleLossProbe, tcpProbe0Base } from './tcp_output_xmit.js';
+import { tcpEcnSend, tcpEcnSendSyn, tcpEcnSendSynack, tcpEcnMakeSynack } from './tcp_ecn.js';
+import { tcpRateSkbSent } from './tcp_rate.js';
+import { tcpCaEvent } from './tcp_cong.js';
+import { tcpEnterCwr, tcpCurrentSsthresh } from './tcp_fastretrans.js';
+import { tcpSpace, tcpFullSpace, tcpCheckSpace, tcpInitializeRcvMss, tcpInitCwnd } from './tcp_input_rtt.js';
+import { cookieInitTimestamp } from './syncookies.js';
+import { tcpWriteQueuePurge } from './tcp.js';
 
+export {
+  __tcpRetransmitSkb, tcpRetransmitSkb, tcpXmitRetransmitQueue, tcpSendProbe0, tcpWriteWakeup, tcpSendLossProbe,
+  tcpScheduleLossProbe, tcpTrimHead, tcpProbe0Base, tcpProbe0When, tcpRtoDeltaUs,
+} from './tcp_output_xmit.js';
+
+/** Linux: enum tcp_queue (which queue tcp_fragment() links the new skb into). */
 export const TCP_FRAG_IN_WRITE_QUEUE = 0;
 export const TCP_FRAG_IN_RTX_QUEUE = 1;
 /** Linux: enum tcp_synack_type. */
 export const TCP_SYNACK_NORMAL = 0;
 export const TCP_SYNACK_FASTOPEN = 1;
 export const TCP_SYNACK_COOKIE = 2;
+/** Linux: TSQ_THROTTLED (tcp.ts's TSQF_THROTTLED). */
+const TSQF_THROTTLED = 1;
+/** Linux: sysctl_rmem_max default (net.core.rmem_max). */
+const SYSCTL_RMEM_MAX = 212992;
+/** IPv4 header length (Linux: icsk_af_ops->net_header_len). */
+const NET_HEADER_LEN = 20;
 
 /** Linux: tcp_select_initial_window()'s outputs. */
 export class TcpInitialWindow {
@@ -20,148 +95,1069 @@ export class TcpInitialWindow {
   rcvWscale = 0;
 }
 
-/** Linux: tcp_transmit_skb(). */
-export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean, rcvNxt = sk.rcvNxt): number {
-  void sk; void skb; void cloneIt; void rcvNxt;
-  return 0;
+/* ------------------------------------------------------------------ */
+/* Small helpers of include/net/tcp.h                                  */
+
+/** Linux: tcp_wnd_end(): the right edge of the peer's window. */
+export function tcpWndEnd(tp: TcpSock): number {
+  return (tp.sndUna + tp.sndWnd) >>> 0;
 }
-/** Linux: tcp_write_xmit(). */
-export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushOne: number): boolean {
-  void sk; void mssNow; void nonagle; void pushOne;
-  return false;
+
+/** Linux: tcp_urg_mode(). */
+export function tcpUrgMode(tp: TcpSock): boolean {
+  return tp.sndUna !== tp.sndUp;
 }
-/** Linux: __tcp_push_pending_frames(). */
-export function __tcpPushPendingFrames(sk: TcpSock, curMss: number, nonagle: number): void {
-  void sk; void curMss; void nonagle;
+
+/** Linux: tcp_in_cwnd_reduction(). */
+function tcpInCwndReduction(tp: TcpSock): boolean {
+  return ((TCPF_CA_CWR | TCPF_CA_Recovery) & (1 << tp.icskCaState)) !== 0;
 }
-/** Linux: tcp_push_one(). */
-export function tcpPushOne(sk: TcpSock, mssNow: number): void {
-  void sk; void mssNow;
+
+/** Linux: tcp_acceptable_seq(): snd_nxt, or the window's edge if the peer shrank it. */
+function tcpAcceptableSeq(tp: TcpSock): number {
+  const end = tcpWndEnd(tp);
+  return !before(end, tp.sndNxt) ? tp.sndNxt : end;
 }
-/** Linux: tcp_current_mss(). */
-export function tcpCurrentMss(sk: TcpSock): number {
-  return sk.mssCache;
+
+/** Linux: tcp_init_nondata_skb(): control bits of an skb without data; SYN/FIN take a sequence number. */
+export function tcpInitNondataSkb(skb: SkBuff, seq: number, flags: number): void {
+  skb.ipSummed = CHECKSUM_PARTIAL;
+  let tcb = skb.cb as TcpSkbCb | null;
+  if (!(tcb instanceof TcpSkbCb)) {
+    tcb = new TcpSkbCb();
+    skb.cb = tcb;
+  }
+  tcb.tcpFlags = flags;
+  tcb.sacked = 0;
+  tcb.pcount = 1;
+  tcb.seq = seq >>> 0;
+  if (flags & (TCPHDR_SYN | TCPHDR_FIN)) seq++;
+  tcb.endSeq = seq >>> 0;
 }
-/** Linux: tcp_sync_mss(). */
-export function tcpSyncMss(sk: TcpSock, pmtu: number): number {
-  void pmtu;
-  return sk.mssCache;
+
+/** An skb with MAX_TCP_HEADER headroom and no data (Linux: alloc_skb(MAX_TCP_HEADER) + skb_reserve). */
+export function tcpAllocHeaderSkb(): SkBuff {
+  const skb = allocSkb(MAX_TCP_HEADER);
+  skbReserve(skb, MAX_TCP_HEADER);
+  return skb;
 }
-/** Linux: tcp_mtup_init(). */
-export function tcpMtupInit(sk: TcpSock): void {
-  void sk;
+
+/** Linux: tcp_set_skb_tso_segs(): how many MSS-sized segments the skb counts as. */
+export function tcpSetSkbTsoSegs(skb: SkBuff, mssNow: number): number {
+  const tcb = TCP_SKB_CB(skb);
+  const len = skb.tail - skb.data;
+  const segs = len <= mssNow ? 1 : Math.ceil(len / mssNow);
+  tcb.pcount = segs;
+  return segs;
 }
-/** Linux: tcp_mss_to_mtu(). */
-export function tcpMssToMtu(sk: TcpSock, mss: number): number {
-  void sk;
-  return mss + 40;
+
+/** Linux: tcp_adjust_pcount(): an skb's segment count changed by -decr; fix the counters. */
+export function tcpAdjustPcount(tp: TcpSock, skb: SkBuff, decr: number): void {
+  const sacked = TCP_SKB_CB(skb).sacked;
+  tp.packetsOut -= decr;
+  if (sacked & TCPCB_SACKED_ACKED) tp.sackedOut -= decr;
+  if (sacked & TCPCB_SACKED_RETRANS) tp.retransOut -= decr;
+  if (sacked & TCPCB_LOST) tp.lostOut -= decr;
+  // Reno case is special. Sigh...
+  if (tcpIsReno(tp) && decr > 0) tp.sackedOut -= Math.min(tp.sackedOut, decr);
 }
-/** Linux: tcp_mtu_to_mss(). */
-export function tcpMtuToMss(sk: TcpSock, pmtu: number): number {
-  void sk;
-  return pmtu - 40;
+
+/* ------------------------------------------------------------------ */
+/* Chronographs (Linux: tcp_chrono_start/stop)                         */
+
+function tcpChronoSet(tp: TcpSock, newType: number): void {
+  const now = tcpJiffies32(tp.net.kernel);
+  if (tp.chronoType > TCP_CHRONO_UNSPEC) tp.chronoStat[tp.chronoType - 1]! += (now - tp.chronoStart) >>> 0;
+  tp.chronoStart = now;
+  tp.chronoType = newType;
 }
-/** Linux: tcp_select_initial_window(). */
+
+/** Linux: tcp_chrono_start(). */
+export function tcpChronoStart(tp: TcpSock, type: number): void {
+  if (type > tp.chronoType) tcpChronoSet(tp, type);
+}
+
+/** Linux: tcp_chrono_stop(). */
+export function tcpChronoStop(tp: TcpSock, type: number): void {
+  if (tcpRtxAndWriteQueuesEmpty(tp)) tcpChronoSet(tp, TCP_CHRONO_UNSPEC);
+  else if (type === tp.chronoType) tcpChronoSet(tp, TCP_CHRONO_BUSY);
+}
+
+/* ------------------------------------------------------------------ */
+/* Events after sending                                                */
+
+/**
+ * Linux: tcp_wfree() without the small-queue tasklet: the clone of a sent segment is
+ * freed (or orphaned by the device); uncharge it. A sender corked by autocorking
+ * (TSQ_THROTTLED) is pushed from a timer due now, as Linux's TSQ handler does after
+ * TX completion (never from inside the transmit path itself).
+ */
+function tcpWfree(skb: SkBuff): void {
+  const sk = skb.sk as TcpSock;
+  sk.wmemAlloc -= skb.truesize;
+  if ((sk.tsqFlags & TSQF_THROTTLED) !== 0) {
+    sk.tsqFlags &= ~TSQF_THROTTLED;
+    const k = sk.net.kernel;
+    k.modTimer(tcpTsqTimer(sk), k.clock.now());
+  }
+}
+
+function tcpTsqTimer(sk: TcpSock): TimerList {
+  let t = sk.tsqTimer;
+  if (t === null) {
+    t = new TimerList(tcpTsqHandler);
+    (t as TimerWithSock).sk = sk;
+    sk.tsqTimer = t;
+  }
+  return t;
+}
+
+/** Linux: tcp_tsq_handler() / tcp_tsq_write(). */
+function tcpTsqHandler(t: TimerList): void {
+  const sk = (t as TimerWithSock).sk;
+  if (((1 << sk.state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | (1 << 4) | (1 << 11) | (1 << 9))) === 0) return;
+  tcpMstampRefresh(sk);
+  tcpWriteXmit(sk, tcpCurrentMss(sk), sk.nonagle, 0);
+}
+
+/** Linux: tcp_event_data_sent(): congestion state after sending data. */
+function tcpEventDataSent(tp: TcpSock): void {
+  const now = tcpJiffies32(tp.net.kernel);
+  if (tcpPacketsInFlight(tp) === 0) tcpCaEvent(tp, CA_EVENT_TX_START);
+  tp.lsndtime = now;
+  // If it is a reply for ato after last received packet, increase pingpong count.
+  if (((now - tp.icskAckLrcvtime) >>> 0) < tp.icskAckAto && tp.icskAckPingpong < 255) tp.icskAckPingpong++;
+}
+
+/** Linux: tcp_dec_quickack_mode(). */
+function tcpDecQuickackMode(sk: TcpSock): void {
+  if (sk.icskAckQuick) {
+    // How many ACKs S/ACKing new data have we sent?
+    const pkts = inetCskAckScheduled(sk) ? 1 : 0;
+    if (pkts >= sk.icskAckQuick) {
+      sk.icskAckQuick = 0;
+      // Leaving quickack mode we deflate ATO.
+      sk.icskAckAto = TCP_ATO_MIN;
+    } else {
+      sk.icskAckQuick -= pkts;
+    }
+  }
+}
+
+/** Linux: tcp_event_ack_sent(): an ACK went out; the delayed ACK is no longer needed. */
+function tcpEventAckSent(sk: TcpSock, rcvNxt: number): void {
+  if (sk.compressedAck !== 0) {
+    ipv4Net(sk.net).mib.net[LINUX_MIB_TCPACKCOMPRESSED]! += sk.compressedAck;
+    sk.compressedAck = 0;
+  }
+  if (rcvNxt !== sk.rcvNxt) return; // Special ACK sent by DCTCP to reflect ECN
+  tcpDecQuickackMode(sk);
+  inetCskClearXmitTimer(sk, ICSK_TIME_DACK);
+}
+
+/* ------------------------------------------------------------------ */
+/* Checksum and transmit                                               */
+
+/**
+ * Linux: __tcp_v4_send_check() + validate_xmit_skb()'s software fallback: when the
+ * route's device can checksum (NETIF_F_HW_CSUM/IP_CSUM: lo, veth) the header carries
+ * the pseudo-header sum and the skb is CHECKSUM_PARTIAL (receivers on lo/veth trust it;
+ * dev.ts finishes it for devices that cannot); otherwise the full checksum is computed
+ * here in software.
+ */
+export function tcpV4SendCheck(skb: SkBuff, saddr: number, daddr: number): void {
+  const buf = skb.buf;
+  const off = skb.transportHeader;
+  const len = skb.tail - off;
+  buf[off + 16] = 0;
+  buf[off + 17] = 0;
+  let dst = skb.dst;
+  if (dst === null) {
+    const sk = skb.sk as TcpSock | null;
+    if (sk !== null) dst = sk.dstCache;
+  }
+  const dev = dst !== null ? dst.dev : null;
+  if (dev !== null && (dev.features & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)) !== 0) {
+    skb.ipSummed = CHECKSUM_PARTIAL;
+    skb.csumStart = off;
+    skb.csumOffset = 16;
+    // ~csum_tcpudp_magic(): the folded pseudo-header sum, not complemented.
+    writeU16(buf, off + 16, ~csumFold(csumTcpudpNofold(saddr, daddr, len, IPPROTO_TCP, 0)) & 0xffff);
+  } else {
+    skb.ipSummed = CHECKSUM_NONE;
+    writeU16(buf, off + 16, csumTcpudpMagic(saddr, daddr, len, IPPROTO_TCP, csumPartial(buf, off, len)));
+  }
+}
+
+/** The socket's flow for ipQueueXmit (Linux: inet->cork.fl), kept in step with the addresses. */
+function tcpFlow(sk: TcpSock): Flowi4 {
+  let fl4 = sk.corkFl4 as Flowi4 | null;
+  if (fl4 === null) {
+    fl4 = new Flowi4();
+    fl4.proto = IPPROTO_TCP;
+    sk.corkFl4 = fl4;
+  }
+  if (fl4.daddr !== sk.inetDaddr || fl4.saddr !== sk.inetSaddr) {
+    fl4.daddr = sk.inetDaddr;
+    fl4.saddr = sk.inetSaddr;
+    fl4.dport = sk.inetDport;
+    fl4.sport = sk.inetSport;
+  }
+  return fl4;
+}
+
+/**
+ * Linux: __tcp_transmit_skb(). Sends `oskb` (a clone of it when `cloneIt`, the skb itself
+ * otherwise: pure ACKs, RSTs, probes) with a TCP header: options as Linux lays them out,
+ * the window from tcp_select_window (unscaled in SYNs), ECN bits, checksum. Counts
+ * OutSegs for new data and control segments (retransmissions count RetransSegs instead).
+ * Returns 0 or an error (then nothing was sent and a clone was freed).
+ */
+export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvNxt = sk.rcvNxt): number {
+  const tp = sk;
+  const tcb = TCP_SKB_CB(oskb);
+  tcpMstampRefresh(tp);
+  // skb_set_delivery_time(): the send time of this transmission (tcp_wstamp_ns).
+  tcb.txMstamp = tp.tcpMstamp;
+  let skb = oskb;
+  if (cloneIt) skb = skbCloned(oskb) ? skbCopy(oskb) : skbClone(oskb);
+
+  const flagsIn = tcb.tcpFlags;
+  const tsval = (Math.floor(tp.tcpMstamp / 1000) + tp.tsoffset) >>> 0;
+  let synOpts: TcpOutOptions | null = null;
+  let optSize: number;
+  let numSacks = 0;
+  if (flagsIn & TCPHDR_SYN) {
+    synOpts = new TcpOutOptions();
+    optSize = tcpSynOptions(tp, tsval, synOpts);
+  } else {
+    optSize = tp.rxOpt.tstampOk ? TCPOLEN_TSTAMP_ALIGNED : 0;
+    numSacks = tcpEstablishedSackBlocks(tp, optSize);
+    if (numSacks !== 0) optSize += TCPOLEN_SACK_BASE_ALIGNED + numSacks * TCPOLEN_SACK_PERBLOCK;
+  }
+  const hlen = optSize + 20;
+  skbPush(skb, hlen);
+  skb.transportHeader = skb.data;
+  // skb_orphan() + ownership: the clone is charged to the socket until freed (TSQ).
+  skb.sk = sk;
+  skb.destructor = tcpWfree;
+  sk.wmemAlloc += skb.truesize;
+
+  const buf = skb.buf;
+  const th = skb.data;
+  writeU16(buf, th, sk.inetSport);
+  writeU16(buf, th + 2, sk.inetDport);
+  writeU32(buf, th + 4, tcb.seq);
+  writeU32(buf, th + 8, rcvNxt);
+  let flags = flagsIn;
+  buf[th + 16] = 0;
+  buf[th + 17] = 0;
+  buf[th + 18] = 0;
+  buf[th + 19] = 0;
+  // The urg_mode check is necessary during a below snd_una win probe.
+  if (tcpUrgMode(tp) && before(tcb.seq, tp.sndUp)) {
+    if (before(tp.sndUp, (tcb.seq + 0x10000) >>> 0)) {
+      writeU16(buf, th + 18, (tp.sndUp - tcb.seq) & 0xffff);
+      flags |= TCPHDR_URG;
+    } else if (after((tcb.seq + 0xffff) >>> 0, tp.sndNxt)) {
+      writeU16(buf, th + 18, 0xffff);
+      flags |= TCPHDR_URG;
+    }
+  }
+  if ((flagsIn & TCPHDR_SYN) === 0) {
+    writeU16(buf, th + 14, tcpSelectWindow(sk));
+    skb.cb = tcb;
+    flags |= tcpEcnSend(sk, skb, hlen);
+  } else {
+    // RFC 1323: the window in SYN & SYN/ACK segments is never scaled.
+    writeU16(buf, th + 14, tp.rcvWnd < 65535 ? tp.rcvWnd : 65535);
+  }
+  buf[th + 12] = (hlen >> 2) << 4;
+  buf[th + 13] = flags & 0xff;
+  if (synOpts !== null) tcpOptionsWrite(buf, th + 20, synOpts);
+  else if (optSize !== 0) tcpOptionsWriteEstablished(tp, buf, th + 20, tsval, numSacks);
+
+  tcpV4SendCheck(skb, sk.inetSaddr, sk.inetDaddr);
+
+  if (flags & TCPHDR_ACK) tcpEventAckSent(sk, rcvNxt);
+  const pcount = tcb.pcount;
+  if (skb.tail - skb.data !== hlen) {
+    tcpEventDataSent(tp);
+    tp.dataSegsOut += pcount;
+    tp.bytesSent += skb.tail - skb.data - hlen;
+  }
+  if (after(tcb.endSeq, tp.sndNxt) || tcb.seq === tcb.endSeq) ipv4Net(sk.net).mib.tcp[TCP_MIB_OUTSEGS]! += pcount;
+  tp.segsOut += pcount;
+  // Cleanup our debris for IP stacks.
+  skb.cb = null;
+  let err = ipQueueXmit(sk, skb, tcpFlow(sk));
+  if (err > 0) {
+    tcpEnterCwr(sk);
+    err = err === NET_XMIT_CN ? 0 : err;
+  }
+  if (err === 0 && cloneIt) tcpRateSkbSent(sk, oskb);
+  return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Window selection                                                    */
+
+/**
+ * Linux: tcp_select_initial_window() (6.x): the SYN's window is the receive space
+ * (rounded down to MSS multiples, bounded by the route's initrwnd), the scale is chosen
+ * from the largest buffer the socket could grow to (tcp_rmem[2], rmem_max, the clamp).
+ */
 export function tcpSelectInitialWindow(sk: TcpSock, space: number, mss: number, windowClamp: number,
   wscaleOk: boolean, initRcvWnd: number): TcpInitialWindow {
-  void sk; void space; void mss; void windowClamp; void wscaleOk; void initRcvWnd;
-  return new TcpInitialWindow();
+  const r = new TcpInitialWindow();
+  const s = ipv4Net(sk.net).sysctl;
+  if (space < 0) space = 0;
+  // If no clamp set the clamp to the max possible scaled window.
+  if (windowClamp === 0) windowClamp = 65535 * (1 << TCP_MAX_WSCALE);
+  space = Math.min(windowClamp, space);
+  // Quantize space offering to a multiple of mss if possible.
+  if (space > mss) space = Math.floor(space / mss) * mss;
+  r.rcvWnd = s.tcpWorkaroundSignedWindows ? Math.min(space, MAX_TCP_WINDOW) : space;
+  if (initRcvWnd) r.rcvWnd = Math.min(r.rcvWnd, initRcvWnd * mss);
+  r.rcvWscale = 0;
+  if (wscaleOk) {
+    // Set window scaling on max possible window.
+    space = Math.max(space, s.tcpRmem[2]!, SYSCTL_RMEM_MAX);
+    space = Math.min(space, windowClamp);
+    const ilog2 = space > 0 ? 31 - Math.clz32(space) : 0;
+    r.rcvWscale = Math.min(Math.max(ilog2 - 15, 0), TCP_MAX_WSCALE);
+  }
+  // Set the clamp no higher than max representable value.
+  r.windowClamp = Math.min(65535 * (1 << r.rcvWscale), windowClamp);
+  return r;
 }
-/** Linux: __tcp_select_window(). */
+
+/**
+ * Linux: __tcp_select_window(): the window the free receive space allows, with the SWS
+ * rules (RFC 1122 4.2.3.3: zero when below an MSS or 1/16 of the buffer), rounded to
+ * the scale (or kept as a multiple of MSS without scaling).
+ */
 export function __tcpSelectWindow(sk: TcpSock): number {
-  void sk;
-  return 0;
+  const tp = sk;
+  let mss = sk.icskAckRcvMss;
+  let freeSpace = tcpSpace(sk);
+  const allowedSpace = tcpFullSpace(sk);
+  const fullSpace = Math.min(tp.windowClamp, allowedSpace);
+  const wscale = tp.rxOpt.rcvWscale;
+  const unit = 1 << wscale;
+  if (mss > fullSpace) {
+    mss = fullSpace;
+    if (mss <= 0) return 0;
+  }
+  if (ipv4Net(sk.net).sysctl.tcpShrinkWindow !== 0 && wscale !== 0) {
+    // shrink_window_allowed: the new window is always a multiple of the scale unit.
+    freeSpace = Math.floor(freeSpace / unit) * unit;
+    if (freeSpace < (fullSpace >> 1)) {
+      sk.icskAckQuick = 0;
+      if (freeSpace < (allowedSpace >> 4) || freeSpace > tp.rcvSsthresh || freeSpace < unit) return 0;
+    }
+    if (freeSpace > tp.rcvSsthresh) freeSpace = Math.ceil(tp.rcvSsthresh / unit) * unit;
+    return freeSpace;
+  }
+  if (freeSpace < (fullSpace >> 1)) {
+    sk.icskAckQuick = 0;
+    // free_space might become our new window, make sure we don't increase it due to wscale.
+    freeSpace = Math.floor(freeSpace / unit) * unit;
+    // Below 1/16 of the buffer or an MSS: move to a zero window (tcp_clamp_window()
+    // would otherwise grow the buffer and data would be dropped at the memory limit).
+    if (freeSpace < (allowedSpace >> 4) || freeSpace < mss) return 0;
+  }
+  if (freeSpace > tp.rcvSsthresh) freeSpace = tp.rcvSsthresh;
+  let window: number;
+  if (wscale !== 0) {
+    // Advertise enough space so that it won't get scaled away.
+    window = Math.ceil(freeSpace / unit) * unit;
+  } else {
+    window = tp.rcvWnd;
+    // The largest window that is a nice multiple of mss; keep the current offer when
+    // it is within one mss of the free space.
+    if (window <= freeSpace - mss || window > freeSpace) window = Math.floor(freeSpace / mss) * mss;
+    else if (mss === fullSpace && freeSpace > window + (fullSpace >> 1)) window = freeSpace;
+  }
+  return window;
 }
-/** Linux: tcp_select_window(). */
+
+/**
+ * Linux: tcp_select_window(): choose the window to advertise, never shrinking the
+ * offered one (unless net.ipv4.tcp_shrink_window with scaling), record it (rcv_wnd,
+ * rcv_wup) and return it scaled for th->window; counts the zero-window transitions.
+ */
 export function tcpSelectWindow(sk: TcpSock): number {
-  void sk;
+  const tp = sk;
+  const mib = ipv4Net(sk.net).mib.net;
+  const s = ipv4Net(sk.net).sysctl;
+  const oldWin = tp.rcvWnd;
+  const wscale = tp.rxOpt.rcvWscale;
+  // Make the window 0 if we failed to queue the data because we are out of memory.
+  if (sk.icskAckPending & ICSK_ACK_NOMEM) {
+    tp.predFlags = 0;
+    tp.rcvWnd = 0;
+    tp.rcvWup = tp.rcvNxt;
+    return 0;
+  }
+  let curWin = (tp.rcvWup + tp.rcvWnd - tp.rcvNxt) | 0;
+  if (curWin < 0) curWin = 0;
+  let newWin = __tcpSelectWindow(sk);
+  if (newWin < curWin) {
+    // Danger Will Robinson! Don't update rcv_wup/rcv_wnd here or else we will not be
+    // able to advertise a zero window in time. --DaveM  Relax Will Robinson.
+    if (s.tcpShrinkWindow === 0 || wscale === 0) {
+      // Never shrink the offered window.
+      if (newWin === 0) mib[LINUX_MIB_TCPWANTZEROWINDOWADV]!++;
+      const unit = 1 << wscale;
+      newWin = Math.ceil(curWin / unit) * unit;
+    }
+  }
+  tp.rcvWnd = newWin;
+  tp.rcvWup = tp.rcvNxt;
+  // Make sure we do not exceed the maximum possible scaled window.
+  if (wscale === 0 && s.tcpWorkaroundSignedWindows) newWin = Math.min(newWin, MAX_TCP_WINDOW);
+  else newWin = Math.min(newWin, 65535 * (1 << wscale));
+  // RFC 1323 scaling applied.
+  newWin = Math.floor(newWin / (1 << wscale));
+  // If we advertise zero window, disable fast path.
+  if (newWin === 0) {
+    tp.predFlags = 0;
+    if (oldWin) mib[LINUX_MIB_TCPTOZEROWINDOWADV]!++;
+  } else if (oldWin === 0) {
+    mib[LINUX_MIB_TCPFROMZEROWINDOWADV]!++;
+  }
+  return newWin;
+}
+
+/* ------------------------------------------------------------------ */
+/* MSS                                                                 */
+
+/** Linux: __tcp_mtu_to_mss(): MSS without TCP options for a path MTU. */
+function __tcpMtuToMss(sk: TcpSock, pmtu: number): number {
+  // Calculate base mss without TCP options: it is MMS_S - sizeof(tcphdr) of rfc1122.
+  let mssNow = pmtu - NET_HEADER_LEN - 20;
+  // Clamp it (mss_clamp does not include tcp options).
+  if (mssNow > sk.rxOpt.mssClamp) mssNow = sk.rxOpt.mssClamp;
+  // Now subtract optional transport overhead.
+  mssNow -= sk.icskExtHdrLen;
+  // Then reserve room for full set of TCP options and 8 bytes of data.
+  return Math.max(mssNow, ipv4Net(sk.net).sysctl.tcpMinSndMss);
+}
+
+/** Linux: tcp_mtu_to_mss(): less the usual options (not SACK). */
+export function tcpMtuToMss(sk: TcpSock, pmtu: number): number {
+  return __tcpMtuToMss(sk, pmtu) - (sk.tcpHeaderLen - 20);
+}
+
+/** Linux: tcp_mss_to_mtu(). */
+export function tcpMssToMtu(sk: TcpSock, mss: number): number {
+  return mss + sk.tcpHeaderLen + sk.icskExtHdrLen + NET_HEADER_LEN;
+}
+
+/** Linux: tcp_mtup_init(): MTU probing state (net.ipv4.tcp_mtu_probing > 1 enables it). */
+export function tcpMtupInit(sk: TcpSock): void {
+  const s = ipv4Net(sk.net).sysctl;
+  sk.icskMtupEnabled = s.tcpMtuProbing > 1;
+  sk.icskMtupSearchHigh = sk.rxOpt.mssClamp + 20 + NET_HEADER_LEN;
+  sk.icskMtupSearchLow = tcpMssToMtu(sk, s.tcpBaseMss);
+  sk.icskMtupProbeSize = 0;
+  if (sk.icskMtupEnabled) sk.icskMtupProbeTimestamp = tcpJiffies32(sk.net.kernel);
+}
+
+/** Linux: tcp_bound_to_half_wnd(): no segment bigger than half the peer's largest window. */
+function tcpBoundToHalfWnd(tp: TcpSock, pktsize: number): number {
+  const cutoff = tp.maxWindow > TCP_MSS_DEFAULT ? tp.maxWindow >>> 1 : tp.maxWindow;
+  if (cutoff && pktsize > cutoff) return Math.max(cutoff, 68 - tp.tcpHeaderLen);
+  return pktsize;
+}
+
+/**
+ * Linux: tcp_sync_mss(): recompute mss_cache for a new path MTU (the route MTU, the
+ * peer's MSS clamp, TCP_MAXSEG, tcp_min_snd_mss, half the peer's window) and remember
+ * the MTU (icsk_pmtu_cookie).
+ */
+export function tcpSyncMss(sk: TcpSock, pmtu: number): number {
+  if (sk.icskMtupSearchHigh > pmtu) sk.icskMtupSearchHigh = pmtu;
+  let mssNow = tcpMtuToMss(sk, pmtu);
+  mssNow = tcpBoundToHalfWnd(sk, mssNow);
+  sk.icskPmtuCookie = pmtu;
+  if (sk.icskMtupEnabled) mssNow = Math.min(mssNow, tcpMtuToMss(sk, sk.icskMtupSearchLow));
+  sk.mssCache = mssNow;
+  return mssNow;
+}
+
+/**
+ * Linux: tcp_current_mss(): the MSS for the next data segment: resynced when the route's
+ * MTU changed, less the option bytes this segment needs beyond the usual (SACK blocks).
+ */
+export function tcpCurrentMss(sk: TcpSock): number {
+  let mssNow = sk.mssCache;
+  const dst = sk.dstCache;
+  if (dst !== null) {
+    const mtu = dst.mtu();
+    if (mtu !== sk.icskPmtuCookie) mssNow = tcpSyncMss(sk, mtu);
+  }
+  const headerLen = tcpEstablishedOptionsSize(sk) + 20;
+  if (headerLen !== sk.tcpHeaderLen) mssNow -= headerLen - sk.tcpHeaderLen;
+  return mssNow;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queues, fragmenting                                                 */
+
+/** Link `buff` after `skb` in the queue that holds `skb` (Linux: tcp_insert_write_queue_after / rbtree insert). */
+function tcpQueueInsertAfter(tp: TcpSock, skb: SkBuff, buff: SkBuff, tcpQueue: number): void {
+  const q = tcpQueue === TCP_FRAG_IN_RTX_QUEUE ? tp.rtxQueue : tp.writeQueue;
+  buff.next = skb.next;
+  skb.next = buff;
+  if (q.tail === skb) q.tail = buff;
+  q.qlen++;
+  q.bytes += buff.tail - buff.data;
+}
+
+/**
+ * Linux: tcp_fragment(): split `skb` after `len` bytes; the tail goes into a new skb
+ * linked right after it (PSH and FIN move to the second part; the scoreboard bits and
+ * send-time state are copied). A sent skb's split adjusts packets_out and friends.
+ * `tcpQueue` defaults to the queue the sequence number says the skb is in.
+ */
+export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number, mssNow: number, tcpQueue = -1): number {
+  const tp = sk;
+  const skbLen = skb.tail - skb.data;
+  if (len > skbLen || len <= 0) return -22;
+  const tcb = TCP_SKB_CB(skb);
+  if (tcpQueue < 0) tcpQueue = before(tcb.seq, tp.sndNxt) ? TCP_FRAG_IN_RTX_QUEUE : TCP_FRAG_IN_WRITE_QUEUE;
+  const nlen = skbLen - len;
+  const buff = allocSkb(MAX_TCP_HEADER + nlen);
+  skbReserve(buff, MAX_TCP_HEADER);
+  buff.buf.set(skb.buf.subarray(skb.data + len, skb.tail), buff.data);
+  buff.tail = buff.data + nlen;
+  buff.ipSummed = skb.ipSummed;
+  // Truesize moves with the data (Linux: buff->truesize += nlen; skb->truesize -= nlen).
+  buff.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER + nlen;
+  skb.truesize -= nlen;
+  tp.wmemQueued += buff.truesize - nlen;
+  const bcb = new TcpSkbCb();
+  buff.cb = bcb;
+  // Correct the sequence numbers.
+  bcb.seq = (tcb.seq + len) >>> 0;
+  bcb.endSeq = tcb.endSeq;
+  tcb.endSeq = bcb.seq;
+  // PSH and FIN should only be set in the second packet.
+  const flags = tcb.tcpFlags;
+  tcb.tcpFlags = flags & ~(TCPHDR_FIN | TCPHDR_PSH);
+  bcb.tcpFlags = flags;
+  bcb.sacked = tcb.sacked;
+  bcb.eor = tcb.eor;
+  tcb.eor = false;
+  // skb_split(): the first part keeps `len` bytes.
+  skb.tail = skb.data + len;
+  const q = tcpQueue === TCP_FRAG_IN_RTX_QUEUE ? tp.rtxQueue : tp.writeQueue;
+  q.bytes -= nlen;
+  // Send time and delivery state (tcp_fragment_tstamp, TCP_SKB_CB(buff)->tx).
+  bcb.txMstamp = tcb.txMstamp;
+  bcb.txDelivered = tcb.txDelivered;
+  bcb.txDeliveredCe = tcb.txDeliveredCe;
+  bcb.txDeliveredMstamp = tcb.txDeliveredMstamp;
+  bcb.txFirstTxMstamp = tcb.txFirstTxMstamp;
+  bcb.txIsAppLimited = tcb.txIsAppLimited;
+  const oldFactor = tcb.pcount;
+  // Fix up tso_factor for both original and new SKB.
+  tcpSetSkbTsoSegs(skb, mssNow);
+  tcpSetSkbTsoSegs(buff, mssNow);
+  // If this packet has been sent out already, we must adjust the various packet counters.
+  if (!before(tp.sndNxt, bcb.endSeq)) {
+    const diff = oldFactor - tcb.pcount - bcb.pcount;
+    if (diff) tcpAdjustPcount(tp, skb, diff);
+  }
+  tcpQueueInsertAfter(tp, skb, buff, tcpQueue);
   return 0;
 }
-/** Linux: __tcp_send_ack(). */
-export function __tcpSendAck(sk: TcpSock, rcvNxt: number): void {
-  void sk; void rcvNxt;
+
+/**
+ * Linux: tcp_event_new_data_sent(): the head of the write queue was sent: advance
+ * snd_nxt, move it to the retransmit queue, arm the RTO if it is the first packet out
+ * (or a loss probe was pending), count TCPOrigDataSent, wake writers waiting for space.
+ */
+export function tcpEventNewDataSent(sk: TcpSock, skb: SkBuff): void {
+  const tp = sk;
+  const priorPackets = tp.packetsOut;
+  const tcb = TCP_SKB_CB(skb);
+  tp.sndNxt = tcb.endSeq;
+  if (tp.writeQueue.head === skb) {
+    tp.writeQueue.dequeue();
+  } else {
+    // Not the head (never in Linux's callers): unlink by walking.
+    const q = tp.writeQueue;
+    let p = q.head;
+    while (p !== null && p.next !== skb) p = p.next;
+    if (p !== null) {
+      p.next = skb.next;
+      if (q.tail === skb) q.tail = p;
+      q.qlen--;
+      q.bytes -= skb.tail - skb.data;
+      skb.next = null;
+    }
+  }
+  tp.rtxQueue.enqueueTail(skb);
+  if (tp.highestSack === null) tp.highestSack = skb;
+  tp.packetsOut += tcb.pcount;
+  if (!priorPackets || sk.icskPending === ICSK_TIME_LOSS_PROBE) tcpRearmRto(sk);
+  ipv4Net(sk.net).mib.net[LINUX_MIB_TCPORIGDATASENT]! += tcb.pcount;
+  tcpCheckSpace(sk);
 }
+
+/* ------------------------------------------------------------------ */
+/* cwnd validation (RFC 7661 as Linux)                                 */
+
+/** Linux: tcp_cwnd_application_limited(): decay an unused cwnd after an RTO of idleness. */
+function tcpCwndApplicationLimited(sk: TcpSock): void {
+  const tp = sk;
+  if (sk.icskCaState === TCP_CA_Open && sk.skSocket !== null && !tp.sockNospace) {
+    // Limited by application or receiver window.
+    const initWin = tcpInitCwnd(tp);
+    const winUsed = Math.max(tp.sndCwndUsed, initWin);
+    if (winUsed < tp.sndCwnd) {
+      tp.sndSsthresh = tcpCurrentSsthresh(sk);
+      tp.sndCwnd = (tp.sndCwnd + winUsed) >>> 1;
+    }
+    tp.sndCwndUsed = 0;
+  }
+  tp.sndCwndStamp = tcpJiffies32(sk.net.kernel);
+}
+
+/**
+ * Linux: tcp_cwnd_validate(): track whether the cwnd is fully used (is_cwnd_limited,
+ * max_packets_out per window, read by tcp_is_cwnd_limited), and shrink an unused cwnd
+ * after an idle RTO when tcp_slow_start_after_idle is set.
+ */
+export function tcpCwndValidate(sk: TcpSock, isCwndLimited: boolean): void {
+  const tp = sk;
+  if (!before(tp.sndUna, tp.cwndUsageSeq) || isCwndLimited ||
+    (!tp.isCwndLimited && tp.packetsOut > tp.maxPacketsOut)) {
+    tp.isCwndLimited = isCwndLimited;
+    tp.maxPacketsOut = tp.packetsOut;
+    tp.cwndUsageSeq = tp.sndNxt;
+  }
+  const limited = tp.isCwndLimited || (tcpInSlowStart(tp) && tp.sndCwnd < 2 * tp.maxPacketsOut);
+  if (limited) {
+    // Network is feed fully.
+    tp.sndCwndUsed = 0;
+    tp.sndCwndStamp = tcpJiffies32(sk.net.kernel);
+  } else {
+    // Network starves.
+    if (tp.packetsOut > tp.sndCwndUsed) tp.sndCwndUsed = tp.packetsOut;
+    if (ipv4Net(sk.net).sysctl.tcpSlowStartAfterIdle &&
+      ((tcpJiffies32(sk.net.kernel) - tp.sndCwndStamp) | 0) >= sk.icskRto && !sk.icskCaOps?.congControl) {
+      tcpCwndApplicationLimited(sk);
+    }
+    // Starvation caused by a small send buffer: nothing left to send, writer waiting.
+    if (tcpWriteQueueEmpty(tp) && sk.skSocket !== null && tp.sockNospace &&
+      ((1 << sk.state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) !== 0) {
+      tcpChronoStart(tp, TCP_CHRONO_SNDBUF_LIMITED);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* The send loop                                                       */
+
+/** Linux: tcp_cwnd_test(): how many segments the congestion window allows now. */
+function tcpCwndTest(tp: TcpSock, skb: SkBuff): number {
+  const tcb = TCP_SKB_CB(skb);
+  // Don't be strict about the congestion window for the final FIN.
+  if ((tcb.tcpFlags & TCPHDR_FIN) !== 0 && tcb.pcount === 1) return 1;
+  const inFlight = tcpPacketsInFlight(tp);
+  const cwnd = tp.sndCwnd;
+  if (inFlight >= cwnd) return 0;
+  // For better scheduling, ensure we have at least 2 GSO packets in flight.
+  const halfcwnd = Math.max(cwnd >>> 1, 1);
+  return Math.min(halfcwnd, cwnd - inFlight);
+}
+
+/** Linux: tcp_snd_wnd_test(): does the first segment of skb fit in the peer's window? */
+export function tcpSndWndTest(tp: TcpSock, skb: SkBuff, curMss: number): boolean {
+  const tcb = TCP_SKB_CB(skb);
+  let endSeq = tcb.endSeq;
+  if (skb.tail - skb.data > curMss) endSeq = (tcb.seq + curMss) >>> 0;
+  return !after(endSeq, tcpWndEnd(tp));
+}
+
+/** Linux: tcp_minshall_check(): a small segment is still unacknowledged. */
+function tcpMinshallCheck(tp: TcpSock): boolean {
+  return after(tp.sndSml, tp.sndUna) && !after(tp.sndSml, tp.sndNxt);
+}
+
+/** Linux: tcp_minshall_update(). */
+function tcpMinshallUpdate(tp: TcpSock, mssNow: number, skb: SkBuff): void {
+  if (skb.tail - skb.data < TCP_SKB_CB(skb).pcount * mssNow) tp.sndSml = TCP_SKB_CB(skb).endSeq;
+}
+
+/**
+ * Linux: tcp_nagle_test(): may this (last, partial) segment go now? Nagle (RFC 896) with
+ * Minshall's variant: hold a partial segment while another small one is unacknowledged;
+ * TCP_CORK holds any partial segment; urgent data and FIN are never held.
+ */
+function tcpNagleTest(tp: TcpSock, skb: SkBuff, curMss: number, nonagle: number): boolean {
+  if (nonagle & TCP_NAGLE_PUSH) return true;
+  if (tcpUrgMode(tp) || (TCP_SKB_CB(skb).tcpFlags & TCPHDR_FIN) !== 0) return true;
+  const partial = skb.tail - skb.data < curMss;
+  const hold = partial && ((nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && tp.packetsOut !== 0 && tcpMinshallCheck(tp)));
+  return !hold;
+}
+
+/**
+ * Linux: tcp_write_xmit(): send what the congestion window, the peer's window and
+ * Nagle/cork allow from the head of the write queue. `pushOne` 1 sends at most one
+ * segment, 2 is a loss probe (sends one even when cwnd is full). Returns true when
+ * nothing is in flight, data is queued, and nothing could be sent (the caller arms the
+ * zero-window probe timer).
+ */
+export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushOne: number): boolean {
+  const tp = sk;
+  let sentPkts = 0;
+  let isRwndLimited = false;
+  tcpMstampRefresh(tp);
+  let skb: SkBuff | null;
+  while ((skb = tp.writeQueue.head) !== null) {
+    let cwndQuota = tcpCwndTest(tp, skb);
+    if (cwndQuota === 0) {
+      if (pushOne === 2) cwndQuota = 1; // Force out a loss probe pkt.
+      else break;
+    }
+    const tsoSegs = tcpSetSkbTsoSegs(skb, mssNow);
+    if (!tcpSndWndTest(tp, skb, mssNow)) {
+      isRwndLimited = true;
+      break;
+    }
+    if (tsoSegs === 1) {
+      if (!tcpNagleTest(tp, skb, mssNow, skb === tp.writeQueue.tail ? nonagle : TCP_NAGLE_PUSH)) break;
+    } else if (tcpFragment(sk, skb, mssNow, mssNow, TCP_FRAG_IN_WRITE_QUEUE) !== 0) {
+      // No GSO: a segment larger than the MSS is split to one MSS first.
+      break;
+    }
+    const tcb = TCP_SKB_CB(skb);
+    // An empty skb (a writer sleeping in sendmsg): do not send a pure ACK from it.
+    if (tcb.endSeq === tcb.seq) break;
+    if (tcpTransmitSkb(sk, skb, true, tp.rcvNxt) !== 0) break;
+    // Advance the send_head. This one is sent out. This call will increment packets_out.
+    tcpEventNewDataSent(sk, skb);
+    tcpMinshallUpdate(tp, mssNow, skb);
+    sentPkts += tcb.pcount;
+    if (pushOne) break;
+  }
+  if (isRwndLimited) tcpChronoStart(tp, TCP_CHRONO_RWND_LIMITED);
+  else if (tp.chronoType === TCP_CHRONO_RWND_LIMITED) tcpChronoStop(tp, TCP_CHRONO_RWND_LIMITED);
+  const isCwndLimited = tcpPacketsInFlight(tp) >= tp.sndCwnd;
+  if (sentPkts || isCwndLimited) tcpCwndValidate(sk, isCwndLimited);
+  if (sentPkts) {
+    if (tcpInCwndReduction(tp)) tp.prrOut += sentPkts;
+    // Send one loss probe per tail loss episode.
+    if (pushOne !== 2) tcpScheduleLossProbe(sk, false);
+    return false;
+  }
+  return !tp.packetsOut && !tcpWriteQueueEmpty(tp);
+}
+
+/** Linux: tcp_check_probe_timer(): nothing in flight and no timer: start the persist timer. */
+export function tcpCheckProbeTimer(sk: TcpSock): void {
+  if (!sk.packetsOut && !sk.icskPending) tcpResetXmitTimer(sk, ICSK_TIME_PROBE0, tcpProbe0Base(sk));
+}
+
+/** Linux: __tcp_push_pending_frames(). */
+export function __tcpPushPendingFrames(sk: TcpSock, curMss: number, nonagle: number): void {
+  // If we are closed, the bytes will have to remain here.
+  if (sk.state === TCP_CLOSE) return;
+  if (tcpWriteXmit(sk, curMss, nonagle, 0)) tcpCheckProbeTimer(sk);
+}
+
+/** Linux: tcp_push_one(): send the first queued (full-sized) segment now. */
+export function tcpPushOne(sk: TcpSock, mssNow: number): void {
+  if (sk.writeQueue.head === null) return;
+  tcpWriteXmit(sk, mssNow, TCP_NAGLE_PUSH, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* ACKs                                                                */
+
+/**
+ * Linux: __tcp_send_ack(): a pure ACK (seq = snd_nxt or the window edge) acknowledging
+ * `rcvNxt`, with the current window, timestamps and SACK blocks.
+ */
+export function __tcpSendAck(sk: TcpSock, rcvNxt: number, flags = 0): void {
+  // If we have been reset, we may not send again.
+  if (sk.state === TCP_CLOSE) return;
+  const buff = tcpAllocHeaderSkb();
+  tcpInitNondataSkb(buff, tcpAcceptableSeq(sk), TCPHDR_ACK | flags);
+  // Send it off, this clears delayed acks for us.
+  tcpTransmitSkb(sk, buff, false, rcvNxt);
+}
+
 /** Linux: tcp_send_ack(). */
 export function tcpSendAck(sk: TcpSock): void {
-  __tcpSendAck(sk, sk.rcvNxt);
+  __tcpSendAck(sk, sk.rcvNxt, 0);
 }
-/** Linux: tcp_send_delayed_ack(). */
+
+/**
+ * Linux: tcp_send_delayed_ack(): arm the delayed-ACK timer for ato, bounded by the RTT
+ * (and 200 ms, or 500 ms outside pingpong/PUSHED), by TCP_DELACK_MAX (icsk_delack_max);
+ * an earlier pending timer wins, and one about to expire sends the ACK now.
+ */
 export function tcpSendDelayedAck(sk: TcpSock): void {
-  void sk;
+  let ato = sk.icskAckAto;
+  if (ato > TCP_DELACK_MIN) {
+    let maxAto = HZ / 2;
+    const pingpong = sk.icskAckPingpong >= ipv4Net(sk.net).sysctl.tcpPingpongThresh;
+    if (pingpong || (sk.icskAckPending & ICSK_ACK_PUSHED)) maxAto = TCP_DELACK_MAX;
+    // Slow path, intersegment interval is "high". If some rtt estimate is known, use it
+    // to bound delayed ack.
+    if (sk.srttUs) {
+      const rtt = Math.max(Math.ceil((sk.srttUs >>> 3) / 1000), TCP_DELACK_MIN);
+      if (rtt < maxAto) maxAto = rtt;
+    }
+    ato = Math.min(ato, maxAto);
+  }
+  ato = Math.min(ato, sk.icskDelackMax);
+  // Stay within the limit we were given.
+  const k = sk.net.kernel;
+  const jiffies = tcpJiffies32(k);
+  let timeout = (jiffies + ato) >>> 0;
+  // Use new timeout only if there wasn't a older one earlier.
+  if (sk.icskAckPending & ICSK_ACK_TIMER) {
+    // If delack timer is about to expire, send ACK now.
+    if (((sk.icskAckTimeout - ((jiffies + (ato >> 2)) >>> 0)) | 0) <= 0) {
+      tcpSendAck(sk);
+      return;
+    }
+    if (((timeout - sk.icskAckTimeout) | 0) >= 0) timeout = sk.icskAckTimeout;
+  }
+  sk.icskAckPending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+  sk.icskAckTimeout = timeout;
+  k.modTimer(sk.icskDelackTimer, (Math.floor(k.clock.now() / 1e6) + ((timeout - jiffies) | 0)) * 1e6);
 }
-/** Linux: tcp_send_fin(). */
+
+/** Linux: tcp_send_ack() when the ACK could not be allocated: retry from the delack timer. */
+export function tcpDelackRetry(sk: TcpSock): void {
+  const delay = TCP_DELACK_MAX << sk.icskAckRetry;
+  if (delay < sk.icskRtoMax) sk.icskAckRetry++;
+  inetCskScheduleAck(sk);
+  sk.icskAckAto = TCP_ATO_MIN;
+  inetCskResetXmitTimer(sk, ICSK_TIME_DACK, delay, sk.icskRtoMax);
+}
+
+/* ------------------------------------------------------------------ */
+/* FIN and RST                                                         */
+
+/**
+ * Linux: tcp_send_fin(): put FIN on the last unsent skb, or queue a new empty FIN skb,
+ * and push with Nagle off.
+ */
 export function tcpSendFin(sk: TcpSock): void {
-  void sk;
+  const tp = sk;
+  const tail = tp.writeQueue.tail;
+  if (tail !== null) {
+    const tcb = TCP_SKB_CB(tail);
+    tcb.tcpFlags |= TCPHDR_FIN;
+    tcb.endSeq = (tcb.endSeq + 1) >>> 0;
+    tp.writeSeq = (tp.writeSeq + 1) >>> 0;
+  } else {
+    const skb = tcpAllocHeaderSkb();
+    skb.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER;
+    // FIN eats a sequence byte, write_seq advanced by tcp_queue_skb().
+    tcpInitNondataSkb(skb, tp.writeSeq, TCPHDR_ACK | TCPHDR_FIN);
+    // tcp_queue_skb()
+    tp.writeSeq = TCP_SKB_CB(skb).endSeq;
+    tp.writeQueue.enqueueTail(skb);
+    if (tp.writeQueue.head === skb) tcpChronoStart(tp, TCP_CHRONO_BUSY);
+    tp.wmemQueued += skb.truesize;
+  }
+  __tcpPushPendingFrames(sk, tcpCurrentMss(sk), TCP_NAGLE_OFF);
 }
-/** Linux: tcp_send_active_reset(). */
+
+/**
+ * Linux: tcp_send_active_reset(): a RST (with ACK) at the acceptable sequence; counts
+ * OutRsts (TCPAbortFailed if it could not be sent). Never retransmitted.
+ */
 export function tcpSendActiveReset(sk: TcpSock, reason = 0): void {
-  void sk; void reason;
+  void reason;
+  const net = ipv4Net(sk.net);
+  net.mib.tcp[TCP_MIB_OUTRSTS]!++;
+  const skb = tcpAllocHeaderSkb();
+  tcpInitNondataSkb(skb, tcpAcceptableSeq(sk), TCPHDR_ACK | TCPHDR_RST);
+  tcpMstampRefresh(sk);
+  if (tcpTransmitSkb(sk, skb, false)) net.mib.net[LINUX_MIB_TCPABORTFAILED]!++;
 }
-/** Linux: tcp_make_synack(). */
+
+/* ------------------------------------------------------------------ */
+/* SYN-ACK                                                             */
+
+/**
+ * Linux: tcp_make_synack(): the SYN-ACK of a request sock (the caller checksums it with
+ * tcpV4SendCheck and sends it with ipBuildAndSendPkt). Options from what the SYN
+ * negotiated; under syncookies the timestamp encodes the options (cookieInitTimestamp).
+ */
 export function tcpMakeSynack(sk: TcpSock, dst: DstEntry | null, req: RequestSock, synackType: number): SkBuff | null {
-  void sk; void dst; void req; void synackType;
-  return null;
+  const skb = tcpAllocHeaderSkb();
+  skb.dst = dst;
+  const mss = tcpMssClamp(sk, dstMetricAdvmss(dst));
+  const now = sk.net.kernel.clock.now();
+  let tsNs = now;
+  if (synackType === TCP_SYNACK_COOKIE && req.tstampOk) {
+    tsNs = cookieInitTimestamp(req, now);
+  } else if (!req.sntSynack) {
+    // Timestamp first SYNACK.
+    req.sntSynack = Math.floor(now / 1000);
+  }
+  const tsval = (Math.floor(tsNs / 1e6) + req.tsOff) >>> 0;
+  const opts = new TcpOutOptions();
+  const hlen = tcpSynackOptions(req, mss, tsval, opts) + 20;
+  skbPush(skb, hlen);
+  skb.transportHeader = skb.data;
+  const buf = skb.buf;
+  const th = skb.data;
+  buf.fill(0, th, th + 20);
+  writeU16(buf, th, req.num);
+  writeU16(buf, th + 2, req.rmtPort);
+  skb.mark = req.mark;
+  skb.ipSummed = CHECKSUM_PARTIAL;
+  writeU32(buf, th + 4, req.sntIsn);
+  // XXX data is queued and acked as is. No buffer/window check.
+  writeU32(buf, th + 8, (req.rcvIsn + 1) >>> 0);
+  // RFC 1323: the window in SYN & SYN/ACK segments is never scaled.
+  writeU16(buf, th + 14, req.rcvWnd < 65535 ? req.rcvWnd : 65535);
+  tcpOptionsWrite(buf, th + 20, opts);
+  buf[th + 12] = (hlen >> 2) << 4;
+  buf[th + 13] = TCPHDR_SYN | TCPHDR_ACK | tcpEcnMakeSynack(req);
+  ipv4Net(sk.net).mib.tcp[TCP_MIB_OUTSEGS]!++;
+  skb.tstamp = now;
+  return skb;
 }
-/** Linux: tcp_send_synack(). */
+
+/**
+ * Linux: tcp_send_synack(): in SYN_SENT, a simultaneous open turns our SYN (head of the
+ * retransmit queue) into a SYN-ACK and sends it.
+ */
 export function tcpSendSynack(sk: TcpSock): number {
-  void sk;
+  const skb = sk.rtxQueue.head;
+  if (skb === null || (TCP_SKB_CB(skb).tcpFlags & TCPHDR_SYN) === 0) return -EFAULT;
+  const tcb = TCP_SKB_CB(skb);
+  if ((tcb.tcpFlags & TCPHDR_ACK) === 0) {
+    tcb.tcpFlags |= TCPHDR_ACK;
+    // tcp_ecn_send_synack(): CWR off, ECE only when ECN is on.
+    tcb.tcpFlags = (tcb.tcpFlags & ~(0x80 | 0x40)) | tcpEcnSendSynack(sk, skb);
+  }
+  return tcpTransmitSkb(sk, skb, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* Active open                                                         */
+
+/** Linux: inet_sk_rebuild_header(): make sure the socket has a route. */
+function tcpRebuildHeader(sk: TcpSock): number {
+  if (skDstCheck(sk) !== null) return 0;
+  const r = ipRouteOutputPorts(sk.net, tcpFlow(sk), sk, sk.inetDaddr, sk.inetSaddr, sk.inetDport, sk.inetSport,
+    IPPROTO_TCP, sk.tos, sk.boundDevIf);
+  if (typeof r === 'number') return r;
+  skDstSet(sk, r);
   return 0;
 }
-/** Linux: tcp_connect(). */
+
+/**
+ * Linux: tcp_connect_init(): the connection's sending state from the route: header
+ * length, MSS (clamp, TCP_MAXSEG, route MTU), advmss, window clamp, the SYN's window
+ * and scale, initial sequence state (write_seq was chosen by tcp_v4_connect), RTO.
+ */
+function tcpConnectInit(sk: TcpSock): void {
+  const tp = sk;
+  const s = ipv4Net(sk.net).sysctl;
+  const dst = sk.dstCache as Rtable | null;
+  // We'll fix this up when we get a response from the other end.
+  tp.tcpHeaderLen = 20;
+  if (s.tcpTimestamps) tp.tcpHeaderLen += TCPOLEN_TSTAMP_ALIGNED;
+  // If user gave his TCP_MAXSEG, record it to clamp.
+  if (tp.rxOpt.userMss) tp.rxOpt.mssClamp = tp.rxOpt.userMss;
+  tp.maxWindow = 0;
+  tcpMtupInit(sk);
+  tcpSyncMss(sk, dst !== null ? dst.mtu() : 576);
+  if (!tp.windowClamp) tp.windowClamp = dst !== null ? dst.metrics[RTAX_WINDOW]! : 0;
+  tp.advmss = tcpMssClamp(tp, dstMetricAdvmss(dst));
+  tcpInitializeRcvMss(sk);
+  // Limit the window selection if the user enforces a smaller rx buffer.
+  const full = tcpFullSpace(sk);
+  if ((sk.userlocks & 2 /* SOCK_RCVBUF_LOCK */) && (tp.windowClamp > full || tp.windowClamp === 0)) tp.windowClamp = full;
+  const initRwnd = dst !== null ? dst.metrics[RTAX_INITRWND]! : 0;
+  const w = tcpSelectInitialWindow(sk, full,
+    tp.advmss - (tp.rxOpt.tsRecentStamp ? tp.tcpHeaderLen - 20 : 0), tp.windowClamp, s.tcpWindowScaling !== 0,
+    initRwnd);
+  tp.rcvWnd = w.rcvWnd;
+  tp.windowClamp = w.windowClamp;
+  tp.rxOpt.rcvWscale = w.rcvWscale;
+  tp.rcvSsthresh = tp.rcvWnd;
+  sk.err = 0;
+  sk.flags &= ~SOCK_DONE;
+  tp.sndWnd = 0;
+  tp.sndWl1 = 0; // tcp_init_wl(tp, 0)
+  tcpWriteQueuePurge(tp);
+  tp.sndUna = tp.writeSeq;
+  tp.sndSml = tp.writeSeq;
+  tp.sndUp = tp.writeSeq;
+  tp.sndNxt = tp.writeSeq;
+  if (!tp.repair) tp.rcvNxt = 0;
+  else tp.rcvTstamp = tcpJiffies32(sk.net.kernel);
+  tp.rcvWup = tp.rcvNxt;
+  tp.copiedSeq = tp.rcvNxt;
+  sk.icskRto = TCP_TIMEOUT_INIT;
+  sk.icskRetransmits = 0;
+  // tcp_clear_retrans()
+  tp.retransOut = 0;
+  tp.lostOut = 0;
+  tp.undoMarker = 0;
+  tp.undoRetrans = -1;
+  tp.sackedOut = 0;
+  tp.rcvOoopack = 0;
+}
+
+/**
+ * Linux: tcp_connect(): build and send the SYN (MSS, SACK_PERM, TS, WSCALE; ECN SYN as
+ * tcp_ecn says), queue it for retransmission, count ActiveOpens, arm the SYN timer.
+ */
 export function tcpConnect(sk: TcpSock): number {
-  void sk;
+  const tp = sk;
+  if (tcpRebuildHeader(sk) !== 0) return -EHOSTUNREACH; // Routing failure or similar.
+  tcpConnectInit(sk);
+  const buff = tcpAllocHeaderSkb();
+  buff.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER;
+  // SYN eats a sequence byte, write_seq updated by tcp_connect_queue_skb().
+  tcpInitNondataSkb(buff, tp.writeSeq, TCPHDR_SYN);
+  tcpMstampRefresh(tp);
+  tp.retransStamp = Math.floor(tp.tcpMstamp / 1000) >>> 0;
+  // tcp_connect_queue_skb()
+  const tcb = TCP_SKB_CB(buff);
+  tp.wmemQueued += buff.truesize;
+  tp.writeSeq = tcb.endSeq;
+  tp.packetsOut += tcb.pcount;
+  tcb.tcpFlags |= tcpEcnSendSyn(sk, buff);
+  tp.rtxQueue.enqueueTail(buff);
+  // Send off SYN.
+  tcpTransmitSkb(sk, buff, true);
+  // We change tp->snd_nxt after the tcp_transmit_skb() call in order to make this packet
+  // get counted in tcpOutSegs.
+  tp.sndNxt = tp.writeSeq;
+  tp.pushedSeq = tp.writeSeq;
+  const head = tp.writeQueue.head;
+  if (head !== null) {
+    tp.sndNxt = TCP_SKB_CB(head).seq;
+    tp.pushedSeq = TCP_SKB_CB(head).seq;
+  }
+  ipv4Net(sk.net).mib.tcp[TCP_MIB_ACTIVEOPENS]!++;
+  // Timer for repeating the SYN until an answer.
+  tcpResetXmitTimer(sk, ICSK_TIME_RETRANS, sk.icskRto);
   return 0;
 }
-/** Linux: __tcp_retransmit_skb(). */
-export function __tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): number {
-  void sk; void skb; void segs;
-  return 0;
+
+/** Drop an skb TCP built but will not send (kept for symmetry with Linux's kfree_skb on error paths). */
+export function tcpDropSkb(skb: SkBuff): void {
+  kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
 }
-/** Linux: tcp_retransmit_skb(). */
-export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): number {
-  return __tcpRetransmitSkb(sk, skb, segs);
-}
-/** Linux: tcp_xmit_retransmit_queue(). */
-export function tcpXmitRetransmitQueue(sk: TcpSock): void {
-  void sk;
-}
-/** Linux: tcp_send_probe0(). */
-export function tcpSendProbe0(sk: TcpSock): void {
-  void sk;
-}
-/** Linux: tcp_write_wakeup(). */
-export function tcpWriteWakeup(sk: TcpSock, mib: number): number {
-  void sk; void mib;
-  return -1;
-}
-/** Linux: tcp_send_loss_probe(). */
-export function tcpSendLossProbe(sk: TcpSock): void {
-  void sk;
-}
-/** Linux: tcp_schedule_loss_probe(). */
-export function tcpScheduleLossProbe(sk: TcpSock, advanced: boolean): boolean {
-  void sk; void advanced;
-  return false;
-}
-/** Linux: tcp_fragment(). */
-export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number, mssNow: number, tcpQueue = -1): number {
-  void sk; void skb; void len; void mssNow; void tcpQueue;
-  return 0;
-}
-/** Linux: tcp_cwnd_validate(). */
-export function tcpCwndValidate(sk: TcpSock, isCwndLimited: boolean): void {
-  void sk; void isCwndLimited;
-}
-/** Linux: tcp_event_new_data_sent(). */
-export function tcpEventNewDataSent(sk: TcpSock, skb: SkBuff): void {
-  void sk; void skb;
-}
-/** Linux: __tcp_v4_send_check(). */
-export function tcpV4SendCheck(skb: SkBuff, saddr: number, daddr: number): void {
-  void skb; void saddr; void daddr;
-}
-/** Linux: tcp_mtu_probe() (tcp_mtu_probing 0: off). */
-export function tcpMtuProbe(sk: TcpSock): number {
-  void sk;
-  return -1;
-}
+

@@ -561,6 +561,9 @@ export class TcpSock extends InetSock {
   parentListener: TcpSock | null = null;
   /** TCP_SYN_RECV child made by tcp_check_req: its request (Linux: tp->fastopen_rsk for TFO only; used for the final ACK's RTT). */
   synRecvReq: RequestSock | null = null;
+  /* ---- OUTPUT additions (tcp_output*.ts, tcp_timer.ts) ---- */
+  /** Deferred push after TX completion of an autocorked sender (Linux: the TSQ tasklet); made on first use. */
+  tsqTimer: TimerList | null = null;
 
   constructor(net: Net, type: number, protocol: number, timers: TcpTimerFns) {
     super(net, 2 /* AF_INET */, type, protocol);
