@@ -12,12 +12,13 @@ import {
   NETREG_REGISTERED, NETREG_UNINITIALIZED, NETREG_UNREGISTERED, NETREG_UNREGISTERING,
   NETDEV_TX_OK, NET_XMIT_DROP, RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_EXACT,
   __LINK_STATE_PRESENT, __LINK_STATE_START, devValidName, netifCarrierOk, netifDormant, netifOperUp,
-  netifRunning, IFNAMSIZ, NET_ADDR_SET, ETH_HLEN, RtnlLinkStats64, featAnd,
+  netifRunning, IFNAMSIZ, NET_ADDR_SET, ETH_HLEN, RtnlLinkStats64, featAnd, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM,
 } from './netdevice.js';
 import type { Net } from './net_namespace.js';
 import type { SkBuff } from './skbuff.js';
+import { csumFold, csumPartial } from '../wire/checksum.js';
 import {
-  PACKET_OUTGOING, kfreeSkbReason, skbClone, skbResetMacHeader, skbResetNetworkHeader,
+  CHECKSUM_NONE, CHECKSUM_PARTIAL, PACKET_OUTGOING, kfreeSkbReason, skbClone, skbResetMacHeader, skbResetNetworkHeader,
   skbResetTransportHeader, skbResetMacLen,
 } from './skbuff.js';
 import {
@@ -693,9 +694,25 @@ export function devQueueXmitNit(skb: SkBuff, dev: NetDevice): void {
   if (ptPrev) ptPrev.func(skb2!, skb2!.dev!, ptPrev, skb2!.dev!);
 }
 
+/** Linux: skb_checksum_help(): fold the sum from csum_start into the field at csum_offset (0 sent as 0xffff). */
+export function skbChecksumHelp(skb: SkBuff): void {
+  const buf = skb.buf;
+  const start = skb.csumStart;
+  const csum = csumFold(csumPartial(buf, start, skb.tail - start));
+  const v = csum === 0 ? 0xffff : csum;
+  buf[start + skb.csumOffset] = v >> 8;
+  buf[start + skb.csumOffset + 1] = v & 0xff;
+  skb.ipSummed = CHECKSUM_NONE;
+}
+
 /** Linux: xmit_one() / dev_hard_start_xmit() for a single skb. */
 export function devHardStartXmit(skb: SkBuff, dev: NetDevice, txq: { transStart: number; txPackets: number; txBytes: number }): number {
   const k = dev.net.kernel;
+  // Linux: validate_xmit_skb() -> skb_csum_hwoffload_help(): finish a CHECKSUM_PARTIAL
+  // checksum in software for a device that cannot (taps then see the final checksum too).
+  if (skb.ipSummed === CHECKSUM_PARTIAL && (dev.features & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)) === 0) {
+    skbChecksumHelp(skb);
+  }
   if (dev.net.ptypeAll.length !== 0 || dev.ptypeAll.length !== 0) devQueueXmitNit(skb, dev);
   const len = skb.len;
   if (k.trace.netDevStartXmit.enabled) for (const p of k.trace.netDevStartXmit.probes) p(skb);
