@@ -52,7 +52,7 @@ TCPI = ('state ca_state retransmits probes backoff options wscale_byte app_byte 
         'pacing_rate max_pacing_rate bytes_acked bytes_received segs_out segs_in notsent_bytes min_rtt '
         'data_segs_in data_segs_out delivery_rate busy_time rwnd_limited sndbuf_limited delivered '
         'delivered_ce bytes_sent bytes_retrans dsack_dups reord_seen rcv_ooopack snd_wnd rcv_wnd').split()
-TCPI_FMT = '=8B24I4Q4I3Q2I2Q2I3I'
+TCPI_FMT = '=8B24I4Q6I4Q2I2Q2I3I'
 PY_CONSTS = {'TCP_CA_Open': 0, 'TCP_CA_Disorder': 1, 'TCP_CA_CWR': 2, 'TCP_CA_Recovery': 3, 'TCP_CA_Loss': 4,
              'TCP_ESTABLISHED': 1, 'TCP_SYN_SENT': 2, 'TCP_SYN_RECV': 3, 'TCP_FIN_WAIT1': 4,
              'TCP_FIN_WAIT2': 5, 'TCP_TIME_WAIT': 6, 'TCP_CLOSE': 7, 'TCP_CLOSE_WAIT': 8, 'TCP_LAST_ACK': 9,
