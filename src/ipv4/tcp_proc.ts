@@ -19,20 +19,10 @@ import {
   TCP_LISTEN, TCP_SYN_RECV, TCP_INFINITE_SSTHRESH, ICSK_TIME_RETRANS, ICSK_TIME_REO_TIMEOUT, ICSK_TIME_LOSS_PROBE,
   ICSK_TIME_PROBE0,
 } from './tcp_defs.js';
-import * as hashtables from './inet_hashtables.js';
+import { tcpForEachSock, tcpNet, type EhashSock } from './inet_hashtables.js';
+import { inetDiagInit } from './inet_diag.js';
 
-/* CONN's table walk and per-netns TCP state (inet_hashtables.ts), looked up by name until they land. */
-type AnySock = TcpSock | RequestSock | TimeWaitSock;
-const ht = hashtables as unknown as {
-  tcpForEachSock?: (net: Net, fn: (sk: AnySock) => void) => void;
-  tcpNet?: (net: Net) => { orphanCount: number; twCount: number };
-};
-function tcpForEachSock(net: Net, fn: (sk: AnySock) => void): void {
-  ht.tcpForEachSock?.(net, fn);
-}
-function tcpNet(net: Net): { orphanCount: number; twCount: number } {
-  return ht.tcpNet ? ht.tcpNet(net) : { orphanCount: 0, twCount: 0 };
-}
+type AnySock = EhashSock;
 
 /** Linux: TMPSZ in tcp_ipv4.c. */
 const TMPSZ = 150;
@@ -156,7 +146,11 @@ export function tcpSockstatLine(net: Net): string {
     `alloc ${alloc} mem ${tcpMemPages(net)}\n`;
 }
 
-/** Linux: tcp4_proc_init(): /proc/net/tcp. (The sockstat TCP line is tcpSockstatLine, called by proc.ts.) */
+/**
+ * Linux: tcp4_proc_init(): /proc/net/tcp (the sockstat TCP line is tcpSockstatLine, called
+ * by proc.ts); and tcp_diag_init(): NETLINK_SOCK_DIAG for TCP (inet_diag.ts), what ss reads.
+ */
 export function tcpProcInit(k: Kernel): void {
   procFilesOf(k).set('/proc/net/tcp', tcp4SeqShow);
+  inetDiagInit(k);
 }

@@ -16,14 +16,19 @@
  *
  * -p adds `users:(("comm",pid=N,fd=N))` from /proc/PID/fd and /proc/PID/stat.
  *
- * Differences: -e, -m, -i, -o, -K and filter
- * expressions other than `state`/`exclude` are not implemented; -r (host names)
- * prints addresses.
+ * TCP comes from NETLINK_SOCK_DIAG as in Linux's ss (ss_tcp.ts): Send-Q of a listener is
+ * its backlog; -o adds `timer:(on|keepalive|timewait|persist,TIME,RETRANS)`, -e
+ * `uid: ino: sk:` and the shutdown arrows, -m `skmem:(...)`, -i the TCP_INFO line
+ * (tcp_show_info()/tcp_stats_print()), each after the Process cell as ss prints them.
+ *
+ * Differences: -K and filter expressions other than `state`/`exclude` are not
+ * implemented; -r (host names) prints addresses; no cgroups (no `cgroup:` with -e).
  */
 import type { ToolContext } from './tool.js';
 import * as sys from '../socket/syscalls.js';
 import { getoptLong, type LongOpt } from './lib/getopt.js';
-import { UDP_SERVICES, PROTOCOLS } from './lib/services.js';
+import { UDP_SERVICES, TCP_SERVICES, PROTOCOLS } from './lib/services.js';
+import { sockDiagDump, inetShowSockExt, type DiagInfo } from './ss_tcp.js';
 
 /* ss's SS_* states (= TCP_* of the kernel). */
 const SS_ESTABLISHED = 1;
@@ -62,7 +67,7 @@ const DEFAULT_DB_STATES: Record<number, number> = {
 };
 
 /** One socket as ss's struct sockstat. */
-interface SockStat {
+export interface SockStat {
   db: number;
   state: number;
   rq: number;
@@ -73,6 +78,8 @@ interface SockStat {
   rport: number;
   uid: number;
   ino: number;
+  /** What NETLINK_SOCK_DIAG told about it (TCP), for -o/-e/-m/-i. */
+  diag?: DiagInfo;
 }
 
 /* ss's column engine. */
@@ -198,6 +205,11 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
   let summary = false;
   let showHeader = true;
   let showUsers = false;
+  let showDetails = false;
+  let showMem = false;
+  let showTcpinfo = false;
+  let showOptions = false;
+  let oneline = false;
   let dbs = 0;
   let states = 0;
   let doDefault = true;
@@ -253,7 +265,11 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
       case 's': summary = true; break;
       case 'H': showHeader = false; break;
       case 'p': showUsers = true; break;
-      case 'e': case 'm': case 'i': case 'o': case 'O': break;
+      case 'e': showDetails = true; break;
+      case 'm': showMem = true; break;
+      case 'i': showTcpinfo = true; break;
+      case 'o': showOptions = true; break;
+      case 'O': oneline = true; break;
       case 'V':
         ctx.stdout.write('ss utility, iproute2-6.1.0\n');
         return 0;
@@ -328,6 +344,7 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
     if (numeric) return String(port);
     if (db === RAW_DB) return PROTOCOLS[port] ?? String(port);
     if (db === UDP_DB && !isEphemeral(port)) return UDP_SERVICES[port] ?? String(port);
+    if (db === TCP_DB && !isEphemeral(port)) return TCP_SERVICES[port] ?? String(port);
     return String(port);
   };
   const tables: [number, string, string][] = [[TCP_DB, '/proc/net/tcp', 'tcp'], [UDP_DB, '/proc/net/udp', 'udp'],
@@ -336,9 +353,14 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
   // ss's order: tcp, udp, raw for these tables.
   for (const [db, path, netid] of tables) {
     if (!(dbs & (1 << db)) || !ipv4) continue;
-    const text = read(path);
-    if (text === null) continue;
-    for (const s of parseProcInet(text, db)) {
+    // Linux's ss asks NETLINK_SOCK_DIAG first (TCP here), then falls back to /proc/net/*.
+    let socks = db === TCP_DB ? sockDiagDump(ctx, states, showMem, showTcpinfo) : null;
+    if (socks === null) {
+      const text = read(path);
+      if (text === null) continue;
+      socks = parseProcInet(text, db);
+    }
+    for (const s of socks) {
       if (!(states & (1 << s.state))) continue;
       const row: string[] = [];
       if (!cols[COL_NETID]!.disabled) row.push(netid);
@@ -349,6 +371,7 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
         const found = findEntry(users, s.ino);
         if (found) proc = ` users:(${found})`;
       }
+      if (s.diag) proc += inetShowSockExt(s, s.diag, { showOptions, showDetails, showMem, showTcpinfo, oneline, numeric });
       row.push(String(s.rq).padEnd(6), String(s.wq).padEnd(6), ipStr(s.laddr) + ':', service(s.lport, db),
         ipStr(s.raddr) + ':', service(s.rport, db), proc, '');
       rows.push(row);
