@@ -21,6 +21,7 @@
  */
 import type { Kernel, Net } from '../core/net_namespace.js';
 import type { SkBuff } from '../core/skbuff.js';
+import { TcpHdr } from '../wire/tcphdr.js';
 import {
   reuseportAddSock, reuseportAlloc, reuseportDetachSock, reuseportSelectSock, reciprocalScale,
 } from '../core/sock_reuseport.js';
@@ -30,7 +31,7 @@ import { sockProtInuseAdd } from './af_inet.js';
 import { jhash3words, inetSkGetLocalPortRange } from './udp_hash.js';
 import { ipv4IsLoopback } from './inetdevice.js';
 import { LINUX_MIB_TIMEWAITRECYCLED } from '../core/snmp.js';
-import { TcpSock, RequestSock, TimeWaitSock, tcpSk } from './tcp_sock.js';
+import { TcpSock, RequestSock, TimeWaitSock, TcpOptionsReceived, tcpSk } from './tcp_sock.js';
 import { TCP_LISTEN, TCP_TIME_WAIT, TCP_CLOSE, TCP_FIN_WAIT2 } from './tcp_defs.js';
 import { secureIpv4PortEphemeral } from './tcp_secure_seq.js';
 import { inetTwskDeschedulePut } from './tcp_minisocks.js';
@@ -90,6 +91,10 @@ export class TcpNet {
   readonly syncookieSecret: Uint32Array;
   /** Linux: net->ipv4.tcp_sk: the control socket for RSTs and ACKs without a full socket (tcp_ipv4.ts). */
   ctlSk: unknown = null;
+  /** The TCP header view tcp_v4_rcv re-points at each segment (no allocation per packet). */
+  readonly rxTh = new TcpHdr(new Uint8Array(0), 0);
+  /** Scratch options for TIME_WAIT and request socks (Linux: the on-stack tmp_opt). */
+  readonly tmpOpt = new TcpOptionsReceived();
 
   constructor(net: Net) {
     this.net = net;

@@ -212,6 +212,13 @@ export class RequestSock {
   expires = 0;
   /** Received timestamp value of the SYN (the peer's tsval, echoed in the SYN-ACK) is tsRecent. */
   rcvNxt = 0;
+  /** Linux: req->timeout (tcp_timeout_init: TCP_TIMEOUT_INIT jiffies), doubled per reqsk_timeout. */
+  timeout = 1000;
+  /** Timestamps of the first and last SYN-ACK (Linux: snt_tsval_first / snt_tsval_last; set by tcp_make_synack). */
+  sntTsvalFirst = 0;
+  sntTsvalLast = 0;
+  /** jiffies of the last out-of-window ACK (Linux: last_oow_ack_time). */
+  lastOowAckTime = 0;
 
   constructor(listener: TcpSock, timerFn: (t: TimerList) => void) {
     this.listener = listener;
@@ -262,6 +269,8 @@ export class TimeWaitSock {
   expires = 0;
   /** The TIME_WAIT sock is hashed in ehash (Linux: !hlist_nulls_unhashed). */
   hashed = false;
+  /** jiffies of the last out-of-window ACK (Linux: tw_last_oow_ack_time). */
+  lastOowAckTime = 0;
 
   constructor(net: Net, timerFn: (t: TimerList) => void) {
     this.net = net;
@@ -561,6 +570,12 @@ export class TcpSock extends InetSock {
   parentListener: TcpSock | null = null;
   /** TCP_SYN_RECV child made by tcp_check_req: its request (Linux: tp->fastopen_rsk for TFO only; used for the final ACK's RTT). */
   synRecvReq: RequestSock | null = null;
+  /** tcp_v4_syn_recv_sock made this child the owner of its request's ehash slot (Linux: own_req). */
+  synRecvOwnReq = false;
+  /** Linux: tp->mtu_info: the MTU of the last ICMP frag-needed. */
+  mtuInfo = 0;
+  /** Linux: icsk_accept_queue.synflood_warned. */
+  synfloodWarned = false;
   /* ---- OUTPUT additions (tcp_output*.ts, tcp_timer.ts) ---- */
   /** Deferred push after TX completion of an autocorked sender (Linux: the TSQ tasklet); made on first use. */
   tsqTimer: TimerList | null = null;
