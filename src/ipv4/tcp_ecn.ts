@@ -30,7 +30,7 @@ import {
   CA_EVENT_ECN_NO_CE, ICSK_ACK_NOW,
 } from './tcp_defs.js';
 import { tcpCaEvent } from './tcp_cong.js';
-import { tcpEnterQuickackMode } from './tcp_input_data.js';
+import { tcpEnterQuickackMode } from './tcp_input.js';
 
 /** Linux: TCPHDR_SYN_ECN. */
 export const TCPHDR_SYN_ECN = TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR;

@@ -39,7 +39,7 @@ import { tcpRackMarkLost, tcpRackSkbTimeout, tcpNewrenoMarkLost } from './tcp_re
 import { tcpEcnQueueCwr, tcpEcnWithdrawCwr } from './tcp_ecn.js';
 import { inetCskResetXmitTimer } from './tcp_timer.js';
 import { tcpXmitRetransmitQueue, __tcpPushPendingFrames, tcpCurrentMss } from './tcp_output.js';
-import { tcpUpdatePacingRate } from './tcp_input_rtt.js';
+import { tcpUpdatePacingRate } from './tcp_input.js';
 
 /** Linux: enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW } (what tcp_xmit_recovery sends). */
 export const REXMIT_NONE = 0;
