@@ -182,6 +182,7 @@ class Runner:
         self.pending = []
         self.inq = []
         self.cc = None
+        self.t0 = 0
 
     # --- tun -----------------------------------------------------------
     def setup(self):
@@ -214,6 +215,12 @@ class Runner:
                 return
             pkt = os.read(self.tun, 65536)
             if len(pkt) >= 20 and pkt[0] >> 4 == 4 and pkt[9] in (6, 17, 1):
+                if os.environ.get('TNXS_DUMP'):
+                    g = self.decode(pkt)
+                    print('  unexpected at %.4f' % (time.monotonic() - self.t0), g and (
+                        g['flags'], (g['seq'] - (self.local_isn or 0)) & 0xffffffff, g['len'],
+                        (g['ack'] - self.remote_isn) & 0xffffffff, 'win', g['win'], g['opts']))
+                    continue
                 self.inq.append((time.monotonic(), pkt))
 
     # --- packets -------------------------------------------------------
@@ -517,7 +524,7 @@ class Runner:
                     self.cc = cc
                 continue
             if t0 is None:
-                t0 = time.monotonic()
+                t0 = self.t0 = time.monotonic()
             if kind == 'code':
                 tok, code = body
                 spec = parse_time(tok)
