@@ -407,7 +407,7 @@ class IperfTest {
     try {
       sys.setsockopt(task, this.listenFd, SOL_SOCKET, SO_REUSEADDR, 1);
       sys.bind(task, this.listenFd, { family: AF_INET, addr: bindAddr, port: st.port });
-      sys.listen(task, this.listenFd, 5);
+      sys.listen(task, this.listenFd, 0x7fffffff); // iperf: netannounce() listens with INT_MAX (somaxconn clamps it)
     } catch (e) {
       throw new IperfError(`unable to start listener for connections: ${e instanceof SystemError ? strerror(e.errno) : String(e)}`);
     }
