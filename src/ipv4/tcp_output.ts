@@ -14,61 +14,54 @@
  */
 import type { SkBuff } from '../core/skbuff.js';
 import {
-  allocSkb, skbReserve, skbPush, skbClone, skbCopy, skbCloned, kfreeSkbReason, CHECKSUM_NONE, CHECKSUM_PARTIAL,
+  allocSkb, skbReserve, skbPush, skbClone, skbCopy, skbCloned, CHECKSUM_NONE, CHECKSUM_PARTIAL,
   SKB_TRUESIZE_OVERHEAD,
 } from '../core/skbuff.js';
-import type { DstEntry } from '../core/dst.js';
+
 import { TimerList } from '../core/timer.js';
-import { skDstCheck, skDstSet, SOCK_DONE } from '../core/sock.js';
+
 import { NET_XMIT_CN, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM } from '../core/netdevice.js';
-import { SKB_DROP_REASON_NOT_SPECIFIED } from '../core/drop_reason.js';
-import {
-  TCP_MIB_OUTSEGS, TCP_MIB_OUTRSTS, TCP_MIB_ACTIVEOPENS, LINUX_MIB_TCPORIGDATASENT, LINUX_MIB_TCPTOZEROWINDOWADV,
-  LINUX_MIB_TCPFROMZEROWINDOWADV, LINUX_MIB_TCPWANTZEROWINDOWADV, LINUX_MIB_TCPABORTFAILED, LINUX_MIB_TCPACKCOMPRESSED,
-} from '../core/snmp.js';
+
+import { TCP_MIB_OUTSEGS, LINUX_MIB_TCPORIGDATASENT, LINUX_MIB_TCPACKCOMPRESSED } from '../core/snmp.js';
 import { writeU16, writeU32 } from '../wire/bytes.js';
 import { csumPartial, csumTcpudpMagic, csumTcpudpNofold, csumFold } from '../wire/checksum.js';
 import { IPPROTO_TCP } from '../wire/iphdr.js';
-import {
-  TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG,
-} from '../wire/tcphdr.js';
-import { RTAX_INITRWND, RTAX_WINDOW } from '../wire/route.js';
-import { EHOSTUNREACH, EFAULT } from '../socket/errno.js';
+import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_SYN, TCPHDR_URG } from '../wire/tcphdr.js';
+
 import { ipv4Net } from './netns_ipv4.js';
-import { Flowi4, type Rtable } from './rtable.js';
+import { Flowi4 } from './rtable.js';
 import { ipQueueXmit } from './ip_output.js';
-import { ipRouteOutputPorts } from './route_output.js';
+
 import {
-  type TcpSock, type RequestSock, type TimerWithSock, TcpSkbCb, TCP_SKB_CB, tcpMstampRefresh, tcpJiffies32, tcpPacketsInFlight,
+  type TcpSock, type TimerWithSock, TcpSkbCb, TCP_SKB_CB, tcpMstampRefresh, tcpJiffies32, tcpPacketsInFlight,
   tcpRtxAndWriteQueuesEmpty, tcpWriteQueueEmpty, tcpInSlowStart, tcpIsReno,
 } from './tcp_sock.js';
 import {
-  MAX_TCP_HEADER, TCP_CLOSE, TCPF_ESTABLISHED, TCPF_CLOSE_WAIT, TCP_MAX_WSCALE,
-  TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TCP_ATO_MIN, TCP_DELACK_MIN, TCP_DELACK_MAX, HZ,
-  TCP_CHRONO_BUSY, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED, TCP_CHRONO_UNSPEC, TCP_TIMEOUT_INIT,
-  TCP_MSS_DEFAULT, MAX_TCP_WINDOW, ICSK_ACK_SCHED, ICSK_ACK_TIMER, ICSK_ACK_PUSHED, ICSK_ACK_NOMEM,
-  ICSK_TIME_DACK, ICSK_TIME_RETRANS, ICSK_TIME_LOSS_PROBE, ICSK_TIME_PROBE0, TCPCB_SACKED_ACKED,
-  TCPCB_SACKED_RETRANS, TCPCB_LOST, CA_EVENT_TX_START, TCPF_CA_CWR, TCPF_CA_Recovery, TCP_CA_Open,
-  after, before,
+  MAX_TCP_HEADER, TCP_CLOSE, TCPF_ESTABLISHED, TCPF_CLOSE_WAIT, TCP_NAGLE_CORK, TCP_NAGLE_PUSH, TCP_ATO_MIN,
+  TCP_CHRONO_BUSY, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED, TCP_CHRONO_UNSPEC, TCP_MSS_DEFAULT,
+  ICSK_TIME_DACK, ICSK_TIME_LOSS_PROBE, ICSK_TIME_PROBE0, TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_LOST,
+  CA_EVENT_TX_START, TCPF_CA_CWR, TCPF_CA_Recovery, TCP_CA_Open, after, before,
 } from './tcp_defs.js';
 import {
-  TcpOutOptions, tcpSynOptions, tcpSynackOptions, tcpOptionsWrite, tcpOptionsWriteEstablished,
-  tcpEstablishedSackBlocks, tcpEstablishedOptionsSize, dstMetricAdvmss, tcpMssClamp,
-  TCPOLEN_TSTAMP_ALIGNED, TCPOLEN_SACK_BASE_ALIGNED, TCPOLEN_SACK_PERBLOCK,
+  TcpOutOptions, tcpSynOptions, tcpOptionsWrite, tcpOptionsWriteEstablished, tcpEstablishedSackBlocks,
+  tcpEstablishedOptionsSize, TCPOLEN_TSTAMP_ALIGNED, TCPOLEN_SACK_BASE_ALIGNED, TCPOLEN_SACK_PERBLOCK,
 } from './tcp_output_opts.js';
-import {
-  inetCskClearXmitTimer, inetCskResetXmitTimer, inetCskScheduleAck, inetCskAckScheduled, tcpResetXmitTimer,
-  tcpRearmRto,
-} from './tcp_timer.js';
+import { inetCskClearXmitTimer, inetCskAckScheduled, tcpResetXmitTimer, tcpRearmRto } from './tcp_timer.js';
 import { tcpScheduleLossProbe, tcpProbe0Base } from './tcp_output_xmit.js';
-import { tcpEcnSend, tcpEcnSendSyn, tcpEcnSendSynack, tcpEcnMakeSynack } from './tcp_ecn.js';
+import { tcpSelectWindow } from './tcp_output_opts.js';
+import { tcpEcnSend } from './tcp_ecn.js';
 import { tcpRateSkbSent } from './tcp_rate.js';
 import { tcpCaEvent } from './tcp_cong.js';
 import { tcpEnterCwr, tcpCurrentSsthresh } from './tcp_fastretrans.js';
-import { tcpSpace, tcpFullSpace, tcpCheckSpace, tcpInitializeRcvMss, tcpInitCwnd } from './tcp_input_rtt.js';
-import { cookieInitTimestamp } from './syncookies.js';
-import { tcpWriteQueuePurge } from './tcp.js';
+import { tcpCheckSpace, tcpInitCwnd } from './tcp_input_rtt.js';
 
+export {
+  TcpInitialWindow, tcpSelectInitialWindow, __tcpSelectWindow, tcpSelectWindow,
+} from './tcp_output_opts.js';
+export {
+  __tcpSendAck, tcpSendAck, tcpSendDelayedAck, tcpDelackRetry, tcpSendFin, tcpSendActiveReset, tcpMakeSynack,
+  tcpSendSynack, tcpConnect, tcpDropSkb,
+} from './tcp_output_ctl.js';
 export {
   __tcpRetransmitSkb, tcpRetransmitSkb, tcpXmitRetransmitQueue, tcpSendProbe0, tcpWriteWakeup, tcpSendLossProbe,
   tcpScheduleLossProbe, tcpTrimHead, tcpProbe0Base, tcpProbe0When, tcpRtoDeltaUs,
@@ -83,17 +76,8 @@ export const TCP_SYNACK_FASTOPEN = 1;
 export const TCP_SYNACK_COOKIE = 2;
 /** Linux: TSQ_THROTTLED (tcp.ts's TSQF_THROTTLED). */
 const TSQF_THROTTLED = 1;
-/** Linux: sysctl_rmem_max default (net.core.rmem_max). */
-const SYSCTL_RMEM_MAX = 212992;
 /** IPv4 header length (Linux: icsk_af_ops->net_header_len). */
 const NET_HEADER_LEN = 20;
-
-/** Linux: tcp_select_initial_window()'s outputs. */
-export class TcpInitialWindow {
-  rcvWnd = 0;
-  windowClamp = 0;
-  rcvWscale = 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* Small helpers of include/net/tcp.h                                  */
@@ -114,7 +98,7 @@ function tcpInCwndReduction(tp: TcpSock): boolean {
 }
 
 /** Linux: tcp_acceptable_seq(): snd_nxt, or the window's edge if the peer shrank it. */
-function tcpAcceptableSeq(tp: TcpSock): number {
+export function tcpAcceptableSeq(tp: TcpSock): number {
   const end = tcpWndEnd(tp);
   return !before(end, tp.sndNxt) ? tp.sndNxt : end;
 }
@@ -290,7 +274,7 @@ export function tcpV4SendCheck(skb: SkBuff, saddr: number, daddr: number): void 
 }
 
 /** The socket's flow for ipQueueXmit (Linux: inet->cork.fl), kept in step with the addresses. */
-function tcpFlow(sk: TcpSock): Flowi4 {
+export function tcpFlow(sk: TcpSock): Flowi4 {
   let fl4 = sk.corkFl4 as Flowi4 | null;
   if (fl4 === null) {
     fl4 = new Flowi4();
@@ -397,137 +381,6 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   }
   if (err === 0 && cloneIt) tcpRateSkbSent(sk, oskb);
   return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* Window selection                                                    */
-
-/**
- * Linux: tcp_select_initial_window() (6.x): the SYN's window is the receive space
- * (rounded down to MSS multiples, bounded by the route's initrwnd), the scale is chosen
- * from the largest buffer the socket could grow to (tcp_rmem[2], rmem_max, the clamp).
- */
-export function tcpSelectInitialWindow(sk: TcpSock, space: number, mss: number, windowClamp: number,
-  wscaleOk: boolean, initRcvWnd: number): TcpInitialWindow {
-  const r = new TcpInitialWindow();
-  const s = ipv4Net(sk.net).sysctl;
-  if (space < 0) space = 0;
-  // If no clamp set the clamp to the max possible scaled window.
-  if (windowClamp === 0) windowClamp = 65535 * (1 << TCP_MAX_WSCALE);
-  space = Math.min(windowClamp, space);
-  // Quantize space offering to a multiple of mss if possible.
-  if (space > mss) space = Math.floor(space / mss) * mss;
-  r.rcvWnd = s.tcpWorkaroundSignedWindows ? Math.min(space, MAX_TCP_WINDOW) : space;
-  if (initRcvWnd) r.rcvWnd = Math.min(r.rcvWnd, initRcvWnd * mss);
-  r.rcvWscale = 0;
-  if (wscaleOk) {
-    // Set window scaling on max possible window.
-    space = Math.max(space, s.tcpRmem[2]!, SYSCTL_RMEM_MAX);
-    space = Math.min(space, windowClamp);
-    const ilog2 = space > 0 ? 31 - Math.clz32(space) : 0;
-    r.rcvWscale = Math.min(Math.max(ilog2 - 15, 0), TCP_MAX_WSCALE);
-  }
-  // Set the clamp no higher than max representable value.
-  r.windowClamp = Math.min(65535 * (1 << r.rcvWscale), windowClamp);
-  return r;
-}
-
-/**
- * Linux: __tcp_select_window(): the window the free receive space allows, with the SWS
- * rules (RFC 1122 4.2.3.3: zero when below an MSS or 1/16 of the buffer), rounded to
- * the scale (or kept as a multiple of MSS without scaling).
- */
-export function __tcpSelectWindow(sk: TcpSock): number {
-  const tp = sk;
-  let mss = sk.icskAckRcvMss;
-  let freeSpace = tcpSpace(sk);
-  const allowedSpace = tcpFullSpace(sk);
-  const fullSpace = Math.min(tp.windowClamp, allowedSpace);
-  const wscale = tp.rxOpt.rcvWscale;
-  const unit = 1 << wscale;
-  if (mss > fullSpace) {
-    mss = fullSpace;
-    if (mss <= 0) return 0;
-  }
-  if (ipv4Net(sk.net).sysctl.tcpShrinkWindow !== 0 && wscale !== 0) {
-    // shrink_window_allowed: the new window is always a multiple of the scale unit.
-    freeSpace = Math.floor(freeSpace / unit) * unit;
-    if (freeSpace < (fullSpace >> 1)) {
-      sk.icskAckQuick = 0;
-      if (freeSpace < (allowedSpace >> 4) || freeSpace > tp.rcvSsthresh || freeSpace < unit) return 0;
-    }
-    if (freeSpace > tp.rcvSsthresh) freeSpace = Math.ceil(tp.rcvSsthresh / unit) * unit;
-    return freeSpace;
-  }
-  if (freeSpace < (fullSpace >> 1)) {
-    sk.icskAckQuick = 0;
-    // free_space might become our new window, make sure we don't increase it due to wscale.
-    freeSpace = Math.floor(freeSpace / unit) * unit;
-    // Below 1/16 of the buffer or an MSS: move to a zero window (tcp_clamp_window()
-    // would otherwise grow the buffer and data would be dropped at the memory limit).
-    if (freeSpace < (allowedSpace >> 4) || freeSpace < mss) return 0;
-  }
-  if (freeSpace > tp.rcvSsthresh) freeSpace = tp.rcvSsthresh;
-  let window: number;
-  if (wscale !== 0) {
-    // Advertise enough space so that it won't get scaled away.
-    window = Math.ceil(freeSpace / unit) * unit;
-  } else {
-    window = tp.rcvWnd;
-    // The largest window that is a nice multiple of mss; keep the current offer when
-    // it is within one mss of the free space.
-    if (window <= freeSpace - mss || window > freeSpace) window = Math.floor(freeSpace / mss) * mss;
-    else if (mss === fullSpace && freeSpace > window + (fullSpace >> 1)) window = freeSpace;
-  }
-  return window;
-}
-
-/**
- * Linux: tcp_select_window(): choose the window to advertise, never shrinking the
- * offered one (unless net.ipv4.tcp_shrink_window with scaling), record it (rcv_wnd,
- * rcv_wup) and return it scaled for th->window; counts the zero-window transitions.
- */
-export function tcpSelectWindow(sk: TcpSock): number {
-  const tp = sk;
-  const mib = ipv4Net(sk.net).mib.net;
-  const s = ipv4Net(sk.net).sysctl;
-  const oldWin = tp.rcvWnd;
-  const wscale = tp.rxOpt.rcvWscale;
-  // Make the window 0 if we failed to queue the data because we are out of memory.
-  if (sk.icskAckPending & ICSK_ACK_NOMEM) {
-    tp.predFlags = 0;
-    tp.rcvWnd = 0;
-    tp.rcvWup = tp.rcvNxt;
-    return 0;
-  }
-  let curWin = (tp.rcvWup + tp.rcvWnd - tp.rcvNxt) | 0;
-  if (curWin < 0) curWin = 0;
-  let newWin = __tcpSelectWindow(sk);
-  if (newWin < curWin) {
-    // Danger Will Robinson! Don't update rcv_wup/rcv_wnd here or else we will not be
-    // able to advertise a zero window in time. --DaveM  Relax Will Robinson.
-    if (s.tcpShrinkWindow === 0 || wscale === 0) {
-      // Never shrink the offered window.
-      if (newWin === 0) mib[LINUX_MIB_TCPWANTZEROWINDOWADV]!++;
-      const unit = 1 << wscale;
-      newWin = Math.ceil(curWin / unit) * unit;
-    }
-  }
-  tp.rcvWnd = newWin;
-  tp.rcvWup = tp.rcvNxt;
-  // Make sure we do not exceed the maximum possible scaled window.
-  if (wscale === 0 && s.tcpWorkaroundSignedWindows) newWin = Math.min(newWin, MAX_TCP_WINDOW);
-  else newWin = Math.min(newWin, 65535 * (1 << wscale));
-  // RFC 1323 scaling applied.
-  newWin = Math.floor(newWin / (1 << wscale));
-  // If we advertise zero window, disable fast path.
-  if (newWin === 0) {
-    tp.predFlags = 0;
-    if (oldWin) mib[LINUX_MIB_TCPTOZEROWINDOWADV]!++;
-  } else if (oldWin === 0) {
-    mib[LINUX_MIB_TCPFROMZEROWINDOWADV]!++;
-  }
-  return newWin;
 }
 
 /* ------------------------------------------------------------------ */
@@ -876,288 +729,5 @@ export function __tcpPushPendingFrames(sk: TcpSock, curMss: number, nonagle: num
 export function tcpPushOne(sk: TcpSock, mssNow: number): void {
   if (sk.writeQueue.head === null) return;
   tcpWriteXmit(sk, mssNow, TCP_NAGLE_PUSH, 1);
-}
-
-/* ------------------------------------------------------------------ */
-/* ACKs                                                                */
-
-/**
- * Linux: __tcp_send_ack(): a pure ACK (seq = snd_nxt or the window edge) acknowledging
- * `rcvNxt`, with the current window, timestamps and SACK blocks.
- */
-export function __tcpSendAck(sk: TcpSock, rcvNxt: number, flags = 0): void {
-  // If we have been reset, we may not send again.
-  if (sk.state === TCP_CLOSE) return;
-  const buff = tcpAllocHeaderSkb();
-  tcpInitNondataSkb(buff, tcpAcceptableSeq(sk), TCPHDR_ACK | flags);
-  // Send it off, this clears delayed acks for us.
-  tcpTransmitSkb(sk, buff, false, rcvNxt);
-}
-
-/** Linux: tcp_send_ack(). */
-export function tcpSendAck(sk: TcpSock): void {
-  __tcpSendAck(sk, sk.rcvNxt, 0);
-}
-
-/**
- * Linux: tcp_send_delayed_ack(): arm the delayed-ACK timer for ato, bounded by the RTT
- * (and 200 ms, or 500 ms outside pingpong/PUSHED), by TCP_DELACK_MAX (icsk_delack_max);
- * an earlier pending timer wins, and one about to expire sends the ACK now.
- */
-export function tcpSendDelayedAck(sk: TcpSock): void {
-  let ato = sk.icskAckAto;
-  if (ato > TCP_DELACK_MIN) {
-    let maxAto = HZ / 2;
-    const pingpong = sk.icskAckPingpong >= ipv4Net(sk.net).sysctl.tcpPingpongThresh;
-    if (pingpong || (sk.icskAckPending & ICSK_ACK_PUSHED)) maxAto = TCP_DELACK_MAX;
-    // Slow path, intersegment interval is "high". If some rtt estimate is known, use it
-    // to bound delayed ack.
-    if (sk.srttUs) {
-      const rtt = Math.max(Math.ceil((sk.srttUs >>> 3) / 1000), TCP_DELACK_MIN);
-      if (rtt < maxAto) maxAto = rtt;
-    }
-    ato = Math.min(ato, maxAto);
-  }
-  ato = Math.min(ato, sk.icskDelackMax);
-  // Stay within the limit we were given.
-  const k = sk.net.kernel;
-  const jiffies = tcpJiffies32(k);
-  let timeout = (jiffies + ato) >>> 0;
-  // Use new timeout only if there wasn't a older one earlier.
-  if (sk.icskAckPending & ICSK_ACK_TIMER) {
-    // If delack timer is about to expire, send ACK now.
-    if (((sk.icskAckTimeout - ((jiffies + (ato >> 2)) >>> 0)) | 0) <= 0) {
-      tcpSendAck(sk);
-      return;
-    }
-    if (((timeout - sk.icskAckTimeout) | 0) >= 0) timeout = sk.icskAckTimeout;
-  }
-  sk.icskAckPending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
-  sk.icskAckTimeout = timeout;
-  k.modTimer(sk.icskDelackTimer, (Math.floor(k.clock.now() / 1e6) + ((timeout - jiffies) | 0)) * 1e6);
-}
-
-/** Linux: tcp_send_ack() when the ACK could not be allocated: retry from the delack timer. */
-export function tcpDelackRetry(sk: TcpSock): void {
-  const delay = TCP_DELACK_MAX << sk.icskAckRetry;
-  if (delay < sk.icskRtoMax) sk.icskAckRetry++;
-  inetCskScheduleAck(sk);
-  sk.icskAckAto = TCP_ATO_MIN;
-  inetCskResetXmitTimer(sk, ICSK_TIME_DACK, delay, sk.icskRtoMax);
-}
-
-/* ------------------------------------------------------------------ */
-/* FIN and RST                                                         */
-
-/**
- * Linux: tcp_send_fin(): put FIN on the last unsent skb, or queue a new empty FIN skb,
- * and push with Nagle off.
- */
-export function tcpSendFin(sk: TcpSock): void {
-  const tp = sk;
-  const tail = tp.writeQueue.tail;
-  if (tail !== null) {
-    const tcb = TCP_SKB_CB(tail);
-    tcb.tcpFlags |= TCPHDR_FIN;
-    tcb.endSeq = (tcb.endSeq + 1) >>> 0;
-    tp.writeSeq = (tp.writeSeq + 1) >>> 0;
-  } else {
-    const skb = tcpAllocHeaderSkb();
-    skb.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER;
-    // FIN eats a sequence byte, write_seq advanced by tcp_queue_skb().
-    tcpInitNondataSkb(skb, tp.writeSeq, TCPHDR_ACK | TCPHDR_FIN);
-    // tcp_queue_skb()
-    tp.writeSeq = TCP_SKB_CB(skb).endSeq;
-    tp.writeQueue.enqueueTail(skb);
-    if (tp.writeQueue.head === skb) tcpChronoStart(tp, TCP_CHRONO_BUSY);
-    tp.wmemQueued += skb.truesize;
-  }
-  __tcpPushPendingFrames(sk, tcpCurrentMss(sk), TCP_NAGLE_OFF);
-}
-
-/**
- * Linux: tcp_send_active_reset(): a RST (with ACK) at the acceptable sequence; counts
- * OutRsts (TCPAbortFailed if it could not be sent). Never retransmitted.
- */
-export function tcpSendActiveReset(sk: TcpSock, reason = 0): void {
-  void reason;
-  const net = ipv4Net(sk.net);
-  net.mib.tcp[TCP_MIB_OUTRSTS]!++;
-  const skb = tcpAllocHeaderSkb();
-  tcpInitNondataSkb(skb, tcpAcceptableSeq(sk), TCPHDR_ACK | TCPHDR_RST);
-  tcpMstampRefresh(sk);
-  if (tcpTransmitSkb(sk, skb, false)) net.mib.net[LINUX_MIB_TCPABORTFAILED]!++;
-}
-
-/* ------------------------------------------------------------------ */
-/* SYN-ACK                                                             */
-
-/**
- * Linux: tcp_make_synack(): the SYN-ACK of a request sock (the caller checksums it with
- * tcpV4SendCheck and sends it with ipBuildAndSendPkt). Options from what the SYN
- * negotiated; under syncookies the timestamp encodes the options (cookieInitTimestamp).
- */
-export function tcpMakeSynack(sk: TcpSock, dst: DstEntry | null, req: RequestSock, synackType: number): SkBuff | null {
-  const skb = tcpAllocHeaderSkb();
-  skb.dst = dst;
-  const mss = tcpMssClamp(sk, dstMetricAdvmss(dst));
-  const now = sk.net.kernel.clock.now();
-  let tsNs = now;
-  if (synackType === TCP_SYNACK_COOKIE && req.tstampOk) {
-    tsNs = cookieInitTimestamp(req, now);
-  } else if (!req.sntSynack) {
-    // Timestamp first SYNACK.
-    req.sntSynack = Math.floor(now / 1000);
-  }
-  const tsval = (Math.floor(tsNs / 1e6) + req.tsOff) >>> 0;
-  const opts = new TcpOutOptions();
-  const hlen = tcpSynackOptions(req, mss, tsval, opts) + 20;
-  skbPush(skb, hlen);
-  skb.transportHeader = skb.data;
-  const buf = skb.buf;
-  const th = skb.data;
-  buf.fill(0, th, th + 20);
-  writeU16(buf, th, req.num);
-  writeU16(buf, th + 2, req.rmtPort);
-  skb.mark = req.mark;
-  skb.ipSummed = CHECKSUM_PARTIAL;
-  writeU32(buf, th + 4, req.sntIsn);
-  // XXX data is queued and acked as is. No buffer/window check.
-  writeU32(buf, th + 8, (req.rcvIsn + 1) >>> 0);
-  // RFC 1323: the window in SYN & SYN/ACK segments is never scaled.
-  writeU16(buf, th + 14, req.rcvWnd < 65535 ? req.rcvWnd : 65535);
-  tcpOptionsWrite(buf, th + 20, opts);
-  buf[th + 12] = (hlen >> 2) << 4;
-  buf[th + 13] = TCPHDR_SYN | TCPHDR_ACK | tcpEcnMakeSynack(req);
-  ipv4Net(sk.net).mib.tcp[TCP_MIB_OUTSEGS]!++;
-  skb.tstamp = now;
-  return skb;
-}
-
-/**
- * Linux: tcp_send_synack(): in SYN_SENT, a simultaneous open turns our SYN (head of the
- * retransmit queue) into a SYN-ACK and sends it.
- */
-export function tcpSendSynack(sk: TcpSock): number {
-  const skb = sk.rtxQueue.head;
-  if (skb === null || (TCP_SKB_CB(skb).tcpFlags & TCPHDR_SYN) === 0) return -EFAULT;
-  const tcb = TCP_SKB_CB(skb);
-  if ((tcb.tcpFlags & TCPHDR_ACK) === 0) {
-    tcb.tcpFlags |= TCPHDR_ACK;
-    // tcp_ecn_send_synack(): CWR off, ECE only when ECN is on.
-    tcb.tcpFlags = (tcb.tcpFlags & ~(0x80 | 0x40)) | tcpEcnSendSynack(sk, skb);
-  }
-  return tcpTransmitSkb(sk, skb, true);
-}
-
-/* ------------------------------------------------------------------ */
-/* Active open                                                         */
-
-/** Linux: inet_sk_rebuild_header(): make sure the socket has a route. */
-function tcpRebuildHeader(sk: TcpSock): number {
-  if (skDstCheck(sk) !== null) return 0;
-  const r = ipRouteOutputPorts(sk.net, tcpFlow(sk), sk, sk.inetDaddr, sk.inetSaddr, sk.inetDport, sk.inetSport,
-    IPPROTO_TCP, sk.tos, sk.boundDevIf);
-  if (typeof r === 'number') return r;
-  skDstSet(sk, r);
-  return 0;
-}
-
-/**
- * Linux: tcp_connect_init(): the connection's sending state from the route: header
- * length, MSS (clamp, TCP_MAXSEG, route MTU), advmss, window clamp, the SYN's window
- * and scale, initial sequence state (write_seq was chosen by tcp_v4_connect), RTO.
- */
-function tcpConnectInit(sk: TcpSock): void {
-  const tp = sk;
-  const s = ipv4Net(sk.net).sysctl;
-  const dst = sk.dstCache as Rtable | null;
-  // We'll fix this up when we get a response from the other end.
-  tp.tcpHeaderLen = 20;
-  if (s.tcpTimestamps) tp.tcpHeaderLen += TCPOLEN_TSTAMP_ALIGNED;
-  // If user gave his TCP_MAXSEG, record it to clamp.
-  if (tp.rxOpt.userMss) tp.rxOpt.mssClamp = tp.rxOpt.userMss;
-  tp.maxWindow = 0;
-  tcpMtupInit(sk);
-  tcpSyncMss(sk, dst !== null ? dst.mtu() : 576);
-  if (!tp.windowClamp) tp.windowClamp = dst !== null ? dst.metrics[RTAX_WINDOW]! : 0;
-  tp.advmss = tcpMssClamp(tp, dstMetricAdvmss(dst));
-  tcpInitializeRcvMss(sk);
-  // Limit the window selection if the user enforces a smaller rx buffer.
-  const full = tcpFullSpace(sk);
-  if ((sk.userlocks & 2 /* SOCK_RCVBUF_LOCK */) && (tp.windowClamp > full || tp.windowClamp === 0)) tp.windowClamp = full;
-  const initRwnd = dst !== null ? dst.metrics[RTAX_INITRWND]! : 0;
-  const w = tcpSelectInitialWindow(sk, full,
-    tp.advmss - (tp.rxOpt.tsRecentStamp ? tp.tcpHeaderLen - 20 : 0), tp.windowClamp, s.tcpWindowScaling !== 0,
-    initRwnd);
-  tp.rcvWnd = w.rcvWnd;
-  tp.windowClamp = w.windowClamp;
-  tp.rxOpt.rcvWscale = w.rcvWscale;
-  tp.rcvSsthresh = tp.rcvWnd;
-  sk.err = 0;
-  sk.flags &= ~SOCK_DONE;
-  tp.sndWnd = 0;
-  tp.sndWl1 = 0; // tcp_init_wl(tp, 0)
-  tcpWriteQueuePurge(tp);
-  tp.sndUna = tp.writeSeq;
-  tp.sndSml = tp.writeSeq;
-  tp.sndUp = tp.writeSeq;
-  tp.sndNxt = tp.writeSeq;
-  if (!tp.repair) tp.rcvNxt = 0;
-  else tp.rcvTstamp = tcpJiffies32(sk.net.kernel);
-  tp.rcvWup = tp.rcvNxt;
-  tp.copiedSeq = tp.rcvNxt;
-  sk.icskRto = TCP_TIMEOUT_INIT;
-  sk.icskRetransmits = 0;
-  // tcp_clear_retrans()
-  tp.retransOut = 0;
-  tp.lostOut = 0;
-  tp.undoMarker = 0;
-  tp.undoRetrans = -1;
-  tp.sackedOut = 0;
-  tp.rcvOoopack = 0;
-}
-
-/**
- * Linux: tcp_connect(): build and send the SYN (MSS, SACK_PERM, TS, WSCALE; ECN SYN as
- * tcp_ecn says), queue it for retransmission, count ActiveOpens, arm the SYN timer.
- */
-export function tcpConnect(sk: TcpSock): number {
-  const tp = sk;
-  if (tcpRebuildHeader(sk) !== 0) return -EHOSTUNREACH; // Routing failure or similar.
-  tcpConnectInit(sk);
-  const buff = tcpAllocHeaderSkb();
-  buff.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER;
-  // SYN eats a sequence byte, write_seq updated by tcp_connect_queue_skb().
-  tcpInitNondataSkb(buff, tp.writeSeq, TCPHDR_SYN);
-  tcpMstampRefresh(tp);
-  tp.retransStamp = Math.floor(tp.tcpMstamp / 1000) >>> 0;
-  // tcp_connect_queue_skb()
-  const tcb = TCP_SKB_CB(buff);
-  tp.wmemQueued += buff.truesize;
-  tp.writeSeq = tcb.endSeq;
-  tp.packetsOut += tcb.pcount;
-  tcb.tcpFlags |= tcpEcnSendSyn(sk, buff);
-  tp.rtxQueue.enqueueTail(buff);
-  // Send off SYN.
-  tcpTransmitSkb(sk, buff, true);
-  // We change tp->snd_nxt after the tcp_transmit_skb() call in order to make this packet
-  // get counted in tcpOutSegs.
-  tp.sndNxt = tp.writeSeq;
-  tp.pushedSeq = tp.writeSeq;
-  const head = tp.writeQueue.head;
-  if (head !== null) {
-    tp.sndNxt = TCP_SKB_CB(head).seq;
-    tp.pushedSeq = TCP_SKB_CB(head).seq;
-  }
-  ipv4Net(sk.net).mib.tcp[TCP_MIB_ACTIVEOPENS]!++;
-  // Timer for repeating the SYN until an answer.
-  tcpResetXmitTimer(sk, ICSK_TIME_RETRANS, sk.icskRto);
-  return 0;
-}
-
-/** Drop an skb TCP built but will not send (kept for symmetry with Linux's kfree_skb on error paths). */
-export function tcpDropSkb(skb: SkBuff): void {
-  kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
 }
 

@@ -16,6 +16,8 @@
  * A SYN carries MSS, TS, SACK_PERM, WSCALE as the sysctls allow; a SYN-ACK what the
  * request negotiated; other segments TS and SACK/D-SACK blocks (as many as fit in 40
  * bytes). MD5/AO, Fast Open, MPTCP and AccECN options are not implemented.
+ * The window field's value (tcp_select_initial_window, tcp_select_window) is chosen
+ * here too.
  */
 import type { DstEntry } from '../core/dst.js';
 import { writeU32 } from '../wire/bytes.js';
@@ -25,8 +27,13 @@ import { ipv4Net } from './netns_ipv4.js';
 import type { Rtable } from './rtable.js';
 import type { TcpSock, RequestSock } from './tcp_sock.js';
 import {
-  MAX_TCP_OPTION_SPACE, OPTION_SACK_ADVERTISE, OPTION_TS, OPTION_WSCALE,
+  MAX_TCP_OPTION_SPACE, OPTION_SACK_ADVERTISE, OPTION_TS, OPTION_WSCALE, TCP_MAX_WSCALE, MAX_TCP_WINDOW,
+  ICSK_ACK_NOMEM,
 } from './tcp_defs.js';
+import {
+  LINUX_MIB_TCPTOZEROWINDOWADV, LINUX_MIB_TCPFROMZEROWINDOWADV, LINUX_MIB_TCPWANTZEROWINDOWADV,
+} from '../core/snmp.js';
+import { tcpSpace, tcpFullSpace } from './tcp_input_rtt.js';
 
 /** Linux: TCPOLEN_*_ALIGNED and the SACK block sizes. */
 export const TCPOLEN_MSS_ALIGNED = 4;
@@ -36,6 +43,16 @@ export const TCPOLEN_SACKPERM_ALIGNED = 4;
 export const TCPOLEN_SACK_BASE = 2;
 export const TCPOLEN_SACK_BASE_ALIGNED = 4;
 export const TCPOLEN_SACK_PERBLOCK = 8;
+
+/** Linux: sysctl_rmem_max default (net.core.rmem_max). */
+const SYSCTL_RMEM_MAX = 212992;
+
+/** Linux: tcp_select_initial_window()'s outputs. */
+export class TcpInitialWindow {
+  rcvWnd = 0;
+  windowClamp = 0;
+  rcvWscale = 0;
+}
 
 /** Linux: IPV4_MAX_PMTU and ip_rt_min_advmss (net/ipv4/route.c: 256). */
 const IPV4_MAX_PMTU = 65535;
@@ -227,4 +244,135 @@ export function tcpOptionsWriteEstablished(tp: TcpSock, buf: Uint8Array, off: nu
     }
     tp.rxOpt.dsack = false;
   }
+}
+
+/* ------------------------------------------------------------------ */
+/* Window selection                                                    */
+
+/**
+ * Linux: tcp_select_initial_window() (6.x): the SYN's window is the receive space
+ * (rounded down to MSS multiples, bounded by the route's initrwnd), the scale is chosen
+ * from the largest buffer the socket could grow to (tcp_rmem[2], rmem_max, the clamp).
+ */
+export function tcpSelectInitialWindow(sk: TcpSock, space: number, mss: number, windowClamp: number,
+  wscaleOk: boolean, initRcvWnd: number): TcpInitialWindow {
+  const r = new TcpInitialWindow();
+  const s = ipv4Net(sk.net).sysctl;
+  if (space < 0) space = 0;
+  // If no clamp set the clamp to the max possible scaled window.
+  if (windowClamp === 0) windowClamp = 65535 * (1 << TCP_MAX_WSCALE);
+  space = Math.min(windowClamp, space);
+  // Quantize space offering to a multiple of mss if possible.
+  if (space > mss) space = Math.floor(space / mss) * mss;
+  r.rcvWnd = s.tcpWorkaroundSignedWindows ? Math.min(space, MAX_TCP_WINDOW) : space;
+  if (initRcvWnd) r.rcvWnd = Math.min(r.rcvWnd, initRcvWnd * mss);
+  r.rcvWscale = 0;
+  if (wscaleOk) {
+    // Set window scaling on max possible window.
+    space = Math.max(space, s.tcpRmem[2]!, SYSCTL_RMEM_MAX);
+    space = Math.min(space, windowClamp);
+    const ilog2 = space > 0 ? 31 - Math.clz32(space) : 0;
+    r.rcvWscale = Math.min(Math.max(ilog2 - 15, 0), TCP_MAX_WSCALE);
+  }
+  // Set the clamp no higher than max representable value.
+  r.windowClamp = Math.min(65535 * (1 << r.rcvWscale), windowClamp);
+  return r;
+}
+
+/**
+ * Linux: __tcp_select_window(): the window the free receive space allows, with the SWS
+ * rules (RFC 1122 4.2.3.3: zero when below an MSS or 1/16 of the buffer), rounded to
+ * the scale (or kept as a multiple of MSS without scaling).
+ */
+export function __tcpSelectWindow(sk: TcpSock): number {
+  const tp = sk;
+  let mss = sk.icskAckRcvMss;
+  let freeSpace = tcpSpace(sk);
+  const allowedSpace = tcpFullSpace(sk);
+  const fullSpace = Math.min(tp.windowClamp, allowedSpace);
+  const wscale = tp.rxOpt.rcvWscale;
+  const unit = 1 << wscale;
+  if (mss > fullSpace) {
+    mss = fullSpace;
+    if (mss <= 0) return 0;
+  }
+  if (ipv4Net(sk.net).sysctl.tcpShrinkWindow !== 0 && wscale !== 0) {
+    // shrink_window_allowed: the new window is always a multiple of the scale unit.
+    freeSpace = Math.floor(freeSpace / unit) * unit;
+    if (freeSpace < (fullSpace >> 1)) {
+      sk.icskAckQuick = 0;
+      if (freeSpace < (allowedSpace >> 4) || freeSpace > tp.rcvSsthresh || freeSpace < unit) return 0;
+    }
+    if (freeSpace > tp.rcvSsthresh) freeSpace = Math.ceil(tp.rcvSsthresh / unit) * unit;
+    return freeSpace;
+  }
+  if (freeSpace < (fullSpace >> 1)) {
+    sk.icskAckQuick = 0;
+    // free_space might become our new window, make sure we don't increase it due to wscale.
+    freeSpace = Math.floor(freeSpace / unit) * unit;
+    // Below 1/16 of the buffer or an MSS: move to a zero window (tcp_clamp_window()
+    // would otherwise grow the buffer and data would be dropped at the memory limit).
+    if (freeSpace < (allowedSpace >> 4) || freeSpace < mss) return 0;
+  }
+  if (freeSpace > tp.rcvSsthresh) freeSpace = tp.rcvSsthresh;
+  let window: number;
+  if (wscale !== 0) {
+    // Advertise enough space so that it won't get scaled away.
+    window = Math.ceil(freeSpace / unit) * unit;
+  } else {
+    window = tp.rcvWnd;
+    // The largest window that is a nice multiple of mss; keep the current offer when
+    // it is within one mss of the free space.
+    if (window <= freeSpace - mss || window > freeSpace) window = Math.floor(freeSpace / mss) * mss;
+    else if (mss === fullSpace && freeSpace > window + (fullSpace >> 1)) window = freeSpace;
+  }
+  return window;
+}
+
+/**
+ * Linux: tcp_select_window(): choose the window to advertise, never shrinking the
+ * offered one (unless net.ipv4.tcp_shrink_window with scaling), record it (rcv_wnd,
+ * rcv_wup) and return it scaled for th->window; counts the zero-window transitions.
+ */
+export function tcpSelectWindow(sk: TcpSock): number {
+  const tp = sk;
+  const mib = ipv4Net(sk.net).mib.net;
+  const s = ipv4Net(sk.net).sysctl;
+  const oldWin = tp.rcvWnd;
+  const wscale = tp.rxOpt.rcvWscale;
+  // Make the window 0 if we failed to queue the data because we are out of memory.
+  if (sk.icskAckPending & ICSK_ACK_NOMEM) {
+    tp.predFlags = 0;
+    tp.rcvWnd = 0;
+    tp.rcvWup = tp.rcvNxt;
+    return 0;
+  }
+  let curWin = (tp.rcvWup + tp.rcvWnd - tp.rcvNxt) | 0;
+  if (curWin < 0) curWin = 0;
+  let newWin = __tcpSelectWindow(sk);
+  if (newWin < curWin) {
+    // Danger Will Robinson! Don't update rcv_wup/rcv_wnd here or else we will not be
+    // able to advertise a zero window in time. --DaveM  Relax Will Robinson.
+    if (s.tcpShrinkWindow === 0 || wscale === 0) {
+      // Never shrink the offered window.
+      if (newWin === 0) mib[LINUX_MIB_TCPWANTZEROWINDOWADV]!++;
+      const unit = 1 << wscale;
+      newWin = Math.ceil(curWin / unit) * unit;
+    }
+  }
+  tp.rcvWnd = newWin;
+  tp.rcvWup = tp.rcvNxt;
+  // Make sure we do not exceed the maximum possible scaled window.
+  if (wscale === 0 && s.tcpWorkaroundSignedWindows) newWin = Math.min(newWin, MAX_TCP_WINDOW);
+  else newWin = Math.min(newWin, 65535 * (1 << wscale));
+  // RFC 1323 scaling applied.
+  newWin = Math.floor(newWin / (1 << wscale));
+  // If we advertise zero window, disable fast path.
+  if (newWin === 0) {
+    tp.predFlags = 0;
+    if (oldWin) mib[LINUX_MIB_TCPTOZEROWINDOWADV]!++;
+  } else if (oldWin === 0) {
+    mib[LINUX_MIB_TCPFROMZEROWINDOWADV]!++;
+  }
+  return newWin;
 }
