@@ -37,23 +37,23 @@ import {
   LINUX_MIB_TCPDSACKOFOSENT, LINUX_MIB_TCPACKCOMPRESSED, LINUX_MIB_PRUNECALLED, LINUX_MIB_RCVPRUNED,
   LINUX_MIB_OFOPRUNED,
 } from '../core/snmp.js';
-import { TimerList } from '../core/timer.js';
-import { TCPHDR_FIN, TCPHDR_SYN, TCPHDR_PSH, TCPHDR_URG } from '../wire/tcphdr.js';
+import { TCPHDR_FIN } from '../wire/tcphdr.js';
 import { ipv4Net } from './netns_ipv4.js';
-import type { TcpSock, TimerWithSock } from './tcp_sock.js';
-import {
-  TCP_SKB_CB, tcpIsSack, tcpReceiveWindow, tcpJiffies32, tcpWinFromSpace, TCP_RMEM_TO_WIN_SCALE,
-} from './tcp_sock.js';
-import {
-  after, before, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, ICSK_ACK_NOW, ICSK_ACK_NOMEM, TCP_MAX_QUICKACKS,
-  TCP_ATO_MIN, TCP_MSS_DEFAULT, TCP_NUM_SACKS, TCP_FASTRETRANS_THRESH,
-} from './tcp_defs.js';
+import type { TcpSock } from './tcp_sock.js';
+import { TCP_SKB_CB, tcpIsSack, tcpReceiveWindow } from './tcp_sock.js';
+import { after, before, ICSK_ACK_NOW, ICSK_ACK_NOMEM, TCP_MAX_QUICKACKS, TCP_NUM_SACKS } from './tcp_defs.js';
 import { tcpSackReset } from './tcp_input_opts.js';
-import { tcpRcvRttMeasure, tcpSpace, tcpRcvbufGrow, TCP_MIN_MSS, SOCK_RCVBUF_LOCK } from './tcp_input_rtt.js';
-import { inetCskScheduleAck, inetCskAckScheduled } from './tcp_timer.js';
-import { tcpSendAck, tcpSendDelayedAck, __tcpSelectWindow } from './tcp_output.js';
+import { tcpRcvbufGrow, SOCK_RCVBUF_LOCK } from './tcp_input_rtt.js';
+import { inetCskScheduleAck } from './tcp_timer.js';
+import { tcpSendAck } from './tcp_output.js';
 import { tcpFin } from './tcp_input_state.js';
 import { tcpEcnCheckCe } from './tcp_ecn.js';
+import { tcpMeasureRcvMss, tcpEnterQuickackMode, tcpGrowWindow, tcpEventDataRecv } from './tcp_input_delack.js';
+// The contract names these as tcp_input_data exports: re-exported from the delayed-ACK file.
+export {
+  tcpEnterQuickackMode, tcpEventDataRecv, __tcpAckSndCheck, tcpAckSndCheck, tcpInQuickackMode, tcpMeasureRcvMss,
+  tcpGrowWindow, inetCskInPingpongMode,
+} from './tcp_input_delack.js';
 
 /** Truesize Linux gives a received segment beyond its payload (see the file comment). */
 export const LINUX_RX_SKB_OVERHEAD = 832;
@@ -62,8 +62,6 @@ const MAX_SKB_FRAGS = 17;
 /** Linux: the page_frag chunk tcp_sendmsg fills (32 KiB): payload frags per segment. */
 const PAGE_FRAG_SIZE = 32768;
 const PAGE_SIZE = 4096;
-/** Linux: RTAX_QUICKACK. */
-const RTAX_QUICKACK = 15;
 /** Linux: TCP_SACK_BLOCKS_EXPECTED. */
 const TCP_SACK_BLOCKS_EXPECTED = 2;
 
@@ -127,157 +125,12 @@ export function tcpDropReason(sk: TcpSock, skb: SkBuff, reason: number): void {
   kfreeSkbReason(skb, reason);
 }
 
-/* ---- delayed ACK engine ---- */
-
-/** Linux: inet_csk_in_pingpong_mode(). */
-export function inetCskInPingpongMode(sk: TcpSock): boolean {
-  return sk.icskAckPingpong >= ipv4Net(sk.net).sysctl.tcpPingpongThresh;
-}
-
-/** Linux: tcp_set_window_clamp() as used on a scaling_ratio change (tcp.c). */
-function tcpSetWindowClampForRatio(sk: TcpSock, val: number): void {
-  const old = sk.windowClamp;
-  const nw = Math.max(2304 >> 1 /* SOCK_MIN_RCVBUF / 2 */, val);
-  if (nw === old) return;
-  sk.windowClamp = nw;
-  if (nw < old) {
-    sk.rcvSsthresh = Math.min(sk.rcvSsthresh, nw);
-  } else {
-    const n = Math.min(sk.rcvWnd, nw);
-    sk.rcvSsthresh = Math.max(n, sk.rcvSsthresh);
-  }
-}
-
-/**
- * Linux: tcp_measure_rcv_mss(): track the peer's segment size for delayed-ACK decisions,
- * and (6.x) the payload/truesize ratio that turns buffer space into window.
- */
-export function tcpMeasureRcvMss(sk: TcpSock, skb: SkBuff): void {
-  const lss = sk.icskAckLastSegSize;
-  sk.icskAckLastSegSize = 0;
-  let len = skb.len;
-  if (len >= sk.icskAckRcvMss) {
-    if (len !== sk.icskAckRcvMss) {
-      const val = Math.floor((len * (1 << TCP_RMEM_TO_WIN_SCALE)) / tcpLinuxRxTruesize(len));
-      const oldRatio = sk.scalingRatio;
-      sk.scalingRatio = val ? val : 1;
-      if (oldRatio !== sk.scalingRatio) {
-        tcpSetWindowClampForRatio(sk, tcpWinFromSpace(sk, sk.rcvbuf));
-        if (sk.windowClamp < sk.rcvqSpaceSpace) sk.rcvqSpaceSpace = sk.windowClamp;
-      }
-    }
-    sk.icskAckRcvMss = Math.min(len, sk.advmss);
-    // A 1*MSS segment with PSH is likely the end of an application write: ACK on read.
-    if (TCP_SKB_CB(skb).tcpFlags & TCPHDR_PSH) sk.icskAckPending |= ICSK_ACK_PUSHED;
-  } else {
-    // "len" is the invariant segment length, including the TCP header.
-    len += skb.data - skb.transportHeader;
-    if (len >= TCP_MSS_DEFAULT + 20 ||
-        (len >= TCP_MIN_MSS + 20 && !(TCP_SKB_CB(skb).tcpFlags & (TCPHDR_FIN | TCPHDR_URG | TCPHDR_SYN | TCPHDR_PSH)))) {
-      // Subtract the invariant (tcp header plus fixed timestamp option): MSS free of SACK jitter.
-      len -= sk.tcpHeaderLen;
-      sk.icskAckLastSegSize = len;
-      if (len === lss) {
-        sk.icskAckRcvMss = len;
-        return;
-      }
-    }
-    if (sk.icskAckPending & ICSK_ACK_PUSHED) sk.icskAckPending |= ICSK_ACK_PUSHED2;
-    sk.icskAckPending |= ICSK_ACK_PUSHED;
-  }
-}
-
-/** Linux: tcp_incr_quickack(). */
-function tcpIncrQuickack(sk: TcpSock, maxQuickacks: number): void {
-  let quickacks = Math.floor(sk.rcvWnd / (2 * sk.icskAckRcvMss));
-  if (quickacks === 0) quickacks = 2;
-  quickacks = Math.min(quickacks, maxQuickacks);
-  if (quickacks > sk.icskAckQuick) sk.icskAckQuick = quickacks;
-}
-
-/** Linux: tcp_enter_quickack_mode(). */
-export function tcpEnterQuickackMode(sk: TcpSock, maxQuickacks: number): void {
-  tcpIncrQuickack(sk, maxQuickacks);
-  sk.icskAckPingpong = 0; /* inet_csk_exit_pingpong_mode */
-  sk.icskAckAto = TCP_ATO_MIN;
-}
-
-/** Linux: tcp_in_quickack_mode(): the route's quickack metric, or quick ACKs left and not interactive. */
-export function tcpInQuickackMode(sk: TcpSock): boolean {
-  const dst = sk.dstCache as { metrics?: Uint32Array } | null;
-  if (dst && dst.metrics && dst.metrics[RTAX_QUICKACK]) return true;
-  return sk.icskAckQuick !== 0 && !inetCskInPingpongMode(sk);
-}
-
-/** Linux: __tcp_grow_window(): slow part of check #2. */
-function __tcpGrowWindow(sk: TcpSock, skb: SkBuff, skbTruesize: number): number {
-  let truesize = tcpWinFromSpace(sk, skbTruesize) >> 1;
-  let window = tcpWinFromSpace(sk, ipv4Net(sk.net).sysctl.tcpRmem[2]!) >> 1;
-  while (sk.rcvSsthresh <= window) {
-    if (truesize <= skb.len) return 2 * sk.icskAckRcvMss;
-    truesize >>= 1;
-    window >>= 1;
-  }
-  return 0;
-}
-
-/**
- * Linux: tcp_grow_window(): open rcv_ssthresh by 2*advmss (at least 2*len) per segment
- * whose overhead would still fit the buffer, up to min(window_clamp, tcp_space).
- * `adjust`: the head is not counted (truesize_adjust: payload in page frags).
- */
-export function tcpGrowWindow(sk: TcpSock, skb: SkBuff, adjust: boolean): void {
-  const room = Math.min(sk.windowClamp, tcpSpace(sk)) - sk.rcvSsthresh;
-  if (room <= 0) return;
-  const len = skb.len;
-  const truesize = adjust ? len : tcpLinuxRxTruesize(len);
-  let incr: number;
-  if (tcpWinFromSpace(sk, truesize) <= len) incr = 2 * sk.advmss;
-  else incr = __tcpGrowWindow(sk, skb, truesize);
-  if (incr) {
-    incr = Math.max(incr, 2 * len);
-    sk.rcvSsthresh += Math.min(room, incr);
-    sk.icskAckQuick |= 1;
-  }
-}
-
 /** Linux: tcp_clamp_window(): the buffer is full: grow it if allowed, else shrink rcv_ssthresh. */
 function tcpClampWindow(sk: TcpSock): void {
   const rmem2 = ipv4Net(sk.net).sysctl.tcpRmem[2]!;
   sk.icskAckQuick = 0;
   if (sk.rcvbuf < rmem2 && !(sk.userlocks & SOCK_RCVBUF_LOCK)) sk.rcvbuf = Math.min(sk.rmemAlloc, rmem2);
   if (sk.rmemAlloc > sk.rcvbuf) sk.rcvSsthresh = Math.min(sk.windowClamp, 2 * sk.advmss);
-}
-
-/**
- * Linux: tcp_event_data_recv(): schedule an ACK, track rcv_mss and the receiver RTT, adapt
- * the delayed-ACK timeout (ato) to the inter-arrival time, check CE, grow the window.
- */
-export function tcpEventDataRecv(sk: TcpSock, skb: SkBuff): void {
-  inetCskScheduleAck(sk);
-  tcpMeasureRcvMss(sk, skb);
-  tcpRcvRttMeasure(sk);
-  const now = tcpJiffies32(sk.net.kernel);
-  if (!sk.icskAckAto) {
-    // The first data packet received: initialize the delayed-ACK engine.
-    tcpIncrQuickack(sk, TCP_MAX_QUICKACKS);
-    sk.icskAckAto = TCP_ATO_MIN;
-  } else {
-    const m = (now - sk.icskAckLrcvtime) | 0;
-    if (m <= TCP_ATO_MIN / 2) {
-      // The fastest case is the first.
-      sk.icskAckAto = (sk.icskAckAto >> 1) + TCP_ATO_MIN / 2;
-    } else if (m < sk.icskAckAto) {
-      sk.icskAckAto = (sk.icskAckAto >> 1) + m;
-      if (sk.icskAckAto > sk.icskRto) sk.icskAckAto = sk.icskRto;
-    } else if (m > sk.icskRto) {
-      // Too long gap: apparently the sender failed to restart its window; ACK quickly.
-      tcpIncrQuickack(sk, TCP_MAX_QUICKACKS);
-    }
-  }
-  sk.icskAckLrcvtime = now;
-  tcpEcnCheckCe(sk, skb);
-  if (skb.len >= 128) tcpGrowWindow(sk, skb, true);
 }
 
 /* ---- SACK and D-SACK blocks we send ---- */
@@ -874,18 +727,11 @@ function tcpQueueAndOut(sk: TcpSock, skb: SkBuff): void {
     // sk_forced_mem_schedule()
     skRmemSchedule(sk, truesize);
   }
-  const len = skb.len;
-  const fin = (cb.tcpFlags & TCPHDR_FIN) !== 0;
-  if (len === 0) {
-    // A bare FIN: Linux merges it into the tail skb or queues a 0-byte skb; tuxnet only
-    // needs rcv_nxt to move (the reader sees EOF through RCV_SHUTDOWN).
-    tcpRcvNxtUpdate(sk, cb.endSeq);
-    consumeSkb(skb);
-  } else {
-    tcpQueueRcv(sk, skb);
-    tcpEventDataRecv(sk, skb);
-  }
-  if (fin) tcpFin(sk);
+  // A bare FIN is queued too (Linux merges its flag into the tail skb or queues a 0-byte
+  // skb): the reader moves copied_seq past it.
+  tcpQueueRcv(sk, skb);
+  if (skb.len) tcpEventDataRecv(sk, skb);
+  if (cb.tcpFlags & TCPHDR_FIN) tcpFin(sk);
   if (sk.outOfOrderQueue.peek() !== null) {
     tcpOfoQueue(sk);
     // RFC 5681 4.2: SHOULD send an immediate ACK when a gap in the queue is filled.
@@ -894,69 +740,4 @@ function tcpQueueAndOut(sk: TcpSock, skb: SkBuff): void {
   if (sk.rxOpt.numSacks) tcpSackRemove(sk);
   tcpFastPathCheck(sk);
   if (!sockFlag(sk, SOCK_DEAD)) tcpDataReady(sk);
-}
-
-/* ---- ACK decisions ---- */
-
-function tcpCompressedAckKick(t: TimerList): void {
-  const sk = (t as TimerWithSock).sk;
-  if (sk.compressedAck) {
-    // One ACK goes out: subtract it to keep TCPAckCompressed accurate.
-    sk.compressedAck--;
-    tcpSendAck(sk);
-  }
-}
-
-/**
- * Linux: __tcp_ack_snd_check(): ACK now when more than one full segment is unacknowledged
- * and the window moved enough (or SO_RCVLOWAT is not yet met), in quick-ACK mode, or when
- * ICSK_ACK_NOW is set; with out-of-order data and SACK, compress ACKs after the first
- * three dupacks (tcp_comp_sack_nr, tcp_comp_sack_delay_ns); otherwise delay the ACK.
- */
-export function __tcpAckSndCheck(sk: TcpSock, ofoPossible: boolean): void {
-  const tp = sk;
-  if ((((tp.rcvNxt - tp.rcvWup) >>> 0) > sk.icskAckRcvMss &&
-       (((tp.rcvNxt - tp.copiedSeq) >>> 0) < sk.rcvlowat || __tcpSelectWindow(sk) >= tp.rcvWnd)) ||
-      tcpInQuickackMode(sk) ||
-      (sk.icskAckPending & ICSK_ACK_NOW)) {
-    tcpSendAck(sk);
-    return;
-  }
-  if (!ofoPossible || tp.outOfOrderQueue.peek() === null) {
-    tcpSendDelayedAck(sk);
-    return;
-  }
-  const s = ipv4Net(sk.net).sysctl;
-  if (!tcpIsSack(tp) || tp.compressedAck >= s.tcpCompSackNr) {
-    tcpSendAck(sk);
-    return;
-  }
-  if (tp.compressedAckRcvNxt !== tp.rcvNxt) {
-    tp.compressedAckRcvNxt = tp.rcvNxt;
-    tp.dupAckCounter = 0;
-  }
-  if (tp.dupAckCounter < TCP_FASTRETRANS_THRESH) {
-    tp.dupAckCounter++;
-    tcpSendAck(sk);
-    return;
-  }
-  tp.compressedAck++;
-  let timer = tp.compressedAckTimer;
-  if (timer !== null && timer.pending()) return;
-  if (timer === null) {
-    timer = new TimerList(tcpCompressedAckKick);
-    (timer as TimerWithSock).sk = sk;
-    tp.compressedAckTimer = timer;
-  }
-  // Compress-ACK timer: 5 % of the RTT, at most tcp_comp_sack_delay_ns (+ slack; tuxnet fires at the start).
-  let rtt = tp.rcvRttEstRttUs;
-  if (tp.srttUs && tp.srttUs < rtt) rtt = tp.srttUs;
-  const delayNs = Math.min(s.tcpCompSackDelayNs, Math.floor((rtt * (1000 >> 3)) / 20));
-  sk.net.kernel.modTimer(timer, sk.net.kernel.clock.now() + delayNs);
-}
-
-/** Linux: tcp_ack_snd_check(): nothing to do if a data segment already carried the ACK. */
-export function tcpAckSndCheck(sk: TcpSock): void {
-  if (!inetCskAckScheduled(sk)) return;
-  __tcpAckSndCheck(sk, true);
 }
