@@ -41,9 +41,9 @@ export function scoreboardSock(k: Kernel, opts: { sack?: boolean; ca?: string; i
   const isn = opts.isn ?? 1000;
   tp.sndUna = tp.sndNxt = tp.writeSeq = isn;
   tp.sndWnd = tp.maxWindow = 1 << 20;
+  tcpMstampRefresh(tp);
   tp.icskCaOps = tcpCaFind(k, opts.ca ?? 'reno');
   tp.icskCaOps?.init?.(tp);
-  tcpMstampRefresh(tp);
   return tp;
 }
 
