@@ -23,9 +23,17 @@ interface Waiter extends Interruptible {
 
 export class WaitQueueHead {
   private waiters: Waiter[] = [];
+  /**
+   * Wake-ups so far, waiters or not. A caller that tries an operation with bottom halves
+   * disabled and then decides to sleep compares it before and after: packets processed
+   * when bottom halves were re-enabled may already have woken the queue (Linux avoids the
+   * lost wake-up by queueing itself before the test: prepare_to_wait()).
+   */
+  wakeups = 0;
 
   /** Linux: wake_up_interruptible_all(). Safe from the packet path: resolution runs as a microtask. */
   wakeUp(_kernel: Kernel): void {
+    this.wakeups++;
     if (this.waiters.length === 0) return;
     const ws = this.waiters;
     this.waiters = [];

@@ -22,7 +22,7 @@ import type { Net, Kernel } from '../core/net_namespace.js';
 import { type SkBuff, allocSkb, skbReserve, consumeSkb, kfreeSkbReason, CHECKSUM_PARTIAL, SKB_TRUESIZE_OVERHEAD } from '../core/skbuff.js';
 import { SKB_DROP_REASON_QUEUE_PURGE } from '../core/drop_reason.js';
 import {
-  sockFlag, SOCK_DEAD, SOCK_DONE, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, sockError, skDstReset,
+  sockFlag, SOCK_DEAD, SOCK_DONE, SOCK_LINGER, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, sockError, skDstReset,
 } from '../core/sock.js';
 import { SOCK_URGINLINE } from '../core/sock_opt.js';
 import {
@@ -60,6 +60,7 @@ import {
   MAX_TCP_HEADER, HZ, ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, TCPF_CA_CWR, TCPF_CA_Recovery, CA_EVENT_CWND_RESTART,
 } from './tcp_defs.js';
 import { tcpAssignCongestionControl, tcpCaEvent } from './tcp_cong.js';
+import { tcpClearRetrans } from './tcp_fastretrans.js';
 import { TCP_TIMER_FNS, tcpClearXmitTimers, inetCskDelackInit, inetCskAckScheduled, tcpResetKeepaliveTimer } from './tcp_timer.js';
 import {
   __tcpPushPendingFrames, tcpPushOne, tcpCurrentMss, tcpSendFin, tcpSendActiveReset, tcpSendAck, __tcpSelectWindow,
@@ -435,7 +436,8 @@ export function tcpSendmsg(tp: TcpSock, data: Uint8Array, flags: number): number
         if (skb && copy > skb.end - skb.tail) copy = skb.end - skb.tail;
         if (copy <= 0 || !tcpSkbCanCollapseTo(skb!)) {
           if (!skStreamMemoryFree(tp)) {
-            // wait_for_space
+            // wait_for_space: set_bit(SOCK_NOSPACE); the writer sleeps until tcp_check_space()
+            tp.sockNospace = true;
             if (copied) tcpPush(tp, flags & ~MSG_MORE, mssNow, TCP_NAGLE_PUSH, sizeGoal);
             err = skStreamWaitMemory(tp);
             break doError;
@@ -758,7 +760,7 @@ export function tcpClose(sk: TcpSock, _timeout: number): void {
       mib[LINUX_MIB_TCPABORTONCLOSE]!++;
       tcpSetState(sk, TCP_CLOSE);
       tcpSendActiveReset(sk);
-    } else if (sockFlag(sk, 1 << 6 /* SOCK_LINGER */) && !sk.lingertime) {
+    } else if (sockFlag(sk, SOCK_LINGER) && !sk.lingertime) {
       /* Check zero linger _after_ checking for unread data. */
       tcpDisconnect(sk, 0);
       mib[LINUX_MIB_TCPABORTONDATA]!++;
@@ -847,12 +849,8 @@ export function tcpDisconnect(sk: TcpSock, _flags: number): number {
   // tcp_set_ca_state(sk, TCP_CA_Open)
   sk.icskCaOps?.setState?.(sk, TCP_CA_Open);
   sk.icskCaState = TCP_CA_Open;
-  // tcp_clear_retrans()
-  sk.retransOut = 0;
-  sk.lostOut = 0;
-  sk.undoMarker = 0;
-  sk.undoRetrans = -1;
-  sk.sackedOut = 0;
+  sk.isSackReneg = false;
+  tcpClearRetrans(sk);
   sk.totalRetrans = 0;
   inetCskDelackInit(sk);
   /* Initialize rcv_mss to TCP_MIN_MSS to avoid division by 0 in __tcp_select_window() */
@@ -880,7 +878,6 @@ export function tcpDisconnect(sk: TcpSock, _flags: number): number {
   sk.rackReoWndPersist = 0;
   sk.rackDsackSeen = false;
   sk.rcvOoopack = 0;
-  sk.totalRto = sk.totalRtoRecoveries = sk.totalRtoTime = 0;
   // sk_error_report()
   skStateChange(sk);
   return 0;

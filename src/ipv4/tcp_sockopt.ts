@@ -6,8 +6,8 @@
  *
  * Values are JS values: integers for int options, a string for TCP_CONGESTION, the
  * TcpInfo object for TCP_INFO. Not supported, answered as a Linux kernel built without
- * them answers: TCP_MD5SIG/TCP_MD5SIG_EXT/TCP_AO_* (no CONFIG_TCP_MD5SIG/AO:
- * ENOPROTOOPT), TCP_ULP (no ULP modules: ENOENT), TCP_REPAIR* (EPERM, as an unprivileged
+ * them answers: TCP_MD5SIG/TCP_MD5SIG_EXT (EINVAL, as a short option), TCP_AO_* (no
+ * CONFIG_TCP_AO: ENOPROTOOPT), TCP_ULP (no ULP modules: ENOENT), TCP_REPAIR* (EPERM, as an unprivileged
  * caller), TCP_ZEROCOPY_RECEIVE (EINVAL). TCP Fast Open options are stored and reported
  * but Fast Open itself is not implemented; TCP_TX_DELAY is stored (no EDT pacing here).
  */
@@ -24,7 +24,7 @@ import {
   TCP_THIN_DUPACK, TCP_USER_TIMEOUT, TCP_REPAIR, TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ, TCP_REPAIR_OPTIONS, TCP_FASTOPEN,
   TCP_TIMESTAMP, TCP_NOTSENT_LOWAT, TCP_CC_INFO, TCP_SAVE_SYN, TCP_SAVED_SYN, TCP_REPAIR_WINDOW,
   TCP_FASTOPEN_CONNECT, TCP_ULP, TCP_FASTOPEN_KEY, TCP_FASTOPEN_NO_COOKIE, TCP_ZEROCOPY_RECEIVE, TCP_INQ,
-  TCP_TX_DELAY, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TCP_NAGLE_CORK, MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL,
+  TCP_TX_DELAY, TCP_MD5SIG, TCP_MD5SIG_EXT, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TCP_NAGLE_CORK, MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL,
   MAX_TCP_KEEPCNT, MAX_TCP_SYNCNT, MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_TIMEOUT_INIT, TCP_RTO_MAX, TCP_RTO_MIN,
   TCP_TIMEOUT_MIN, TCP_DELACK_MAX, HZ, TCPF_CLOSE, TCPF_LISTEN, TCPF_ESTABLISHED, TCPF_CLOSE_WAIT, TCP_CLOSE,
   TCP_CA_NAME_MAX, ICSK_ACK_PUSHED,
@@ -337,6 +337,9 @@ export function tcpSetsockopt(tp: TcpSock, level: number, optname: number, value
     case TCP_TX_DELAY:
       tp.tcpTxDelay = val;
       return 0;
+    case TCP_MD5SIG:
+    case TCP_MD5SIG_EXT:
+      return -EINVAL; /* no struct tcp_md5sig: as a short optlen (MD5 signatures are not supported) */
     default:
       return -ENOPROTOOPT;
   }
@@ -358,7 +361,8 @@ export function tcpGetsockopt(tp: TcpSock, level: number, optname: number): unkn
     case TCP_SYNCNT: return tp.icskSynRetries || sys.tcpSynRetries;
     case TCP_LINGER2: {
       const val = tp.linger2;
-      return val >= 0 ? Math.floor((val || sys.tcpFinTimeout * HZ) / HZ) : val;
+      // -1 (no FIN_WAIT2 timeout) is boxed: a negative number would read as an errno.
+      return val >= 0 ? Math.floor((val || sys.tcpFinTimeout * HZ) / HZ) : new Number(val);
     }
     case TCP_DEFER_ACCEPT: return retransToSecs(tp.deferAccept, TCP_TIMEOUT_INIT / HZ, TCP_RTO_MAX / HZ);
     case TCP_WINDOW_CLAMP: return tp.windowClamp;

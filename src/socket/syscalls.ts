@@ -98,16 +98,20 @@ export async function connect(task: Task, fd: number, addr: Sockaddr): Promise<v
     const k = task.kernel;
     const deadline = sock.sndTimeo === Infinity ? Infinity : k.clock.now() + sock.sndTimeo;
     for (;;) {
+      // The tail of __inet_stream_connect(): -EALREADY while the handshake still runs (the
+      // handshake may have ended already, when bottom halves ran at the end of the call).
+      const seen = sock.wq.wakeups;
+      const r = inKernel(task, () => sock.ops.connect!(sock, addr, O_NONBLOCK));
+      if (r !== -EALREADY) {
+        err = r;
+        break;
+      }
       if (task.killed) fail(EINTR, 'connect');
+      if (sock.wq.wakeups !== seen) continue;
       const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
       if (left <= 0) break;
       const w = await sock.wq.wait(k, left, task.blockedOn);
       if (w === WAIT_INTERRUPTED) fail(EINTR, 'connect');
-      // The tail of __inet_stream_connect(): -EALREADY while the handshake still runs.
-      const r = inKernel(task, () => sock.ops.connect!(sock, addr, O_NONBLOCK));
-      if (r === -EALREADY) continue;
-      err = r;
-      break;
     }
   }
   if (err < 0) fail(-err, 'connect');
@@ -296,6 +300,8 @@ export function getsockopt(task: Task, fd: number, level: number, optname: numbe
   }
   const r = inKernel(task, () => sock.ops.getsockopt(sock, level, optname));
   if (typeof r === 'number' && r < 0) fail(-r, 'getsockopt');
+  // A negative option value (TCP_LINGER2 -1) comes boxed, as a negative number is an errno.
+  if (r instanceof Number) return r.valueOf();
   return r;
 }
 
@@ -835,6 +841,7 @@ async function streamRecv(task: Task, sock: Socket, buf: Uint8Array, flags: numb
       fail(EINTR, syscall);
     }
     // MSG_PEEK leaves the data queued: each try looks from the start again.
+    const seen = sock.wq.wakeups;
     const r = recvfromOnce(task, sock, peek ? buf : buf.subarray(copied), flags, null);
     if (r > 0) {
       copied = peek ? r : copied + r;
@@ -849,6 +856,8 @@ async function streamRecv(task: Task, sock: Socket, buf: Uint8Array, flags: numb
       if (copied) return copied;
       fail(EAGAIN, syscall);
     }
+    // Woken while trying (bottom halves ran at the end of the call): try again at once.
+    if (sock.wq.wakeups !== seen) continue;
     const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
     if (left <= 0) {
       if (copied) return copied;
@@ -925,6 +934,7 @@ export async function write(task: Task, fd: number, data: Uint8Array, flags = 0)
       if (sent) return sent;
       fail(EINTR, 'write');
     }
+    const seen = sock.wq.wakeups;
     const r = sendOnce(task, sock, sent ? data.subarray(sent) : data, flags);
     if (r >= 0) {
       sent += r;
@@ -937,6 +947,7 @@ export async function write(task: Task, fd: number, data: Uint8Array, flags = 0)
       if (sent) return sent;
       fail(EAGAIN, 'write');
     }
+    if (sock.wq.wakeups !== seen) continue;
     const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
     if (left <= 0) {
       if (sent) return sent;
