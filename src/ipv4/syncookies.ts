@@ -106,17 +106,18 @@ function cookieV4CheckMss(net: Net, skb: SkBuff): number {
 }
 
 /**
- * Linux: cookie_init_timestamp(): our first TSval (ms, `now` in ms) with the options in
- * its low 6 bits, never above the current clock.
+ * Linux: cookie_init_timestamp(): our first TSval clock (`now` and the result in ns, as
+ * Linux) with the options in the low 6 bits of its millisecond value, never above now.
  */
 export function cookieInitTimestamp(req: RequestSock, now: number): number {
+  const tsNow = Math.floor(now / 1e6);
   let options = req.wscaleOk ? req.sndWscale : TS_OPT_WSCALE_MASK;
   if (req.sackOk) options |= TS_OPT_SACK;
   if (req.ecnOk) options |= TS_OPT_ECN;
-  let ts = Math.floor(now / (1 << TSBITS)) * (1 << TSBITS);
+  let ts = Math.floor(tsNow / (1 << TSBITS)) * (1 << TSBITS);
   ts += options;
-  if (ts > now) ts -= 1 << TSBITS;
-  return ts;
+  if (ts > tsNow) ts -= 1 << TSBITS;
+  return ts * 1e6;
 }
 
 /**
