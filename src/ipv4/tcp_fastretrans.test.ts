@@ -75,7 +75,7 @@ test('fastretrans: three SACKed segments above a hole start SACK recovery (RACK 
   assert.equal(tp.retransmitSkbHint, skbs[0]);
 });
 
-test('fastretrans: without RACK the RFC 6675 dupack threshold marks the head lost', () => {
+test('fastretrans: tcp_recovery=0 changes nothing (6.17+ removed RFC 6675 loss marking: RACK only)', () => {
   const { k, tp, skbs } = setup();
   ipv4Net(k.initNet).sysctl.tcpRecovery = 0;
   onAck(tp, ISN, [segs(ISN, 1, 1)]);

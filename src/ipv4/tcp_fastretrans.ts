@@ -7,8 +7,10 @@
  * local congestion or a TLP-repaired loss), Recovery (fast retransmit), Loss (RTO or SACK
  * reneging). tcp_ack (INPUT) calls tcpFastretransAlert for "dubious" ACKs, then
  * tcpCongControl, then tcpXmitRecovery. The scoreboard lives on tp.rtxQueue (see
- * tcp_sacktag.ts). Loss detection is RACK (tcp_recovery.ts) with SACK, NewReno without; the
- * RFC 6675 dupack-threshold marking (tcp_update_scoreboard) is used when RACK is off.
+ * tcp_sacktag.ts). Loss detection is RACK (tcp_recovery.ts) with SACK, NewReno without.
+ * Linux 6.17 removed the RFC 3517/RFC 6675 dupack-threshold loss marking (tcp_mark_head_lost,
+ * tcp_update_scoreboard, tcp_force_fast_retransmit, the lost_skb_hint/lost_cnt_hint state):
+ * net.ipv4.tcp_recovery bit 0 no longer has any effect, RACK is always on, as here.
  *
  * Functions passed `int *ack_flag` / `int *rexmit` in Linux take a `TcpAckRef` here and
  * update its `flag` / `rexmit` fields.
@@ -30,11 +32,11 @@ import {
   TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_LOST, TCPCB_RETRANS, TCPCB_EVER_RETRANS, TCP_INFINITE_SSTHRESH,
   CA_EVENT_LOSS, CA_EVENT_COMPLETE_CWR, FLAG_SACK_RENEGING, FLAG_SND_UNA_ADVANCED, FLAG_SET_XMIT_TIMER, FLAG_ECE,
   FLAG_DATA_SACKED, FLAG_ORIG_SACK_ACKED, FLAG_LOST_RETRANS, FLAG_DSACK_TLP, FLAG_NOT_DUP, FLAG_FORWARD_PROGRESS,
-  FLAG_DATA_ACKED, TCP_RACK_LOSS_DETECTION, TCP_RACK_RECOVERY_THRESH, ICSK_TIME_RETRANS, TCP_RTO_MAX, TCP_SYN_SENT,
+  FLAG_DATA_ACKED, TCP_RACK_RECOVERY_THRESH, ICSK_TIME_RETRANS, TCP_RTO_MAX, TCP_SYN_SENT,
   TCP_NAGLE_OFF,
 } from './tcp_defs.js';
 import { tcpSetCaState, tcpCaEvent } from './tcp_cong.js';
-import { tcpHighestSackSeq, tcpCheckSackReordering } from './tcp_sacktag.js';
+import { tcpCheckSackReordering } from './tcp_sacktag.js';
 import { tcpRackMarkLost, tcpRackSkbTimeout, tcpNewrenoMarkLost } from './tcp_recovery.js';
 import { tcpEcnQueueCwr, tcpEcnWithdrawCwr } from './tcp_ecn.js';
 import { inetCskResetXmitTimer } from './tcp_timer.js';
@@ -53,13 +55,6 @@ export const REXMIT_NEW = 2;
 export class TcpAckRef {
   flag = 0;
   rexmit = REXMIT_NONE;
-  /** tcp_fastretrans_alert's local `do_lost` (set through tcp_try_undo_partial's bool *do_lost). */
-  doLost = false;
-}
-
-/** Linux: tcp_is_rack(): net.ipv4.tcp_recovery has TCP_RACK_LOSS_DETECTION. */
-export function tcpIsRack(sk: TcpSock): boolean {
-  return (ipv4Net(sk.net).sysctl.tcpRecovery & TCP_RACK_LOSS_DETECTION) !== 0;
 }
 
 /** Linux: tcp_in_cwnd_reduction(): in CWR or Recovery. */
@@ -79,12 +74,8 @@ function tcpWndEnd(tp: TcpSock): number {
   return (tp.sndUna + tp.sndWnd) >>> 0;
 }
 
-/** Linux: tcp_clear_retrans_hints_partial() / tcp_clear_all_retrans_hints(). */
-export function tcpClearRetransHintsPartial(tp: TcpSock): void {
-  tp.lostSkbHint = null;
-}
+/** Linux: tcp_clear_all_retrans_hints() (6.17+: only the retransmit hint is left). */
 export function tcpClearAllRetransHints(tp: TcpSock): void {
-  tp.lostSkbHint = null;
   tp.retransmitSkbHint = null;
 }
 
@@ -213,50 +204,9 @@ export function tcpMarkSkbLost(sk: TcpSock, skb: SkBuff): void {
 }
 
 /**
- * Linux: tcp_mark_head_lost() (RFC 6675 "IsLost"): mark lost the skbs from the head that
- * have more than `packets` SACKed skbs above them... walking up to the first such limit;
- * `markHead`: only the head.
- */
-function tcpMarkHeadLost(sk: TcpSock, packets: number, markHead: boolean): void {
-  const tp = sk;
-  /* Use SACK to deduce losses of new sequences sent during recovery. */
-  const lossHigh = tp.sndNxt;
-  let skb = tp.lostSkbHint;
-  let cnt: number;
-  if (skb) {
-    /* Head already handled? */
-    if (markHead && after(TCP_SKB_CB(skb).seq, tp.sndUna)) return;
-    cnt = tp.lostCntHint;
-  } else {
-    skb = tp.rtxQueue.peek();
-    cnt = 0;
-  }
-  for (; skb; skb = skb.next) {
-    const scb = TCP_SKB_CB(skb);
-    tp.lostSkbHint = skb;
-    tp.lostCntHint = cnt;
-    if (after(scb.endSeq, lossHigh)) break;
-    if (scb.sacked & TCPCB_SACKED_ACKED) cnt += scb.pcount;
-    if (cnt > packets) break;
-    if (!(scb.sacked & TCPCB_LOST)) tcpMarkSkbLost(sk, skb);
-    if (markHead) break;
-  }
-}
-
-/** Linux: tcp_update_scoreboard(): RFC 6675 loss marking when RACK is off. */
-export function tcpUpdateScoreboard(sk: TcpSock, fastRexmit: boolean): void {
-  const tp = sk;
-  if (tcpIsSack(tp)) {
-    const sackedUpto = tp.sackedOut - tp.reordering;
-    if (sackedUpto >= 0) tcpMarkHeadLost(sk, sackedUpto, false);
-    else if (fastRexmit) tcpMarkHeadLost(sk, 1, true);
-  }
-}
-
-/**
  * Linux: tcp_timeout_mark_lost(): on RTO mark the queue lost. If the head is SACKed the
  * receiver reneged: forget all SACKs (TCPSACKReneging). With RACK, skbs sent too recently
- * to be overdue stay unmarked (except the head).
+ * to be overdue (RACK) stay unmarked, except the head.
  */
 function tcpTimeoutMarkLost(sk: TcpSock): void {
   const tp = sk;
@@ -270,10 +220,9 @@ function tcpTimeoutMarkLost(sk: TcpSock): void {
   } else if (tcpIsReno(tp)) {
     tcpResetRenoSack(tp);
   }
-  const rack = tcpIsRack(sk);
   for (let skb = head; skb; skb = skb.next) {
     if (isReneg) TCP_SKB_CB(skb).sacked &= ~TCPCB_SACKED_ACKED;
-    else if (rack && skb !== head && tcpRackSkbTimeout(tp, skb, 0) > 0) continue; /* not overdue yet */
+    else if (skb !== head && tcpRackSkbTimeout(tp, skb, 0) > 0) continue; /* Don't mark recently sent ones lost yet */
     tcpMarkSkbLost(sk, skb);
   }
   tcpClearAllRetransHints(tp);
@@ -329,19 +278,9 @@ function tcpCheckSackReneging(sk: TcpSock, ref: TcpAckRef): boolean {
   return false;
 }
 
-/** Linux: tcp_dupack_heuristics(). */
-function tcpDupackHeuristics(tp: TcpSock): number {
-  return tp.sackedOut + 1;
-}
-
-/** Linux: tcp_time_to_recover(): leave Disorder for Recovery? */
+/** Linux: tcp_time_to_recover() (6.17+): has loss detection marked at least one packet lost? */
 function tcpTimeToRecover(sk: TcpSock): boolean {
-  const tp = sk;
-  /* Trick#1: The loss is proven. */
-  if (tp.lostOut) return true;
-  /* Not-A-Trick#2: Classic rule... */
-  if (!tcpIsRack(sk) && tcpDupackHeuristics(tp) > tp.reordering) return true;
-  return false;
+  return sk.lostOut !== 0;
 }
 
 /* ---- undo ---- */
@@ -545,7 +484,6 @@ export function tcpSimpleRetransmit(sk: TcpSock): void {
   for (let skb = tp.rtxQueue.peek(); skb; skb = skb.next) {
     if (skb.len > mss) tcpMarkSkbLost(sk, skb);
   }
-  tcpClearRetransHintsPartial(tp);
   if (!tp.lostOut) return;
   if (tcpIsReno(tp)) tcpLimitRenoSacked(tp);
   /* Don't muck with the congestion window: units changed, not the data in flight. */
@@ -619,18 +557,12 @@ export function tcpProcessLoss(sk: TcpSock, flag: number, numDupack: number, ref
   ref.rexmit = REXMIT_LOST;
 }
 
-/** Linux: tcp_force_fast_retransmit(): SACKed beyond reordering * mss above snd_una. */
-function tcpForceFastRetransmit(sk: TcpSock): boolean {
-  const tp = sk;
-  return after(tcpHighestSackSeq(tp), (tp.sndUna + tp.reordering * tp.mssCache) >>> 0);
-}
-
 /**
  * Linux: tcp_try_undo_partial(): a partial ACK in Recovery. If the hole was filled by the
  * delayed original (timestamps), it was reordering: undo (TCPPartialUndo). Returns true when
- * the caller must stop; `ref.doLost` tells whether to force a fast retransmit.
+ * the caller must stop.
  */
-export function tcpTryUndoPartial(sk: TcpSock, priorSndUna: number, ref: TcpAckRef): boolean {
+export function tcpTryUndoPartial(sk: TcpSock, priorSndUna: number): boolean {
   const tp = sk;
   if (tp.undoMarker && tcpPacketDelayed(tp)) {
     /* Plain luck! Hole if filled with delayed packet, rather than with a retransmit. */
@@ -641,9 +573,6 @@ export function tcpTryUndoPartial(sk: TcpSock, priorSndUna: number, ref: TcpAckR
     tcpUndoCwndReduction(sk, true);
     ipv4Net(sk.net).mib.net[LINUX_MIB_TCPPARTIALUNDO]++;
     tcpTryKeepOpen(sk);
-  } else {
-    /* Partial ACK arrived. Force fast retransmit. */
-    ref.doLost = tcpForceFastRetransmit(sk);
   }
   return false;
 }
@@ -654,7 +583,7 @@ function tcpIdentifyPacketLoss(sk: TcpSock, ref: TcpAckRef): void {
   if (tp.rtxQueue.peek() === null) return;
   if (tcpIsReno(tp)) {
     tcpNewrenoMarkLost(sk, (ref.flag & FLAG_SND_UNA_ADVANCED) !== 0);
-  } else if (tcpIsRack(sk)) {
+  } else {
     const priorRetrans = tp.retransOut;
     if (tcpRackMarkLost(sk)) ref.flag &= ~FLAG_SET_XMIT_TIMER;
     if (priorRetrans > tp.retransOut) ref.flag |= FLAG_LOST_RETRANS;
@@ -669,10 +598,8 @@ function tcpIdentifyPacketLoss(sk: TcpSock, ref: TcpAckRef): void {
  */
 export function tcpFastretransAlert(sk: TcpSock, priorSndUna: number, numDupack: number, ref: TcpAckRef): void {
   const tp = sk;
-  let fastRexmit = false;
   const flag = ref.flag;
   const eceAck = (flag & FLAG_ECE) !== 0;
-  ref.doLost = numDupack !== 0 || ((flag & FLAG_DATA_SACKED) !== 0 && tcpForceFastRetransmit(sk));
 
   if (!tp.packetsOut && tp.sackedOut) tp.sackedOut = 0;
 
@@ -708,7 +635,7 @@ export function tcpFastretransAlert(sk: TcpSock, priorSndUna: number, numDupack:
     case TCP_CA_Recovery:
       if (!(flag & FLAG_SND_UNA_ADVANCED)) {
         if (tcpIsReno(tp)) tcpAddRenoSack(sk, numDupack, eceAck);
-      } else if (tcpTryUndoPartial(sk, priorSndUna, ref)) {
+      } else if (tcpTryUndoPartial(sk, priorSndUna)) {
         return;
       }
       if (tcpTryUndoDsack(sk)) tcpTryKeepOpen(sk);
@@ -746,9 +673,7 @@ export function tcpFastretransAlert(sk: TcpSock, priorSndUna: number, numDupack:
     /* MTU probe failure (tcp_mtup_probe_failed) is not modelled: tcp_mtu_probing is 0 by default. */
     /* Otherwise enter Recovery state. */
     tcpEnterRecovery(sk, eceAck);
-    fastRexmit = true;
   }
-  if (!tcpIsRack(sk) && ref.doLost) tcpUpdateScoreboard(sk, fastRexmit);
   ref.rexmit = REXMIT_LOST;
 }
 

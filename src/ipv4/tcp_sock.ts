@@ -455,8 +455,6 @@ export class TcpSock extends InetSock {
   isSackReneg = false;
   /** jiffies when the RTO-recovery started (Linux: rto_stamp) for total_rto_time. */
   rtoStamp = 0;
-  /** SACKed packets below lostSkbHint (Linux: lost_cnt_hint, tcp_mark_head_lost). */
-  lostCntHint = 0;
   /** Reordering degree (Linux: reordering, tcp_reordering sysctl) and reord_seen. */
   reordering = TCP_FASTRETRANS_THRESH;
   reordSeen = 0;
