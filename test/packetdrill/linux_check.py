@@ -42,6 +42,7 @@ CONSTS = {
     'TCP_QUICKACK': 12, 'TCP_CONGESTION': 13, 'TCP_USER_TIMEOUT': 18, 'TCP_NOTSENT_LOWAT': 25,
     'MSG_PEEK': 2, 'MSG_DONTWAIT': 0x40, 'MSG_WAITALL': 0x100, 'MSG_MORE': 0x8000, 'MSG_OOB': 1, 'MSG_EOR': 0x80,
     'SHUT_RD': 0, 'SHUT_WR': 1, 'SHUT_RDWR': 2, 'F_GETFL': 3, 'F_SETFL': 4, 'O_RDWR': 2, 'O_NONBLOCK': 0o4000,
+    'ECONNREFUSED': 111, 'ECONNRESET': 104, 'ETIMEDOUT': 110, 'EHOSTUNREACH': 113, 'EMSGSIZE': 90,
     'FIONREAD': 0x541B, 'SIOCINQ': 0x541B, 'SIOCOUTQ': 0x5411, 'SIOCOUTQNSD': 0x894B,
     'POLLIN': 1, 'POLLPRI': 2, 'POLLOUT': 4, 'POLLERR': 8, 'POLLHUP': 0x10, 'POLLRDNORM': 0x40,
     'POLLWRNORM': 0x100, 'POLLRDHUP': 0x2000,
@@ -182,6 +183,7 @@ class Runner:
         self.pending = []
         self.inq = []
         self.cc = None
+        self.udp = False
         self.t0 = 0
 
     # --- tun -----------------------------------------------------------
@@ -266,6 +268,41 @@ class Runner:
         ip = struct.pack('!BBHHHBBH4s4s', 0x45, ecn, 20 + len(seg), self.ipid, 0x4000, 64, 6, 0, src, dst)
         ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
         return ip + seg
+
+    def ipv4(self, proto, payload, tos=0):
+        src, dst = socket.inet_aton(REMOTE), socket.inet_aton(LOCAL)
+        self.ipid += 1
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, tos, 20 + len(payload), self.ipid, 0x4000, 64, proto, 0, src, dst)
+        return ip[:10] + struct.pack('!H', csum(ip)) + ip[12:] + payload
+
+    def build_icmp(self, line):
+        m = re.match(r'^<\s*icmp\s+unreachable\s+(\w+)(?:\s+mtu\s+(\d+))?\s*(?:\[(\d+):(\d+)\((\d+)\)\])?', line)
+        if not m:
+            raise Fail('cannot parse icmp line: ' + line)
+        code = {'net_unreachable': 0, 'host_unreachable': 1, 'protocol_unreachable': 2, 'port_unreachable': 3,
+                'frag_needed': 4}[m.group(1)]
+        mtu = int(m.group(2) or 0)
+        seq = int(m.group(3) or 0)
+        ln = int(m.group(5) or 0)
+        src, dst = socket.inet_aton(LOCAL), socket.inet_aton(REMOTE)
+        if self.udp:
+            inner_l4 = struct.pack('!HHHH', self.local_port, self.remote_port, 8 + ln, 0)
+            proto = 17
+        else:
+            inner_l4 = struct.pack('!HHI', self.local_port, self.remote_port, ((self.local_isn or 0) + seq) & 0xffffffff)
+            proto = 6
+        inner = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + (8 if self.udp else 20) + ln, 0, 0x4000, 64, proto, 0,
+                            src, dst)
+        inner = inner[:10] + struct.pack('!H', csum(inner)) + inner[12:]
+        body = struct.pack('!BBHHH', 3, code, 0, 0, mtu) + inner + inner_l4
+        body = body[:2] + struct.pack('!H', csum(body)) + body[4:]
+        return self.ipv4(1, body)
+
+    def build_udp(self, n):
+        src, dst = socket.inet_aton(REMOTE), socket.inet_aton(LOCAL)
+        seg = struct.pack('!HHHH', self.remote_port, self.local_port, 8 + n, 0) + b'\0' * n
+        c = csum(src + dst + struct.pack('!BBH', 0, 17, len(seg)) + seg) or 0xffff
+        return self.ipv4(17, seg[:6] + struct.pack('!H', c) + seg[8:])
 
     def decode(self, pkt):
         ihl = (pkt[0] & 15) * 4
@@ -399,6 +436,9 @@ class Runner:
         if name == 'socket':
             typ = socket.SOCK_DGRAM if 'DGRAM' in a[1] else socket.SOCK_STREAM
             s = socket.socket(socket.AF_INET, typ)
+            if typ == socket.SOCK_DGRAM:
+                self.udp = True
+                self.remote_port = 8080
             if typ == socket.SOCK_STREAM and self.cc:
                 # A non-init netns may only default to an allowed CC (the
                 # host allows reno/bbr only): set the script's default here.
@@ -429,6 +469,7 @@ class Runner:
             return 0
         if name == 'bind':
             fd.bind((LOCAL, 8080))
+            self.local_port = 8080
             return 0
         if name == 'listen':
             fd.listen(self.val(a[1]))
@@ -442,10 +483,14 @@ class Runner:
             self.live = fd
             self.remote_port = 8080
             fd.connect((REMOTE, 8080))
+            if self.udp:
+                self.local_port = fd.getsockname()[1]
             return 0
         if name in ('write', 'send'):
             flags = self.val(a[3]) if len(a) > 3 else 0
             return fd.send(b'\0' * self.val(a[2]), flags)
+        if name == 'recvfrom':
+            return len(fd.recvfrom(self.val(a[2]), self.val(a[3]))[0])
         if name in ('read', 'recv'):
             flags = self.val(a[3]) if len(a) > 3 else 0
             return len(fd.recv(self.val(a[2]), flags))
@@ -547,6 +592,21 @@ class Runner:
             spec = parse_time(ttok)
             lo = (base if spec[0] == 'rel' else 0) + spec[1]
             hi = (base if spec[0] == 'rel' else 0) + spec[2]
+            if rest.startswith('>') and re.match(r'^>\s*(udp|icmp)', rest):
+                dl = t0 + hi + self.tol + max(0.0, hi - base) * 0.08
+                got = self.read_tun(dl)
+                if got is None:
+                    raise Fail('line %d: expected outbound %s, got nothing' % (n, rest))
+                pkt = got[1]
+                um = re.match(r'^>\s*udp\s*\((\d+)\)', rest)
+                if um:
+                    if pkt[9] != 17 or len(pkt) - 28 != int(um.group(1)):
+                        raise Fail('line %d: expected %s, got protocol %d length %d' % (n, rest, pkt[9], len(pkt)))
+                    self.local_port = struct.unpack('!H', pkt[20:22])[0]
+                elif pkt[9] != 1:
+                    raise Fail('line %d: expected %s, got protocol %d' % (n, rest, pkt[9]))
+                base = got[0] - t0
+                continue
             if rest.startswith('>'):
                 d = parse_pkt(rest)
                 # Linux's timer wheel fires long timers late (up to ~1/8 of
@@ -575,6 +635,13 @@ class Runner:
                     n, g and g['flags'], g and (g['seq'] - (self.local_isn or 0)) & 0xffffffff, g and g['len']))
             base = time.monotonic() - t0
             self.check_pending()
+            if re.match(r'^<\s*icmp', rest):
+                os.write(self.tun, self.build_icmp(rest))
+                continue
+            um = re.match(r'^<\s*udp\s*\((\d+)\)', rest)
+            if um:
+                os.write(self.tun, self.build_udp(int(um.group(1))))
+                continue
             if rest.startswith('<'):
                 d = parse_pkt(rest)
                 if 'S' in d['flags'] and d['seq'] == 0 and '.' not in d['flags']:
