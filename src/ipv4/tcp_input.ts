@@ -258,7 +258,7 @@ export function tcpRcvEstablished(sk: TcpSock, skb: SkBuff): void {
   tp.rxOpt.sawTstamp = false;
 
   slow: {
-    if ((rd32(b, hoff + 12) & TCP_HP_BITS) === tp.predFlags && cb.seq === tp.rcvNxt && !after(cb.ackSeq, tp.sndNxt)) {
+    if (((rd32(b, hoff + 12) & TCP_HP_BITS) >>> 0) === tp.predFlags && cb.seq === tp.rcvNxt && !after(cb.ackSeq, tp.sndNxt)) {
       const hl = tp.tcpHeaderLen;
       // Timestamp header prediction: hl equals doff*4 since pred_flags matched.
       if (hl === 20 + TCPOLEN_TSTAMP_ALIGNED) {
