@@ -21,6 +21,8 @@ import type { SystemError } from '../src/socket/errno.js';
 import { FIONREAD, SIOCOUTQ } from '../src/ipv4/af_inet.js';
 import { SIOCATMARK, SIOCOUTQNSD } from '../src/ipv4/tcp.js';
 import { ipv4Net } from '../src/ipv4/netns_ipv4.js';
+import { SOL_TCP, TCP_INFO } from '../src/ipv4/tcp_defs.js';
+import type { TcpInfo } from '../src/ipv4/tcp_info.js';
 import { LINUX_MIB_TCPABORTONDATA, LINUX_MIB_TCPABORTONCLOSE, TCP_MIB_ESTABRESETS } from '../src/core/snmp.js';
 
 const LO = 0x7f000001;
@@ -214,4 +216,50 @@ test('tcp api: 4 MiB through blocking write/read, byte-exact; non-blocking write
   assert.ok(queued > 0);
   assert.equal((await pm(task, c)) & 0x4, 0);
   assert.ok((sys.ioctl(task, c, SIOCOUTQ) as number) > 0);
+});
+
+test('tcp api: TCP_INFO after the handshake and one exchange over lo, fields as Linux 6.18', async () => {
+  const { task } = rig();
+  const [c, a, l] = await pair(task, 6007);
+  await sys.nanosleep(task, 100e6);
+  const info = (fd: number): TcpInfo => sys.getsockopt(task, fd, SOL_TCP, TCP_INFO) as TcpInfo;
+  const pick = (i: TcpInfo, keys: (keyof TcpInfo)[]): Record<string, number> =>
+    Object.fromEntries(keys.map((x) => [x, i[x]]));
+  const keys: (keyof TcpInfo)[] = ['tcpi_state', 'tcpi_options', 'tcpi_snd_wscale', 'tcpi_rcv_wscale', 'tcpi_ato',
+    'tcpi_snd_mss', 'tcpi_rcv_mss', 'tcpi_pmtu', 'tcpi_rcv_ssthresh', 'tcpi_advmss', 'tcpi_reordering', 'tcpi_rcv_space',
+    'tcpi_snd_ssthresh', 'tcpi_bytes_acked', 'tcpi_bytes_received', 'tcpi_segs_out', 'tcpi_segs_in',
+    'tcpi_data_segs_out', 'tcpi_delivered', 'tcpi_bytes_sent', 'tcpi_snd_wnd', 'tcpi_rcv_wnd', 'tcpi_last_data_sent',
+    'tcpi_last_ack_recv', 'tcpi_unacked', 'tcpi_total_retrans'];
+  assert.deepEqual(pick(info(c), keys), {
+    tcpi_state: 1, tcpi_options: 7, tcpi_snd_wscale: 10, tcpi_rcv_wscale: 10, tcpi_ato: 0, tcpi_snd_mss: 32741,
+    tcpi_rcv_mss: 536, tcpi_pmtu: 65535, tcpi_rcv_ssthresh: 65495, tcpi_advmss: 65483, tcpi_reordering: 3,
+    tcpi_rcv_space: 65495, tcpi_snd_ssthresh: 0x7fffffff, tcpi_bytes_acked: 1, tcpi_bytes_received: 0, tcpi_segs_out: 2,
+    tcpi_segs_in: 1, tcpi_data_segs_out: 0, tcpi_delivered: 1, tcpi_bytes_sent: 0, tcpi_snd_wnd: 65483,
+    tcpi_rcv_wnd: 65536, tcpi_last_data_sent: 100, tcpi_last_ack_recv: 100, tcpi_unacked: 0, tcpi_total_retrans: 0,
+  });
+  assert.deepEqual(pick(info(a), keys), {
+    tcpi_state: 1, tcpi_options: 7, tcpi_snd_wscale: 10, tcpi_rcv_wscale: 10, tcpi_ato: 0, tcpi_snd_mss: 32768,
+    tcpi_rcv_mss: 536, tcpi_pmtu: 65535, tcpi_rcv_ssthresh: 65483, tcpi_advmss: 65483, tcpi_reordering: 3,
+    tcpi_rcv_space: 65483, tcpi_snd_ssthresh: 0x7fffffff, tcpi_bytes_acked: 0, tcpi_bytes_received: 0, tcpi_segs_out: 0,
+    tcpi_segs_in: 2, tcpi_data_segs_out: 0, tcpi_delivered: 1, tcpi_bytes_sent: 0, tcpi_snd_wnd: 65536,
+    tcpi_rcv_wnd: 65483, tcpi_last_data_sent: 100, tcpi_last_ack_recv: 100, tcpi_unacked: 0, tcpi_total_retrans: 0,
+  });
+  await sys.write(task, c, new Uint8Array(1000));
+  await sys.nanosleep(task, 100e6);
+  await sys.read(task, a, new Uint8Array(2000));
+  await sys.write(task, a, new Uint8Array(10));
+  await sys.nanosleep(task, 100e6);
+  await sys.read(task, c, new Uint8Array(100));
+  const ic = info(c);
+  const ia = info(a);
+  assert.deepEqual([ic.tcpi_ato, ic.tcpi_snd_mss, ic.tcpi_bytes_acked, ic.tcpi_bytes_received, ic.tcpi_bytes_sent,
+    ic.tcpi_segs_out, ic.tcpi_segs_in, ic.tcpi_data_segs_in, ic.tcpi_data_segs_out, ic.tcpi_delivered, ic.tcpi_snd_wnd],
+  [40000, 35328, 1001, 10, 1000, 4, 3, 1, 1, 2, 70656]);
+  assert.deepEqual([ia.tcpi_ato, ia.tcpi_rcv_mss, ia.tcpi_rcv_ssthresh, ia.tcpi_bytes_acked, ia.tcpi_bytes_received,
+    ia.tcpi_segs_out, ia.tcpi_segs_in, ia.tcpi_rcv_wnd, ia.tcpi_rcv_rtt],
+  [40000, 1000, 70173, 10, 1000, 2, 4, 70656, 100000]);
+  const il = info(l);
+  assert.deepEqual([il.tcpi_state, il.tcpi_sacked, il.tcpi_unacked, il.tcpi_snd_cwnd, il.tcpi_reordering, il.tcpi_rto],
+    [10, 8, 0, 10, 3, 0]);
+  assert.equal(il.tcpi_pacing_rate, 2 ** 64 - 1);
 });
