@@ -296,9 +296,20 @@ export function tcpSkbSpuriousRetrans(tp: TcpSock, skb: SkBuff): boolean {
   return (scb.sacked & TCPCB_RETRANS) !== 0 && tcpTsoptEcrBefore(tp, Math.floor(scb.txMstamp / 1000) >>> 0);
 }
 
-/** Linux: tcp_packet_delayed(): nothing retransmitted, or the echo predates the first retransmission. */
+/**
+ * Linux: tcp_packet_delayed() (as fixed in 6.10 and 6.16): the echoed timestamp predates the
+ * first retransmission; or nothing was retransmitted yet (retrans_stamp 0), except where
+ * Linux clears retrans_stamp despite retransmissions (Reno at high_seq, SYN_SENT).
+ */
 function tcpPacketDelayed(tp: TcpSock): boolean {
-  return tp.retransStamp !== 0 && tcpTsoptEcrBefore(tp, tp.retransStamp);
+  /* Received an echoed timestamp before the first retransmission? */
+  if (tp.retransStamp) return tcpTsoptEcrBefore(tp, tp.retransStamp);
+  /* (1) For non-SACK connections, tcp_is_non_sack_preventing_reopen() clears
+   * retrans_stamp when snd_una == high_seq. */
+  if (!tcpIsSack(tp) && !before(tp.sndUna, tp.highSeq)) return false;
+  /* (2) In SYN_SENT tcp_clean_rtx_queue() clears retrans_stamp with FLAG_SYN_ACKED. */
+  if (tp.state === TCP_SYN_SENT) return false;
+  return true; /* retrans_stamp is zero; no retransmit yet */
 }
 
 /** Linux: tcp_any_retrans_done(). */
@@ -307,6 +318,11 @@ export function tcpAnyRetransDone(sk: TcpSock): boolean {
   if (tp.retransOut) return true;
   const skb = tp.rtxQueue.peek();
   return skb !== null && (TCP_SKB_CB(skb).sacked & TCPCB_EVER_RETRANS) !== 0;
+}
+
+/** Linux: tcp_retrans_stamp_cleanup(): forget retrans_stamp when nothing is retransmitted. */
+function tcpRetransStampCleanup(sk: TcpSock): void {
+  if (!tcpAnyRetransDone(sk)) sk.retransStamp = 0;
 }
 
 /** Linux: tcp_undo_cwnd_reduction(): restore cwnd/ssthresh; `unmarkLoss` clears the LOST bits. */
@@ -339,7 +355,7 @@ function tcpMayUndo(tp: TcpSock): boolean {
 function tcpIsNonSackPreventingReopen(sk: TcpSock): boolean {
   const tp = sk;
   if (tp.sndUna === tp.highSeq && tcpIsReno(tp)) {
-    if (!tcpAnyRetransDone(sk)) tp.retransStamp = 0;
+    tcpRetransStampCleanup(sk);
     return true;
   }
   return false;
@@ -469,7 +485,7 @@ function tcpTryKeepOpen(sk: TcpSock): void {
 /** Linux: tcp_try_to_open(). */
 function tcpTryToOpen(sk: TcpSock, flag: number): void {
   const tp = sk;
-  if (!tcpAnyRetransDone(sk)) tp.retransStamp = 0;
+  tcpRetransStampCleanup(sk);
   if (flag & FLAG_ECE) tcpEnterCwr(sk);
   if (tp.icskCaState !== TCP_CA_CWR) tcpTryKeepOpen(sk);
 }
@@ -500,6 +516,8 @@ export function tcpSimpleRetransmit(sk: TcpSock): void {
 /** Linux: tcp_enter_recovery(): fast recovery (TCPSackRecovery / TCPRenoRecovery). */
 export function tcpEnterRecovery(sk: TcpSock, eceAck: boolean): void {
   const tp = sk;
+  /* Start the clock with our fast retransmit, for undo and ETIMEDOUT (6.12). */
+  tcpRetransStampCleanup(sk);
   ipv4Net(sk.net).mib.net[tcpIsReno(tp) ? LINUX_MIB_TCPRENORECOVERY : LINUX_MIB_TCPSACKRECOVERY]++;
   tp.priorSsthresh = 0;
   tcpInitUndo(tp);
@@ -569,7 +587,7 @@ export function tcpTryUndoPartial(sk: TcpSock, priorSndUna: number): boolean {
     tcpCheckSackReordering(sk, priorSndUna, true);
     /* With retransmits still out, clock out new packets but do not mark or retransmit more. */
     if (tp.retransOut) return true;
-    if (!tcpAnyRetransDone(sk)) tp.retransStamp = 0;
+    tcpRetransStampCleanup(sk);
     tcpUndoCwndReduction(sk, true);
     ipv4Net(sk.net).mib.net[LINUX_MIB_TCPPARTIALUNDO]++;
     tcpTryKeepOpen(sk);
