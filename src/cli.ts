@@ -4,6 +4,7 @@
  *
  *   tuxnet lab FILE [--seed N] [--capture DIR] [--trace] [--realtime] [ARGS...]
  *   tuxnet run [--seed N] PROGRAM [ARGS...]
+ *   tuxnet packetdrill [--seed N] [OPTIONS] FILE.pkt...
  *   tuxnet --help | --version
  *
  * `lab` runs a lab script (src/tools/lab/); `run` runs one program (ip, bridge,
@@ -13,9 +14,11 @@
 import { readFileSync } from 'node:fs';
 import { runLab } from './tools/lab/lab.js';
 import { programs } from './tools/registry.js';
+import { packetdrillCli } from './tools/packetdrill/index.js';
 
 const USAGE = `Usage: tuxnet lab FILE [--seed N] [--capture DIR] [--trace] [--realtime] [ARGS...]
        tuxnet run [--seed N] PROGRAM [ARGS...]
+       tuxnet packetdrill [--seed N] [OPTIONS] FILE.pkt...
        tuxnet --help | --version
 
 tuxnet is the Linux networking stack rebuilt in TypeScript. A lab is a shell
@@ -29,6 +32,8 @@ no root and no network, and also runs unchanged under bash on a Linux host.
     --trace       print every packet's path through the kernel's tracepoints
     --realtime    run on the wall clock instead of virtual time
   run PROGRAM     run one program (e.g. \`tuxnet run ip link\`) on a fresh kernel
+  packetdrill     run packetdrill scripts (google/packetdrill's dialect, local
+                  mode over tun0), each on a fresh kernel; options as upstream's
 
 Programs: ${'%PROGRAMS%'}
 `;
@@ -141,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
     const line = p.rest.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
     return runWatched(() => runLab({ file: 'tuxnet-run', source: line + '\n', seed: p.seed, stdout: out, stderr: err }));
   }
+  if (cmd === 'packetdrill') return runWatched(() => packetdrillCli(argv.slice(1), out, err));
   return usageError(`unknown command '${cmd}'`);
 }
 

@@ -72,6 +72,7 @@ export const EINPROGRESS = 115;
 export const ENOTUNIQ = 76;
 export const ENONET = 64;
 export const EREMOTEIO = 121;
+export const EBADFD = 77;
 
 const NAMES: Record<number, [string, string]> = {
   [EPERM]: ['EPERM', 'Operation not permitted'],
@@ -115,6 +116,7 @@ const NAMES: Record<number, [string, string]> = {
   [ENOTUNIQ]: ['ENOTUNIQ', 'Name not unique on network'],
   [ENONET]: ['ENONET', 'Machine is not on the network'],
   [EREMOTEIO]: ['EREMOTEIO', 'Remote I/O error'],
+  [EBADFD]: ['EBADFD', 'File descriptor in bad state'],
   [ENOTSOCK]: ['ENOTSOCK', 'Socket operation on non-socket'],
   [EDESTADDRREQ]: ['EDESTADDRREQ', 'Destination address required'],
   [EMSGSIZE]: ['EMSGSIZE', 'Message too long'],

@@ -18,6 +18,7 @@ import { nstatMain } from './nstat.js';
 import { netstatMain } from './netstat.js';
 import { ssMain } from './ss.js';
 import { ncMain } from './nc.js';
+import { packetdrillMain } from './packetdrill/index.js';
 import { iperf3Main } from './iperf3/iperf3.js';
 
 export const programs = new Map<string, ToolMain>();
@@ -35,4 +36,5 @@ programs.set('nstat', nstatMain);
 programs.set('netstat', netstatMain);
 programs.set('ss', ssMain);
 programs.set('nc', ncMain);
+programs.set('packetdrill', packetdrillMain);
 programs.set('iperf3', iperf3Main);
