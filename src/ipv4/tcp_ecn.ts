@@ -12,9 +12,10 @@
  * tcp_ecn_fallback (default 1): a retransmitted SYN drops ECE|CWR, in case a middlebox drops
  * ECN-setup SYNs. TCPDeliveredCE is counted in tcp_fastretrans.ts (tcp_newly_delivered).
  *
- * Not implemented: Accurate ECN (tcp_ecn 3..5, the AE flag, the AccECN option of 6.18:
- * tcp_ecn_option / tcp_ecn_option_beacon). tcp_ecn 3 is treated as 1 for requesting, and 3..5
- * as 2 for accepting (classic ECN only); no AccECN option is ever sent.
+ * Not implemented: Accurate ECN (the AE flag and the AccECN option that 6.18 has
+ * tcp_ecn_option / tcp_ecn_option_beacon sysctls for). This host's 6.18 refuses tcp_ecn
+ * values above 2 (sysctl range 0..2, as in sysctl_net_ipv4.ts), so only classic ECN is
+ * negotiated and no AccECN option is ever sent.
  * The route feature "ecn" (RTAX_FEATURE_ECN) is not consulted.
  *
  * The send-side helpers return TCP header flag bits (TCPHDR_*) for the caller to put in the
@@ -65,8 +66,8 @@ export function tcpSkbEcnField(skb: SkBuff): number {
 export function tcpEcnSendSyn(sk: TcpSock, skb: SkBuff): number {
   const tp = sk;
   const sysctlEcn = ipv4Net(sk.net).sysctl.tcpEcn;
-  /* 1 = request; 3 requests AccECN in 6.18 (not implemented: requested as classic ECN). */
-  const useEcn = sysctlEcn === 1 || sysctlEcn === 3 || tcpCaNeedsEcn(sk);
+  /* 1 = request ECN on outgoing connections (2 = only accept it). */
+  const useEcn = sysctlEcn === 1 || tcpCaNeedsEcn(sk);
   tp.ecnFlags = 0;
   if (!useEcn) return 0;
   TCP_SKB_CB(skb).tcpFlags |= TCPHDR_ECE | TCPHDR_CWR;
