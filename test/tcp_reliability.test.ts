@@ -120,7 +120,7 @@ async function connectPair(s: Scenario, backlog = 16): Promise<{ ta: Task; fa: n
 }
 
 const MIB = Number(process.env.TNX_RELIABILITY_MIB ?? 64);
-const NETEM = 'netem delay 20ms 5ms loss 5% duplicate 1% corrupt 0.1% reorder 10%';
+const NETEM = process.env.TNX_RELIABILITY_NETEM ?? 'netem delay 20ms 5ms loss 5% duplicate 1% corrupt 0.1% reorder 10%';
 
 for (const seed of [1, 2]) {
   test(`${MIB} MiB each way, byte-exact under netem (${NETEM}) on both ends, seed ${seed}`, { timeout: 30 * 60_000 }, async () => {

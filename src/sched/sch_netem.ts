@@ -18,7 +18,8 @@ import { SkBuffHead } from '../core/skb_queue.js';
 import { TimerList } from '../core/timer.js';
 import type { Rng } from '../core/rng.js';
 import { SKB_DROP_REASON_QDISC_DROP } from '../core/drop_reason.js';
-import { ETH_P_IP, ETH_P_IPV6 } from '../core/dev.js';
+import { ETH_P_IP, ETH_P_IPV6, skbChecksumHelp } from '../core/dev.js';
+import { CHECKSUM_PARTIAL } from '../core/skbuff.js';
 import { type Qdisc, type QdiscOps, qdiscBstatsUpdate, netifSchedule } from './sch_generic.js';
 import {
   type NetemOptions, type TcNetemSlot, NETEM_DIST_MAX, NETEM_DIST_SCALE,
@@ -354,6 +355,9 @@ function netemEnqueue(skb: SkBuff, sch: Qdisc): number {
   // Randomized corruption: flip one bit of a private copy.
   if (q.corrupt && q.corrupt >= getCrandom(q.corruptCor, rng)) {
     skb = skbUnshare(skb);
+    // Linux: a CHECKSUM_PARTIAL skb gets its checksum finished first (skb_checksum_help),
+    // so the flipped bit is seen by the receiver's checksum check instead of being trusted.
+    if (skb.ipSummed === CHECKSUM_PARTIAL) skbChecksumHelp(skb);
     const len = skb.len;
     if (len > 0) {
       const at = rng.below(len);
