@@ -233,6 +233,7 @@ function tcpEventAckSent(sk: TcpSock, rcvNxt: number): void {
   if (sk.compressedAck !== 0) {
     ipv4Net(sk.net).mib.net[LINUX_MIB_TCPACKCOMPRESSED]! += sk.compressedAck;
     sk.compressedAck = 0;
+    if (sk.compressedAckTimer !== null) sk.net.kernel.delTimer(sk.compressedAckTimer);
   }
   if (rcvNxt !== sk.rcvNxt) return; // Special ACK sent by DCTCP to reflect ECN
   tcpDecQuickackMode(sk);

@@ -30,6 +30,7 @@ import {
   tcpCurrentMss, tcpFragment, tcpTransmitSkb, tcpWriteXmit, tcpEventNewDataSent, tcpWndEnd, tcpSetSkbTsoSegs,
   tcpAllocHeaderSkb, tcpInitNondataSkb, tcpSndWndTest, TCP_FRAG_IN_RTX_QUEUE, TCP_FRAG_IN_WRITE_QUEUE,
 } from './tcp_output.js';
+import { tcpEcnClearSyn } from './tcp_ecn.js';
 import { tcpResetXmitTimer, tcpRearmRto, tcpClampProbe0ToUserTimeout } from './tcp_timer.js';
 
 /** Linux: TCP_TIMEOUT_MIN_US. */
@@ -108,9 +109,8 @@ export function __tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): numb
     if (diff) tp.packetsOut -= diff;
   }
   // RFC 3168, section 6.1.1.1. ECN fallback.
-  if ((tcb.tcpFlags & (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) === (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR) &&
-    net.sysctl.tcpEcnFallback) {
-    tcb.tcpFlags &= ~(TCPHDR_ECE | TCPHDR_CWR);
+  if ((tcb.tcpFlags & (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) === (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) {
+    tcpEcnClearSyn(sk, skb);
   }
   // Update global and local TCP statistics.
   segs = tcb.pcount;
