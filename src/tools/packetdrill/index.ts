@@ -46,4 +46,5 @@
  * 4000 us (+12.5 % of the gap to the previous event), bind/connect port 8080,
  * device tun0 configured through rtnetlink by the `ip` tool.
  */
-export { runPacketdrillScript, packetdrillMain, packetdrillCli, type PacketdrillOptions, type PacketdrillResult } from './run_script.js';
+export { runPacketdrillScript, type PacketdrillOptions, type PacketdrillResult } from './run_script.js';
+export { packetdrillMain, packetdrillCli } from './cli.js';

@@ -11,7 +11,7 @@
  */
 import type { Kernel } from '../../core/net_namespace.js';
 import { Task, type Stdio } from '../../socket/task.js';
-import type { ToolContext, ToolMain } from '../tool.js';
+import type { ToolContext } from '../tool.js';
 import * as sys from '../../socket/syscalls.js';
 import { SystemError } from '../../socket/errno.js';
 import { WaitQueueHead, WAIT_INTERRUPTED, type Interruptible } from '../../core/wait.js';
@@ -52,6 +52,9 @@ export interface PacketdrillResult {
 
 /** Virtual time the runner waits at most for anything (a packet, a stuck call). */
 const GIVE_UP_US = 600e6;
+
+/** Uptime a fresh kernel reaches before the script starts. */
+const BOOT_UPTIME_NS = 1e9;
 
 class FatalError extends Error {}
 
@@ -111,6 +114,11 @@ class Runner implements SyscallHost {
 
   /** Upstream's local_netdev_new(): tun0, address, route to the remote prefix via the gateway. */
   async setupNetdev(): Promise<void> {
+    // A Linux host under test has been up for a while: its clocks are never 0, and TCP
+    // uses 0 as "unset" for many stamps (snt_synack, retrans_stamp ...). Start a fresh
+    // kernel's script at 1 s of uptime.
+    const now = this.k.clock.now();
+    if (now < BOOT_UPTIME_NS) await sys.nanosleep(this.task, BOOT_UPTIME_NS - now);
     const t = this.sniffer;
     this.tunFd = sys.open(t, '/dev/net/tun');
     const req = { name: '', flags: IFF_TUN | IFF_NO_PI };
@@ -629,7 +637,7 @@ function ipHeaderBad(b: Uint8Array): boolean {
 function offsetSack(opts: RawOpt[], off: number): void {
   for (const o of opts) {
     if (o.kind !== 5) continue;
-    for (let k = 0; k + 8 <= o.data.length; k += 4) wr32(o.data, k, (rd32(o.data, k) + off) >>> 0);
+    for (let k = 0; k + 4 <= o.data.length; k += 4) wr32(o.data, k, (rd32(o.data, k) + off) >>> 0);
   }
 }
 
@@ -748,86 +756,3 @@ export async function runPacketdrillScript(k: Kernel, text: string, opts: Packet
   await runner.close();
   return { ok: errors.length === 0, status: errors.length ? 1 : 0, errors, output };
 }
-
-/**
- * `packetdrill [options] FILE.pkt...` (also `tuxnet packetdrill`): each file on a
- * fresh kernel (seed 1, or --seed N), errors on stderr as upstream prints them;
- * exit status 0 when every script passed, 1 otherwise, 2 for bad usage.
- */
-export async function packetdrillCli(argv: string[], stdout: Stdio, stderr: Stdio): Promise<number> {
-  const cfg = defaultConfig();
-  let seed = 1;
-  const pass: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--seed' || a.startsWith('--seed=')) {
-      const v = a.includes('=') ? a.slice(7) : argv[++i];
-      if (v === undefined || !/^[0-9]+$/.test(v)) {
-        stderr.write(`packetdrill: bad --seed: ${v ?? ''}\n`);
-        return 2;
-      }
-      seed = Number(v);
-      continue;
-    }
-    if (a === '-h' || a === '--help') {
-      stderr.write(USAGE);
-      return 0;
-    }
-    pass.push(a);
-  }
-  try {
-    parseArgv(cfg, pass);
-  } catch (e) {
-    stderr.write(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (cfg.files.length === 0) {
-    stderr.write(USAGE);
-    return 2;
-  }
-  const optArgs = pass.filter((a) => !cfg.files.includes(a));
-  const { createKernel } = await import('../../index.js');
-  const fs = await import('node:fs');
-  let status = 0;
-  for (const file of cfg.files) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      stderr.write(`parse error opening script file '${file}': ${code === 'ENOENT' ? 'No such file or directory' : code === 'EISDIR' ? 'Is a directory' : String(e)}\n`);
-      status = 1;
-      continue;
-    }
-    const k = createKernel({ seed });
-    const r = await runPacketdrillScript(k, text, { path: file, argv: optArgs, stdout });
-    for (const e of r.errors) stderr.write(e.endsWith('\n') ? e : e + '\n');
-    if (!r.ok) status = 1;
-  }
-  return status;
-}
-
-const USAGE = `Usage: packetdrill
-\t[--ip_version=ipv4]
-\t[--bind_port=bind_port]
-\t[--connect_port=connect_port]
-\t[--remote_ip=remote_ip]
-\t[--local_ip=local_ip]
-\t[--gateway_ip=gateway_ip]
-\t[--netmask_ip=netmask_ip]
-\t[--init_scripts=<comma separated filenames>
-\t[--mtu=<MTU in bytes>
-\t[--tolerance_usecs=tolerance_usecs]
-\t[--tolerance_percent=percentage]
-\t[--tcp_ts_ecr_scaled]
-\t[--tcp_ts_tick_usecs=<microseconds per TCP TS val tick>]
-\t[--strict_segments]
-\t[--non_fatal=<comma separated types: packet,syscall>]
-\t[--define symbol1=val1 --define symbol2=val2 ...]
-\t[--verbose|-v]
-\t[--seed=N]   (tuxnet: seed of the kernel's random numbers, default 1)
-\tscript_path ...
-`;
-
-/** The `packetdrill` program of the tools registry (runs inside labs too). */
-export const packetdrillMain: ToolMain = (ctx) => packetdrillCli(ctx.argv.slice(1), ctx.stdout, ctx.stderr);
