@@ -698,7 +698,7 @@ class Runner:
 
 
 def main():
-    tol = 0.012
+    tol = 0.025
     files = []
     for a in sys.argv[1:]:
         if a.startswith('--tolerance_usecs='):
