@@ -131,3 +131,30 @@ test('tcp timewait: an orphan in FIN_WAIT2 lives tcp_fin_timeout as a mini sock,
   const buf = new Uint8Array(10);
   assert.equal(await sys.read(t, a, buf), 0); // the FIN came first: EOF, the reset is reported next
 });
+
+test('tcp timewait: a new SYN reopens a server-side TIME_WAIT with ISN = old snd_nxt + 65537', async () => {
+  const { k, t, net } = rig(8);
+  const srv = await listenOn(t, 8083);
+  let c = sock(t);
+  sys.bind(t, c, sin(LO, 41000));
+  await sys.connect(t, c, sin(LO, 8083));
+  const { fd: a } = await sys.accept(t, srv);
+  assert.equal(await sys.write(t, a, new Uint8Array(1000)), 1000);
+  const buf = new Uint8Array(2000);
+  let got = 0;
+  while (got < 1000) got += await sys.read(t, c, buf);
+  const oldSndNxt = (sys.sockfdLookup(t, a).sk as TcpSock).sndNxt;
+  sys.close(t, a); // the server closes first: it ends in TIME_WAIT
+  await k.sleep(50e6);
+  sys.close(t, c);
+  await k.sleep(50e6);
+  assert.deepEqual(ss(net), ['LISTEN 8083 0', 'TIME-WAIT 8083 41000']);
+  c = sock(t);
+  sys.bind(t, c, sin(LO, 41000));
+  await sys.connect(t, c, sin(LO, 8083));
+  const { fd: a2 } = await sys.accept(t, srv);
+  const child = sys.sockfdLookup(t, a2).sk as TcpSock;
+  // tw_snd_nxt counts our FIN; the new connection starts at tw_snd_nxt + 65535 + 2.
+  assert.equal(child.sndUna, (oldSndNxt + 1 + 65535 + 2 + 1) >>> 0);
+  assert.deepEqual(ss(net), ['ESTAB 41000 8083', 'ESTAB 8083 41000', 'LISTEN 8083 0']);
+});

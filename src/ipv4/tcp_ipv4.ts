@@ -409,10 +409,7 @@ export function tcpV4Rcv(skb: SkBuff): number {
     tcpV4FillCb(skb, th);
     const nsk = tcpCheckReq(listener, skb, req);
     if (nsk === null) {
-      if (req.sk !== null && req.hashed === false && req.acked === false) {
-        // Linux: req_stolen: another path made the child; feed it the segment.
-        continue;
-      }
+      // (Linux's req_stolen case, another CPU making the child, cannot happen here.)
       kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
       return 0;
     }
