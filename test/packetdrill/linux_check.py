@@ -284,6 +284,9 @@ class Runner:
         mtu = int(m.group(2) or 0)
         seq = int(m.group(3) or 0)
         ln = int(m.group(5) or 0)
+        um = re.search(r'\[udp \((\d+)\)\]', line)
+        if um:
+            ln = int(um.group(1))
         src, dst = socket.inet_aton(LOCAL), socket.inet_aton(REMOTE)
         if self.udp:
             inner_l4 = struct.pack('!HHHH', self.local_port, self.remote_port, 8 + ln, 0)
