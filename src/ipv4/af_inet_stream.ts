@@ -14,11 +14,11 @@
  */
 import {
   type Socket, type ProtoOps, type Sockaddr, AF_INET, AF_UNSPEC, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE,
-  SO_RCVLOWAT, SO_SNDBUF, SO_SNDBUFFORCE,
+  SO_RCVLOWAT, SO_SNDBUF, SO_SNDBUFFORCE, SO_OOBINLINE,
 } from '../socket/socket.js';
 import { EINVAL, EISCONN, EALREADY, EINPROGRESS, ECONNABORTED } from '../socket/errno.js';
 import { SOCK_LINGER, sockFlag, sockError } from '../core/sock.js';
-import { sockSetsockopt, sockGetsockopt, sockoptInt } from '../core/sock_opt.js';
+import { sockSetsockopt, sockGetsockopt, sockoptInt, SOCK_URGINLINE } from '../core/sock_opt.js';
 import {
   inetSk, skProt, inetBind, inetGetname, inetShutdown, inetIoctl, inetSendmsg, inetRecvmsg, inetRecvfromInto,
   sockOptEnv, SS_UNCONNECTED, SS_CONNECTING, SS_CONNECTED, SS_DISCONNECTING,
@@ -149,6 +149,8 @@ export function inetStreamSetsockopt(sock: Socket, level: number, optname: numbe
       return tcpSetRcvlowat(sk, v);
     }
     const err = sockSetsockopt(sk, optname, value, sockOptEnv(sk));
+    // tcp_input.ts reads SOCK_URGINLINE as a field of the TcpSock.
+    if (!err && optname === SO_OOBINLINE) sk.urgInline = sockFlag(sk, SOCK_URGINLINE);
     if (!err && (optname === SO_SNDBUF || optname === SO_SNDBUFFORCE) && skStreamIsWriteable(sk, 0)) {
       sk.wq?.wakeUp(sk.net.kernel); /* sk->sk_write_space(sk) */
     }
