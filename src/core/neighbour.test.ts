@@ -33,6 +33,7 @@ import { inDevGet, inetMakeMask, INFINITY_LIFE_TIME } from '../ipv4/inetdevice.j
 import { inetAllocIfa, inetInsertIfa, setIfaLifetime } from '../ipv4/devinet.js';
 import { ARPOP_REPLY, ARPOP_REQUEST } from '../wire/arphdr.js';
 import { ETH_P_ARP } from './dev.js';
+import { BOOT_TIME_NS } from './clock.js';
 
 const S = 1e9;
 const ip = (s: string): number => s.split('.').reduce((a, b) => a * 256 + Number(b), 0) >>> 0;
@@ -77,7 +78,7 @@ function pair(seed = 1): { k: Kernel; a: NetDevice; b: NetDevice; nsA: Net; nsB:
       if (skb.protocol === ETH_P_ARP) {
         const p = o + 14;
         arp.push({
-          t: k.clock.now() / S, dst: mac(m, o), op: (m[p + 6]! << 8) | m[p + 7]!, sha: mac(m, p + 8), sip: ipStr(m, p + 14),
+          t: (k.clock.now() - BOOT_TIME_NS) / S, dst: mac(m, o), op: (m[p + 6]! << 8) | m[p + 7]!, sha: mac(m, p + 8), sip: ipStr(m, p + 14),
           tha: mac(m, p + 18), tip: ipStr(m, p + 24),
         });
       } else if (skb.protocol === ETH_P_IP) {

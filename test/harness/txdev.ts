@@ -10,9 +10,11 @@ import { type SkBuff, consumeSkb } from '../../src/core/skbuff.js';
 import { devOpen, registerNetdevice } from '../../src/core/dev.js';
 import { etherSetup, ethMacAddr, ethValidateAddr } from '../../src/ethernet/eth.js';
 import { netifTxStopQueue, netifTxWakeQueue } from '../../src/sched/sch_generic.js';
+import { BOOT_TIME_NS } from '../../src/core/clock.js';
 
 export interface TestTx {
   /** Time of transmission (ns) and a copy of the frame. */
+  /** ns since the kernel booted (kernel clock - BOOT_TIME_NS). */
   at: number;
   frame: Uint8Array;
 }
@@ -35,7 +37,7 @@ function testXmit(skb: SkBuff, dev: NetDevice): number {
     netifTxStopQueue(dev.txQueues[0]!);
     return NETDEV_TX_BUSY;
   }
-  p.sent.push({ at: dev.net.kernel.clock.now(), frame: skb.buf.slice(skb.data, skb.tail) });
+  p.sent.push({ at: dev.net.kernel.clock.now() - BOOT_TIME_NS, frame: skb.buf.slice(skb.data, skb.tail) });
   dev.stats.txPackets++;
   dev.stats.txBytes += skb.len;
   if (p.ring === Infinity) consumeSkb(skb);

@@ -97,6 +97,6 @@ test('another seed draws other MAC addresses; --trace output is deterministic to
   assert.equal(a.out, b.out);
   assert.notEqual(a.out, c.out);
   assert.match(a.out, /^TIME +SKB +NETNS +IFACE +PROTO +LEN +EVENT +DETAIL$/m);
-  assert.match(a.out, /^2\.000000000 +#1 +tnxa +veth-a:2 +0x0806 42 +net:net_dev_queue$/m);
+  assert.match(a.out, /^3\.000000000 +#1 +tnxa +veth-a:2 +0x0806 42 +net:net_dev_queue$/m);
   assert.match(a.out, /net:netif_receive_skb/);
 });
