@@ -16,14 +16,16 @@
  * Linux walks tp->tsorted_sent_queue (skbs in send-time order, SACKed and RACK-lost ones
  * unlinked). tuxnet has no such list: tcp_rack_detect_loss walks the retransmission queue and
  * skips the skbs that list would not hold (SACKed; lost and not retransmitted). The loop in
- * Linux stops at the first skb sent after RACK.xmit_time; since that test is monotonic over
- * the send-time order, testing every skb gives the same set.
+ * Linux stops at the first skb sent after RACK.xmit_time; that test is monotonic over the
+ * send-time order, so testing every skb gives the same set, and the walk may stop at the first
+ * never-retransmitted skb sent after RACK.xmit_time (original sends follow sequence order).
  */
 import type { SkBuff } from '../core/skbuff.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { TCP_SKB_CB, tcpPacketsInFlight, type TcpSock, type RateSample } from './tcp_sock.js';
 import {
   before, TCP_CA_Recovery, TCPCB_LOST, TCPCB_RETRANS, TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCP_TIMEOUT_MIN,
+  TCPCB_EVER_RETRANS,
   ICSK_TIME_REO_TIMEOUT, ICSK_TIME_RETRANS, TCP_RACK_STATIC_REO_WND, TCP_RACK_NO_DUPTHRESH, TCP_RACK_RECOVERY_THRESH,
 } from './tcp_defs.js';
 import { tcpMinRtt, tcpSkbSentAfter } from './tcp_rate.js';
@@ -63,11 +65,16 @@ function tcpRackDetectLoss(sk: TcpSock): number {
   const reoWnd = tcpRackReoWnd(sk);
   for (let skb = tp.rtxQueue.peek(); skb; skb = skb.next) {
     const scb = TCP_SKB_CB(skb);
+    const sentBeforeRack = tcpSkbSentAfter(tp.rackMstamp, scb.txMstamp, tp.rackEndSeq, scb.endSeq);
+    /* A never-retransmitted skb sent after RACK.xmit_time: every later skb in sequence order
+     * was (first) sent after it too, so none can be lost yet (Linux's "break" on its
+     * send-time ordered list). */
+    if (!sentBeforeRack && !(scb.sacked & TCPCB_EVER_RETRANS)) break;
     /* Not on Linux's tsorted list: SACKed ones. */
     if (scb.sacked & TCPCB_SACKED_ACKED) continue;
     /* Skip ones marked lost but not yet retransmitted. */
     if ((scb.sacked & TCPCB_LOST) && !(scb.sacked & TCPCB_SACKED_RETRANS)) continue;
-    if (!tcpSkbSentAfter(tp.rackMstamp, scb.txMstamp, tp.rackEndSeq, scb.endSeq)) continue;
+    if (!sentBeforeRack) continue;
     /* A packet is lost if it has not been s/acked beyond the recent RTT plus the reordering window. */
     const remaining = tcpRackSkbTimeout(tp, skb, reoWnd);
     if (remaining <= 0) {

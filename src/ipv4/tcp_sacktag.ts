@@ -269,15 +269,34 @@ function tcpSacktagWalk(skb: SkBuff | null, sk: TcpSock, nextDup: TcpSackBlock |
   return skb;
 }
 
-/** Linux: tcp_sacktag_bsearch(): the skb holding `seq`, or null (a walk here, not a tree search). */
+/**
+ * Linux: tcp_sacktag_bsearch(): the skb holding `seq`, or null. A list walk here, not a tree
+ * search: it starts from the closest known skb at or below `seq` among the walk position,
+ * highest_sack and the retransmit hint, else from the head.
+ */
 function tcpSacktagBsearch(sk: TcpSock, from: SkBuff | null, seq: number): SkBuff | null {
-  let skb = from && !after(TCP_SKB_CB(from).seq, seq) ? from : sk.rtxQueue.peek();
+  const tp = sk;
+  let skb = tp.rtxQueue.peek();
+  if (!skb || before(seq, TCP_SKB_CB(skb).seq)) return null;
+  skb = closerStart(skb, from, seq);
+  /* The hints are only trusted while they are still unacknowledged (on the queue). */
+  const h = tp.highestSack;
+  if (h && after(TCP_SKB_CB(h).endSeq, tp.sndUna)) skb = closerStart(skb, h, seq);
+  const r = tp.retransmitSkbHint;
+  if (r && after(TCP_SKB_CB(r).endSeq, tp.sndUna)) skb = closerStart(skb, r, seq);
   for (; skb; skb = skb.next) {
     const scb = TCP_SKB_CB(skb);
     if (before(seq, scb.seq)) return null;
     if (before(seq, scb.endSeq)) return skb;
   }
   return null;
+}
+
+/** `cand` if it is a later start than `cur` and still at or below `seq` (both on the queue). */
+function closerStart(cur: SkBuff, cand: SkBuff | null, seq: number): SkBuff {
+  if (cand === null) return cur;
+  const s = TCP_SKB_CB(cand).seq;
+  return !after(s, seq) && after(s, TCP_SKB_CB(cur).seq) ? cand : cur;
 }
 
 /** Linux: tcp_sacktag_skip(). */
@@ -297,8 +316,12 @@ function tcpMaybeSkippingDsack(skb: SkBuff | null, sk: TcpSock, nextDup: TcpSack
   return skb;
 }
 
-/** Scratch SACK blocks of one call (Linux: the on-stack sp[]); reused, never escapes. */
+/**
+ * Scratch SACK blocks of one call (Linux: the on-stack sp[] and the wire blocks): reused by
+ * every call, never kept across calls (the packet path is synchronous and not reentrant).
+ */
 const spScratch = [new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock()];
+const wireScratch = [new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock()];
 
 /** Big-endian u32 at buf[off]. */
 function be32(buf: Uint8Array, off: number): number {
@@ -464,6 +487,3 @@ export function tcpSacktagWriteQueue(sk: TcpSock, ackSkb: SkBuff, priorSndUna: n
   if (tp.icskCaState !== TCP_CA_Loss || tp.undoMarker) tcpCheckSackReordering(sk, state.reord, false);
   return state.flag;
 }
-
-/** Scratch for the blocks as they came on the wire. */
-const wireScratch = [new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock(), new TcpSackBlock()];
