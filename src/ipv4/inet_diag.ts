@@ -60,9 +60,14 @@ export function tcpInfoEncode(i: TcpInfo): Uint8Array {
   const v = new DataView(b.buffer);
   const u32 = (off: number, x: number): void => v.setUint32(off, x >>> 0, true);
   const u64 = (off: number, x: number): void => {
-    const n = x < 0 ? 2 ** 64 - 1 : x;
-    v.setUint32(off, n % 2 ** 32, true);
-    v.setUint32(off + 4, Math.min(Math.floor(n / 2 ** 32), 0xffffffff), true);
+    // ~0ULL (unlimited pacing) arrives as -1 or as a number at or past 2^64.
+    if (x < 0 || x >= 2 ** 64 - 4096) {
+      v.setUint32(off, 0xffffffff, true);
+      v.setUint32(off + 4, 0xffffffff, true);
+      return;
+    }
+    v.setUint32(off, x % 2 ** 32, true);
+    v.setUint32(off + 4, Math.floor(x / 2 ** 32), true);
   };
   b[0] = i.tcpi_state;
   b[1] = i.tcpi_ca_state;

@@ -109,7 +109,13 @@ function newColumns(): Column[] {
 /** Linux/iproute2: render_calc_width() (compact: no terminal) + render(). `rows` hold a cell per enabled column. */
 function render(cols: Column[], rows: string[][]): string {
   const enabled = cols.filter((c) => !c.disabled);
-  for (const row of rows) row.forEach((cell, i) => { enabled[i]!.maxLen = Math.max(enabled[i]!.maxLen, cell.length); });
+  // ss measures a cell when its field is flushed; the buffer's last token (the last row's
+  // Process cell, with any -e/-i text) never is, so it does not widen its column.
+  const procIdx = enabled.length - 2;
+  rows.forEach((row, r) => row.forEach((cell, i) => {
+    if (r === rows.length - 1 && i >= procIdx) return;
+    enabled[i]!.maxLen = Math.max(enabled[i]!.maxLen, cell.length);
+  }));
   let first = true;
   for (const c of enabled) {
     c.width = !first && c.maxLen ? c.maxLen + c.ldelim.length : c.maxLen;
@@ -265,7 +271,7 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
       case 's': summary = true; break;
       case 'H': showHeader = false; break;
       case 'p': showUsers = true; break;
-      case 'e': showDetails = true; break;
+      case 'e': showDetails = true; showOptions = true; break; // iproute2: -e implies -o
       case 'm': showMem = true; break;
       case 'i': showTcpinfo = true; break;
       case 'o': showOptions = true; break;

@@ -175,11 +175,14 @@ function tcpShowInfo(s: SockStat, d: DiagInfo, f: ExtFlags): string {
   const u64 = (off: number): number => v.getUint32(off, true) + v.getUint32(off + 4, true) * 2 ** 32;
   const u64IsMax = (off: number): boolean => v.getUint32(off, true) === 0xffffffff && v.getUint32(off + 4, true) === 0xffffffff;
   const opts = raw[5]!;
-  if (opts & TCPI_OPT_TIMESTAMPS) out += ' ts';
-  if (opts & TCPI_OPT_SACK) out += ' sack';
-  if (opts & TCPI_OPT_ECN) out += ' ecn';
-  if (opts & TCPI_OPT_ECN_SEEN) out += ' ecnseen';
-  if (opts & TCPI_OPT_SYN_DATA) out += ' fastopen';
+  // iproute2 fills the option flags only with -o (or -e, which implies it).
+  if (f.showOptions) {
+    if (opts & TCPI_OPT_TIMESTAMPS) out += ' ts';
+    if (opts & TCPI_OPT_SACK) out += ' sack';
+    if (opts & TCPI_OPT_ECN) out += ' ecn';
+    if (opts & TCPI_OPT_ECN_SEEN) out += ' ecnseen';
+    if (opts & TCPI_OPT_SYN_DATA) out += ' fastopen';
+  }
   if (d.cong) out += ` ${d.cong}`;
   if (opts & TCPI_OPT_WSCALE) out += ` wscale:${raw[6]! & 0xf},${raw[6]! >> 4}`;
   const rto = u32(8);
