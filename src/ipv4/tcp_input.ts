@@ -39,7 +39,7 @@ import {
 import { tcpFastParseOptions, tcpPawsDiscard, tcpStoreTsRecent, TCPOLEN_TSTAMP_ALIGNED } from './tcp_input_opts.js';
 import { tcpRcvRttMeasureTs, tcpCheckSpace, tcpInitBufferSpace, tcpInitCwnd } from './tcp_input_rtt.js';
 import {
-  tcpDataQueue, tcpSendDupack, tcpQueueRcv, tcpDataReady, tcpDropReason, tcpLinuxRxTruesize,
+  tcpDataQueue, tcpSendDupack, tcpQueueRcv, tcpDataReady, tcpDropReason, tcpRxSetTruesize,
 } from './tcp_input_data.js';
 import { inetCskAckScheduled } from './tcp_timer.js';
 import { __tcpPushPendingFrames, tcpCurrentMss, tcpMtupInit } from './tcp_output.js';
@@ -286,7 +286,8 @@ export function tcpRcvEstablished(sk: TcpSock, skb: SkBuff): void {
       }
       // Bulk data transfer: receiver. Linux takes the fast path only when the reserved
       // memory (sk_forward_alloc) already covers the segment.
-      if (tcpLinuxRxTruesize(len - hl) > tp.rcvFwdAlloc) {
+      tcpRxSetTruesize(skb);
+      if (cb.rxTruesize > tp.rcvFwdAlloc) {
         step5(sk, skb, new TcpHdr(b, hoff));
         return;
       }

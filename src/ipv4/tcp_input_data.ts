@@ -38,6 +38,7 @@ import {
   LINUX_MIB_OFOPRUNED,
 } from '../core/snmp.js';
 import { TCPHDR_FIN } from '../wire/tcphdr.js';
+import { ARPHRD_NONE } from '../core/netdevice.js';
 import { ipv4Net } from './netns_ipv4.js';
 import type { TcpSock } from './tcp_sock.js';
 import { TCP_SKB_CB, tcpIsSack, tcpReceiveWindow } from './tcp_sock.js';
@@ -57,6 +58,8 @@ export {
 
 /** Truesize Linux gives a received segment beyond its payload (see the file comment). */
 export const LINUX_RX_SKB_OVERHEAD = 832;
+/** Tailroom of that skb's head (a Linux sender's MAX_TCP_HEADER area: 704 usable - 320 reserved). */
+const LINUX_RX_HEAD_TAILROOM = 384;
 /** Linux: MAX_SKB_FRAGS (17 with 4 KiB pages). */
 const MAX_SKB_FRAGS = 17;
 /** Linux: the page_frag chunk tcp_sendmsg fills (32 KiB): payload frags per segment. */
@@ -64,10 +67,57 @@ const PAGE_FRAG_SIZE = 32768;
 const PAGE_SIZE = 4096;
 /** Linux: TCP_SACK_BLOCKS_EXPECTED. */
 const TCP_SACK_BLOCKS_EXPECTED = 2;
+/** Linux (x86_64): NET_SKB_PAD (tun's align), SKB_DATA_ALIGN(sizeof(struct skb_shared_info)), of sk_buff. */
+const LINUX_NET_SKB_PAD = 64;
+const LINUX_SHINFO = 320;
+const LINUX_SKBUFF = 256;
 
-/** The truesize Linux would have for a received segment of `len` payload bytes. */
+/** The truesize Linux would have for a received segment of `len` payload bytes (veth from a Linux sender). */
 export function tcpLinuxRxTruesize(len: number): number {
   return len + LINUX_RX_SKB_OVERHEAD;
+}
+
+/** Linux: the kmalloc cache a `size`-byte allocation lands in (kmalloc-96/192, powers of two). */
+function kmallocSize(size: number): number {
+  if (size <= 96 && size > 64) return 96;
+  if (size <= 192 && size > 128) return 192;
+  let k = 8;
+  while (k < size) k *= 2;
+  return k;
+}
+
+/**
+ * The truesize (and linear tailroom) Linux's skb for this received segment has, noted in its
+ * TcpSkbCb and in skb.truesize (nothing is charged yet). A tun device (ARPHRD_NONE: the
+ * packetdrill injection path) builds a linear skb: kmalloc(SKB_DATA_ALIGN(NET_SKB_PAD +
+ * packet) + shinfo); anything else is modelled as a Linux sender's segment over veth
+ * (payload in page frags, len + 832). Idempotent; call before the header is pulled.
+ */
+export function tcpRxSetTruesize(skb: SkBuff): void {
+  const cb = TCP_SKB_CB(skb);
+  if (cb.rxTruesize !== 0) {
+    skb.truesize = cb.rxTruesize;
+    return;
+  }
+  const th = skb.transportHeader;
+  const payload = Math.max(0, skb.tail - th - (skb.buf[th + 12]! >> 4) * 4);
+  const dev = skb.dev;
+  if (dev !== null && dev.type === ARPHRD_NONE && skb.networkHeader >= 0) {
+    const total = skb.tail - skb.networkHeader;
+    const k = kmallocSize(((LINUX_NET_SKB_PAD + total + 63) & ~63) + LINUX_SHINFO);
+    cb.rxTruesize = k + LINUX_SKBUFF;
+    cb.rxLinearRoom = Math.max(0, k - LINUX_SHINFO - LINUX_NET_SKB_PAD - total);
+  } else {
+    cb.rxTruesize = payload + LINUX_RX_SKB_OVERHEAD;
+    cb.rxLinearRoom = -1;
+  }
+  skb.truesize = cb.rxTruesize;
+}
+
+/** truesize_adjust(): with the payload in page frags, only the payload counts. */
+export function tcpRxTruesizeAdjusted(skb: SkBuff, adjust: boolean): number {
+  const cb = TCP_SKB_CB(skb);
+  return adjust && cb.rxLinearRoom < 0 ? skb.len : cb.rxTruesize || tcpLinuxRxTruesize(skb.len);
 }
 
 function rxFrags(len: number): number {
@@ -271,20 +321,51 @@ export function tcpSackRemove(tp: TcpSock): void {
 /* ---- queues ---- */
 
 /**
- * Linux: tcp_try_coalesce(): would Linux merge `from` into `to`? Contiguous and room for
- * its frags: then `from` is charged only its payload and TCPRcvCoalesce counts it.
- * tuxnet keeps `from` as its own skb (see the file comment).
+ * Linux: tcp_try_coalesce() / skb_try_coalesce(): would Linux merge `from` into the tail
+ * skb of the receive queue (`ofo` false) or of the ofo queue? Returns the bytes Linux then
+ * charges for `from` (0 when copied into the tail's linear tailroom, its payload when its
+ * page frags move over), or -1 when it is queued on its own. A tail whose data the Linux
+ * sender still holds (not yet acknowledged by us: a clone) cannot take anything.
+ * tuxnet keeps `from` as its own skb either way (see the file comment).
  */
-function tcpTryCoalesce(sk: TcpSock, to: SkBuff, from: SkBuff, toFragsRef: { frags: number } | null): boolean {
+function tcpTryCoalesceCharge(sk: TcpSock, to: SkBuff, from: SkBuff, ofo: boolean): number {
   const fromCb = TCP_SKB_CB(from);
-  if (fromCb.seq !== TCP_SKB_CB(to).endSeq) return false;
-  const frags = rxFrags(from.len);
-  const have = toFragsRef !== null ? toFragsRef.frags : sk.rcvqTailFrags;
-  if (have + frags > MAX_SKB_FRAGS) return false;
-  if (toFragsRef !== null) toFragsRef.frags = have + frags;
-  else sk.rcvqTailFrags = have + frags;
+  const toCb = TCP_SKB_CB(to);
+  if (fromCb.seq !== toCb.endSeq) return -1;
+  if (toCb.rxLinearRoom < 0 && after(toCb.endSeq, sk.rcvWup)) return -1; /* skb_cloned(to) */
+  const len = from.len;
+  const room = ofo ? sk.ofoTailRoom : sk.rcvqTailRoom;
+  let charge: number;
+  if (len <= room) {
+    if (ofo) sk.ofoTailRoom = room - len;
+    else sk.rcvqTailRoom = room - len;
+    charge = 0;
+  } else {
+    // A linear head is kmalloc'ed: it cannot be stolen, only page frags move.
+    if (fromCb.rxLinearRoom >= 0) return -1;
+    const frags = rxFrags(len);
+    const have = ofo ? sk.ofoTailFrags : sk.rcvqTailFrags;
+    if (have + frags > MAX_SKB_FRAGS) return -1;
+    if (ofo) sk.ofoTailFrags = have + frags;
+    else sk.rcvqTailFrags = have + frags;
+    charge = len;
+  }
   mib(sk)[LINUX_MIB_TCPRCVCOALESCE]++;
-  return true;
+  return charge;
+}
+
+/** Start a new (virtual) tail skb in the receive or ofo queue. */
+function tcpRxNewTail(sk: TcpSock, skb: SkBuff, ofo: boolean): void {
+  const cb = TCP_SKB_CB(skb);
+  const frags = cb.rxLinearRoom >= 0 ? 0 : rxFrags(skb.len);
+  const room = cb.rxLinearRoom >= 0 ? cb.rxLinearRoom : LINUX_RX_HEAD_TAILROOM;
+  if (ofo) {
+    sk.ofoTailFrags = frags;
+    sk.ofoTailRoom = room;
+  } else {
+    sk.rcvqTailFrags = frags;
+    sk.rcvqTailRoom = room;
+  }
 }
 
 /** Linux: tcp_rcv_nxt_update(). */
@@ -299,14 +380,14 @@ export function tcpRcvNxtUpdate(tp: TcpSock, seq: number): void {
  */
 export function tcpQueueRcv(sk: TcpSock, skb: SkBuff): boolean {
   const tail = sk.receiveQueue.tail;
-  const eaten = tail !== null && tcpTryCoalesce(sk, tail, skb, null);
+  const charge = tail !== null ? tcpTryCoalesceCharge(sk, tail, skb, false) : -1;
   tcpRcvNxtUpdate(sk, TCP_SKB_CB(skb).endSeq);
-  if (!eaten) sk.rcvqTailFrags = rxFrags(skb.len);
+  if (charge < 0) tcpRxNewTail(sk, skb, false);
   skb.dst = null;
   skb.dev = null;
-  tcpSkbSetOwnerR(sk, skb, eaten ? skb.len : tcpLinuxRxTruesize(skb.len));
+  tcpSkbSetOwnerR(sk, skb, charge >= 0 ? charge : TCP_SKB_CB(skb).rxTruesize);
   sk.receiveQueue.enqueueTail(skb);
-  return eaten;
+  return charge >= 0;
 }
 
 /** Linux: tcp_rmem_pressure(). */
@@ -406,11 +487,11 @@ export function tcpOfoQueue(sk: TcpSock): void {
     }
     // Already charged in the ofo queue: move the charge to the receive queue as Linux does.
     const tail = sk.receiveQueue.tail;
-    const eaten = tail !== null && tcpTryCoalesce(sk, tail, skb, null);
+    const charge = tail !== null ? tcpTryCoalesceCharge(sk, tail, skb, false) : -1;
     tcpRcvNxtUpdate(sk, cb.endSeq);
-    if (!eaten) sk.rcvqTailFrags = rxFrags(skb.len);
-    // Coalesced into the tail, Linux frees the skb's head: only the payload stays charged.
-    else if (skb.truesize > skb.len) tcpRecharge(sk, skb, skb.len);
+    if (charge < 0) tcpRxNewTail(sk, skb, false);
+    // Coalesced into the tail, Linux frees the skb's head: only what moved stays charged.
+    else if (skb.truesize > charge) tcpRecharge(sk, skb, charge);
     sk.receiveQueue.enqueueTail(skb);
     if (cb.tcpFlags & TCPHDR_FIN) {
       // tcp_fin() purges the out-of-order queue: stop here.
@@ -440,7 +521,7 @@ function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): void {
   // Linux 6.17+: rcv_mss and scaling_ratio learn from out-of-order segments too.
   tcpMeasureRcvMss(sk, skb);
   tcpEcnCheckCe(sk, skb);
-  const truesize = tcpLinuxRxTruesize(skb.len);
+  const truesize = TCP_SKB_CB(skb).rxTruesize;
   if (tcpTryRmemSchedule(sk, skb, truesize)) {
     mib(sk)[LINUX_MIB_TCPOFODROP]++;
     skDataReady(sk);
@@ -469,15 +550,16 @@ function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): void {
       }
       ofoInsertAfter(sk, null, skb);
       sk.oooLastSkb = skb;
-      sk.ofoTailFrags = rxFrags(skb.len);
+      tcpRxNewTail(sk, skb, true);
       tcpFinishOfo(sk, skb, false, truesize);
       return;
     }
     const last = sk.oooLastSkb ?? q.tail!;
     // The typical case: appending to the end of the queue.
-    if (last === q.tail && tcpOfoTryCoalesce(sk, last, skb)) {
+    const lastCharge = last === q.tail ? tcpOfoTryCoalesce(sk, last, skb) : -1;
+    if (lastCharge >= 0) {
       if (tcpIsSack(sk)) tcpGrowWindow(sk, skb, true);
-      tcpSkbSetOwnerR(sk, skb, skb.len);
+      tcpSkbSetOwnerR(sk, skb, lastCharge);
       ofoInsertAfter(sk, last, skb);
       sk.oooLastSkb = skb;
       kept = null;
@@ -486,10 +568,11 @@ function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): void {
     if (!before(seq, TCP_SKB_CB(last).endSeq) && last === q.tail) {
       ofoInsertAfter(sk, last, skb);
       sk.oooLastSkb = skb;
-      sk.ofoTailFrags = rxFrags(skb.len);
+      tcpRxNewTail(sk, skb, true);
       break outer;
     }
     // Find the place to insert this segment, handling overlaps on the way.
+    let prevCharge = -1;
     let prev: SkBuff | null = null;
     let p: SkBuff | null = q.head;
     while (p !== null && !before(seq, TCP_SKB_CB(p).seq)) {
@@ -522,9 +605,9 @@ function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): void {
           tcpDropReason(sk, prev, SKB_DROP_REASON_TCP_OFOMERGE);
           prev = pp;
         }
-      } else if (tcpOfoTryCoalesce(sk, prev, skb)) {
+      } else if ((prevCharge = tcpOfoTryCoalesce(sk, prev, skb)) >= 0) {
         if (tcpIsSack(sk)) tcpGrowWindow(sk, skb, true);
-        tcpSkbSetOwnerR(sk, skb, skb.len);
+        tcpSkbSetOwnerR(sk, skb, prevCharge);
         ofoInsertAfter(sk, prev, skb);
         if (skb.next === null) sk.oooLastSkb = skb;
         kept = null;
@@ -551,7 +634,7 @@ function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): void {
     // If there is no skb after us, we are the last skb.
     if (skb.next === null) {
       sk.oooLastSkb = skb;
-      sk.ofoTailFrags = rxFrags(skb.len);
+      tcpRxNewTail(sk, skb, true);
     }
     if (sk.oooLastSkb === null) sk.oooLastSkb = q.tail;
   }
@@ -570,17 +653,13 @@ function tcpFinishOfo(sk: TcpSock, skb: SkBuff | null, _sackDone: boolean, trues
   if (sk.wq !== null) tcpRcvbufGrow(sk);
 }
 
-/** Coalescing in the ofo queue (Linux: tcp_ooo_try_coalesce): the tail group's frags. */
-function tcpOfoTryCoalesce(sk: TcpSock, to: SkBuff, from: SkBuff): boolean {
-  if (TCP_SKB_CB(from).seq !== TCP_SKB_CB(to).endSeq) return false;
-  // Track frags only for the tail group (the usual case); elsewhere assume room.
-  if (to === sk.outOfOrderQueue.tail) {
-    const frags = rxFrags(from.len);
-    if (sk.ofoTailFrags + frags > MAX_SKB_FRAGS) return false;
-    sk.ofoTailFrags += frags;
-  }
-  mib(sk)[LINUX_MIB_TCPRCVCOALESCE]++;
-  return true;
+/**
+ * Coalescing in the ofo queue (Linux: tcp_ooo_try_coalesce): the charge, or -1. Only the
+ * tail group's room is tracked; an skb in the middle of the queue is assumed full.
+ */
+function tcpOfoTryCoalesce(sk: TcpSock, to: SkBuff, from: SkBuff): number {
+  if (to !== sk.outOfOrderQueue.tail) return -1;
+  return tcpTryCoalesceCharge(sk, to, from, true);
 }
 
 /**
@@ -647,6 +726,7 @@ export function tcpDataQueue(sk: TcpSock, skb: SkBuff): void {
     consumeSkb(skb);
     return;
   }
+  tcpRxSetTruesize(skb);
   skb.dst = null;
   skb.data += (skb.buf[skb.data + 12]! >> 4) * 4;
   if (skb.data > skb.tail) skb.data = skb.tail;
@@ -714,7 +794,7 @@ function tcpOutOfWindow(sk: TcpSock, skb: SkBuff, reason: number): void {
 /** tcp_data_queue()'s queue_and_out path. */
 function tcpQueueAndOut(sk: TcpSock, skb: SkBuff): void {
   const cb = TCP_SKB_CB(skb);
-  const truesize = tcpLinuxRxTruesize(skb.len);
+  const truesize = cb.rxTruesize;
   if (tcpTryRmemSchedule(sk, skb, truesize)) {
     sk.icskAckPending |= ICSK_ACK_NOMEM | ICSK_ACK_NOW;
     inetCskScheduleAck(sk);

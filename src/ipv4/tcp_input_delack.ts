@@ -5,7 +5,7 @@
  * __tcp_ack_snd_check()/tcp_ack_snd_check() with SACK compression (tcp_comp_sack_*) and
  * tcp_compressed_ack_kick(); tcp.c tcp_set_window_clamp() as used on a ratio change).
  *
- * Truesizes are Linux's for a Linux sender (tcpLinuxRxTruesize, see tcp_input_data.ts).
+ * Truesizes are those of Linux's skb for the segment (tcpRxSetTruesize, see tcp_input_data.ts).
  */
 import type { SkBuff } from '../core/skbuff.js';
 import { TimerList } from '../core/timer.js';
@@ -17,7 +17,7 @@ import {
   ICSK_ACK_PUSHED, ICSK_ACK_PUSHED2, ICSK_ACK_NOW, TCP_MAX_QUICKACKS, TCP_ATO_MIN, TCP_MSS_DEFAULT,
   TCP_FASTRETRANS_THRESH,
 } from './tcp_defs.js';
-import { tcpLinuxRxTruesize } from './tcp_input_data.js';
+import { tcpRxTruesizeAdjusted } from './tcp_input_data.js';
 import { tcpRcvRttMeasure, tcpSpace, TCP_MIN_MSS } from './tcp_input_rtt.js';
 import { inetCskScheduleAck, inetCskAckScheduled } from './tcp_timer.js';
 import { tcpSendAck, tcpSendDelayedAck, __tcpSelectWindow } from './tcp_output.js';
@@ -58,7 +58,7 @@ export function tcpMeasureRcvMss(sk: TcpSock, skb: SkBuff): void {
   let len = skb.len;
   if (len >= sk.icskAckRcvMss) {
     if (len !== sk.icskAckRcvMss) {
-      const val = Math.floor((len * (1 << TCP_RMEM_TO_WIN_SCALE)) / tcpLinuxRxTruesize(len));
+      const val = Math.floor((skb.len * (1 << TCP_RMEM_TO_WIN_SCALE)) / (TCP_SKB_CB(skb).rxTruesize || skb.len + 832));
       const oldRatio = sk.scalingRatio;
       sk.scalingRatio = val ? val : 1;
       if (oldRatio !== sk.scalingRatio) {
@@ -130,7 +130,7 @@ export function tcpGrowWindow(sk: TcpSock, skb: SkBuff, adjust: boolean): void {
   const room = Math.min(sk.windowClamp, tcpSpace(sk)) - sk.rcvSsthresh;
   if (room <= 0) return;
   const len = skb.len;
-  const truesize = adjust ? len : tcpLinuxRxTruesize(len);
+  const truesize = tcpRxTruesizeAdjusted(skb, adjust);
   let incr: number;
   if (tcpWinFromSpace(sk, truesize) <= len) incr = 2 * sk.advmss;
   else incr = __tcpGrowWindow(sk, skb, truesize);

@@ -56,6 +56,10 @@ export class TcpSkbCb {
   header: InetSkbParm | null = null;
   /** Received: TIME_WAIT recycling: the ISN chosen for a new connection (Linux: tcp_tw_isn). */
   twIsn = 0;
+  /** Received (INPUT): the truesize Linux's skb for this segment has (tun: linear kmalloc head; veth from a Linux
+   * sender: payload in page frags + 832), and the tailroom of a linear head (-1 = payload in frags). */
+  rxTruesize = 0;
+  rxLinearRoom = -1;
 }
 
 /** Linux: TCP_SKB_CB(skb). The caller knows TCP owns skb.cb. */
