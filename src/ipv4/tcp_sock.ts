@@ -556,6 +556,9 @@ export class TcpSock extends InetSock {
   /** Receive-queue / ofo-tail coalescing as Linux's tcp_try_coalesce would do it: page frags in the tail skb (<= MAX_SKB_FRAGS). */
   rcvqTailFrags = 0;
   ofoTailFrags = 0;
+  /** Tailroom left in the (virtual) tail skb of the receive / ofo queue when its head is linear (tun ingress), else -1. */
+  rcvqTailRoom = -1;
+  ofoTailRoom = -1;
   /** Receive side of sk_forward_alloc: bytes reserved ahead in whole pages (sk_rmem_schedule / sk_mem_reclaim). */
   rcvFwdAlloc = 0;
   /** SO_OOBINLINE (Linux: SOCK_URGINLINE); USER sets it. */
