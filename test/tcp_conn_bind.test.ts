@@ -134,3 +134,39 @@ test('tcp bind: bind(0) picks odd ports, connect() even ones; a TIME_WAIT port n
   sys.close(t, srv);
   assert.equal(b(t, sock(t), '127.0.0.1', 7100), 'ok');
 });
+
+test('tcp bind: SO_REUSEPORT listeners share the connections by flow hash; a closed member gets none', async () => {
+  const { k, t } = await rig();
+  const l1 = sock(t, 0, 1);
+  const l2 = sock(t, 0, 1);
+  sys.bind(t, l1, { family: AF_INET, addr: 0, port: 9100 });
+  sys.bind(t, l2, { family: AF_INET, addr: 0, port: 9100 });
+  sys.listen(t, l1, 64);
+  sys.listen(t, l2, 64);
+  const lo = ip('127.0.0.1');
+  for (let i = 0; i < 20; i++) await sys.connect(t, sock(t), { family: AF_INET, addr: lo, port: 9100 });
+  let n1 = 0;
+  let n2 = 0;
+  sys.fcntl(t, l1, sys.F_SETFL, sys.O_NONBLOCK);
+  sys.fcntl(t, l2, sys.F_SETFL, sys.O_NONBLOCK);
+  const drain = async (fd: number): Promise<number> => {
+    let n = 0;
+    for (;;) {
+      try {
+        await sys.accept(t, fd);
+        n++;
+      } catch (e) {
+        assert.ok(e instanceof SystemError && e.code === 'EAGAIN');
+        return n;
+      }
+    }
+  };
+  n1 = await drain(l1);
+  n2 = await drain(l2);
+  assert.equal(n1 + n2, 20);
+  assert.ok(n1 > 0 && n2 > 0, `spread ${n1}/${n2}`);
+  sys.close(t, l1);
+  for (let i = 0; i < 5; i++) await sys.connect(t, sock(t), { family: AF_INET, addr: lo, port: 9100 });
+  assert.equal(await drain(l2), 5);
+  void k;
+});
