@@ -596,7 +596,7 @@ class Runner:
             lo = (base if spec[0] == 'rel' else 0) + spec[1]
             hi = (base if spec[0] == 'rel' else 0) + spec[2]
             if rest.startswith('>') and re.match(r'^>\s*(udp|icmp)', rest):
-                dl = t0 + hi + self.tol + max(0.0, hi - base) * 0.08
+                dl = t0 + hi + self.tol + max(0.0, hi - base) * 0.15
                 got = self.read_tun(dl)
                 if got is None:
                     raise Fail('line %d: expected outbound %s, got nothing' % (n, rest))
@@ -612,9 +612,11 @@ class Runner:
                 continue
             if rest.startswith('>'):
                 d = parse_pkt(rest)
-                # Linux's timer wheel fires long timers late (up to ~1/8 of
-                # the timeout): accept that much lateness for the check.
-                late = self.tol + max(0.0, hi - base) * 0.08
+                # Linux's timer wheel fires long timers late (about 1/8 of
+                # the timeout, more on a loaded host): accept that much lateness.
+                late = self.tol + max(0.0, hi - base) * 0.15
+                if self.local_isn is None:
+                    late += 0.3  # the first packet of a run is sometimes slow on a loaded host
                 dl = t0 + (hi if spec[0] != 'any' else 1e9) + late
                 got = self.read_tun(dl)
                 while got is not None and got[1][9] == 6 and self.decode(got[1])['dport'] not in (
