@@ -14,8 +14,7 @@
  */
 import type { SkBuff } from '../core/skbuff.js';
 import {
-  allocSkb, skbReserve, skbPush, skbClone, skbCopy, skbCloned, CHECKSUM_NONE, CHECKSUM_PARTIAL,
-  SKB_TRUESIZE_OVERHEAD,
+  allocSkb, skbReserve, skbPush, skbClone, skbCloned, CHECKSUM_NONE, CHECKSUM_PARTIAL, SKB_TRUESIZE_OVERHEAD,
 } from '../core/skbuff.js';
 
 import { TimerList } from '../core/timer.js';
@@ -274,6 +273,24 @@ export function tcpV4SendCheck(skb: SkBuff, saddr: number, daddr: number): void 
   }
 }
 
+/**
+ * Linux: pskb_copy() for a payload-only skb: a private copy of the payload with
+ * MAX_TCP_HEADER of fresh headroom, for a transmission whose data area is shared (an
+ * earlier clone still in flight or queued at the receiver, or a split part): the
+ * headers must not be written into shared memory.
+ */
+function tcpPskbCopy(oskb: SkBuff): SkBuff {
+  const len = oskb.tail - oskb.data;
+  const n = allocSkb(MAX_TCP_HEADER + len);
+  skbReserve(n, MAX_TCP_HEADER);
+  n.buf.set(oskb.buf.subarray(oskb.data, oskb.tail), n.data);
+  n.tail = n.data + len;
+  n.ipSummed = oskb.ipSummed;
+  n.priority = oskb.priority;
+  n.mark = oskb.mark;
+  return n;
+}
+
 /** The socket's flow for ipQueueXmit (Linux: inet->cork.fl), kept in step with the addresses. */
 export function tcpFlow(sk: TcpSock): Flowi4 {
   let fl4 = sk.corkFl4 as Flowi4 | null;
@@ -305,7 +322,7 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   // skb_set_delivery_time(): the send time of this transmission (tcp_wstamp_ns).
   tcb.txMstamp = tp.tcpMstamp;
   let skb = oskb;
-  if (cloneIt) skb = skbCloned(oskb) ? skbCopy(oskb) : skbClone(oskb);
+  if (cloneIt) skb = skbCloned(oskb) ? tcpPskbCopy(oskb) : skbClone(oskb);
 
   const flagsIn = tcb.tcpFlags;
   const tsval = (Math.floor(tp.tcpMstamp / 1000) + tp.tsoffset) >>> 0;
@@ -483,11 +500,13 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number, mssNow: numbe
   const tcb = TCP_SKB_CB(skb);
   if (tcpQueue < 0) tcpQueue = before(tcb.seq, tp.sndNxt) ? TCP_FRAG_IN_RTX_QUEUE : TCP_FRAG_IN_WRITE_QUEUE;
   const nlen = skbLen - len;
-  const buff = allocSkb(MAX_TCP_HEADER + nlen);
-  skbReserve(buff, MAX_TCP_HEADER);
-  buff.buf.set(skb.buf.subarray(skb.data + len, skb.tail), buff.data);
-  buff.tail = buff.data + nlen;
-  buff.ipSummed = skb.ipSummed;
+  // skb_split() without copying: the second part shares the data area (Linux shares
+  // page frags the same way); a transmission of either part then copies only its own
+  // payload (see tcpTransmitSkb), and nobody writes into the shared bytes.
+  const buff = skbClone(skb);
+  buff.data = skb.data + len;
+  buff.tail = skb.tail;
+  buff.next = null;
   // Truesize moves with the data (Linux: buff->truesize += nlen; skb->truesize -= nlen).
   buff.truesize = SKB_TRUESIZE_OVERHEAD + MAX_TCP_HEADER + nlen;
   skb.truesize -= nlen;
