@@ -569,7 +569,7 @@ class Runner:
             if kind == 'shell':
                 d = os.path.dirname(os.path.abspath(self.path))
                 subprocess.run(body, shell=True, cwd=d, check=False, stderr=subprocess.DEVNULL)
-                text = body + ''.join(open(os.path.join(d, f)).read() for f in re.findall(r'(\.\./defaults\.sh)', body))
+                text = ''.join(open(os.path.join(d, f)).read() for f in re.findall(r'(\.\./defaults\.sh)', body)) + body
                 for cc in re.findall(r'tcp_congestion_control=(\w+)', text):
                     self.cc = cc
                 continue
