@@ -69,6 +69,27 @@ test('UDP: nonblocking socket, poll revents, EAGAIN with its strerror note', asy
 `);
 });
 
+test('epoll: create, ctl, wait (level-triggered, ONESHOT), upstream-shaped mismatch', async () => {
+  await pass(`${UDP_HEAD}
++0 epoll_create(1) = 4
++0 epoll_ctl(4, EPOLL_CTL_ADD, 3, {events=EPOLLIN, fd=3}) = 0
++0 epoll_wait(4, {events=EPOLLIN, fd=3}, 1, 0) = 0
++0...0.1 epoll_wait(4, {events=EPOLLIN, fd=3}, 1, 1000) = 1
++0.1 < udp (10)
++0 epoll_wait(4, {events=EPOLLIN, fd=3}, 1, 0) = 1
++0 epoll_ctl(4, EPOLL_CTL_MOD, 3, {events=EPOLLOUT|EPOLLONESHOT, u32=7}) = 0
++0 epoll_wait(4, {events=EPOLLOUT, u32=7}, 1, 0) = 1
++0 epoll_wait(4, {events=EPOLLOUT, u32=7}, 1, 0) = 0
++0 epoll_ctl(4, EPOLL_CTL_ADD, 3, {events=EPOLLIN, fd=3}) = -1 EEXIST (File exists)
++0 epoll_ctl(4, EPOLL_CTL_DEL, 3, ...) = 0
++0 epoll_ctl(4, EPOLL_CTL_DEL, 3, ...) = -1 ENOENT (No such file or directory)
+`);
+  await fail(`${UDP_HEAD}+0 epoll_create1(0) = 4
++0 epoll_ctl(4, EPOLL_CTL_ADD, 3, {events=EPOLLIN|EPOLLOUT, fd=3}) = 0
++0 epoll_wait(4, {events=EPOLLIN, fd=3}, 1, 0) = 1
+`, 'x.pkt:7: runtime error in epoll_wait call: epoll_event->events does not match script: expected: 0x1 actual: 0x4');
+});
+
 test('ICMP: port unreachable for our datagram fails the next read with ECONNREFUSED; the kernel answers a closed port', async () => {
   await pass(`${UDP_HEAD}
 +0 write(3, ..., 100) = 100

@@ -8,6 +8,7 @@ import * as errnoC from '../../socket/errno.js';
 import * as tcpC from '../../ipv4/tcp_defs.js';
 import * as inetC from '../../ipv4/inet_sock.js';
 import * as ipC from '../../wire/iphdr.js';
+import * as epollC from '../../socket/eventpoll.js';
 
 const EXTRA: Record<string, number> = {
   SOL_IP: 0, SOL_IPV6: 41, SOL_TCP: 6, SOL_UDP: 17,
@@ -33,7 +34,7 @@ let table: Map<string, number> | null = null;
 export function symbols(): Map<string, number> {
   if (table) return table;
   const t = new Map<string, number>();
-  for (const mod of [socketC, errnoC, tcpC, inetC, ipC] as Record<string, unknown>[]) {
+  for (const mod of [socketC, errnoC, tcpC, inetC, ipC, epollC] as Record<string, unknown>[]) {
     for (const [name, v] of Object.entries(mod)) {
       if (typeof v === 'number' && /^[A-Z][A-Z0-9_a-z]*$/.test(name) && /[A-Z]/.test(name[0]!)) t.set(name, v);
     }

@@ -19,6 +19,7 @@ import {
   AF_INET, SOCK_STREAM, SOCK_DGRAM, SOCK_TYPE_MASK, type Sockaddr, type SockaddrIn,
 } from '../../socket/socket.js';
 import type { PollFd } from '../../socket/syscalls.js';
+import { epollCreate, epollCreate1, epollCtl, epollWait, type EpollEvent } from '../../socket/eventpoll.js';
 
 export type SockState = 'new' | 'listening' | 'passive_packet_received' | 'passive_synack_sent' | 'passive_synack_acked' |
   'active_connecting' | 'active_syn_sent' | 'active_syn_acked';
@@ -489,6 +490,52 @@ async function runSyscallInner(h: SyscallHost, sc: SyscallSpec): Promise<void> {
         if ((p.revents ?? 0) !== wants[k]) {
           throw new ScriptError(`poll() revents for fd ${list.items[k]!.k === 'pollfd' ? evalInt((list.items[k] as { fd: Expr }).fd) : p.fd}: expected: 0x${wants[k]!.toString(16)} vs actual: 0x${(p.revents ?? 0).toString(16)}`);
         }
+      });
+      return;
+    }
+    case 'epoll_create':
+    case 'epoll_create1': {
+      argCount(sc, 1);
+      const v = evalInt(a[0]!);
+      const o = await attempt(() => (sc.name === 'epoll_create' ? epollCreate(task, v) : epollCreate1(task, v)));
+      checkResult(sc, o, 'fd');
+      if (o.result >= 0) h.fdMap.set(evalInt(sc.result), o.result);
+      return;
+    }
+    case 'epoll_ctl': {
+      argCount(sc, 4);
+      const epfd = liveFd(h, a[0]);
+      const op = evalInt(a[1]!);
+      const fd = liveFd(h, a[2]);
+      const ev = a[3]!;
+      let event: EpollEvent | undefined;
+      if (ev.k === 'epollev') event = { events: evalInt(ev.events), data: `${ev.field}=${evalInt(ev.value)}` };
+      else if (!isEllipsis(ev)) throw new ScriptError(`bad epoll_event: ${exprType(ev)}`);
+      const o = await attempt(() => epollCtl(task, epfd, op, fd, event));
+      checkResult(sc, o, 'exact');
+      return;
+    }
+    case 'epoll_wait': {
+      argCount(sc, 4);
+      const epfd = liveFd(h, a[0]);
+      const want = a[1]!;
+      const maxEvents = evalInt(a[2]!);
+      const timeout = evalInt(a[3]!);
+      let got: EpollEvent[] = [];
+      const o = await attempt(async () => {
+        got = await epollWait(task, epfd, maxEvents, timeout < 0 ? Infinity : timeout * 1e6);
+        return got.length;
+      });
+      checkResult(sc, o, 'exact');
+      const wants = want.k === 'epollev' ? [want] : want.k === 'list' ? want.items : [];
+      wants.forEach((w, k) => {
+        if (w.k !== 'epollev' || k >= got.length) return;
+        const ev = evalInt(w.events);
+        if (got[k]!.events !== ev) {
+          throw new ScriptError(`epoll_event->events does not match script: expected: 0x${ev.toString(16)} actual: 0x${got[k]!.events.toString(16)}`);
+        }
+        const data = `${w.field}=${evalInt(w.value)}`;
+        if (got[k]!.data !== data) throw new ScriptError(`epoll_event->data does not match script: expected: ${data} actual: ${String(got[k]!.data)}`);
       });
       return;
     }
