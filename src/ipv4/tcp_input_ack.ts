@@ -459,8 +459,12 @@ export function tcpAck(sk: TcpSock, skb: SkBuff, flag: number): number {
     return 0;
   }
 
-  // If the ACK includes data we haven't sent yet, discard this segment (RFC 793 3.9).
-  if (after(ack, tp.sndNxt)) return -SKB_DROP_REASON_TCP_ACK_UNSENT_DATA;
+  // If the ACK includes data we haven't sent yet, drop the segment. RFC 793 3.9 and RFC 5961
+  // 5.2 require an ACK back (Linux 6.18 stable: a rate-limited challenge ACK).
+  if (after(ack, tp.sndNxt)) {
+    if (!(flag & FLAG_NO_CHALLENGE_ACK)) tcpSendChallengeAck(sk);
+    return -SKB_DROP_REASON_TCP_ACK_UNSENT_DATA;
+  }
 
   if (after(ack, priorSndUna)) {
     flag |= FLAG_SND_UNA_ADVANCED;
