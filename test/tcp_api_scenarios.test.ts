@@ -15,13 +15,13 @@ import { BufferStdio } from '../src/tools/tool.js';
 import * as sys from '../src/socket/syscalls.js';
 import {
   AF_INET, SOCK_STREAM, SOCK_NONBLOCK, SOL_SOCKET, SO_ERROR, SO_LINGER, SHUT_WR, MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT,
-  MSG_OOB, type SockaddrIn,
+  MSG_OOB, SO_RCVTIMEO, SO_SNDTIMEO, type SockaddrIn,
 } from '../src/socket/socket.js';
 import type { SystemError } from '../src/socket/errno.js';
 import { FIONREAD, SIOCOUTQ } from '../src/ipv4/af_inet.js';
 import { SIOCATMARK, SIOCOUTQNSD } from '../src/ipv4/tcp.js';
 import { ipv4Net } from '../src/ipv4/netns_ipv4.js';
-import { SOL_TCP, TCP_INFO } from '../src/ipv4/tcp_defs.js';
+import { SOL_TCP, TCP_INFO, TCP_INQ } from '../src/ipv4/tcp_defs.js';
 import type { TcpInfo } from '../src/ipv4/tcp_info.js';
 import { LINUX_MIB_TCPABORTONDATA, LINUX_MIB_TCPABORTONCLOSE, TCP_MIB_ESTABRESETS } from '../src/core/snmp.js';
 
@@ -262,4 +262,43 @@ test('tcp api: TCP_INFO after the handshake and one exchange over lo, fields as 
   assert.deepEqual([il.tcpi_state, il.tcpi_sacked, il.tcpi_unacked, il.tcpi_snd_cwnd, il.tcpi_reordering, il.tcpi_rto],
     [10, 8, 0, 10, 3, 0]);
   assert.equal(il.tcpi_pacing_rate, 2 ** 64 - 1);
+});
+
+test('tcp api: SO_RCVTIMEO/SO_SNDTIMEO and kill end blocking calls; TCP_INQ control message', async () => {
+  const { k, task } = rig();
+  const [c, a] = await pair(task, 6008);
+  const buf = new Uint8Array(16);
+  sys.setsockopt(task, a, SOL_SOCKET, SO_RCVTIMEO, 100e6);
+  const t0 = k.clock.now();
+  await assert.rejects(sys.read(task, a, buf), { code: 'EAGAIN' });
+  assert.ok(k.clock.now() - t0 >= 100e6);
+  // MSG_WAITALL with a timeout returns what came before it.
+  await sys.write(task, c, enc.encode('abc'));
+  assert.equal(await sys.recv(task, a, buf, MSG_WAITALL), 3);
+  sys.setsockopt(task, a, SOL_SOCKET, SO_RCVTIMEO, 0);
+  // A signal ends a blocking read with EINTR.
+  const reader = thread(task, a);
+  const pending = sys.read(reader, a, buf);
+  await sys.nanosleep(task, 10e6);
+  reader.kill();
+  await assert.rejects(pending, { code: 'EINTR' });
+  // TCP_INQ: recvmsg reports the bytes left in a TCP_CM_INQ control message.
+  sys.setsockopt(task, a, SOL_TCP, TCP_INQ, 1);
+  await sys.write(task, c, enc.encode('hello'));
+  const r = await sys.recvmsg(task, a, 2);
+  assert.equal(dec.decode(r.data), 'he');
+  assert.deepEqual(r.cmsgs, [{ level: SOL_TCP, type: 1, data: 3 }]);
+  // connect() to a listener whose accept queue is full: the SYN is dropped (ListenOverflows), the
+  // client stays in SYN-SENT and SO_SNDTIMEO ends the wait with EINPROGRESS.
+  const l = sys.socket(task, AF_INET, SOCK_STREAM, 0);
+  sys.bind(task, l, sin(6009));
+  sys.listen(task, l, 0);
+  const first = sys.socket(task, AF_INET, SOCK_STREAM, 0);
+  await sys.connect(task, first, sin(6009));
+  const second = sys.socket(task, AF_INET, SOCK_STREAM, 0);
+  sys.setsockopt(task, second, SOL_SOCKET, SO_SNDTIMEO, 500e6);
+  const t1 = k.clock.now();
+  await assert.rejects(sys.connect(task, second, sin(6009)), { code: 'EINPROGRESS' });
+  assert.ok(k.clock.now() - t1 >= 500e6);
+  await assert.rejects(sys.connect(task, second, sin(6009)), { code: 'EALREADY' });
 });

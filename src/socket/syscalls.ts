@@ -875,7 +875,17 @@ async function streamRecv(task: Task, sock: Socket, buf: Uint8Array, flags: numb
 async function streamRecvmsg(task: Task, sock: Socket, maxLen: number, flags: number): Promise<RecvResult> {
   const buf = new Uint8Array(maxLen);
   const n = await streamRecv(task, sock, buf, flags, 'recvmsg');
-  return { data: buf.subarray(0, n), fullLength: n, addr: null, flags: 0, cmsgs: [] };
+  // The control messages as the read left them (TCP_INQ): a zero-length receive reports them.
+  const s = task.kernel.sched;
+  let r: RecvResult | number;
+  s.localBhDisable();
+  try {
+    r = sock.ops.recvmsg(sock, 0, flags & ~MSG_WAITALL);
+  } finally {
+    s.localBhEnable();
+  }
+  const cmsgs = typeof r === 'number' ? [] : r.cmsgs;
+  return { data: buf.subarray(0, n), fullLength: n, addr: null, flags: 0, cmsgs };
 }
 
 /**
