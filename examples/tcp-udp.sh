@@ -23,6 +23,12 @@ ip -n tnxa link set lo up
 ip -n tnxb link set lo up
 ip -n tnxa link set veth-a up
 ip -n tnxb link set veth-b up
+# veth offloads TCP checksums by default: a capture on the sending side would hold the
+# partial checksum (the pseudo-header sum only; tcpdump on a Linux veth prints "cksum 0x...
+# (incorrect -> 0x...)" for every outgoing segment, and tshark's audit calls it an error).
+# With tx checksumming off, TCP computes the checksum itself and captures are clean.
+ip netns exec tnxa ethtool -K veth-a tx off >/dev/null
+ip netns exec tnxb ethtool -K veth-b tx off >/dev/null
 sleep 1   # Linux applies carrier changes from its link-watch work (batched up to 1 s)
 
 echo "== nc listens on TCP port 5000; nc -z tries ports 5000 and 5001"
