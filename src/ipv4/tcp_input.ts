@@ -45,7 +45,7 @@ import { inetCskAckScheduled } from './tcp_timer.js';
 import { __tcpPushPendingFrames, tcpCurrentMss, tcpMtupInit } from './tcp_output.js';
 import { tcpReset } from './tcp_input_state.js';
 import { tcpInitCongestionControl } from './tcp_cong.js';
-import { tcpAck, tcpOowRateLimited, tcpSendChallengeAck, tcpUpdateWl } from './tcp_input_ack.js';
+import { tcpAck, tcpOowRateLimited, tcpSendChallengeAck, tcpUpdateWl, ackScratch } from './tcp_input_ack.js';
 import { tcpEventDataRecv, __tcpAckSndCheck, tcpAckSndCheck } from './tcp_input_delack.js';
 
 export {
@@ -288,7 +288,7 @@ export function tcpRcvEstablished(sk: TcpSock, skb: SkBuff): void {
       // memory (sk_forward_alloc) already covers the segment.
       tcpRxSetTruesize(skb);
       if (cb.rxTruesize > tp.rcvFwdAlloc) {
-        step5(sk, skb, new TcpHdr(b, hoff));
+        step5(sk, skb, ackScratch(sk).th.at(b, hoff));
         return;
       }
       if (hl === 20 + TCPOLEN_TSTAMP_ALIGNED && tp.rcvNxt === tp.rcvWup) tcpStoreTsRecent(tp);
@@ -316,7 +316,7 @@ export function tcpRcvEstablished(sk: TcpSock, skb: SkBuff): void {
   }
 
   // slow_path:
-  const th = new TcpHdr(b, hoff);
+  const th = ackScratch(sk).th.at(b, hoff);
   const doff = th.doff * 4;
   if (len < doff || doff < 20) {
     reason = SKB_DROP_REASON_TCP_CSUM;

@@ -17,7 +17,7 @@ import { SKB_DROP_REASON_TCP_TOO_OLD_ACK, SKB_DROP_REASON_TCP_ACK_UNSENT_DATA } 
 import {
   LINUX_MIB_TCPHPACKS, LINUX_MIB_TCPPUREACKS, LINUX_MIB_TCPACKSKIPPEDCHALLENGE, LINUX_MIB_TCPCHALLENGEACK,
 } from '../core/snmp.js';
-import { TCPHDR_SYN } from '../wire/tcphdr.js';
+import { TcpHdr, TCPHDR_SYN } from '../wire/tcphdr.js';
 import type { Net } from '../core/net_namespace.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { tcpNet } from './inet_hashtables.js';
@@ -54,13 +54,17 @@ function mib(sk: TcpSock): Float64Array {
   return ipv4Net(sk.net).mib.net;
 }
 /** Per-socket scratch of tcp_ack (Linux: its on-stack sack_state, rate_sample, ack_sample, flag/rexmit). */
-class TcpAckScratch {
+export class TcpAckScratch {
   readonly state = new TcpSacktagState();
   readonly ref = new TcpAckRef();
   readonly sample = new AckSample();
+  /** tcp_rcv_established's header view (re-pointed per segment: no allocation on the slow path). */
+  readonly th = new TcpHdr(EMPTY, 0);
 }
 
-function ackScratch(sk: TcpSock): TcpAckScratch {
+const EMPTY = new Uint8Array(0);
+
+export function ackScratch(sk: TcpSock): TcpAckScratch {
   let s = sk.ackScratch as TcpAckScratch | null;
   if (s === null) {
     s = new TcpAckScratch();
