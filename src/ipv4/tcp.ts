@@ -75,6 +75,8 @@ import { tcpSetsockopt, tcpGetsockopt } from './tcp_sockopt.js';
 import { tcpRecvmsgAlloc, tcpRecvfromInto, tcpInq } from './tcp_recv.js';
 
 export { tcpRecvmsg, tcpCleanupRbuf, tcpInq, tcpInqHint, inetCskInPingpongMode } from './tcp_recv.js';
+export { tcpSetsockopt, tcpGetsockopt } from './tcp_sockopt.js';
+export { tcpGetInfo, type TcpInfo } from './tcp_info.js';
 // inet_stream_ops (af_inet_stream.ts imports this file too; it is read only at boot, in tcpInit).
 import { inetStreamOps } from './af_inet_stream.js';
 
