@@ -94,7 +94,7 @@ export function cookieV4InitSequence(skb: SkBuff, mssOut: { mss: number }): numb
 }
 
 /** Linux: __cookie_v4_check(): the MSS of a valid cookie ACK, or 0. */
-function cookieV4CheckMss(net: Net, skb: SkBuff): number {
+export function __cookieV4Check(net: Net, skb: SkBuff): number {
   const b = skb.buf;
   const nh = skb.networkHeader;
   const th = skb.transportHeader;
@@ -161,7 +161,7 @@ export function cookieV4Check(sk: TcpSock, skb: SkBuff): TcpSock | null {
   if (!sys.tcpSyncookies || !(tcb.tcpFlags & 0x10) || (tcb.tcpFlags & 0x04)) return sk;
   // cookie_tcp_check():
   if (tcpSynqNoRecentOverflow(sk)) return sk;
-  const mss = cookieV4CheckMss(net, skb);
+  const mss = __cookieV4Check(net, skb);
   const mib = ipv4Net(net).mib.net;
   if (!mss) {
     mib[LINUX_MIB_SYNCOOKIESFAILED]++;
