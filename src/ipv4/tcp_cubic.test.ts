@@ -10,7 +10,7 @@ import { TCP_CA_Loss } from './tcp_defs.js';
 import { tcpGetAvailableCongestionControl, tcpCaFind } from './tcp_cong.js';
 import {
   cubicRoot, cubicCa, cubictcpRecalcSsthresh, cubictcpCongAvoid, cubictcpAcked, cubictcpState, BETA_SCALE,
-  CUBE_FACTOR,
+  CUBE_FACTOR, cubeDelta,
 } from './tcp_cubic.js';
 import { recoveryKernel, scoreboardSock, setTimeUs } from './tcp_scoreboard_testutil.js';
 
@@ -40,6 +40,14 @@ test('cubic: fixed-point constants and cube root as Linux (beta_scale 15, cube_f
     const got = cubicRoot(a);
     assert.ok(Math.abs(got - want) <= Math.max(1, want * 0.01), `cbrt(${a}) = ${got}, want ~${want}`);
   }
+});
+
+test('cubic: c/rtt * (t-K)^3 in fixed point equals Linux u64/u32 arithmetic for every epoch length', () => {
+  const ref = (o: number) => Number(BigInt.asUintN(32, BigInt.asUintN(64, 410n * BigInt(o) ** 3n) >> 40n));
+  for (const o of [0, 1, 1023, 1024, 8191, 8192, 10_000, 65_535, 123_457, 262_143, 262_144, 300_000, 1_000_000]) {
+    assert.equal(cubeDelta(o), ref(o), `offs ${o}`);
+  }
+  for (let i = 0, o = 7; i < 2000; i++, o = (o * 1103515245 + 12345) % 400_000) assert.equal(cubeDelta(o), ref(o), `offs ${o}`);
 });
 
 test('cubic: multiplicative decrease beta = 717/1024 and fast convergence (RFC 9438 4.6, 4.7)', () => {

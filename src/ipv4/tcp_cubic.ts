@@ -186,12 +186,25 @@ export function cubicRoot(a: number): number {
   return x;
 }
 
-/** (CUBE_RTT_SCALE * offs^3) >> (10 + 3 * BICTCP_HZ), truncated to u32 as Linux's u32 `delta`. */
-function cubeDelta(offs: number): number {
-  const small = offs < 8192;
-  if (small) return Math.floor((CUBE_RTT_SCALE * offs * offs * offs) / 2 ** (10 + 3 * BICTCP_HZ)) >>> 0;
+/**
+ * (CUBE_RTT_SCALE * offs^3) >> (10 + 3 * BICTCP_HZ), truncated to u32 as Linux's u32 `delta`.
+ * Exact in doubles without allocating: offs^2 * 410 < 2^53 for offs < 2^21, and the product
+ * with offs is split at 2^20. Past 2^18 (~4 minutes into an epoch) Linux's u64 product wraps;
+ * BigInt reproduces that.
+ */
+export function cubeDelta(offs: number): number {
+  if (offs < 8192) return Math.floor((CUBE_RTT_SCALE * offs * offs * offs) / 2 ** 40) >>> 0;
+  if (offs < 262144) {
+    const a = CUBE_RTT_SCALE * offs * offs; /* < 2^53 */
+    const hi = Math.floor(a / 2 ** 20);
+    const lo = a - hi * 2 ** 20;
+    const t1 = hi * offs;
+    const q1 = Math.floor(t1 / 2 ** 20);
+    const r1 = t1 - q1 * 2 ** 20;
+    return (q1 + Math.floor((r1 * 2 ** 20 + lo * offs) / 2 ** 40)) >>> 0;
+  }
   const o = BigInt(offs);
-  const v = (BigInt(CUBE_RTT_SCALE) * o * o * o) >> BigInt(10 + 3 * BICTCP_HZ);
+  const v = BigInt.asUintN(64, BigInt(CUBE_RTT_SCALE) * o * o * o) >> BigInt(10 + 3 * BICTCP_HZ);
   return Number(BigInt.asUintN(32, v));
 }
 
