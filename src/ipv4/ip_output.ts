@@ -25,7 +25,7 @@ import {
 import { skbSetOwnerW, skDstCheck, skDstSet } from '../core/sock.js';
 import type { Sock } from '../core/sock.js';
 import { dstOutput } from '../core/dst.js';
-import { ETH_P_IP, netifRx } from '../core/dev.js';
+import { ETH_P_IP, netifRx, skbChecksumHelp } from '../core/dev.js';
 import {
   SKB_DROP_REASON_IP_OUTNOROUTES, SKB_DROP_REASON_PKT_TOO_BIG, SKB_DROP_REASON_SKB_GSO_SEG,
   SKB_DROP_REASON_NOT_SPECIFIED,
@@ -43,7 +43,7 @@ import {
   IPV4_HLEN, IP_DF, IP_MF, IP_OFFSET, IPH_TOT_LEN, IPH_ID, IPH_FRAG_OFF, IPH_TTL, IPH_PROTOCOL, IPH_CHECK,
   IPH_SADDR, IPH_DADDR, IPH_TOS, IPPROTO_ICMP, IPPROTO_TCP,
 } from '../wire/iphdr.js';
-import { csumFold, csumPartial, ipFastCsum } from '../wire/checksum.js';
+import { ipFastCsum } from '../wire/checksum.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../wire/icmphdr.js';
 import { RTAX_HOPLIMIT, RTAX_LOCK, RTAX_MTU, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
 import { EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENOBUFS, EAGAIN, EINVAL } from '../socket/errno.js';
@@ -531,15 +531,6 @@ function ipFragIpcb(from: SkBuff, to: SkBuff, firstFrag: boolean): void {
   const fromCb = ipcbPeek(from);
   if (fromCb !== null && fromCb.flags !== 0) IPCB(to).flags = fromCb.flags;
   if (firstFrag && fromCb !== null && fromCb.opt.optlen !== 0) ipOptionsFragment(from);
-}
-
-/** Linux: skb_checksum_help(): finish a CHECKSUM_PARTIAL checksum in software. */
-function skbChecksumHelp(skb: SkBuff): void {
-  const start = skb.csumStart;
-  const csum = csumFold(csumPartial(skb.buf, start, skb.tail - start));
-  // A folded 0 is sent as 0xffff (Linux: CSUM_MANGLED_0).
-  writeU16(skb.buf, start + skb.csumOffset, csum === 0 ? 0xffff : csum);
-  skb.ipSummed = CHECKSUM_NONE;
 }
 
 /**
