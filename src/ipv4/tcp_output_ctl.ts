@@ -170,6 +170,11 @@ export function tcpMakeSynack(sk: TcpSock, dst: DstEntry | null, req: RequestSoc
     req.sntSynack = Math.floor(now / 1000);
   }
   const tsval = (Math.floor(tsNs / 1e6) + req.tsOff) >>> 0;
+  if (req.tstampOk) {
+    // tcp_synack_options(): remember the TSvals sent for tcp_check_req's TSecr check.
+    if (!req.sntTsvalFirst) req.sntTsvalFirst = tsval;
+    req.sntTsvalLast = tsval;
+  }
   const opts = new TcpOutOptions();
   const hlen = tcpSynackOptions(req, mss, tsval, opts) + 20;
   skbPush(skb, hlen);
