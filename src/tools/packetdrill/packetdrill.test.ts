@@ -163,6 +163,17 @@ test('commands and options: backticks run tuxnet tools; failures stop the script
   await fail('0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 bogus\n', "x.pkt:3: parse error at '': syntax error");
 });
 
+test('defines (-D and --define lines) substitute words; the cleanup command runs after an init command', async () => {
+  await pass(`--define=MYPORT=9000
+0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = FD
++0 bind(FD, {sa_family=AF_INET, sin_port=htons(MYPORT), sin_addr=inet_addr("192.168.0.1")}, 16) = 0
++0 getsockopt(FD, SOL_SOCKET, SO_TYPE, [SOCK_DGRAM], [4]) = 0
+`, ['-D', 'FD=3']);
+  const r = await run('`echo init`\n0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = -1\n`echo cleanup`\n');
+  assert.equal(r.output, 'init\ncleanup\n');
+  assert.deepEqual(r.errors, ['x.pkt:2: runtime error in socket call: Expected result -1 but got 3']);
+});
+
 test('code snippets: asserts run after the script in one Python session', async () => {
   await pass(`${UDP_HEAD}+0 %{ x = 2 }%\n+0 %{ assert x * 3 == 6, x }%\n`);
   const e = await fail(`${UDP_HEAD}+0 %{\nassert 1 == 2, "one is not two"\n}%\n`, 'x.pkt:5: error in Python code');

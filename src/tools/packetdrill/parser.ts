@@ -77,7 +77,7 @@ class Parser {
         if (!['INTEGER', 'WORD', 'STRING', 'IPV4', 'FLOAT', 'HEX'].includes(v.kind)) this.fail(v);
         value = v.text;
         // --define=SYM=VAL
-        if (v.kind === 'WORD' && this.isChar('=') ) {
+        if (this.isChar('=')) {
           this.next();
           const w = this.next();
           value = `${v.text}=${w.kind === 'STRING' ? `"${w.text}"` : w.kind === 'BACKQ' ? `\`${w.text}\`` : w.text}`;

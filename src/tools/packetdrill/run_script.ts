@@ -700,8 +700,10 @@ export async function runPacketdrillScript(k: Kernel, text: string, opts: Packet
   let script: Script;
   try {
     parseArgv(cfg, opts.argv ?? []);
+    // Upstream's lexer consults the defines as it goes: `--define=SYM=VAL` option lines apply to the events.
+    for (const m of text.matchAll(/^[ \t]*--define[= ]([A-Za-z0-9_]+=\S+)/gm)) applyOption(cfg, 'define', m[1]!, path);
     script = parsePacketdrillScript(path, text, cfg.defines);
-    for (const o of script.options) applyOption(cfg, o.name, o.value, path);
+    for (const o of script.options) if (o.name !== 'define') applyOption(cfg, o.name, o.value, path);
   } catch (e) {
     if (e instanceof PacketdrillSyntaxError || e instanceof PacketdrillSemanticError || e instanceof ConfigError) {
       return { ok: false, status: 1, errors: [e.message], output };
@@ -741,7 +743,8 @@ export async function runPacketdrillScript(k: Kernel, text: string, opts: Packet
     if (e instanceof FatalError) errors.push(e.message);
     else throw e;
   }
-  if (script.cleanupCommand && (initRan || !script.initCommand)) {
+  // Upstream's run_cleanup_command(): only after an init command ran, whether the script passed or not.
+  if (script.cleanupCommand && initRan) {
     const st = await runShell({ ...runner.shellEnv, task: runner.task }, script.cleanupCommand.command).catch(() => 1);
     if (st !== 0) errors.push(`${path}: error executing cleanup command: non-zero status ${st}`);
   }
