@@ -14,8 +14,9 @@
  *   sk_wait_data), they return what they did so far or -EAGAIN, and the syscall layer
  *   waits on the socket's wait queue and calls again (syscalls.ts streamRecv/streamSend).
  *   The checks Linux makes around its sleeps are made on each call.
- * - No GSO/TSO: size_goal is the MSS, each write-queue skb holds at most one MSS of
- *   payload in its linear area (no page frags, no zerocopy, no TFO, no repair mode).
+ * - Write-queue skbs hold their payload in one linear area sized for the size goal (Linux:
+ *   page frags); tcp_write_xmit cuts GSO-sized skbs into MSS segments as GSO would. No
+ *   zerocopy, no TFO, no repair mode.
  * - Memory accounting is per socket only (sk_wmem_queued against sk_sndbuf); there is no
  *   global tcp_mem pressure, so tcp_check_oom only counts orphans.
  */
@@ -123,6 +124,7 @@ export function tcpInitSock(sk: TcpSock): void {
   sk.sndCwnd = TCP_INIT_CWND;
   /* There's a bubble in the pipe until at least the first ACK. */
   sk.appLimited = 0xffffffff;
+  sk.rateAppLimited = true;
   sk.sndSsthresh = TCP_INFINITE_SSTHRESH;
   sk.sndCwndClamp = 0xffffffff;
   sk.mssCache = TCP_MSS_DEFAULT;
@@ -311,6 +313,44 @@ function tcpSlowStartAfterIdleCheck(tp: TcpSock): void {
   if (delta > tp.icskRto) tcpCwndRestart(tp, delta);
 }
 
+/** Linux: GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1): sk_gso_max_size (sk_setup_caps). */
+const TCP_GSO_MAX_SIZE = 65536 - (MAX_TCP_HEADER + 1);
+/** Linux: GSO_MAX_SEGS (dev->gso_max_segs). */
+const GSO_MAX_SEGS = 65535;
+
+/** Linux: tcp_bound_to_half_wnd(). */
+function tcpBoundToHalfWnd(tp: TcpSock, pktsize: number): number {
+  /* When the peer uses tiny windows, there is no use in packetizing to sub-MSS pieces. */
+  const cutoff = tp.maxWindow > TCP_MSS_DEFAULT ? tp.maxWindow >>> 1 : tp.maxWindow;
+  if (cutoff && pktsize > cutoff) return Math.max(cutoff, 68 - tp.tcpHeaderLen);
+  return pktsize;
+}
+
+/**
+ * Linux: tcp_xmit_size_goal(): Linux TCP always builds GSO-sized skbs (sk_setup_caps turns
+ * GSO on for TCP), so a write-queue skb holds up to half the peer's largest window, in whole
+ * MSS, at most 64 KiB; tcp_write_xmit cuts it into MSS segments (tso_fragment without TSO).
+ */
+export function tcpXmitSizeGoal(tp: TcpSock, mssNow: number, largeAllowed: boolean): number {
+  if (!largeAllowed) return mssNow;
+  /* Note : tcp_tso_autosize() will eventually split this later */
+  const newSizeGoal = tcpBoundToHalfWnd(tp, TCP_GSO_MAX_SIZE);
+  /* We try hard to avoid divides here */
+  let sizeGoal = tp.gsoSegs * mssNow;
+  if (newSizeGoal < sizeGoal || newSizeGoal >= sizeGoal + mssNow) {
+    tp.gsoSegs = Math.min(Math.floor(newSizeGoal / mssNow), GSO_MAX_SEGS);
+    sizeGoal = tp.gsoSegs * mssNow;
+  }
+  return Math.max(sizeGoal, mssNow);
+}
+
+/** Linux: tcp_send_mss(): the current MSS, and the size goal through `goal[0]`. */
+export function tcpSendMss(tp: TcpSock, goal: number[], flags: number): number {
+  const mssNow = tcpCurrentMss(tp);
+  goal[0] = tcpXmitSizeGoal(tp, mssNow, !(flags & MSG_OOB));
+  return mssNow;
+}
+
 /**
  * Linux: tcp_stream_alloc_skb(): an skb for the write queue with MAX_TCP_HEADER of
  * headroom and room for `size` payload bytes. Its truesize counts the headers and the
@@ -410,7 +450,7 @@ export function tcpSendmsg(tp: TcpSock, data: Uint8Array, flags: number): number
         if (err !== 0) break doError;
       }
       mssNow = tcpCurrentMss(tp);
-      sizeGoal = mssNow;
+      sizeGoal = tcpXmitSizeGoal(tp, mssNow, !(flags & MSG_OOB));
       err = -EPIPE;
       if (tp.err || (tp.shutdown & SEND_SHUTDOWN)) break doError;
       while (copied < size) {
@@ -426,9 +466,13 @@ export function tcpSendmsg(tp: TcpSock, data: Uint8Array, flags: number): number
             err = skStreamWaitMemory(tp);
             break doError;
           }
-          skb = tcpStreamAllocSkb(sizeGoal);
+          // Room for the rest of this write in whole MSS, at most the size goal (Linux fills
+          // page frags instead; a small write does not get a 64 KiB area).
+          const left = size - copied;
+          const room = left >= sizeGoal ? sizeGoal : Math.min(sizeGoal, Math.max(mssNow, Math.ceil(left / mssNow) * mssNow));
+          skb = tcpStreamAllocSkb(room);
           tcpSkbEntail(tp, skb);
-          copy = sizeGoal;
+          copy = room;
         }
         const s = skb!;
         if (copy > size - copied) copy = size - copied;
@@ -652,6 +696,7 @@ export function tcpDisconnect(sk: TcpSock, _flags: number): number {
   sk.lastOowAckTime = 0;
   /* There's a bubble in the pipe until at least the first ACK. */
   sk.appLimited = 0xffffffff;
+  sk.rateAppLimited = true;
   sk.rackMstamp = 0;
   sk.rackAdvanced = false;
   sk.rackReoWndSteps = 1;

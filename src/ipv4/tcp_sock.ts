@@ -539,6 +539,8 @@ export class TcpSock extends InetSock {
   fastopenNoCookie = 0;
   /** TCP_TX_DELAY in us (Linux: tcp_tx_delay; stored, no EDT pacing here). */
   tcpTxDelay = 0;
+  /** Segments per write-queue skb for the send size goal (Linux: gso_segs, tcp_xmit_size_goal). */
+  gsoSegs = 0;
   /** Linux: sk->sk_pacing_rate (bytes/s) reported by TCP_INFO; no internal pacing without fq. */
   pacingRate = 0;
   maxPacingRate = 0xffffffffffff;
