@@ -638,7 +638,7 @@ class Runner:
                 g = self.decode(self.inq[0][1])
                 raise Fail('line %d: unexpected outbound packet %s seq %d len %d before this event' % (
                     n, g and g['flags'], g and (g['seq'] - (self.local_isn or 0)) & 0xffffffff, g and g['len']))
-            base = lo
+            base = time.monotonic() - t0  # after a late call, its effects are late too
             self.check_pending()
             if re.match(r'^<\s*icmp', rest):
                 os.write(self.tun, self.build_icmp(rest))
