@@ -283,7 +283,9 @@ function tcpPskbCopy(oskb: SkBuff): SkBuff {
   const len = oskb.tail - oskb.data;
   const n = allocSkb(MAX_TCP_HEADER + len);
   skbReserve(n, MAX_TCP_HEADER);
-  n.buf.set(oskb.buf.subarray(oskb.data, oskb.tail), n.data);
+  // A view constructor is much cheaper than subarray() on a large buffer in V8.
+  const src = oskb.buf;
+  n.buf.set(new Uint8Array(src.buffer, src.byteOffset + oskb.data, len), n.data);
   n.tail = n.data + len;
   n.ipSummed = oskb.ipSummed;
   n.priority = oskb.priority;
