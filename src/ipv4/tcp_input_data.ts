@@ -58,8 +58,8 @@ export {
 
 /** Truesize Linux gives a received segment beyond its payload (see the file comment). */
 export const LINUX_RX_SKB_OVERHEAD = 832;
-/** Tailroom of that skb's head (a Linux sender's MAX_TCP_HEADER area: 704 usable - 320 reserved). */
-const LINUX_RX_HEAD_TAILROOM = 384;
+/** Tailroom of that skb's head: a Linux sender's skb_small_head_cache head is all MAX_TCP_HEADER headroom. */
+const LINUX_RX_HEAD_TAILROOM = 0;
 /** Linux: MAX_SKB_FRAGS (17 with 4 KiB pages). */
 const MAX_SKB_FRAGS = 17;
 /** Linux: the page_frag chunk tcp_sendmsg fills (32 KiB): payload frags per segment. */

@@ -262,7 +262,8 @@ export function tcpRcvRttMeasure(tp: TcpSock): void {
     tcpRcvRttUpdate(tp, deltaUs, true);
   }
   tp.rcvRttEstSeq = (tp.rcvNxt + tp.rcvWnd) >>> 0;
-  tp.rcvRttEstTime = tp.tcpMstamp;
+  // 0 means "no measurement yet": a virtual clock can really be at 0 µs.
+  tp.rcvRttEstTime = tp.tcpMstamp || 1;
 }
 
 /** Linux: tcp_rcv_rtt_measure_ts(): a timestamp sample from a full-sized segment, once per TSecr. */
@@ -304,7 +305,9 @@ function roundupPowOfTwo(n: number): number {
  * costing what a non-GSO skb costs in Linux (power-of-two head + sk_buff; x86_64 sizes).
  */
 export function tcpSndbufExpand(sk: TcpSock): void {
-  const MAX_TCP_HEADER_LINUX = 320;
+  // Linux 6.18 x86_64 (this host): MAX_TCP_HEADER 256 — the sender's skb head is the 576-byte
+  // skb_small_head_cache object (256 + shinfo), which is why a received segment costs len + 832.
+  const MAX_TCP_HEADER_LINUX = 256;
   const SHINFO = 320;
   const SKBUFF = 256;
   let perMss = Math.max(sk.rxOpt.mssClamp, sk.mssCache) + MAX_TCP_HEADER_LINUX + SHINFO;
@@ -368,7 +371,9 @@ export function tcpRcvbufGrow(sk: TcpSock): void {
 export function tcpRcvSpaceAdjust(sk: TcpSock): void {
   if (!sk.rcvRttEstRttUs) return;
   // Linux does not refresh tcp_mstamp here: the last cached value is enough for DRS.
-  const time = tcpStampUsDelta(sk.tcpMstamp, sk.rcvqSpaceTime);
+  // On a virtual clock a transfer over a zero-latency link takes 0 µs; count at least 1 µs
+  // per call, as a real reader always spends (else DRS never runs there).
+  const time = Math.max(1, tcpStampUsDelta(sk.tcpMstamp, sk.rcvqSpaceTime));
   if (time < (sk.rcvRttEstRttUs >>> 3)) return;
   let copied = (sk.copiedSeq - sk.rcvqSpaceSeq) | 0;
   const inq = (sk.rcvNxt - sk.copiedSeq) | 0;
