@@ -199,3 +199,49 @@ test('timer model: tcp_retries2 15 is 924.6 s, SYN backoff 1 s base', () => {
   assert.equal(tcpModelTimeout(sk, 3, 200), 3000);
   assert.equal(tcpModelTimeout(sk, 6, 1000), 127000);
 });
+
+test('tcpFragment: the tail shares the data area, PSH/FIN move to it, sent skbs adjust packets_out', async () => {
+  const { tcpStreamAllocSkb } = await import('./tcp.js');
+  const { TCP_SKB_CB } = await import('./tcp_sock.js');
+  const { tcpFragment } = await import('./tcp_output.js');
+  const k = createKernel({ seed: 1 });
+  const sk = sock(k);
+  const skb = tcpStreamAllocSkb(5000);
+  for (let i = 0; i < 5000; i++) skb.buf[skb.data + i] = i & 0xff;
+  skb.tail = skb.data + 5000;
+  const cb = TCP_SKB_CB(skb);
+  cb.seq = 1000;
+  cb.endSeq = 6001;
+  cb.tcpFlags = 0x10 | 0x08 | 0x01; // ACK PSH FIN
+  sk.writeSeq = 6001;
+  sk.sndNxt = 1000;
+  sk.writeQueue.enqueueTail(skb);
+  sk.wmemQueued = skb.truesize;
+  assert.equal(tcpFragment(sk, skb, 1448, 1448), 0);
+  const buff = skb.next!;
+  assert.equal(sk.writeQueue.qlen, 2);
+  assert.equal(sk.writeQueue.tail, buff);
+  assert.equal(buff.buf, skb.buf, 'no copy: the second part points into the same buffer');
+  assert.equal(skb.tail - skb.data, 1448);
+  assert.equal(buff.tail - buff.data, 3552);
+  assert.equal(buff.buf[buff.data], 1448 & 0xff);
+  const bcb = TCP_SKB_CB(buff);
+  assert.deepEqual([cb.seq, cb.endSeq, bcb.seq, bcb.endSeq], [1000, 2448, 2448, 6001]);
+  assert.equal(cb.tcpFlags, 0x10);
+  assert.equal(bcb.tcpFlags, 0x19);
+  assert.equal(bcb.pcount, 3);
+  assert.equal(sk.writeQueue.bytes, 5000);
+  // A sent skb (in the retransmit queue) split in two counts one more packet out.
+  const r = tcpStreamAllocSkb(2000);
+  r.tail = r.data + 2000;
+  const rcb = TCP_SKB_CB(r);
+  rcb.seq = 500;
+  rcb.endSeq = 2500;
+  sk.sndNxt = 2500;
+  sk.sndUna = 500;
+  sk.packetsOut = 1;
+  sk.rtxQueue.enqueueTail(r);
+  assert.equal(tcpFragment(sk, r, 1000, 1000), 0);
+  assert.equal(sk.rtxQueue.qlen, 2);
+  assert.equal(sk.packetsOut, 2);
+});
