@@ -55,6 +55,12 @@ test('ecn: a SYN asks for ECN only with tcp_ecn=1 (default 2 only accepts); fall
   assert.equal(tp.ecnFlags, TCP_ECN_OK);
   tcpEcnRcvSynack(tp, TCPHDR_SYN | TCPHDR_ACK | TCPHDR_ECE | TCPHDR_CWR);
   assert.equal(tp.ecnFlags, 0);
+  // A route with `features ecn` asks for ECN even with tcp_ecn=2.
+  ipv4Net(k.initNet).sysctl.tcpEcn = 2;
+  const metrics = new Uint32Array(20);
+  metrics[12 /* RTAX_FEATURES */] = 1 /* RTAX_FEATURE_ECN */;
+  tp.dstCache = { metrics } as unknown as typeof tp.dstCache;
+  assert.equal(tcpEcnSendSyn(tp, txSkb(0, 0)), TCPHDR_ECE | TCPHDR_CWR);
 });
 
 test('ecn: a listener accepts an ECN-setup SYN that is not ECT (tcp_ecn 1 or 2), not with tcp_ecn=0', () => {

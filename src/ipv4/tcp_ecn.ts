@@ -16,7 +16,8 @@
  * tcp_ecn_option / tcp_ecn_option_beacon sysctls for). This host's 6.18 refuses tcp_ecn
  * values above 2 (sysctl range 0..2, as in sysctl_net_ipv4.ts), so only classic ECN is
  * negotiated and no AccECN option is ever sent.
- * The route feature "ecn" (RTAX_FEATURE_ECN) is not consulted.
+ * A route with `features ecn` (RTAX_FEATURE_ECN) requests ECN on its connections whatever
+ * tcp_ecn says, and a listener accepts it over such a route, as Linux (dst_feature()).
  *
  * The send-side helpers return TCP header flag bits (TCPHDR_*) for the caller to put in the
  * header instead of writing `th->ece`/`th->cwr` as Linux does.
@@ -32,6 +33,8 @@ import {
 } from './tcp_defs.js';
 import { tcpCaEvent } from './tcp_cong.js';
 import { tcpEnterQuickackMode } from './tcp_input.js';
+import { RTAX_FEATURES, RTAX_FEATURE_ECN } from '../wire/route.js';
+import { DST_FEATURE_ECN_CA } from './metrics.js';
 
 /** Linux: TCPHDR_SYN_ECN. */
 export const TCPHDR_SYN_ECN = TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR;
@@ -52,6 +55,15 @@ function inetEcnDontxmit(sk: TcpSock): void {
   sk.tos &= ~INET_ECN_MASK;
 }
 
+/** Linux: DST_FEATURE_ECN_MASK. */
+const DST_FEATURE_ECN_MASK = (DST_FEATURE_ECN_CA | RTAX_FEATURE_ECN) >>> 0;
+
+/** Linux: dst_feature(dst, mask): the route's RTAX_FEATURES bits in `mask` (0 without a route). */
+function dstFeature(dst: unknown, mask: number): number {
+  const m = dst ? (dst as { metrics?: Uint32Array }).metrics : undefined;
+  return m ? (m[RTAX_FEATURES]! & mask) >>> 0 : 0;
+}
+
 /** The IP ECN field of a received segment (Linux: TCP_SKB_CB(skb)->ip_dsfield & INET_ECN_MASK). */
 export function tcpSkbEcnField(skb: SkBuff): number {
   if (skb.networkHeader < 0) return INET_ECN_NOT_ECT;
@@ -67,7 +79,8 @@ export function tcpEcnSendSyn(sk: TcpSock, skb: SkBuff): number {
   const tp = sk;
   const sysctlEcn = ipv4Net(sk.net).sysctl.tcpEcn;
   /* 1 = request ECN on outgoing connections (2 = only accept it). */
-  const useEcn = sysctlEcn === 1 || tcpCaNeedsEcn(sk);
+  let useEcn = sysctlEcn === 1 || tcpCaNeedsEcn(sk);
+  if (!useEcn && dstFeature(sk.dstCache, RTAX_FEATURE_ECN)) useEcn = true;
   tp.ecnFlags = 0;
   if (!useEcn) return 0;
   TCP_SKB_CB(skb).tcpFlags |= TCPHDR_ECE | TCPHDR_CWR;
@@ -111,13 +124,16 @@ export function tcpEcnMakeSynack(req: RequestSock): number {
  * Linux: tcp_ecn_create_request(): a listener accepts ECN from a SYN with ECE|CWR when
  * tcp_ecn is non-zero, the SYN itself is not ECT (RFC 3168 6.1.1: an ECT SYN hints at a
  * broken path) or has reserved bits set (`res1`, the 4 bits before CWR), or the CC needs ECN.
+ * `dst` is the route of the reply (its `features ecn` also allows ECN).
  */
-export function tcpEcnCreateRequest(req: RequestSock, skb: SkBuff, listenSk: TcpSock, thFlags: number, res1: number): void {
+export function tcpEcnCreateRequest(req: RequestSock, skb: SkBuff, listenSk: TcpSock, thFlags: number, res1: number,
+  dst: unknown = null): void {
   const thEcn = (thFlags & TCPHDR_ECE) !== 0 && (thFlags & TCPHDR_CWR) !== 0;
   if (!thEcn) return;
   const ect = tcpSkbEcnField(skb) !== INET_ECN_NOT_ECT;
-  const ecnOk = ipv4Net(listenSk.net).sysctl.tcpEcn !== 0;
-  if (((!ect || res1 !== 0) && ecnOk) || tcpCaNeedsEcn(listenSk)) req.ecnOk = true;
+  const ecnOkDst = dstFeature(dst, DST_FEATURE_ECN_MASK);
+  const ecnOk = ipv4Net(listenSk.net).sysctl.tcpEcn !== 0 || ecnOkDst !== 0;
+  if (((!ect || res1 !== 0) && ecnOk) || tcpCaNeedsEcn(listenSk) || (ecnOkDst & DST_FEATURE_ECN_CA)) req.ecnOk = true;
 }
 
 /** Linux: tcp_ecn_openreq_child(): the child of a request inherits its ECN state. */
