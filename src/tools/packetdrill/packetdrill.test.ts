@@ -44,6 +44,20 @@ test('UDP: write goes out on tun0 as the script expects; an injected datagram is
 `);
 });
 
+test('addresses and MTU from the command line (--local_ip, --remote_ip, --gateway_ip, --netmask_ip, --mtu)', async () => {
+  const r = await run(`${UDP_HEAD}
++0 \`ip -o -4 addr show dev tun0; ip -o link show tun0; ip route show 198.51.100.0/24\`
++0 write(3, ..., 100) = 100
++0 > udp (100)
++0 < udp (10)
++0 recvfrom(3, ..., 100, 0, ..., ...) = 10
+`, ['--local_ip=10.1.2.3', '--remote_ip=198.51.100.7', '--gateway_ip=10.0.0.254', '--netmask_ip=255.0.0.0', '--mtu=1280']);
+  assert.deepEqual(r.errors, []);
+  assert.match(r.output, /tun0 +inet 10\.1\.2\.3\/8 /);
+  assert.match(r.output, /tun0: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1280 /);
+  assert.match(r.output, /198\.51\.100\.0\/24 via 10\.0\.0\.254 dev tun0/);
+});
+
 test('UDP: a blocking read marked with ... ends when the datagram arrives; its end time is checked', async () => {
   await pass(`${UDP_HEAD}
 +0...0.2 read(3, ..., 1000) = 20

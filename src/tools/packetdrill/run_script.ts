@@ -87,6 +87,8 @@ class Runner implements SyscallHost {
   private nextEphemeral: number;
   readonly errors: string[] = [];
   private sniffing: Promise<void> | null = null;
+  /** Line of the event being run (for internal errors). */
+  currentLine = 0;
 
   constructor(readonly k: Kernel, readonly cfg: Config, readonly script: Script, readonly out: Stdio,
     readonly shellEnv: Omit<ShellEnv, 'task'>) {
@@ -254,6 +256,7 @@ class Runner implements SyscallHost {
         this.die(`${this.path}:${ev.line}: time goes backward in script from ${last.timeUs} usec to ${ev.timeUs} usec`);
       }
       this.adjustRelative(ev);
+      this.currentLine = ev.line;
       switch (ev.type) {
         case 'packet': await this.packetEvent(ev, ev.packet); break;
         case 'syscall': await this.syscallEvent(ev, ev.syscall); break;
@@ -740,8 +743,9 @@ export async function runPacketdrillScript(k: Kernel, text: string, opts: Packet
     }
     await runner.run();
   } catch (e) {
+    // A kernel exception is a tuxnet bug, not a script failure: report it where it happened.
     if (e instanceof FatalError) errors.push(e.message);
-    else throw e;
+    else errors.push(`${path}:${runner.currentLine}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
   // Upstream's run_cleanup_command(): only after an init command ran, whether the script passed or not.
   if (script.cleanupCommand && initRan) {
@@ -756,6 +760,10 @@ export async function runPacketdrillScript(k: Kernel, text: string, opts: Packet
       else throw e;
     }
   }
-  await runner.close();
+  try {
+    await runner.close();
+  } catch (e) {
+    errors.push(`${path}: internal error closing the script's files: ${e instanceof Error ? e.message : String(e)}`);
+  }
   return { ok: errors.length === 0, status: errors.length ? 1 : 0, errors, output };
 }
