@@ -302,3 +302,17 @@ test('tcp api: SO_RCVTIMEO/SO_SNDTIMEO and kill end blocking calls; TCP_INQ cont
   assert.ok(k.clock.now() - t1 >= 500e6);
   await assert.rejects(sys.connect(task, second, sin(6009)), { code: 'EALREADY' });
 });
+
+test('tcp api: SO_LINGER with a time: close() waits until the FIN is acknowledged', async () => {
+  const { k, task } = rig();
+  const [c, a] = await pair(task, 6010);
+  sys.setsockopt(task, c, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 5 });
+  const t0 = k.clock.now();
+  const r = sys.close(task, c);
+  assert.ok(r instanceof Promise);
+  await r;
+  assert.ok(k.clock.now() - t0 < 5e9);
+  assert.equal(await sys.read(task, a, new Uint8Array(4)), 0);
+  // Without SO_LINGER close() is synchronous.
+  assert.equal(sys.close(task, a), undefined);
+});

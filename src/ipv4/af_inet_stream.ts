@@ -13,7 +13,7 @@
  * sees in Linux.
  */
 import {
-  type Socket, type ProtoOps, type Sockaddr, AF_INET, AF_UNSPEC, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE,
+  type Socket, type ProtoOps, type Sockaddr, type LingeringClose, AF_INET, AF_UNSPEC, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE,
   SO_RCVLOWAT, SO_SNDBUF, SO_SNDBUFFORCE, SO_OOBINLINE,
 } from '../socket/socket.js';
 import { EINVAL, EISCONN, EALREADY, EINPROGRESS, ECONNABORTED } from '../socket/errno.js';
@@ -26,7 +26,7 @@ import {
 import { ipv4Net } from './netns_ipv4.js';
 import type { TcpSock } from './tcp_sock.js';
 import { TCPF_SYN_SENT, TCPF_SYN_RECV, TCPF_CLOSE, TCPF_LISTEN, TCP_CLOSE, TCP_LISTEN } from './tcp_defs.js';
-import { tcpPoll, skStreamIsWriteable } from './tcp.js';
+import { tcpPoll, skStreamIsWriteable, tcpCloseStart, tcpCloseFinish, skStreamClosing } from './tcp.js';
 import { tcpSetRcvlowat } from './tcp_sockopt.js';
 import { inetCskListenStart, inetCskAccept } from './inet_connection_sock.js';
 import { tcpSetKeepalive } from './tcp_timer.js';
@@ -128,6 +128,25 @@ export function inetStreamRelease(sock: Socket): void {
 }
 
 /**
+ * Linux: inet_release() -> tcp_close() with SO_LINGER and a time: the first half of
+ * __tcp_close now; close(2) then waits while our FIN is unacknowledged (sk_stream_closing)
+ * for at most the linger time, and finish() orphans the socket.
+ */
+export function inetStreamReleaseLinger(sock: Socket): LingeringClose | null {
+  const sk = sock.sk as TcpSock | null;
+  if (!sk || !sockFlag(sk, SOCK_LINGER) || !sk.lingertime) return null;
+  tcpCloseStart(sk);
+  return {
+    timeoutNs: sk.lingertime * 1e9,
+    done: () => !skStreamClosing(sk),
+    finish: () => {
+      sock.sk = null;
+      tcpCloseFinish(sk);
+    },
+  };
+}
+
+/**
  * Linux: sock_common_setsockopt() for a TCP socket: SOL_SOCKET options go through
  * sk_setsockopt() with TCP's hooks (SO_KEEPALIVE arms the keepalive timer, SO_RCVLOWAT
  * is tcp_set_rcvlowat, SO_SNDBUF wakes writers through sk_stream_write_space).
@@ -183,5 +202,6 @@ export const inetStreamOps: ProtoOps = {
   shutdown: inetShutdown,
   listen: inetListen,
   accept: inetAccept,
+  releaseLinger: inetStreamReleaseLinger,
 };
 

@@ -555,45 +555,60 @@ function tcpOrphan(sk: TcpSock): void {
 /**
  * Linux: __tcp_close(). The last close of the socket: unread data or SO_LINGER 0 abort
  * with a RST, otherwise a FIN is queued and the orphan lives on until the connection is
- * over (FIN_WAIT2 bounded by TCP_LINGER2 / tcp_fin_timeout). `timeout` (SO_LINGER time)
- * does not block here: close(2) returns at once (see the file comment).
+ * over (FIN_WAIT2 bounded by TCP_LINGER2 / tcp_fin_timeout). With SO_LINGER and a time,
+ * close(2) waits between the two halves (tcpCloseStart, sk_stream_wait_close in the
+ * syscall layer, tcpCloseFinish); `_timeout` is that wait, done by the caller.
  */
 export function tcpClose(sk: TcpSock, _timeout: number): void {
+  tcpCloseStart(sk);
+  tcpCloseFinish(sk);
+}
+
+/** Linux: sk_stream_closing(): a FIN of ours is not yet acknowledged. */
+export function skStreamClosing(sk: TcpSock): boolean {
+  return ((1 << sk.state) & (TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)) !== 0;
+}
+
+/** Linux: __tcp_close() up to sk_stream_wait_close(): flush, abort or send the FIN. */
+export function tcpCloseStart(sk: TcpSock): void {
   const mib = ipv4Net(sk.net).mib.net;
   let dataWasUnread = 0;
   sk.shutdown = SHUTDOWN_MASK;
-  adjudge: {
-    if (sk.state === TCP_LISTEN) {
-      tcpSetState(sk, TCP_CLOSE);
-      /* Special case. */
-      inetCskListenStop(sk);
-      break adjudge;
-    }
-    /* We need to flush the recv. buffs. */
-    let skb: SkBuff | null;
-    while ((skb = sk.receiveQueue.dequeue()) !== null) {
-      const cb = TCP_SKB_CB(skb);
-      let len = (cb.endSeq - cb.seq) >>> 0;
-      if (cb.tcpFlags & TCPHDR_FIN) len--;
-      dataWasUnread += len;
-      kfreeSkbReason(skb, SKB_DROP_REASON_QUEUE_PURGE);
-    }
-    /* If socket has been already reset (e.g. in tcp_reset()) - kill it. */
-    if (sk.state === TCP_CLOSE) break adjudge;
-    if (dataWasUnread) {
-      /* RFC 2525 §2.17: unread data was tossed, zap the connection. */
-      mib[LINUX_MIB_TCPABORTONCLOSE]!++;
-      tcpSetState(sk, TCP_CLOSE);
-      tcpSendActiveReset(sk);
-    } else if (sockFlag(sk, SOCK_LINGER) && !sk.lingertime) {
-      /* Check zero linger _after_ checking for unread data. */
-      tcpDisconnect(sk, 0);
-      mib[LINUX_MIB_TCPABORTONDATA]!++;
-    } else if (tcpCloseState(sk)) {
-      /* We FIN if the application ate all the data before zapping the connection. */
-      tcpSendFin(sk);
-    }
+  if (sk.state === TCP_LISTEN) {
+    tcpSetState(sk, TCP_CLOSE);
+    /* Special case. */
+    inetCskListenStop(sk);
+    return;
   }
+  /* We need to flush the recv. buffs. */
+  let skb: SkBuff | null;
+  while ((skb = sk.receiveQueue.dequeue()) !== null) {
+    const cb = TCP_SKB_CB(skb);
+    let len = (cb.endSeq - cb.seq) >>> 0;
+    if (cb.tcpFlags & TCPHDR_FIN) len--;
+    dataWasUnread += len;
+    kfreeSkbReason(skb, SKB_DROP_REASON_QUEUE_PURGE);
+  }
+  /* If socket has been already reset (e.g. in tcp_reset()) - kill it. */
+  if (sk.state === TCP_CLOSE) return;
+  if (dataWasUnread) {
+    /* RFC 2525 §2.17: unread data was tossed, zap the connection. */
+    mib[LINUX_MIB_TCPABORTONCLOSE]!++;
+    tcpSetState(sk, TCP_CLOSE);
+    tcpSendActiveReset(sk);
+  } else if (sockFlag(sk, SOCK_LINGER) && !sk.lingertime) {
+    /* Check zero linger _after_ checking for unread data. */
+    tcpDisconnect(sk, 0);
+    mib[LINUX_MIB_TCPABORTONDATA]!++;
+  } else if (tcpCloseState(sk)) {
+    /* We FIN if the application ate all the data before zapping the connection. */
+    tcpSendFin(sk);
+  }
+}
+
+/** Linux: __tcp_close() from adjudge_to_death: orphan the socket; FIN_WAIT2 and orphan limits. */
+export function tcpCloseFinish(sk: TcpSock): void {
+  const mib = ipv4Net(sk.net).mib.net;
   // adjudge_to_death:
   const state = sk.state;
   tcpOrphan(sk);

@@ -171,6 +171,20 @@ export interface ProtoOps {
    * sock_no_accept (-EOPNOTSUPP).
    */
   accept?(sock: Socket, newsock: Socket, flags: number): number;
+  /**
+   * Linux: the lingering part of proto->close (SO_LINGER with a time on a stream socket:
+   * __tcp_close's sk_stream_wait_close()). Absent, or null: close(2) releases at once.
+   * Otherwise the first half of the close is done and close(2) waits on `sock.wq` until
+   * `done()` or `timeoutNs`, then calls `finish()` (which releases the socket).
+   */
+  releaseLinger?(sock: Socket): LingeringClose | null;
+}
+
+/** A close(2) that waits (see ProtoOps.releaseLinger). */
+export interface LingeringClose {
+  timeoutNs: number;
+  done(): boolean;
+  finish(): void;
 }
 
 export const POLLIN = 0x1;

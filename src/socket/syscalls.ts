@@ -13,6 +13,7 @@ import {
   Socket, type Sockaddr, type RecvResult, type Cmsg, familiesOf, SOCK_NONBLOCK, SOCK_CLOEXEC,
   SOCK_TYPE_MASK, MSG_DONTWAIT, MSG_TRUNC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN, MSG_ERRQUEUE,
   POLLERR, POLLHUP, POLLNVAL, SOCK_STREAM, SOCK_SEQPACKET, nextSocketIno, MSG_OOB, MSG_PEEK, MSG_WAITALL,
+  type LingeringClose,
 } from './socket.js';
 import {
   SystemError, EAFNOSUPPORT, EBADF, ENOTSOCK, EAGAIN, EINTR, ENOENT, EINVAL, EEXIST, EISDIR, ENOTDIR, EACCES,
@@ -338,10 +339,37 @@ export function ioctl(task: Task, fd: number, cmd: number, arg?: unknown): unkno
 }
 
 /** Linux: close(2). The last reference releases the socket. */
-export function close(task: Task, fd: number): void {
+export function close(task: Task, fd: number): void | Promise<void> {
   const f = fileOf(task, fd, 'close');
   task.fds.delete(fd);
+  // SO_LINGER with a time on a stream socket: the last close waits for the FIN's ACK or the
+  // linger time (Linux: sk_stream_wait_close() in __tcp_close), and returns a Promise then.
+  if (f.kind === 'socket' && f.refs === 1 && f.socket.ops.releaseLinger) {
+    const sock = f.socket;
+    const lc = inKernel(task, () => sock.ops.releaseLinger!(sock));
+    if (lc) {
+      f.refs = 0;
+      return lingerClose(task, sock, lc);
+    }
+  }
   releaseFile(task, f);
+}
+
+/** The wait of a lingering close (Linux: sk_stream_wait_close(), interrupted by a signal). */
+async function lingerClose(task: Task, sock: Socket, lc: LingeringClose): Promise<void> {
+  const k = task.kernel;
+  const deadline = k.clock.now() + lc.timeoutNs;
+  for (;;) {
+    const seen = sock.wq.wakeups;
+    if (lc.done() || task.killed) break;
+    if (sock.wq.wakeups !== seen) continue;
+    const left = deadline - k.clock.now();
+    if (left <= 0) break;
+    const w = await sock.wq.wait(k, left, task.blockedOn);
+    if (w === WAIT_INTERRUPTED) break;
+  }
+  inKernel(task, () => lc.finish());
+  sockInuseAdd(sock.net, -1);
 }
 
 function releaseFile(task: Task, f: File): void {
@@ -356,7 +384,12 @@ function releaseFile(task: Task, f: File): void {
 
 /** Close every fd (process exit) and leave the namespace. */
 export function exitTask(task: Task): void {
-  for (const fd of [...task.fds.keys()]) close(task, fd);
+  // Linux: a socket closed by exit lingers in the background (PF_EXITING: no wait).
+  for (const fd of [...task.fds.keys()]) {
+    const f = task.fds.get(fd)!;
+    task.fds.delete(fd);
+    releaseFile(task, f);
+  }
   task.exitNs();
 }
 
