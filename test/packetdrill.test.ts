@@ -28,10 +28,6 @@ const SCRIPT_DIR = fileURLToPath(new URL('../../test/packetdrill', import.meta.u
  * with the reason and the owner of the fix (see /work/wip/tcp-bugs.md).
  */
 const KNOWN_FAILURES: ReadonlyMap<string, string> = new Map<string, string>([
-  ['cc/slow-start.pkt', 'USER tcp_sendmsg: PSH (forced push) on 16001:17001; Linux 6.18 first forces it ~25000 bytes in'],
-  ['data/notsent-lowat.pkt', 'USER tcp_sendmsg: with TCP_NOTSENT_LOWAT the write blocks; Linux returns 12000 at once'],
-  ['linger/linger-timeout-expires.pkt', 'USER tcp_close: SO_LINGER does not make close() wait (sk_stream_wait_close)'],
-  ['linger/linger-waits-for-ack.pkt', 'USER tcp_close: SO_LINGER does not make close() wait for the ACK of the FIN'],
   ['rto/rto-after-synack-retransmit.pkt', 'INPUT/OUTPUT: no 3 s fallback RTO after a retransmitted SYN-ACK (retransmits after 1 s)'],
 ]);
 
