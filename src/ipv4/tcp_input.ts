@@ -34,7 +34,7 @@ import { TCP_SKB_CB, tcpIsSack, tcpJiffies32, tcpMstampRefresh, tcpReceiveWindow
 import type { TcpSock } from './tcp_sock.js';
 import {
   after, before, FLAG_DATA, FLAG_SLOWPATH, FLAG_UPDATE_TS_RECENT, TCPF_CLOSE_WAIT, TCPF_LAST_ACK, TCPF_CLOSING,
-  TCP_URG_NOTYET, TCP_URG_VALID,
+  TCP_URG_NOTYET, TCP_URG_VALID, TCP_INFINITE_SSTHRESH, TCP_TIMEOUT_FALLBACK, USEC_PER_SEC, HZ,
 } from './tcp_defs.js';
 import { tcpFastParseOptions, tcpPawsDiscard, tcpStoreTsRecent, TCPOLEN_TSTAMP_ALIGNED } from './tcp_input_opts.js';
 import { tcpRcvRttMeasureTs, tcpCheckSpace, tcpInitBufferSpace, tcpInitCwnd } from './tcp_input_rtt.js';
@@ -370,10 +370,26 @@ function tcpParseAlignedTimestampAt(tp: TcpSock, b: Uint8Array, hoff: number): b
 export function tcpInitTransfer(sk: TcpSock, _bpfOp = 0, _skb: SkBuff | null = null): void {
   const tp = sk;
   tcpMtupInit(sk);
-  // (Linux: icsk_af_ops->rebuild_header, tcp_init_metrics: no TCP metrics cache in tuxnet.)
+  // (Linux: icsk_af_ops->rebuild_header: the route is already cached.)
+  tcpInitMetrics(sk);
   if (tp.totalRetrans > 1 && tp.undoMarker) tcpSndCwndSet(tp, 1);
   else tcpSndCwndSet(tp, tcpInitCwnd(tp));
   tp.sndCwndStamp = tcpJiffies32(sk.net.kernel);
   if (!sk.icskCaInitialized) tcpInitCongestionControl(sk);
   tcpInitBufferSpace(sk);
+}
+
+/**
+ * Linux: tcp_metrics.c tcp_init_metrics() without a metrics cache (tuxnet keeps no
+ * per-destination TCP metrics, as after `ip tcp_metrics flush`): restore ssthresh after the
+ * handshake, and when the handshake gave no RTT sample (retransmitted SYN/SYN-ACK, syncookies)
+ * fall back to a 3 s RTO (RFC 6298 5.7).
+ */
+export function tcpInitMetrics(sk: TcpSock): void {
+  sk.sndSsthresh = TCP_INFINITE_SSTHRESH;
+  if (sk.srttUs === 0) {
+    sk.rttvarUs = TCP_TIMEOUT_FALLBACK * (USEC_PER_SEC / HZ);
+    sk.mdevUs = sk.mdevMaxUs = sk.rttvarUs;
+    sk.icskRto = TCP_TIMEOUT_FALLBACK;
+  }
 }
