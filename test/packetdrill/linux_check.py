@@ -596,7 +596,7 @@ class Runner:
             lo = (base if spec[0] == 'rel' else 0) + spec[1]
             hi = (base if spec[0] == 'rel' else 0) + spec[2]
             if rest.startswith('>') and re.match(r'^>\s*(udp|icmp)', rest):
-                dl = t0 + hi + self.tol + max(0.0, hi - base) * 0.15
+                dl = t0 + hi + self.tol + max(0.0, hi - base) * 0.2
                 got = self.read_tun(dl)
                 if got is None:
                     raise Fail('line %d: expected outbound %s, got nothing' % (n, rest))
@@ -614,7 +614,7 @@ class Runner:
                 d = parse_pkt(rest)
                 # Linux's timer wheel fires long timers late (about 1/8 of
                 # the timeout, more on a loaded host): accept that much lateness.
-                late = self.tol + max(0.0, hi - base) * 0.15
+                late = self.tol + max(0.0, hi - base) * 0.2
                 if self.local_isn is None:
                     late += 0.3  # the first packet of a run is sometimes slow on a loaded host
                 dl = t0 + (hi if spec[0] != 'any' else 1e9) + late
