@@ -332,6 +332,17 @@ export function buildUdp(t: BuildTuple, spec: PacketSpec): Uint8Array {
  * 8 bytes of TCP (ports, seq) or a UDP header.
  */
 export function buildIcmp(t: BuildTuple, spec: PacketSpec, type: number, code: number, echoedSeq: number): Uint8Array {
+  if (type === 0 || type === 8) {
+    // Echo request/reply: id (ping sockets match it to their port) and a zero payload.
+    const e = new Uint8Array(28 + spec.echoed.payload);
+    e[20] = type;
+    e[21] = code;
+    wr16(e, 24, spec.icmpEchoId);
+    const etos = spec.ip.tosCheck === 'tos' ? spec.ip.tos : 0;
+    finishIp(e, IPPROTO_ICMP, { ...t, sport: 0, dport: 0 }, etos, spec.ip.ttl);
+    wr16(e, 22, csumFold(csumPartial(e, 20, e.length - 20)));
+    return e;
+  }
   const quotedL4 = 8;
   const b = new Uint8Array(20 + 8 + 20 + quotedL4);
   b[20] = type;

@@ -325,11 +325,13 @@ async function runSyscallInner(h: SyscallHost, sc: SyscallSpec): Promise<void> {
       const flags = evalInt(a[3]!);
       const s = findByLiveFd(h, fd);
       let addr: SockaddrIn | null = null;
-      if (!(isEllipsis(a[4]) && s && s.protocol === 6)) addr = sockaddrArg(h, a[4], false);
-      if (s && addr && s.protocol !== 6) {
+      const fastopen = (flags & 0x20000000) !== 0; // MSG_FASTOPEN: the address is the connect()'s
+      if (!(isEllipsis(a[4]) && s && s.protocol === 6 && !fastopen)) addr = sockaddrArg(h, a[4], false);
+      if (s && addr && (s.protocol !== 6 || fastopen)) {
         s.remoteIp = addr.addr;
         s.remotePort = addr.port;
         if (s.state === 'new') s.state = 'active_connecting';
+        if (fastopen) h.sut = s;
       }
       const o = await attempt(() => sys.sendto(task, fd, bufferArg(a[1], n), addr, flags));
       checkResult(sc, o, 'exact');
