@@ -10,7 +10,15 @@
  * headroom: a transmission clones the skb (or copies it when an earlier clone still
  * shares its data, as Linux's skb_cloned() check does) and pushes the TCP header into
  * the clone, then hands it to ipQueueXmit. There is no GSO here: every skb sent is at
- * most one MSS (a larger one is split first), so tcp_skb_pcount is 1 for sent skbs.
+ * most one MSS (a larger one is split first, sharing its buffer), so tcp_skb_pcount is 1
+ * for sent skbs.
+ *
+ * Not modelled (differences from Linux): GSO/TSO segmentation and what depends on it
+ * (tcp_tso_should_defer, tcp_grow_skb, the PSH forced on GSO packets, tcp_tso_autosize);
+ * pacing and TCP small queues (tcp_pacing_check, tcp_small_queue_check; the TSQ handler
+ * only releases autocorked data); MTU probing (tcp_mtu_probe, off by default in Linux
+ * too); skb_still_in_host_queue; tcp_retrans_collapse; MD5/AO, Fast Open, MPTCP and
+ * AccECN options.
  */
 import type { SkBuff } from '../core/skbuff.js';
 import {
