@@ -44,7 +44,31 @@
  * Defaults are upstream's local mode as in the issue: local 192.168.0.1, remote
  * 192.0.2.1, gateway 192.168.0.2, netmask 255.255.0.0, MTU 1500, tolerance
  * 4000 us (+12.5 % of the gap to the previous event), bind/connect port 8080,
- * device tun0 configured through rtnetlink by the `ip` tool.
+ * device tun0 configured through rtnetlink by the `ip` tool. A fresh kernel is
+ * advanced to 1 s of uptime before t=0 (TCP uses 0 as "unset" for its stamps).
+ *
+ * Dialect supported: option lines; untimed init/cleanup commands; absolute,
+ * relative (`+`), any (`*`) and range (`a~b`, `+a~+b`) times; inbound/outbound
+ * TCP (flags FSRP.UEWA, `seq:end(len)`, ack, win, urg, `<mss,sackOK,sack a:b,TS val
+ * ecr,nop,eol,wscale,FO,FOEXP,md5>`, `<...>`, explicit `sport>dport`), UDP
+ * (`udp (N)`) and ICMP (`icmp TYPE [CODE] [mtu N] [id N] [seq|udp (N)|raw (N)]`)
+ * lines with `[ect0|ect1|ce|noecn|ect01]`, `(tos 0x..)`, `(ttl N)`; system calls
+ * socket bind listen accept/accept4 connect read readv recv recvfrom recvmsg write
+ * writev send sendto sendmsg close shutdown fcntl ioctl getsockopt setsockopt poll
+ * epoll_create/create1/ctl/wait with `...`, `[N]`, `{onoff, linger}`, sockaddr,
+ * msghdr/iovec, pollfd, epoll_event, strings, `A|B`, errno + note, blocking calls
+ * with `...END`; back-quoted commands (commands.ts); `%{ }%` Python subset
+ * (python.ts) over TCP_INFO. Outbound packets are matched, aggregated when the
+ * kernel splits a segment (unless --strict_segments), mapped to script space
+ * (ISNs, SACK blocks, TS val) and checked field by field in upstream's order.
+ *
+ * Not supported (reported as parse/semantic errors or "Unknown system call"):
+ * IPv6 and ipv4-mapped-ipv6, GRE/MPLS encapsulation, fuzzing, AccECN ACE
+ * fields, cmsg contents, MSG_ERRQUEUE/SO_TIMESTAMPING expressions, wire
+ * client/server and .so modes, --speed/--mss (GSO injection).
+ * Differences: dumps print addresses of the live packet and no hex dump; ICMP
+ * lengths are not checked (the kernel quotes what fits); a call that never
+ * returns fails after 600 s of virtual time instead of hanging.
  */
 export { runPacketdrillScript, type PacketdrillOptions, type PacketdrillResult } from './run_script.js';
 export { packetdrillMain, packetdrillCli } from './cli.js';
