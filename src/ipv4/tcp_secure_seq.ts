@@ -58,14 +58,14 @@ function absorb(v: Int32Array, m: number): void {
   v[0] ^= m;
 }
 
-/** HalfSipHash-2-4 of `n` (1..4) 32-bit words under the key (k0, k1), a u32 (runs once per connection). */
+/** HalfSipHash-2-4 of `n` (0..4) 32-bit words under the key (k0, k1), a u32 (runs once per connection). */
 export function halfSipHash(k0: number, k1: number, n: number, w0: number, w1: number, w2: number, w3 = 0): number {
   const v = new Int32Array(4);
   v[0] = k0;
   v[1] = k1;
   v[2] = 0x6c796765 ^ k0;
   v[3] = 0x74656462 ^ k1;
-  absorb(v, w0);
+  if (n > 0) absorb(v, w0);
   if (n > 1) absorb(v, w1);
   if (n > 2) absorb(v, w2);
   if (n > 3) absorb(v, w3);
