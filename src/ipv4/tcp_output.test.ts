@@ -245,3 +245,37 @@ test('tcpFragment: the tail shares the data area, PSH/FIN move to it, sent skbs 
   assert.equal(sk.rtxQueue.qlen, 2);
   assert.equal(sk.packetsOut, 2);
 });
+
+test('retransmission collapses small unshared skbs into one segment (tcp_retrans_collapse)', async () => {
+  const { tcpStreamAllocSkb } = await import('./tcp.js');
+  const { TCP_SKB_CB } = await import('./tcp_sock.js');
+  const { tcpRetransTryCollapse } = await import('./tcp_output_xmit.js');
+  const k = createKernel({ seed: 1 });
+  const sk = sock(k);
+  sk.sndUna = 1000;
+  sk.sndWnd = 65535;
+  sk.sndNxt = 1300;
+  sk.rxOpt.sackOk = 1;
+  for (let i = 0; i < 3; i++) {
+    const skb = tcpStreamAllocSkb(100);
+    skb.buf.fill(i + 1, skb.data, skb.data + 100);
+    skb.tail = skb.data + 100;
+    const cb = TCP_SKB_CB(skb);
+    cb.seq = 1000 + i * 100;
+    cb.endSeq = cb.seq + 100;
+    cb.tcpFlags = 0x10 | (i === 2 ? 0x08 : 0);
+    sk.rtxQueue.enqueueTail(skb);
+    sk.wmemQueued += skb.truesize;
+    sk.packetsOut++;
+  }
+  const head = sk.rtxQueue.head!;
+  tcpRetransTryCollapse(sk, head, 1448);
+  assert.equal(sk.rtxQueue.qlen, 1);
+  assert.equal(sk.packetsOut, 1);
+  assert.equal(head.tail - head.data, 300);
+  assert.deepEqual([head.buf[head.data], head.buf[head.data + 150], head.buf[head.data + 299]], [1, 2, 3]);
+  assert.equal(TCP_SKB_CB(head).endSeq, 1300);
+  assert.equal(TCP_SKB_CB(head).tcpFlags, 0x18, 'PSH moves over');
+  // Disabled by net.ipv4.tcp_retrans_collapse=0.
+  ipv4Net(k.initNet).sysctl.tcpRetransCollapse = 0;
+});

@@ -10,7 +10,7 @@
  * tcp_xmit_retransmit_queue sends lost skbs while cwnd - in_flight allows, as Linux.
  * tcp_retrans_try_collapse (merging small skbs on retransmit) is not implemented.
  */
-import type { SkBuff } from '../core/skbuff.js';
+import { type SkBuff, allocSkb, skbCloned } from '../core/skbuff.js';
 import {
   TCP_MIB_RETRANSSEGS, LINUX_MIB_TCPSYNRETRANS, LINUX_MIB_TCPRETRANSFAIL, LINUX_MIB_TCPLOSSPROBES,
   LINUX_MIB_TCPFASTRETRANS, LINUX_MIB_TCPSLOWSTARTRETRANS, LINUX_MIB_TCPWINPROBE,
@@ -24,13 +24,14 @@ import {
   TCP_CLOSE, TCP_CA_Loss, TCP_CA_Open, TCP_CA_CWR, TCPF_CA_CWR, TCPF_CA_Recovery, TCPCB_LOST,
   TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_EVER_RETRANS, TCPCB_RETRANS, ICSK_TIME_RETRANS,
   ICSK_TIME_PROBE0, ICSK_TIME_LOSS_PROBE, ICSK_TIME_REO_TIMEOUT, TCP_RTO_MAX, TCP_RTO_MIN, TCP_TIMEOUT_INIT,
-  TCP_RESOURCE_PROBE_INTERVAL, TCP_NAGLE_OFF, before, between,
+  TCP_RESOURCE_PROBE_INTERVAL, TCP_NAGLE_OFF, MAX_TCP_HEADER, before, between, after,
 } from './tcp_defs.js';
 import {
   tcpCurrentMss, tcpFragment, tcpTransmitSkb, tcpWriteXmit, tcpEventNewDataSent, tcpWndEnd, tcpSetSkbTsoSegs,
-  tcpAllocHeaderSkb, tcpInitNondataSkb, tcpSndWndTest, TCP_FRAG_IN_RTX_QUEUE, TCP_FRAG_IN_WRITE_QUEUE,
+  tcpAllocHeaderSkb, tcpInitNondataSkb, tcpSndWndTest, tcpAdjustPcount, TCP_FRAG_IN_RTX_QUEUE, TCP_FRAG_IN_WRITE_QUEUE,
 } from './tcp_output.js';
 import { tcpEcnClearSyn } from './tcp_ecn.js';
+import { tcpWmemFreeSkb } from './tcp.js';
 import { tcpResetXmitTimer, tcpRearmRto, tcpClampProbe0ToUserTimeout } from './tcp_timer.js';
 
 /** Linux: TCP_TIMEOUT_MIN_US. */
@@ -107,6 +108,8 @@ export function __tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): numb
     tcpSetSkbTsoSegs(skb, curMss);
     const diff = before0 - tcb.pcount;
     if (diff) tp.packetsOut -= diff;
+    availWnd = Math.min(availWnd, curMss);
+    if (skb.tail - skb.data < availWnd) tcpRetransTryCollapse(sk, skb, availWnd);
   }
   // RFC 3168, section 6.1.1.1. ECN fallback.
   if ((tcb.tcpFlags & (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) === (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) {
@@ -124,6 +127,92 @@ export function __tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): numb
   tcb.sacked |= TCPCB_EVER_RETRANS;
   if (err) net.mib.net[LINUX_MIB_TCPRETRANSFAIL]! += segs;
   return err;
+}
+
+/** Linux: tcp_can_collapse(): one segment, data not shared, not SACKed. */
+function tcpCanCollapse(skb: SkBuff): boolean {
+  const tcb = TCP_SKB_CB(skb);
+  if (tcb.pcount > 1) return false;
+  if (skbCloned(skb)) return false;
+  return (tcb.sacked & TCPCB_SACKED_ACKED) === 0;
+}
+
+/**
+ * Linux: tcp_collapse_retrans(): append the next skb of the retransmit queue to `skb`
+ * (sequence range, flags, EVER_RETRANS, eor) and free it, fixing the counters.
+ */
+function tcpCollapseRetrans(sk: TcpSock, skb: SkBuff): boolean {
+  const tp = sk;
+  const next = skb.next;
+  if (next === null) return false;
+  const len = skb.tail - skb.data;
+  const nlen = next.tail - next.data;
+  if (len + nlen >= 65535 * 8) return false;
+  if (nlen !== 0) {
+    if (skb.end - skb.tail < nlen) {
+      // Linear data: a bigger area with the same headroom (Linux shifts page frags).
+      const n = allocSkb(MAX_TCP_HEADER + len + nlen);
+      n.buf.set(new Uint8Array(skb.buf.buffer, skb.buf.byteOffset + skb.data, len), MAX_TCP_HEADER);
+      skb.buf = n.buf;
+      skb.shinfo = n.shinfo;
+      skb.cloned = false;
+      skb.head = 0;
+      skb.data = MAX_TCP_HEADER;
+      skb.tail = MAX_TCP_HEADER + len;
+      skb.end = n.end;
+    }
+    skb.buf.set(new Uint8Array(next.buf.buffer, next.buf.byteOffset + next.data, nlen), skb.tail);
+    skb.tail += nlen;
+    skb.truesize += nlen;
+    next.truesize -= nlen;
+  }
+  if (tp.highestSack === next) tp.highestSack = skb;
+  const tcb = TCP_SKB_CB(skb);
+  const ncb = TCP_SKB_CB(next);
+  // Update sequence range on original skb; merge over control information (PSH/FIN ...).
+  tcb.endSeq = ncb.endSeq;
+  tcb.tcpFlags |= ncb.tcpFlags;
+  tcb.sacked |= ncb.sacked & TCPCB_EVER_RETRANS;
+  tcb.eor = ncb.eor;
+  // Changed transmit queue under us so clear hints.
+  if (next === tp.retransmitSkbHint) tp.retransmitSkbHint = skb;
+  if (next === tp.lostSkbHint) tp.lostSkbHint = skb;
+  tcpAdjustPcount(tp, next, ncb.pcount);
+  // tcp_rtx_queue_unlink_and_free()
+  const q = tp.rtxQueue;
+  skb.next = next.next;
+  if (q.tail === next) q.tail = skb;
+  q.qlen--;
+  next.next = null;
+  tcpWmemFreeSkb(tp, next);
+  return true;
+}
+
+/**
+ * Linux: tcp_retrans_try_collapse() (net.ipv4.tcp_retrans_collapse): on retransmission,
+ * merge the following small unshared skbs into `to` while they fit in `space` (one MSS
+ * or the window) and in the peer's window, so fewer packets go on the wire.
+ */
+export function tcpRetransTryCollapse(sk: TcpSock, to: SkBuff, space: number): void {
+  const tp = sk;
+  if (!ipv4Net(sk.net).sysctl.tcpRetransCollapse) return;
+  if (TCP_SKB_CB(to).tcpFlags & TCPHDR_SYN) return;
+  let first = true;
+  for (let skb: SkBuff | null = to; skb !== null;) {
+    const next: SkBuff | null = skb.next;
+    if (!tcpCanCollapse(skb)) break;
+    if (TCP_SKB_CB(to).eor) break; // tcp_skb_can_collapse()
+    space -= skb.tail - skb.data;
+    if (first) {
+      first = false;
+      skb = next;
+      continue;
+    }
+    if (space < 0) break;
+    if (after(TCP_SKB_CB(skb).endSeq, tcpWndEnd(tp))) break;
+    if (!tcpCollapseRetrans(sk, to)) break;
+    skb = to.next;
+  }
 }
 
 /**
