@@ -8,7 +8,7 @@
  * acknowledged, split to the current MSS and the peer's window). The loss-recovery
  * state (which skbs are lost, PRR's cwnd) belongs to tcp_fastretrans.ts/tcp_recovery.ts;
  * tcp_xmit_retransmit_queue sends lost skbs while cwnd - in_flight allows, as Linux.
- * tcp_retrans_try_collapse (merging small skbs on retransmit) is not implemented.
+ * Small skbs are merged on retransmission (tcp_retrans_try_collapse) as Linux does.
  */
 import { type SkBuff, allocSkb, skbCloned } from '../core/skbuff.js';
 import {
