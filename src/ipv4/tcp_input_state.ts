@@ -372,6 +372,8 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): number {
       if (!sk.srttUs) tcpSynackRttMeas(sk, req);
       tcpTryUndoSpuriousSyn(sk);
       sk.retransStamp = 0;
+      // Linux 6.16+: the timestamp bytes come off advmss before tcp_init_transfer (rcvq_space = 10 * 1448).
+      if (sk.rxOpt.tstampOk) sk.advmss -= TCPOLEN_TSTAMP_ALIGNED;
       tcpInitTransfer(sk);
       sk.copiedSeq = sk.rcvNxt;
       tcpSetState(sk, TCP_ESTABLISHED);
@@ -379,7 +381,6 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): number {
       sk.sndUna = tcb.ackSeq;
       sk.sndWnd = th.window << sk.rxOpt.sndWscale;
       tcpInitWl(sk, tcb.seq);
-      if (sk.rxOpt.tstampOk) sk.advmss -= TCPOLEN_TSTAMP_ALIGNED;
       if (!sk.icskCaOps?.congControl) tcpUpdatePacingRate(sk);
       // Prevent a spurious tcp_cwnd_restart() on the first data packet.
       sk.lsndtime = tcpJiffies32(net.kernel);
@@ -597,7 +598,7 @@ export function tcpConnRequest(sk: TcpSock, skb: SkBuff): number {
     }
     isn = secureTcpSeq(net.kernel, daddr, saddr, th.dest, th.source);
   }
-  tcpEcnCreateRequest(req, skb, sk, tcb.tcpFlags, b[skb.transportHeader + 12]! & 0xf);
+  tcpEcnCreateRequest(req, skb, sk, tcb.tcpFlags, b[skb.transportHeader + 12]! & 0xf, dst);
   if (wantCookie) {
     const mssOut = { mss: req.mss };
     ipv4Net(net).mib.net[LINUX_MIB_SYNCOOKIESSENT]++;

@@ -31,7 +31,7 @@ import type { Sockaddr } from '../socket/socket.js';
 import { AF_INET, SOCK_RAW } from '../socket/socket.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { InetSock, IP_PMTUDISC_DO, IP_PMTUDISC_DONT } from './inet_sock.js';
-import { IPCB, InetSkbParm } from './ip.js';
+import { InetSkbParm } from './ip.js';
 import { Flowi4, skbRtable, RTCF_MULTICAST, RTCF_BROADCAST } from './rtable.js';
 import type { Rtable } from './rtable.js';
 import { ipRouteConnect, ipRouteOutputPorts, ipv4SkUpdatePmtu } from './route_output.js';
@@ -307,7 +307,8 @@ function tcpV4FillCb(skb: SkBuff, th: TcpHdr): TcpSkbCb {
     tcb = cb;
   } else {
     tcb = new TcpSkbCb();
-    tcb.header = cb instanceof InetSkbParm ? cb : IPCB(skb);
+    // Linux copies the IP control block; here it is kept by reference when IP made one (none is allocated).
+    tcb.header = cb instanceof InetSkbParm ? cb : null;
     skb.cb = tcb;
     cb = tcb;
   }
