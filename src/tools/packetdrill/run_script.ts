@@ -28,6 +28,7 @@ import {
   IPPROTO_ICMP, flagsFromString,
 } from './packet.js';
 import { PythonError, PythonSession } from './python.js';
+import type { ToolMain } from '../tool.js';
 
 export interface PacketdrillOptions {
   /** Script path for messages and for resolving relative shell files. */
@@ -664,13 +665,17 @@ function aggregate(parts: Pkt[]): Pkt {
 /* ------------------------------------------------------------------ */
 /* Entry points                                                        */
 
-async function defaultExec(argv: string[], task: Task): Promise<number> {
-  const { programs } = await import('../registry.js');
+/**
+ * Run a tuxnet program as a child process. Synchronous up to the program's own
+ * waits: an `await import()` here would let virtual time (and kernel timers) run
+ * in the middle of a command.
+ */
+async function execWith(programs: Map<string, ToolMain>, argv: string[], task: Task): Promise<number> {
   const main = programs.get(argv[0] ?? '');
   if (!main) throw new SystemError(2, 'execvp', argv[0] ?? '');
   const ctx: ToolContext = {
     task, argv, stdout: task.stdout, stderr: task.stderr, env: {},
-    exec: (a, t) => defaultExec(a, t),
+    exec: (a, t) => execWith(programs, a, t),
   };
   return main(ctx);
 }
@@ -727,8 +732,10 @@ export async function runPacketdrillScript(k: Kernel, text: string, opts: Packet
       }
     }
   }
+  // The tools registry imports this module: load it here, before the kernel runs (see execWith).
+  const programs = opts.exec ? null : (await import('../registry.js')).programs;
   const runner = new Runner(k, cfg, script, out, {
-    stdout: out, stderr: out, exec: opts.exec ?? defaultExec, readFile,
+    stdout: out, stderr: out, exec: opts.exec ?? ((argv, t) => execWith(programs!, argv, t)), readFile,
   });
   let initRan = false;
   try {
