@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ipv4Net } from './netns_ipv4.js';
 import {
   LINUX_MIB_TCPSACKRECOVERY, LINUX_MIB_TCPRENORECOVERY, LINUX_MIB_TCPDSACKUNDO, LINUX_MIB_TCPSPURIOUSRTOS,
@@ -223,4 +224,51 @@ test('fastretrans: cong_control grows cwnd on in-order ACKs only (slow start: +a
   tcpCongControl(tp, ISN + 2000, 2, FLAG_DATA_ACKED, rs);
   assert.equal(tp.sndCwnd, 12);
   assert.ok(tp.pacingRate > 0);
+});
+
+test('fastretrans property: random ACK/SACK/RTO/retransmit sequences keep the scoreboard counters equal to the skb bits', () => {
+  const ev = fc.oneof(
+    fc.record({ k: fc.constant('send'), n: fc.integer({ min: 1, max: 4 }) }),
+    fc.record({ k: fc.constant('ack'), adv: fc.integer({ min: 0, max: 3 }), blocks: fc.array(fc.tuple(fc.nat(12), fc.nat(3)), { maxLength: 3 }) }),
+    fc.record({ k: fc.constant('rto') }),
+    fc.record({ k: fc.constant('rexmit') }),
+    fc.record({ k: fc.constant('wait'), us: fc.integer({ min: 0, max: 80_000 }) }),
+  );
+  fc.assert(fc.property(fc.boolean(), fc.array(ev, { minLength: 1, maxLength: 40 }), (sack, evs) => {
+    const { k, tp } = setup({ sack });
+    let now = 2_060_000;
+    for (const e of evs) {
+      if (e.k === 'send') sendSegments(tp, e.n);
+      else if (e.k === 'wait') setTimeUs(k, tp, (now += e.us));
+      else if (e.k === 'rto') { if (tp.packetsOut) tcpEnterLoss(tp); }
+      else if (e.k === 'rexmit') {
+        for (let s = tp.rtxQueue.peek(); s; s = s.next) {
+          const cb = TCP_SKB_CB(s);
+          if ((cb.sacked & TCPCB_LOST) && !(cb.sacked & 0x02)) { retransmit(tp, s); break; }
+        }
+      } else {
+        const ack = (tp.sndUna + Math.min(e.adv, tp.packetsOut) * 1000) >>> 0;
+        const blocks = sack ? e.blocks.map(([a, l]) => [(ack + (a + 1) * 1000) >>> 0, (ack + (a + 2 + l) * 1000) >>> 0] as [number, number])
+          .filter(([, end]) => ((end - tp.sndNxt) | 0) <= 0) : [];
+        const ref = onAck(tp, ack, blocks);
+        tcpCongControl(tp, ack, 1, ref.flag, new RateSample());
+      }
+      let s = 0; let l = 0; let r = 0; let n = 0;
+      for (let q = tp.rtxQueue.peek(); q; q = q.next) {
+        const b = TCP_SKB_CB(q).sacked;
+        n++;
+        if (b & 0x01) s++;
+        if (b & TCPCB_LOST) l++;
+        if (b & 0x02) r++;
+      }
+      assert.equal(tp.packetsOut, n);
+      if (sack) assert.equal(tp.sackedOut, s, 'sacked_out');
+      else assert.ok(tp.sackedOut >= 0 && tp.sackedOut <= tp.packetsOut);
+      assert.equal(tp.lostOut, l, 'lost_out');
+      assert.equal(tp.retransOut, r, 'retrans_out');
+      assert.ok(tp.sackedOut + tp.lostOut <= tp.packetsOut || !sack, 'left_out <= packets_out');
+      assert.ok(tp.sndCwnd >= 1, `cwnd ${tp.sndCwnd}`);
+      assert.ok(tp.icskCaState >= TCP_CA_Open && tp.icskCaState <= TCP_CA_Loss);
+    }
+  }), { numRuns: 300, seed: 7 });
 });
