@@ -29,7 +29,9 @@ import { TimerList } from '../core/timer.js';
 
 import { NET_XMIT_CN, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM } from '../core/netdevice.js';
 
-import { TCP_MIB_OUTSEGS, LINUX_MIB_TCPORIGDATASENT, LINUX_MIB_TCPACKCOMPRESSED } from '../core/snmp.js';
+import {
+  TCP_MIB_OUTSEGS, LINUX_MIB_TCPORIGDATASENT, LINUX_MIB_TCPACKCOMPRESSED, LINUX_MIB_TCPSPURIOUSRTXHOSTQUEUES,
+} from '../core/snmp.js';
 import { writeU16, writeU32 } from '../wire/bytes.js';
 import { csumPartial, csumTcpudpMagic, csumTcpudpNofold, csumFold } from '../wire/checksum.js';
 import { IPPROTO_TCP } from '../wire/iphdr.js';
@@ -184,7 +186,8 @@ export function tcpChronoStop(tp: TcpSock, type: number): void {
  * TX completion (never from inside the transmit path itself).
  */
 function tcpWfree(skb: SkBuff): void {
-  const sk = skb.sk as TcpSock;
+  const sk = skb.sk as TcpSock | null;
+  if (sk === null) return; // orphaned without running the destructor
   sk.wmemAlloc -= skb.truesize;
   if ((sk.tsqFlags & TSQF_THROTTLED) !== 0) {
     sk.tsqFlags &= ~TSQF_THROTTLED;
@@ -201,6 +204,18 @@ function tcpTsqTimer(sk: TcpSock): TimerList {
     sk.tsqTimer = t;
   }
   return t;
+}
+
+/**
+ * Linux: skb_still_in_host_queue(): the clone of the previous transmission of `skb` is
+ * still charged to the socket (sitting in a qdisc, not yet handed to the device); a
+ * retransmission now would be spurious (TCPSpuriousRtxHostQueues).
+ */
+export function skbStillInHostQueue(sk: TcpSock, skb: SkBuff): boolean {
+  const c = TCP_SKB_CB(skb).txClone;
+  if (c === null || c.destructor !== tcpWfree || c.sk !== sk) return false;
+  ipv4Net(sk.net).mib.net[LINUX_MIB_TCPSPURIOUSRTXHOSTQUEUES]!++;
+  return true;
 }
 
 /** Linux: tcp_tsq_handler() / tcp_tsq_write(). */
@@ -332,7 +347,14 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   // skb_set_delivery_time(): the send time of this transmission (tcp_wstamp_ns).
   tcb.txMstamp = tp.tcpMstamp;
   let skb = oskb;
-  if (cloneIt) skb = skbCloned(oskb) ? tcpPskbCopy(oskb) : skbClone(oskb);
+  if (cloneIt) {
+    if (skbCloned(oskb)) {
+      skb = tcpPskbCopy(oskb);
+    } else {
+      skb = skbClone(oskb);
+      tcb.txClone = skb;
+    }
+  }
 
   const flagsIn = tcb.tcpFlags;
   const tsval = (Math.floor(tp.tcpMstamp / 1000) + tp.tsoffset) >>> 0;

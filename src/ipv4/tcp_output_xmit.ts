@@ -16,7 +16,7 @@ import {
   LINUX_MIB_TCPFASTRETRANS, LINUX_MIB_TCPSLOWSTARTRETRANS, LINUX_MIB_TCPWINPROBE,
 } from '../core/snmp.js';
 import { TCPHDR_ACK, TCPHDR_CWR, TCPHDR_ECE, TCPHDR_PSH, TCPHDR_SYN } from '../wire/tcphdr.js';
-import { EAGAIN, EHOSTUNREACH, EINVAL } from '../socket/errno.js';
+import { EAGAIN, EBUSY, EHOSTUNREACH, EINVAL } from '../socket/errno.js';
 import { skDstCheck } from '../core/sock.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { type TcpSock, TCP_SKB_CB, tcpPacketsInFlight, tcpIsSack, tcpWriteQueueEmpty } from './tcp_sock.js';
@@ -28,7 +28,7 @@ import {
 } from './tcp_defs.js';
 import {
   tcpCurrentMss, tcpFragment, tcpTransmitSkb, tcpWriteXmit, tcpEventNewDataSent, tcpWndEnd, tcpSetSkbTsoSegs,
-  tcpAllocHeaderSkb, tcpInitNondataSkb, tcpSndWndTest, tcpAdjustPcount, TCP_FRAG_IN_RTX_QUEUE, TCP_FRAG_IN_WRITE_QUEUE,
+  tcpAllocHeaderSkb, tcpInitNondataSkb, tcpSndWndTest, tcpAdjustPcount, skbStillInHostQueue, TCP_FRAG_IN_RTX_QUEUE, TCP_FRAG_IN_WRITE_QUEUE,
 } from './tcp_output.js';
 import { tcpEcnClearSyn } from './tcp_ecn.js';
 import { tcpWmemFreeSkb } from './tcp.js';
@@ -75,6 +75,7 @@ export function __tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs: number): numb
   const tcb = TCP_SKB_CB(skb);
   // Inconclusive MTU probe.
   if (sk.icskMtupProbeSize) sk.icskMtupProbeSize = 0;
+  if (skbStillInHostQueue(sk, skb)) return -EBUSY;
   for (;;) {
     if (!before(tcb.seq, tp.sndUna)) break;
     if (tcb.tcpFlags & TCPHDR_SYN) {
@@ -333,6 +334,7 @@ export function tcpSendLossProbe(sk: TcpSock): void {
       sk.icskPending = 0;
       return;
     }
+    if (skbStillInHostQueue(sk, skb)) break probe;
     const pcount = TCP_SKB_CB(skb).pcount;
     if (pcount > 1 && skb.tail - skb.data > (pcount - 1) * mss) {
       if (tcpFragment(sk, skb, (pcount - 1) * mss, mss, TCP_FRAG_IN_RTX_QUEUE)) break probe;

@@ -56,6 +56,8 @@ export class TcpSkbCb {
   header: InetSkbParm | null = null;
   /** Received: TIME_WAIT recycling: the ISN chosen for a new connection (Linux: tcp_tw_isn). */
   twIsn = 0;
+  /** OUTPUT: the clone of the last transmission, to tell whether it still waits in a qdisc (Linux: the fclone companion). */
+  txClone: SkBuff | null = null;
   /** Received (INPUT): the truesize Linux's skb for this segment has (tun: linear kmalloc head; veth from a Linux
    * sender: payload in page frags + 832), and the tailroom of a linear head (-1 = payload in frags). */
   rxTruesize = 0;
