@@ -17,8 +17,7 @@
  * (tcp_tso_should_defer, tcp_grow_skb, the PSH forced on GSO packets, tcp_tso_autosize);
  * pacing and TCP small queues (tcp_pacing_check, tcp_small_queue_check; the TSQ handler
  * only releases autocorked data); MTU probing (tcp_mtu_probe, off by default in Linux
- * too); skb_still_in_host_queue (TCPSpuriousRtxHostQueues); MD5/AO, Fast Open, MPTCP
- * and AccECN options.
+ * too); MD5/AO, Fast Open, MPTCP and AccECN options.
  */
 import type { SkBuff } from '../core/skbuff.js';
 import {
