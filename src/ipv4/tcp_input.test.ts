@@ -106,8 +106,7 @@ test('tcp input: receive memory, window growth and fast path match Linux 6.18 (1
     const s = p.srv;
     assert.equal(s.rcvNxt - s.copiedSeq, n * 1448, `${n}: bytes queued`);
     assert.equal(s.scalingRatio, 162, `${n}: scaling_ratio`);
-    // Linux 6.18 shows rcv_space 14480 (10 * advmss 1448): CONN's SYN_RECV -> ESTABLISHED step
-    // must take the 12 timestamp bytes off advmss before tcp_init_transfer (see tcp-bugs.md).
+    assert.equal(s.rcvqSpaceSpace, 14480, `${n}: rcv_space`);
     assert.equal(s.icskAckRcvMss, 1448, `${n}: rcv_mss`);
     assert.equal(s.rmemAlloc, r, `${n}: skmem r`);
     assert.equal(s.rcvFwdAlloc, f, `${n}: skmem f`);
