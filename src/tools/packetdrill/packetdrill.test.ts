@@ -188,6 +188,18 @@ test('defines (-D and --define lines) substitute words; the cleanup command runs
   assert.deepEqual(r.errors, ['x.pkt:2: runtime error in socket call: Expected result -1 but got 3']);
 });
 
+test('a defaults.sh that cannot be read runs the built-in copy of upstream\'s; a readable one runs from the host', async () => {
+  const k = createKernel({ seed: 1 });
+  const r = await runPacketdrillScript(k, '`../defaults.sh; sysctl net.ipv4.tcp_wmem net.ipv4.tcp_ecn`\n0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n',
+    { path: 'x.pkt', readFile: () => null });
+  assert.deepEqual(r.errors, []);
+  assert.match(r.output, /net\.ipv4\.tcp_wmem = 4096\t262144\t4194304\nnet\.ipv4\.tcp_ecn = 0\n/);
+  const r2 = await runPacketdrillScript(createKernel({ seed: 1 }), '`../defaults.sh`\n0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n',
+    { path: 'x.pkt', readFile: (f) => (f === '../defaults.sh' ? '# mine\nsysctl -q net.ipv4.tcp_ecn=1 && echo ran\n' : null) });
+  assert.deepEqual(r2.errors, []);
+  assert.equal(r2.output, 'ran\n');
+});
+
 test('code snippets: asserts run after the script in one Python session', async () => {
   await pass(`${UDP_HEAD}+0 %{ x = 2 }%\n+0 %{ assert x * 3 == 6, x }%\n`);
   const e = await fail(`${UDP_HEAD}+0 %{\nassert 1 == 2, "one is not two"\n}%\n`, 'x.pkt:5: error in Python code');
