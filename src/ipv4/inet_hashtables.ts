@@ -23,7 +23,7 @@ import type { Kernel, Net } from '../core/net_namespace.js';
 import type { SkBuff } from '../core/skbuff.js';
 import { TcpHdr } from '../wire/tcphdr.js';
 import {
-  reuseportAddSock, reuseportAlloc, reuseportDetachSock, reuseportSelectSock, reciprocalScale,
+  reuseportAddSock, reuseportAlloc, reuseportDetachSock, reuseportSelectSock,
 } from '../core/sock_reuseport.js';
 import { EADDRINUSE, EADDRNOTAVAIL } from '../socket/errno.js';
 import { ipv4Net } from './netns_ipv4.js';
@@ -31,7 +31,7 @@ import { sockProtInuseAdd } from './af_inet.js';
 import { jhash3words, inetSkGetLocalPortRange } from './udp_hash.js';
 import { ipv4IsLoopback } from './inetdevice.js';
 import { LINUX_MIB_TIMEWAITRECYCLED } from '../core/snmp.js';
-import { TcpSock, RequestSock, TimeWaitSock, TcpOptionsReceived, tcpSk } from './tcp_sock.js';
+import { TcpSock, RequestSock, TimeWaitSock, TcpOptionsReceived } from './tcp_sock.js';
 import { TCP_LISTEN, TCP_TIME_WAIT, TCP_CLOSE, TCP_FIN_WAIT2 } from './tcp_defs.js';
 import { secureIpv4PortEphemeral } from './tcp_secure_seq.js';
 import { inetTwskDeschedulePut } from './tcp_minisocks.js';
@@ -741,5 +741,3 @@ export function tcpForEachSock(net: Net, fn: (sk: EhashSock) => void): void {
 export function skFullsock(o: EhashSock): o is TcpSock {
   return o instanceof TcpSock;
 }
-
-export { reciprocalScale, tcpSk };

@@ -20,7 +20,7 @@ import {
   LINUX_MIB_TCPREQQFULLDOCOOKIES, LINUX_MIB_TCPREQQFULLDROP, LINUX_MIB_SYNCOOKIESSENT,
 } from '../core/snmp.js';
 import {
-  sockFlag, sockSetFlag, SOCK_DEAD, SOCK_DONE, SOCK_KEEPOPEN, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK,
+  sockFlag, sockSetFlag, SOCK_DEAD, SOCK_DONE, SOCK_KEEPOPEN, RCV_SHUTDOWN, SEND_SHUTDOWN,
   skErrorReport,
 } from '../core/sock.js';
 import { skStateChange } from '../core/stream.js';
@@ -629,5 +629,3 @@ export function tcpSynqOverflow(sk: TcpSock): void {
   const last = sk.synqOverflowStamp;
   if (!last || !(((now - last) | 0) >= 0 && ((now - (last + HZ)) | 0) <= 0)) sk.synqOverflowStamp = now;
 }
-
-export { TCP_LISTEN, TCP_CLOSE, SHUTDOWN_MASK };

@@ -20,7 +20,7 @@ import {
   TCP_MIB_INSEGS, TCP_MIB_INERRS, TCP_MIB_CSUMERRORS, TCP_MIB_OUTSEGS, TCP_MIB_OUTRSTS, LINUX_MIB_TCPMINTTLDROP,
   LINUX_MIB_OUTOFWINDOWICMPS, LINUX_MIB_LISTENOVERFLOWS, LINUX_MIB_LISTENDROPS, ICMP_MIB_INERRORS,
 } from '../core/snmp.js';
-import { skDstSet, skDstCheck, sockFlag, SOCK_DEAD, skErrorReport } from '../core/sock.js';
+import { skDstSet, skDstCheck, skErrorReport } from '../core/sock.js';
 import { csumPartial, csumTcpudpMagic } from '../wire/checksum.js';
 import { TcpHdr, TCP_HLEN, TCPHDR_RST, TCPHDR_ACK, TCPOPT_NOP, TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP } from '../wire/tcphdr.js';
 import { IPPROTO_TCP, IPH_SADDR, IPH_DADDR, IPH_TOS, IPH_TTL } from '../wire/iphdr.js';
@@ -44,7 +44,7 @@ import {
   TcpSock, RequestSock, TimeWaitSock, TcpSkbCb, TCP_SKB_CB, tcpMstampRefresh, tcpRtxQueueHead,
 } from './tcp_sock.js';
 import {
-  TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE, TCP_SYN_SENT, TCP_SYN_RECV, TCP_TIME_WAIT, TCP_NEW_SYN_RECV,
+  TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE, TCP_SYN_SENT, TCP_SYN_RECV,
   TCPF_LISTEN, TCPF_CLOSE, TCP_MSS_DEFAULT, TCP_TIMEOUT_INIT, ICSK_TIME_RETRANS, between, seqAdd,
 } from './tcp_defs.js';
 import {
@@ -68,7 +68,6 @@ import { tcpSetState, tcpDone, tcpWriteQueuePurge } from './tcp.js';
 import { inetPutPort } from './inet_hashtables.js';
 import { TCP_CA_Open } from './tcp_defs.js';
 
-const LOOPBACK_IFINDEX = 1;
 const INET_ECN_MASK = 3;
 const ICMP_DEST_UNREACH = 3;
 const ICMP_SOURCE_QUENCH = 4;
@@ -824,4 +823,3 @@ export function tcpV4Destroy(sk: TcpSock): void {
   if (sk.icskBindHash !== null) inetPutPort(sk);
 }
 
-export { TCP_NEW_SYN_RECV, TCP_TIME_WAIT, LOOPBACK_IFINDEX, sockFlag, SOCK_DEAD };

@@ -24,7 +24,7 @@ import {
 } from '../core/snmp.js';
 import { ipv4Net } from './netns_ipv4.js';
 import {
-  TcpSock, RequestSock, TimeWaitSock, TcpOptionsReceived, TCP_SKB_CB, tcpJiffies32, tcpReceiveWindow,
+  TcpSock, RequestSock, TimeWaitSock, TCP_SKB_CB, tcpJiffies32, tcpReceiveWindow,
 } from './tcp_sock.js';
 import {
   TCP_TIME_WAIT, TCP_FIN_WAIT2, TCP_SYN_RECV, TCP_TIMEWAIT_LEN, TCP_RTO_MAX, HZ, before, after, between,
@@ -489,5 +489,3 @@ export function tcpChildProcess(parent: TcpSock, child: TcpSock, skb: SkBuff): n
   if (state === TCP_SYN_RECV && child.state !== state) skDataReady(parent);
   return reason;
 }
-
-export { TcpOptionsReceived };
