@@ -212,6 +212,8 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
   let showHeader = true;
   let showUsers = false;
   let showDetails = false;
+  /* iproute2: -a/-l set state_filter, which replaces the tables' default states whatever the option order. */
+  let optStates = 0;
   let showMem = false;
   let showTcpinfo = false;
   let showOptions = false;
@@ -229,8 +231,8 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
     switch (o.opt) {
       case 'n': numeric = true; break;
       case 'r': break;
-      case 'a': states = SS_ALL; break;
-      case 'l': states = (1 << SS_LISTEN) | (1 << SS_CLOSE); break;
+      case 'a': optStates = SS_ALL; break;
+      case 'l': optStates = (1 << SS_LISTEN) | (1 << SS_CLOSE); break;
       case 't': dbSet(TCP_DB); break;
       case 'u': dbSet(UDP_DB); break;
       case 'w': dbSet(RAW_DB); break;
@@ -310,8 +312,9 @@ export async function ssMain(ctx: ToolContext): Promise<number> {
     err(`ss: bad filter expression "${w}" (only "state" and "exclude" are supported)\n`);
     return 255;
   }
+  if (optStates) states = optStates;
   if (doDefault) {
-    const sf = stateFilter || SS_CONN;
+    const sf = stateFilter || optStates || SS_CONN;
     for (const db of [UDP_DB, TCP_DB, RAW_DB, UNIX_ST_DB, UNIX_DG_DB, UNIX_SQ_DB, PACKET_R_DB, PACKET_DG_DB, NETLINK_DB]) dbs |= 1 << db;
     states = sf;
   } else {

@@ -7,50 +7,26 @@
  */
 import type { Task } from '../../socket/task.js';
 import * as sys from '../../socket/syscalls.js';
-import { SystemError } from '../../socket/errno.js';
-import { MSG_DONTWAIT, POLLOUT, type Sockaddr } from '../../socket/socket.js';
-
-/* The blocking stream calls; looked up by name so this file builds against either form of connect(). */
-interface StreamCalls {
-  connect(task: Task, fd: number, addr: Sockaddr): unknown;
-  write?(task: Task, fd: number, data: Uint8Array, flags?: number): Promise<number>;
-  read?(task: Task, fd: number, buf: Uint8Array, flags?: number): Promise<number>;
-}
-const S = sys as unknown as StreamCalls;
+import type { Sockaddr } from '../../socket/socket.js';
 
 /** connect(2), waiting for a blocking stream socket's handshake. Throws SystemError. */
 export async function connectStream(task: Task, fd: number, addr: Sockaddr): Promise<void> {
-  await S.connect(task, fd, addr);
+  await sys.connect(task, fd, addr);
 }
 
 /** write(2) of all of `data` (Nwrite). Throws SystemError (EPIPE, ECONNRESET ...). */
 export async function writeAll(task: Task, fd: number, data: Uint8Array): Promise<void> {
-  if (S.write) {
-    let off = 0;
-    while (off < data.length) {
-      const n = await S.write(task, fd, off === 0 ? data : data.subarray(off));
-      if (n <= 0) break;
-      off += n;
-    }
-    return;
-  }
   let off = 0;
   while (off < data.length) {
-    let n = 0;
-    try {
-      n = sys.sendto(task, fd, off === 0 ? data : data.subarray(off), null, MSG_DONTWAIT);
-    } catch (e) {
-      if (!(e instanceof SystemError && e.code === 'EAGAIN')) throw e;
-    }
+    const n = await sys.write(task, fd, off === 0 ? data : data.subarray(off));
+    if (n <= 0) break;
     off += n;
-    if (off < data.length && n === 0) await sys.poll(task, [{ fd, events: POLLOUT }]);
   }
 }
 
 /** read(2): what is queued (blocking until something is), 0 at end of stream. */
 export async function readSome(task: Task, fd: number, buf: Uint8Array): Promise<number> {
-  if (S.read) return S.read(task, fd, buf);
-  return sys.recvfrom(task, fd, buf);
+  return sys.read(task, fd, buf);
 }
 
 /** Nread: exactly n bytes, or null when the stream ends first. */
