@@ -8,7 +8,7 @@ import * as sys from '../socket/syscalls.js';
 import { SystemError, strerror } from '../socket/errno.js';
 import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, POLLIN, SHUT_WR, type SockaddrIn } from '../socket/socket.js';
 import { TCP_SERVICES } from './lib/services.js';
-import { NcExit, parseIp, ipStr } from './nc.js';
+import { NcExit, parseIp, ipStr } from './nc_common.js';
 import { connectStream, writeAll, readSome } from './iperf3/io.js';
 
 const NSEC = 1_000_000_000;
