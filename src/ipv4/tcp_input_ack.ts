@@ -31,12 +31,12 @@ import {
   FLAG_SACK_RENEGING, FLAG_UPDATE_TS_RECENT, FLAG_NO_CHALLENGE_ACK, FLAG_ACK_MAYBE_DELAYED, FLAG_ACKED,
   FLAG_NOT_DUP, FLAG_CA_ALERT, CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, CA_ACK_ECE, CA_EVENT_CWND_RESTART,
   TCPCB_RETRANS, TCPCB_SACKED_RETRANS, TCPCB_SACKED_ACKED, TCPCB_LOST, TCP_CA_Open, TCP_RTO_MAX, TCP_RTO_MIN,
-  TCP_TIMEOUT_MIN, ICSK_TIME_PROBE0, TCP_CHRONO_BUSY,
+  ICSK_TIME_PROBE0, TCP_CHRONO_BUSY,
 } from './tcp_defs.js';
 import { tcpReplaceTsRecent, tcpMayUpdateWindow } from './tcp_input_opts.js';
 import { tcpAckUpdateRtt, tcpInitCwnd } from './tcp_input_rtt.js';
 import { tcpFastPathCheck } from './tcp_input_data.js';
-import { inetCskClearXmitTimer, inetCskResetXmitTimer, tcpRearmRto } from './tcp_timer.js';
+import { inetCskClearXmitTimer, inetCskResetXmitTimer, tcpRearmRto, tcpClampProbe0ToUserTimeout } from './tcp_timer.js';
 import { tcpSendAck, tcpSyncMss, tcpScheduleLossProbe, tcpChronoStop } from './tcp_output.js';
 import {
   TcpSacktagState, tcpSacktagWriteQueue, tcpHighestSackSeq, tcpHighestSackReplace, tcpCheckSackReordering,
@@ -368,17 +368,6 @@ function tcpProbe0When(sk: TcpSock, maxWhen: number): number {
   const base = Math.max(sk.icskRto, TCP_RTO_MIN);
   const when = base * 2 ** Math.min(sk.icskBackoff, 31);
   return Math.min(when, maxWhen);
-}
-
-/** Linux: tcp_clamp_probe0_to_user_timeout() (tcp_timer.c). */
-function tcpClampProbe0ToUserTimeout(sk: TcpSock, when: number): number {
-  const userTimeout = sk.icskUserTimeout;
-  if (!userTimeout || !sk.icskProbesTstamp) return when;
-  let elapsed = (tcpJiffies32(sk.net.kernel) - sk.icskProbesTstamp) | 0;
-  if (elapsed < 0) elapsed = 0;
-  let remaining = userTimeout - elapsed;
-  remaining = Math.max(remaining, TCP_TIMEOUT_MIN);
-  return Math.min(remaining, when);
 }
 
 /**

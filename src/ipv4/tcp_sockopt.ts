@@ -30,7 +30,9 @@ import {
   TCP_CA_NAME_MAX, ICSK_ACK_PUSHED,
 } from './tcp_defs.js';
 import { tcpSetCongestionControl } from './tcp_cong.js';
-import { tcpResetKeepaliveTimer } from './tcp_timer.js';
+import {
+  tcpResetKeepaliveTimer, keepaliveTimeWhen, keepaliveIntvlWhen, keepaliveProbes, keepaliveTimeElapsed,
+} from './tcp_timer.js';
 import { tcpGetInfo } from './tcp_info.js';
 import { tcpPushPendingFrames, tcpCleanupRbuf, inetCskInPingpongMode } from './tcp.js';
 import { SOCK_MIN_RCVBUF } from '../core/sock.js';
@@ -86,23 +88,6 @@ export function retransToSecs(retrans: number, timeout: number, rtoMax: number):
     }
   }
   return period;
-}
-
-/** Linux: keepalive_time_when() / keepalive_intvl_when() / keepalive_probes(), jiffies. */
-export function keepaliveTimeWhen(tp: TcpSock): number {
-  return tp.keepaliveTime || ipv4Net(tp.net).sysctl.tcpKeepaliveTime * HZ;
-}
-export function keepaliveIntvlWhen(tp: TcpSock): number {
-  return tp.keepaliveIntvl || ipv4Net(tp.net).sysctl.tcpKeepaliveIntvl * HZ;
-}
-export function keepaliveProbes(tp: TcpSock): number {
-  return tp.keepaliveProbes || ipv4Net(tp.net).sysctl.tcpKeepaliveProbes;
-}
-
-/** Linux: keepalive_time_elapsed(). */
-function keepaliveTimeElapsed(tp: TcpSock): number {
-  const now = tcpJiffies32(tp.net.kernel);
-  return Math.min((now - tp.icskAckLrcvtime) >>> 0, (now - tp.rcvTstamp) >>> 0);
 }
 
 /** Linux: inet_csk_enter_pingpong_mode() / inet_csk_exit_pingpong_mode(). */

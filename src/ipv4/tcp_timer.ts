@@ -531,7 +531,7 @@ export function keepaliveProbes(tp: TcpSock): number {
 }
 
 /** Linux: keepalive_time_elapsed(): since the last segment or ACK received. */
-function keepaliveTimeElapsed(tp: TcpSock): number {
+export function keepaliveTimeElapsed(tp: TcpSock): number {
   const now = tcpJiffies32(tp.net.kernel);
   return Math.min((now - tp.icskAckLrcvtime) >>> 0, (now - tp.rcvTstamp) >>> 0);
 }
