@@ -27,9 +27,7 @@ const SCRIPT_DIR = fileURLToPath(new URL('../../test/packetdrill', import.meta.u
  * Scripts known to fail against tuxnet, by path relative to test/packetdrill,
  * with the reason and the owner of the fix (see /work/wip/tcp-bugs.md).
  */
-const KNOWN_FAILURES: ReadonlyMap<string, string> = new Map<string, string>([
-  ['options/wscale-send-window.pkt', 'USER tcp_sendmsg: no forced-push PSH on 2001:3001 with a 4000-byte peer window (Linux 6.18 sets it)'],
-]);
+const KNOWN_FAILURES: ReadonlyMap<string, string> = new Map<string, string>([]);
 
 function findScripts(dir: string): string[] {
   const out: string[] = [];

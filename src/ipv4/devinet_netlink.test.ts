@@ -96,8 +96,9 @@ test('RTM_NEWADDR: NLM_F_EXCL vs NLM_F_REPLACE on an existing address, lifetimes
   assert.equal(rtnlTalk(rth, req(NLM_F_REPLACE, 200, 20)).error, 0);
   const ci = dump()[0]!.cacheinfo!;
   assert.deepEqual([ci.valid, ci.prefered], [200, 20]);
-  assert.equal(ci.cstamp, 0);
-  assert.equal(ci.tstamp, 3000);
+  // Hundredths of a second since boot: created at 1 s (the clock's boot time), updated 30 s later.
+  assert.equal(ci.cstamp, 100);
+  assert.equal(ci.tstamp, 3100);
   const bad = rtnlTalk(rth, req(NLM_F_CREATE, 10, 20));
   assert.deepEqual([bad.error, bad.msg], [-22, 'ipv4: address lifetime invalid']);
 });

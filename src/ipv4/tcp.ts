@@ -21,7 +21,7 @@
  *   global tcp_mem pressure, so tcp_check_oom only counts orphans.
  */
 import type { Net, Kernel } from '../core/net_namespace.js';
-import { type SkBuff, allocSkb, skbReserve, consumeSkb, kfreeSkbReason, CHECKSUM_PARTIAL, SKB_TRUESIZE_OVERHEAD } from '../core/skbuff.js';
+import { type SkBuff, allocSkb, skbReserve, consumeSkb, kfreeSkbReason, CHECKSUM_PARTIAL, SKB_TRUESIZE_OVERHEAD, pskbExpandHead } from '../core/skbuff.js';
 import { SKB_DROP_REASON_QUEUE_PURGE } from '../core/drop_reason.js';
 import {
   sockFlag, SOCK_DEAD, SOCK_DONE, SOCK_LINGER, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, skDstReset,
@@ -456,8 +456,14 @@ export function tcpSendmsg(tp: TcpSock, data: Uint8Array, flags: number): number
       while (copied < size) {
         let skb = tp.writeQueue.tail;
         let copy = skb ? sizeGoal - skb.len : 0;
-        // The linear area was sized for the size goal at allocation; the MSS may have grown since.
-        if (skb && copy > skb.end - skb.tail) copy = skb.end - skb.tail;
+        // Linux appends page frags to the tail skb up to the size goal; here its linear area
+        // grows instead (a remainder left by tcp_fragment after tcp_push_one sent its head has
+        // no tailroom, and the MSS may have grown since the allocation). Charges stay per byte.
+        if (skb && copy > skb.end - skb.tail && tcpSkbCanCollapseTo(skb)) {
+          const truesize = skb.truesize;
+          pskbExpandHead(skb, 0, copy - (skb.end - skb.tail));
+          skb.truesize = truesize;
+        }
         if (copy <= 0 || !tcpSkbCanCollapseTo(skb!)) {
           if (!skStreamMemoryFree(tp)) {
             // wait_for_space: set_bit(SOCK_NOSPACE); the writer sleeps until tcp_check_space()
