@@ -28,11 +28,12 @@ const TOPO = [
 ].join('\n') + '\n';
 
 /** Run a tool in a namespace with optional stdin chunks. */
-async function tool(s: Scenario, ns: string, line: string, stdin?: string[]): Promise<{ rc: number; out: string; err: string }> {
+async function tool(s: Scenario, ns: string, line: string, stdin?: string[], tasks?: Task[]): Promise<{ rc: number; out: string; err: string }> {
   const argv = line.split(' ').filter(Boolean);
   const out = new BufferStdio();
   const err = new BufferStdio();
   const task = new Task(s.k, s.net(ns), out, err);
+  tasks?.push(task);
   const rc = await programs.get(argv[0]!)!({ task, argv, stdout: out, stderr: err, env: {}, exec: async () => 127,
     stdin: stdin ? new BufferStdin(stdin) : undefined });
   exitTask(task);
@@ -69,9 +70,10 @@ test('nc -z: an open port exits 0, a closed one 1 (-v: connect ... failed: Conne
 
 test('ss -lnt / -tan / -tnie / -tnmi and /proc/net/tcp for a listener and an established pair', async () => {
   const s = await scenario(TOPO);
-  const srv = tool(s, 'tnxb', 'nc -l 5000');
+  const ncs: Task[] = [];
+  const srv = tool(s, 'tnxb', 'nc -l 5000', undefined, ncs);
   await s.sleep(0.1);
-  const cli = tool(s, 'tnxa', 'nc 10.0.0.2 5000');
+  const cli = tool(s, 'tnxa', 'nc 10.0.0.2 5000', undefined, ncs);
   await s.sleep(1);
   const l = await tool(s, 'tnxb', 'ss -lnt');
   assert.equal(l.out, 'State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n' +
@@ -93,9 +95,10 @@ test('ss -lnt / -tan / -tnie / -tnmi and /proc/net/tcp for a listener and an est
   assert.equal(pl[1]!.length, 149);
   const st = await tool(s, 'tnxb', 'cat /proc/net/sockstat');
   assert.match(st.out, /\nTCP: inuse 2 orphan 0 tw 0 alloc 2 mem 0\n/);
-  // Both nc stay connected (no stdin EOF handling ends them); the test ends with the kernel.
-  void srv;
-  void cli;
+  // Both nc stay connected (no stdin EOF handling ends them) until killed: a task blocked for
+  // ever would keep the virtual clock running through the kernel's periodic timers.
+  for (const t of ncs) t.kill();
+  await Promise.allSettled([srv, cli]);
 });
 
 test('iperf3 over TCP (-n, -P 2, -R) and UDP (-u -b -l -k) with -J documents as iperf 3.12', async () => {

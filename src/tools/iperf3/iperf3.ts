@@ -18,11 +18,11 @@ import type { Task } from '../../socket/task.js';
 import * as sys from '../../socket/syscalls.js';
 import { SystemError, strerror } from '../../socket/errno.js';
 import {
-  AF_INET, SOCK_STREAM, SOCK_DGRAM, SOL_SOCKET, SO_REUSEADDR, SO_SNDBUF, SO_RCVBUF, POLLIN, MSG_DONTWAIT,
+  AF_INET, SOCK_STREAM, SOCK_DGRAM, SOL_SOCKET, SO_REUSEADDR, SO_SNDBUF, SO_RCVBUF, POLLIN, POLLOUT, MSG_DONTWAIT,
   type SockaddrIn,
 } from '../../socket/socket.js';
 import { getoptLong, type LongOpt } from '../lib/getopt.js';
-import { connectStream, writeAll, readSome, readExact } from './io.js';
+import { connectStream, writeAll, readExact } from './io.js';
 import { JObj, jsonPrint, unitAtof, unitAtofRate, U64_MAX, type JsonValue } from './format.js';
 import {
   TEST_START, TEST_RUNNING, TEST_END, PARAM_EXCHANGE, CREATE_STREAMS, SERVER_TERMINATE, CLIENT_TERMINATE,
@@ -520,6 +520,8 @@ class IperfTest {
   }
 
   closeAll(): void {
+    // The stream loops end too (a loop left polling would keep the virtual clock running).
+    this.done = true;
     for (const sp of this.streams) {
       try {
         sys.close(this.task, sp.fd);
@@ -613,7 +615,17 @@ class IperfTest {
           sp.packets++;
           sp.ivPackets++;
         } else {
-          await writeAll(task, sp.fd, buf);
+          // iperf3 waits for writability with a timeout (select()), so a stream whose peer
+          // stopped reading still sees the end of the test.
+          let off = 0;
+          while (off < buf.length && !this.done) {
+            try {
+              off += sys.sendto(task, sp.fd, off === 0 ? buf : buf.subarray(off), null, MSG_DONTWAIT);
+            } catch (e) {
+              if (!(e instanceof SystemError && e.code === 'EAGAIN')) throw e;
+              await sys.poll(task, [{ fd: sp.fd, events: POLLOUT }], 100_000_000);
+            }
+          }
         }
         sp.bytes += buf.length;
         sp.ivBytes += buf.length;
@@ -637,7 +649,8 @@ class IperfTest {
       while (!this.done) {
         let n: number;
         try {
-          n = st.udp ? sys.recvfromNow(task, sp.fd, buf, MSG_DONTWAIT) : await readSome(task, sp.fd, buf);
+          // Non-blocking reads and a poll with a timeout (iperf3's select()): the loop sees the end of the test.
+          n = sys.recvfromNow(task, sp.fd, buf, MSG_DONTWAIT);
         } catch (e) {
           if (e instanceof SystemError && e.code === 'EAGAIN') {
             await sys.poll(task, [{ fd: sp.fd, events: POLLIN }], 100_000_000);
