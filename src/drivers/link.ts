@@ -1,0 +1,260 @@
+/**
+ * Link devices: an Ethernet net_device whose wire is outside the kernel (a Linux TAP
+ * interface, a QEMU `-netdev stream/dgram` socket, `vde_plug`, a WebSocket relay).
+ * No single Linux driver is its counterpart; it plays the part of a NIC driver
+ * (drivers/net/ethernet/...): `ndo_start_xmit` hands each frame to the wire, and
+ * frames from the wire enter the stack through netif_rx(), as virtio-net or e1000
+ * would deliver them. The wire itself is a `LinkPort` that platform code (src/platform/)
+ * supplies, so the kernel never touches Node or browser APIs.
+ *
+ *   platform (fd, socket, WebSocket)          kernel
+ *   ─────────────────────────────────         ─────────────────────────────────────
+ *   bytes arrive ── linkReceive(dev, frame) ─> skb ─> eth_type_trans ─> netif_rx
+ *   port.transmit(frame) <── linkXmit <────── dev_queue_xmit (after validate_xmit)
+ *   connected / lost ── linkAttach/linkDetach ─> carrier on / off (link_watch)
+ *
+ * Carrier follows the port: a device has carrier only while a port is attached (a TAP
+ * fd open, a QEMU peer connected), like a NIC with its cable in. A device that lost its
+ * port stays registered with carrier off until a new port is attached (reconnect).
+ *
+ * Batching: the platform delivers a burst of frames between
+ * `sched.localBhDisable()` and `sched.localBhEnable()`, so the stack processes the
+ * whole burst in one softirq pass (what NAPI's budget does for a real NIC).
+ */
+import {
+  type NetDevice, type NetDeviceOps, ETH_MAX_MTU, ETH_HLEN, VLAN_HLEN, IFF_LIVE_ADDR_CHANGE, IFF_UP, NETDEV_TX_OK,
+  NETIF_F_SG, NETIF_F_HIGHDMA, NETIF_F_GRO, allocNetdev, DUPLEX_FULL, PORT_OTHER, AUTONEG_DISABLE, netifCarrierOk,
+} from '../core/netdevice.js';
+import { type SkBuff, kfreeSkbReason, consumeSkb, skbFromBytes, NET_SKB_PAD } from '../core/skbuff.js';
+import { netifRx, registerNetdevice, unregisterNetdevice, devAllocName } from '../core/dev.js';
+import { etherSetup, ethHwAddrRandom, ethMacAddr, ethTypeTrans, ethValidateAddr } from '../ethernet/eth.js';
+import { netifCarrierOff, netifCarrierOn } from '../core/link_watch.js';
+import {
+  SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_PKT_TOO_BIG,
+} from '../core/drop_reason.js';
+import type { Net } from '../core/net_namespace.js';
+
+/** Linux: NET_IP_ALIGN: 2 bytes before the Ethernet header put the IP header on a 4-byte boundary. */
+export const NET_IP_ALIGN = 2;
+
+/**
+ * The wire of a link device, implemented by platform code. `transmit` must never
+ * throw and must not keep `frame` after it returns (the buffer is reused): copy it
+ * or write it out synchronously.
+ */
+export interface LinkPort {
+  /**
+   * Send one frame. `frame` is the Ethernet frame, preceded by a virtio_net_hdr when
+   * the port negotiated one (`LinkPriv.vnetHdrLen` > 0). Returns false when the frame
+   * could not be sent (peer gone, buffer full): the device counts it as tx_dropped.
+   */
+  transmit(frame: Uint8Array): boolean;
+  /** Release the wire (close the fd or socket). Called once, by linkDetach. */
+  close(): void;
+}
+
+/** Hooks a link kind may install (the TAP driver's virtio_net_hdr handling, say). */
+export interface LinkKindOps {
+  /** `ethtool -i` driver name. */
+  driver: string;
+  /**
+   * Build the bytes for the wire from an outgoing skb (already validated: checksum
+   * finished or CHECKSUM_PARTIAL left for the port, GSO or segmented). Returns the
+   * bytes to hand to `port.transmit` or null to drop (counted tx_dropped). Default:
+   * the skb's bytes from skb.data to skb.tail.
+   */
+  encap?(dev: NetDevice, skb: SkBuff): Uint8Array | null;
+  /**
+   * Turn wire bytes into an skb (data at the Ethernet header), or null after counting
+   * the drop itself. Default: linkFrameToSkb (no header before the frame).
+   */
+  decap?(dev: NetDevice, frame: Uint8Array): SkBuff | null;
+}
+
+/** Private state of a link device (dev.priv). */
+export class LinkPriv {
+  port: LinkPort | null = null;
+  /** Why the last port went away (for logs and `tuxnet tap`); '' while attached or never attached. */
+  lastError = '';
+  /** Bytes of virtio_net_hdr before every frame on this port (0: none). */
+  vnetHdrLen = 0;
+  constructor(readonly ops: LinkKindOps) {}
+}
+
+function priv(dev: NetDevice): LinkPriv {
+  return dev.priv as LinkPriv;
+}
+
+/** The largest frame a link device accepts from the wire: MTU + Ethernet header + one VLAN tag. */
+export function linkMaxFrame(dev: NetDevice): number {
+  return dev.mtu + ETH_HLEN + VLAN_HLEN;
+}
+
+/**
+ * Default receive: copy a plain Ethernet frame into a new skb (NET_IP_ALIGN headroom so
+ * the IP header is aligned, as drivers do). Truncated frames (shorter than an Ethernet
+ * header) count as rx_length_errors; frames over MTU + header + VLAN tag as
+ * rx_length_errors too (a NIC's "oversize" counter lands there in rtnl_link_stats64).
+ */
+export function linkFrameToSkb(dev: NetDevice, frame: Uint8Array): SkBuff | null {
+  const len = frame.length;
+  if (len < ETH_HLEN) {
+    dev.stats.rxLengthErrors++;
+    dev.stats.rxErrors++;
+    linkCountDrop(dev, SKB_DROP_REASON_PKT_TOO_SMALL);
+    return null;
+  }
+  if (len > linkMaxFrame(dev)) {
+    dev.stats.rxLengthErrors++;
+    dev.stats.rxErrors++;
+    linkCountDrop(dev, SKB_DROP_REASON_PKT_TOO_BIG);
+    return null;
+  }
+  return skbFromBytes(dev, frame, NET_SKB_PAD + NET_IP_ALIGN);
+}
+
+/** A drop before an skb exists: traced like kfree_skb_reason of a zero-length skb would not be, so just count. */
+function linkCountDrop(dev: NetDevice, _reason: number): void {
+  dev.coreStats.rxDropped++;
+}
+
+/**
+ * Frames from the wire: build the skb, set its protocol (eth_type_trans) and queue it
+ * to the backlog (netif_rx). Never throws, whatever the bytes are. `frame` may be
+ * reused by the caller after this returns (it is copied).
+ */
+export function linkReceive(dev: NetDevice, frame: Uint8Array): void {
+  const p = priv(dev);
+  if (!(dev.flags & IFF_UP) || p.port === null) {
+    dev.coreStats.rxDropped++;
+    return;
+  }
+  const skb = p.ops.decap ? p.ops.decap(dev, frame) : linkFrameToSkb(dev, frame);
+  if (skb === null) return;
+  const len = skb.len;
+  skb.protocol = ethTypeTrans(skb, dev);
+  if (netifRx(skb) === 0) {
+    dev.stats.rxPackets++;
+    dev.stats.rxBytes += len;
+  }
+}
+
+/** Linux: ndo_start_xmit of a NIC: the frame leaves on the wire (or is counted as dropped). */
+function linkXmit(skb: SkBuff, dev: NetDevice): number {
+  const p = priv(dev);
+  const port = p.port;
+  if (port === null) {
+    dev.coreStats.txDropped++;
+    kfreeSkbReason(skb, SKB_DROP_REASON_DEV_READY);
+    return NETDEV_TX_OK;
+  }
+  const len = skb.len;
+  const bytes = p.ops.encap ? p.ops.encap(dev, skb) : skb.buf.subarray(skb.data, skb.tail);
+  if (bytes === null || !port.transmit(bytes)) {
+    dev.coreStats.txDropped++;
+    kfreeSkbReason(skb, SKB_DROP_REASON_DEV_READY);
+    return NETDEV_TX_OK;
+  }
+  dev.stats.txPackets++;
+  dev.stats.txBytes += len;
+  consumeSkb(skb);
+  return NETDEV_TX_OK;
+}
+
+export const linkOps: NetDeviceOps = {
+  ndoStartXmit: linkXmit,
+  ndoOpen: (dev) => {
+    if (priv(dev).port !== null) netifCarrierOn(dev);
+    return 0;
+  },
+  ndoStop: (dev) => {
+    netifCarrierOff(dev);
+    return 0;
+  },
+  ndoValidateAddr: ethValidateAddr,
+  ndoSetMacAddress: ethMacAddr,
+  ndoChangeMtu: (dev, mtu) => {
+    dev.mtu = mtu;
+    return 0;
+  },
+  ndoUninit: (dev) => {
+    const p = priv(dev);
+    const port = p.port;
+    p.port = null;
+    if (port) port.close();
+  },
+};
+
+export interface LinkCreateOptions {
+  /** Device name, or a pattern with %d ("eth%d"). */
+  name: string;
+  ops: LinkKindOps;
+  address?: Uint8Array;
+  mtu?: number;
+  /** Extra NETIF_F_* features beyond SG|HIGHDMA|GRO (the TAP adds checksum and TSO with vnet headers). */
+  features?: number;
+}
+
+/** Allocate and register a link device (carrier off until a port is attached). Returns the device or -errno. */
+export function linkCreate(net: Net, o: LinkCreateOptions): NetDevice | number {
+  const name = devAllocName(net, o.name);
+  if (typeof name === 'number') return name;
+  const dev = allocNetdev(name, (d) => linkSetup(d, o.ops), linkOps, 1, 1);
+  if (o.address) dev.devAddr = o.address.slice();
+  else ethHwAddrRandom(dev, net.kernel.rng);
+  if (o.mtu !== undefined) dev.mtu = o.mtu;
+  if (o.features !== undefined) {
+    dev.features |= o.features;
+    dev.hwFeatures |= o.features;
+  }
+  dev.net = net;
+  netifCarrierOff(dev);
+  const err = registerNetdevice(net, dev);
+  return err < 0 ? err : dev;
+}
+
+function linkSetup(dev: NetDevice, ops: LinkKindOps): void {
+  etherSetup(dev);
+  dev.privFlags |= IFF_LIVE_ADDR_CHANGE;
+  dev.features = NETIF_F_SG + NETIF_F_HIGHDMA + NETIF_F_GRO;
+  dev.hwFeatures = dev.features;
+  dev.maxMtu = ETH_MAX_MTU;
+  dev.priv = new LinkPriv(ops);
+  dev.ethtoolOps = {
+    getDrvinfo: () => ({ driver: ops.driver, version: '1.0', supportsStatistics: false }),
+    getLink: (d) => netifCarrierOk(d),
+    getLinkKsettings: () => ({
+      speed: 10000, duplex: DUPLEX_FULL, port: PORT_OTHER, autoneg: AUTONEG_DISABLE, phyAddress: 0,
+      transceiver: 0, supportedModes: [], advertisedModes: [], mdix: 0,
+    }),
+  };
+}
+
+/** Connect the device to its wire; carrier comes on if the device is up. */
+export function linkAttach(dev: NetDevice, port: LinkPort, vnetHdrLen = 0): void {
+  const p = priv(dev);
+  if (p.port !== null && p.port !== port) p.port.close();
+  p.port = port;
+  p.vnetHdrLen = vnetHdrLen;
+  p.lastError = '';
+  if (dev.flags & IFF_UP) netifCarrierOn(dev);
+}
+
+/** The wire went away (peer closed, bad framing, fd error): close the port, carrier off. */
+export function linkDetach(dev: NetDevice, reason: string): void {
+  const p = priv(dev);
+  const port = p.port;
+  p.port = null;
+  p.lastError = reason;
+  netifCarrierOff(dev);
+  if (port) port.close();
+}
+
+export function linkPriv(dev: NetDevice): LinkPriv {
+  return priv(dev);
+}
+
+/** Remove a link device (its port is closed by ndo_uninit). */
+export function linkDestroy(dev: NetDevice): void {
+  unregisterNetdevice(dev);
+}
