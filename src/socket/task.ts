@@ -46,6 +46,12 @@ export interface FileOperations {
 /** Where a task's output goes (its fd 1 and 2). */
 export interface Stdio {
   write(text: string): void;
+  /**
+   * Write raw bytes (binary data: what `nc` receives). Optional: a Stdio without it
+   * gets the bytes as UTF-8 text (writeOutputBytes in tools/tool.ts). The callee must
+   * not keep `b` after returning (callers reuse their buffers).
+   */
+  writeBytes?(b: Uint8Array): void;
 }
 
 export class Task {

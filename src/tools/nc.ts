@@ -32,7 +32,7 @@
  * /etc/hosts); stdin is read to its end before the network is waited on (tools'
  * stdin here is a finite buffer, not a terminal).
  */
-import type { ToolContext } from './tool.js';
+import { type ToolContext, readInputBytes, writeOutputBytes } from './tool.js';
 import * as sys from '../socket/syscalls.js';
 import { SystemError, strerror } from '../socket/errno.js';
 import { AF_INET, SOCK_DGRAM, POLLIN, MSG_PEEK, MSG_DONTWAIT, type SockaddrIn } from '../socket/socket.js';
@@ -49,6 +49,8 @@ const USAGE =
   '\t  [destination] [port]\n';
 
 const NSEC = 1_000_000_000;
+/** netcat.c BUFSIZE: one read(2) of stdin, so one datagram, carries at most this much. */
+const NC_UDP_BUFSIZE = 16384;
 
 export async function ncMain(ctx: ToolContext): Promise<number> {
   try {
@@ -229,7 +231,7 @@ async function nc(ctx: ToolContext): Promise<number> {
         netOpen = false; // POLLERR (e.g. ECONNREFUSED): the network side is done
         return;
       }
-      ctx.stdout.write(out.decode(buf.subarray(0, n), { stream: true }));
+      writeOutputBytes(ctx.stdout, buf.subarray(0, n), out);
       received++;
       if (recvLimit >= 0 && received >= recvLimit) throw new NcExit(0);
     }
@@ -237,16 +239,19 @@ async function nc(ctx: ToolContext): Promise<number> {
   drain();
   if (ctx.stdin) {
     for (;;) {
-      const chunk = await ctx.stdin.read();
+      const chunk = await readInputBytes(ctx.stdin);
       if (chunk === null) break;
-      try {
-        if (keep) sys.sendto(task, fd, new TextEncoder().encode(chunk), { family: AF_INET, addr: from.addr, port: from.port });
-        else sys.send(task, fd, new TextEncoder().encode(chunk));
-      } catch (e) {
-        if (!(e instanceof SystemError && e.code === 'ECONNREFUSED')) sysErr(e);
-        netOpen = false;
+      for (let off = 0; off < chunk.length; off += NC_UDP_BUFSIZE) {
+        const dgram = chunk.subarray(off, off + NC_UDP_BUFSIZE);
+        try {
+          if (keep) sys.sendto(task, fd, dgram, { family: AF_INET, addr: from.addr, port: from.port });
+          else sys.send(task, fd, dgram);
+        } catch (e) {
+          if (!(e instanceof SystemError && e.code === 'ECONNREFUSED')) sysErr(e);
+          netOpen = false;
+        }
+        drain();
       }
-      drain();
     }
   }
   // EOF on stdin: -q N quits N seconds later, -q 0 at once; -w N after N idle seconds.
@@ -265,6 +270,8 @@ async function nc(ctx: ToolContext): Promise<number> {
     }
     drain();
   }
+  const tail = out.decode();
+  if (tail) ctx.stdout.write(tail);
   sys.close(task, fd);
   return 0;
 }

@@ -3,7 +3,7 @@
  * local_listen(), remote_connect(), readwrite(), report_sock(), connection_info());
  * option parsing and UDP are in nc.ts, which documents the behaviour.
  */
-import type { ToolContext } from './tool.js';
+import { type ToolContext, readInputBytes, writeOutputBytes } from './tool.js';
 import * as sys from '../socket/syscalls.js';
 import { SystemError, strerror } from '../socket/errno.js';
 import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, POLLIN, SHUT_WR, type SockaddrIn } from '../socket/socket.js';
@@ -12,6 +12,8 @@ import { NcExit, parseIp, ipStr } from './nc_common.js';
 import { connectStream, writeAll, readSome } from './iperf3/io.js';
 
 const NSEC = 1_000_000_000;
+/** Bytes per read(2) from the connection (netcat.c reads BUFSIZE = 16384; more is fewer wake-ups here). */
+const NC_BUFSIZE = 128 * 1024;
 const SO_REUSEPORT = 15;
 
 export interface NcTcpOptions {
@@ -155,9 +157,9 @@ export async function ncTcp(ctx: ToolContext, o: NcTcpOptions): Promise<number> 
  */
 async function readwrite(ctx: ToolContext, fd: number, o: NcTcpOptions, useStdin: boolean): Promise<void> {
   const task = ctx.task;
+  // Bytes in, bytes out: binary data passes unchanged when stdout takes bytes (a file).
   const dec = new TextDecoder('utf-8');
-  const enc = new TextEncoder();
-  const buf = new Uint8Array(65536);
+  const buf = new Uint8Array(NC_BUFSIZE);
   let netOpen = true;
   let netError = false;
   const drainNet = async (): Promise<void> => {
@@ -175,15 +177,15 @@ async function readwrite(ctx: ToolContext, fd: number, o: NcTcpOptions, useStdin
         netOpen = false;
         return;
       }
-      ctx.stdout.write(dec.decode(buf.subarray(0, n), { stream: true }));
+      writeOutputBytes(ctx.stdout, buf.subarray(0, n), dec);
     }
   };
   if (useStdin && ctx.stdin) {
     for (;;) {
-      const chunk = await ctx.stdin.read();
+      const chunk = await readInputBytes(ctx.stdin);
       if (chunk === null) break;
       try {
-        await writeAll(task, fd, enc.encode(chunk));
+        await writeAll(task, fd, chunk);
       } catch {
         netError = true;
         break;

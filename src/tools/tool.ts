@@ -10,6 +10,12 @@ import type { Task, Stdio } from '../socket/task.js';
 export interface Stdin {
   /** The next chunk of input (what one read(2) returns), or null at end of file. */
   read(): Promise<string | null>;
+  /**
+   * The next chunk as raw bytes, or null at end of file (binary-safe input: `nc h p <file`).
+   * Optional: readInputBytes() falls back to read() encoded as UTF-8. A program uses one
+   * of read/readBytes for the whole stream. The caller owns the returned array.
+   */
+  readBytes?(): Promise<Uint8Array | null>;
 }
 
 export interface ToolContext {
@@ -26,6 +32,34 @@ export interface ToolContext {
 
 export type ToolMain = (ctx: ToolContext) => Promise<number>;
 
+const utf8Encoder = new TextEncoder();
+
+/** What writeOutputBytes needs of a TextDecoder. */
+export interface StreamDecoder {
+  decode(b?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
+/** read(2) on fd 0 for a binary-safe program: raw bytes when the input has them, else UTF-8. */
+export async function readInputBytes(stdin: Stdin): Promise<Uint8Array | null> {
+  if (stdin.readBytes) return stdin.readBytes();
+  const t = await stdin.read();
+  return t === null ? null : utf8Encoder.encode(t);
+}
+
+/**
+ * write(2) of raw bytes to fd 1 or 2: unchanged through `writeBytes` when the output
+ * takes bytes (a file, the process's stdout), else decoded as UTF-8 text with `decoder`
+ * in streaming mode (a character split between two writes is kept for the next one;
+ * flush with `decoder.decode()` at the end).
+ */
+export function writeOutputBytes(out: Stdio, b: Uint8Array, decoder: StreamDecoder): void {
+  if (out.writeBytes) out.writeBytes(b);
+  else {
+    const t = decoder.decode(b, { stream: true });
+    if (t !== '') out.write(t);
+  }
+}
+
 /** A Stdio that collects text (for tests and command substitution). */
 export class BufferStdio implements Stdio {
   text = '';
@@ -40,5 +74,45 @@ export class BufferStdin implements Stdin {
   constructor(readonly chunks: string[]) {}
   async read(): Promise<string | null> {
     return this.i < this.chunks.length ? this.chunks[this.i++]! : null;
+  }
+}
+
+/** A Stdio that keeps raw bytes (text is stored as UTF-8), for tests of binary output. */
+export class BytesStdio implements Stdio {
+  readonly chunks: Uint8Array[] = [];
+  length = 0;
+  write(t: string): void {
+    this.writeBytes(utf8Encoder.encode(t));
+  }
+  writeBytes(b: Uint8Array): void {
+    this.chunks.push(b.slice());
+    this.length += b.length;
+  }
+  /** Everything written, in one array. */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let off = 0;
+    for (const c of this.chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  }
+}
+
+/** A Stdin that hands out `data` in chunks of `chunk` bytes, then end of file. */
+export class BytesStdin implements Stdin {
+  private off = 0;
+  private readonly dec = new TextDecoder();
+  constructor(readonly data: Uint8Array, readonly chunk = 65536) {}
+  async readBytes(): Promise<Uint8Array | null> {
+    if (this.off >= this.data.length) return null;
+    const b = this.data.slice(this.off, this.off + this.chunk);
+    this.off += b.length;
+    return b;
+  }
+  async read(): Promise<string | null> {
+    const b = await this.readBytes();
+    return b === null ? (this.dec.decode() || null) : this.dec.decode(b, { stream: true });
   }
 }

@@ -43,6 +43,10 @@ test('lists, background jobs, separators and redirections', () => {
   assert.deepEqual(st[5]!.list.first.redirects.map((r) => [r.fd, r.op, show(r.target)]), [[2, '>', '/dev/null'], [1, '>>', 'log']]);
   assert.deepEqual(st[6]!.list.first.assigns.map((a) => [a.name, show(a.value)]), [['X', '1'], ['Y', 'a b']]);
   assert.deepEqual(st[6]!.list.first.words.map(show), ['cmd']);
+  // Input from a file: `<FILE`, `0<FILE`, next to output redirections.
+  const inp = parseScript('t.sh', 'nc -N h 1 <in >out\nnc h 1 0< "a b"\n').statements;
+  assert.deepEqual(inp[0]!.list.first.redirects.map((r) => [r.fd, r.op, show(r.target)]), [[0, '<', 'in'], [1, '>', 'out']]);
+  assert.deepEqual(inp[1]!.list.first.redirects.map((r) => [r.fd, r.op, show(r.target)]), [[0, '<', 'a b']]);
   // A newline after && continues the list, as in bash.
   assert.equal(parseScript('t.sh', 'a &&\n\n  b\n').statements[0]!.list.rest.length, 1);
 });
@@ -73,7 +77,9 @@ test('syntax errors name the file, the line and what was expected', () => {
     ['echo $(date)\n', 1, /command substitution/],
     ['echo `date`\n', 1, /command substitution/],
     ['echo ${X:-a}\n', 1, /bad substitution/],
-    ['cat < file\n', 1, /input redirection/],
+    ['cat << EOF\n', 1, /here-documents/],
+    ['cat <&3\n', 1, /'<&' is not supported/],
+    ['cat 1<file\n', 1, /only 0 \(stdin\) can be read/],
     ['echo >\n', 1, /redirection needs a target/],
     ['echo 3>x\n', 1, /only 1 \(stdout\) and 2 \(stderr\)/],
     ['(echo)\n', 1, /subshells/],

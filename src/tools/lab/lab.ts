@@ -12,7 +12,7 @@
  * --trace       print every packet's path through the kernel's tracepoints (trace.ts).
  * --realtime    run on the wall clock instead of virtual time (`sleep 1` takes 1 s).
  */
-import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { readFileSync, openSync, writeSync, readSync, closeSync } from 'node:fs';
 import type { Kernel } from '../../core/net_namespace.js';
 import type { Stdio } from '../../socket/task.js';
 import { SystemError } from '../../socket/errno.js';
@@ -20,7 +20,7 @@ import type { ToolMain } from '../tool.js';
 import { programs as registry } from '../registry.js';
 import { createKernel } from '../../index.js';
 import { parseScript, LabSyntaxError } from './parse.js';
-import { LabShell, type RedirectFile } from './shell.js';
+import { LabShell, type RedirectFile, type RedirectInput } from './shell.js';
 import { startPacketTrace } from './trace.js';
 import { startCapture } from '../capture.js';
 
@@ -40,6 +40,22 @@ export interface LabOptions {
   programs?: Map<string, ToolMain>;
   /** Called with the kernel once booted (tests inspect it). */
   onKernel?: (k: Kernel) => void;
+  /**
+   * Called once the kernel is booted and capture started, before the first command
+   * (`tuxnet tap` attaches its devices here). A rejection ends the lab before the
+   * script runs; it propagates to the caller.
+   */
+  prepare?: (k: Kernel) => Promise<void>;
+  /** Called with the shell before the script runs (to interrupt it on a signal). */
+  onShell?: (shell: LabShell) => void;
+  /** Passed to LabShell.run: awaited after the last statement, before jobs are killed. */
+  hold?: () => Promise<void>;
+}
+
+/** errno of a failed host open(2), from Node's error code. */
+function hostErrno(e: unknown): number {
+  const code = (e as { code?: string }).code;
+  return code === 'ENOENT' ? 2 : code === 'EACCES' ? 13 : code === 'EISDIR' ? 21 : 5;
 }
 
 /** A redirection target file on the host (node:fs). */
@@ -48,13 +64,53 @@ function hostFile(path: string, append: boolean): RedirectFile {
   try {
     fd = openSync(path, append ? 'a' : 'w');
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const errno = code === 'ENOENT' ? 2 : code === 'EACCES' ? 13 : code === 'EISDIR' ? 21 : 5;
-    throw new SystemError(errno, 'open', path);
+    throw new SystemError(hostErrno(e), 'open', path);
   }
   return {
     write: (t: string) => {
       if (fd >= 0) writeSync(fd, t);
+    },
+    writeBytes: (b: Uint8Array) => {
+      let off = 0;
+      while (fd >= 0 && off < b.length) off += writeSync(fd, b, off, b.length - off);
+    },
+    close: () => {
+      if (fd >= 0) closeSync(fd);
+      fd = -1;
+    },
+  };
+}
+
+/** Bytes per read(2) of a `<FILE` input (what `nc` then sends in one write). */
+const INPUT_CHUNK = 128 * 1024;
+
+/**
+ * A `<FILE` input on the host: read(2) in INPUT_CHUNK pieces, synchronously (a
+ * local file does not block for long), each chunk a fresh array the reader owns.
+ */
+export function hostInput(path: string): RedirectInput {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+    // Opening a directory succeeds; reading it fails with EISDIR, as bash reports it.
+    readSync(fd, new Uint8Array(0), 0, 0, null);
+  } catch (e) {
+    throw new SystemError(hostErrno(e), 'open', path);
+  }
+  const dec = new TextDecoder();
+  const readBytes = async (): Promise<Uint8Array | null> => {
+    if (fd < 0) return null;
+    const buf = new Uint8Array(INPUT_CHUNK);
+    const n = readSync(fd, buf, 0, buf.length, null);
+    return n === 0 ? null : buf.subarray(0, n);
+  };
+  return {
+    readBytes,
+    read: async () => {
+      const b = await readBytes();
+      if (b !== null) return dec.decode(b, { stream: true });
+      const tail = dec.decode();
+      return tail === '' ? null : tail;
     },
     close: () => {
       if (fd >= 0) closeSync(fd);
@@ -90,6 +146,15 @@ export async function runLab(opts: LabOptions): Promise<number> {
   opts.onKernel?.(k);
   const capture = opts.captureDir !== undefined ? startCapture(k, opts.captureDir) : null;
   const tracer = opts.trace ? startPacketTrace(k, opts.stdout) : null;
+  if (opts.prepare) {
+    try {
+      await opts.prepare(k);
+    } catch (e) {
+      tracer?.stop();
+      await capture?.stop();
+      throw e;
+    }
+  }
   const shell = new LabShell({
     kernel: k,
     stdout: opts.stdout,
@@ -98,9 +163,11 @@ export async function runLab(opts: LabOptions): Promise<number> {
     args: opts.args,
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', USER: 'root' },
     openFile: hostFile,
+    openInput: hostInput,
   });
+  opts.onShell?.(shell);
   try {
-    return await shell.run(script);
+    return await shell.run(script, opts.hold);
   } finally {
     k.settle();
     tracer?.stop();

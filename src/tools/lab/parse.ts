@@ -16,10 +16,12 @@
  *   - `NAME=value` alone sets a shell variable; before a command it sets the
  *     variable in that command's environment only;
  *   - lists: `a && b`, `a || b`, `cmd &` (background job);
- *   - redirections: `>FILE`, `>>FILE`, `N>FILE`, `N>>FILE`, `N>&M`, `>&M`, `&>FILE`.
+ *   - redirections: `>FILE`, `>>FILE`, `N>FILE`, `N>>FILE`, `N>&M`, `>&M`, `&>FILE`,
+ *     and input from a file: `<FILE`, `0<FILE` (bytes, so `nc h p <file` sends
+ *     binary data unchanged).
  *
  * Everything else bash has (pipelines, `if`/`for`/`while`, functions, subshells,
- * `$(...)`, here-documents, `<` input) is reported as a syntax error naming the
+ * `$(...)`, here-documents, `<&`, `<>`) is reported as a syntax error naming the
  * construct, with FILE:LINE, instead of being half-supported.
  */
 
@@ -33,11 +35,11 @@ export interface Word {
 }
 
 export interface Redirect {
-  /** The fd redirected (1 or 2; -1 for `&>`, both). */
+  /** The fd redirected (0 for '<', 1 or 2; -1 for `&>`, both). */
   fd: number;
-  /** '>' truncate, '>>' append, '>&' duplicate another fd. */
-  op: '>' | '>>' | '>&';
-  /** File name for '>'/'>>'; for '>&' the word naming the fd. */
+  /** '>' truncate, '>>' append, '>&' duplicate another fd, '<' read a file. */
+  op: '>' | '>>' | '>&' | '<';
+  /** File name for '>'/'>>'/'<'; for '>&' the word naming the fd. */
   target: Word;
 }
 
@@ -83,7 +85,7 @@ export class LabSyntaxError extends Error {
 type Token =
   | { t: 'word'; word: Word; line: number; start: number; end: number; plain: string | null }
   | { t: 'op'; op: string; line: number; start: number; end: number }
-  | { t: 'redir'; fd: number; op: '>' | '>>' | '>&'; line: number; start: number; end: number }
+  | { t: 'redir'; fd: number; op: '>' | '>>' | '>&' | '<'; line: number; start: number; end: number }
   | { t: 'nl'; line: number; start: number; end: number }
   | { t: 'eof'; line: number; start: number; end: number };
 
@@ -147,7 +149,8 @@ class Lexer {
       this.pos += io[1]!.length;
       return this.redirect(Number(io[1]), start, line);
     }
-    if (c === '>' || c === '<') return this.redirect(1, start, line);
+    if (c === '>') return this.redirect(1, start, line);
+    if (c === '<') return this.redirect(0, start, line);
     if (c === '&' && s[this.pos + 1] === '>') {
       this.pos++;
       const r = this.redirect(-1, start, line);
@@ -166,7 +169,12 @@ class Lexer {
   private redirect(fd: number, start: number, line: number): Token {
     const s = this.src;
     if (s[this.pos] === '<') {
-      this.error(line, "input redirection ('<', here-documents) is not supported by the lab runner");
+      const n = s[this.pos + 1];
+      if (n === '<') this.error(line, "here-documents ('<<') are not supported by the lab runner");
+      if (n === '&' || n === '>' || n === '(') this.error(line, `redirection '<${n}' is not supported by the lab runner (only '<FILE')`);
+      if (fd !== 0) this.error(line, `redirection of fd ${fd} from a file: only 0 (stdin) can be read in a lab`);
+      this.pos++;
+      return { t: 'redir', fd, op: '<', line, start, end: this.pos };
     }
     this.pos++; // '>'
     let op: '>' | '>>' | '>&' = '>';

@@ -17,7 +17,9 @@
  * and waited for, so a lab never leaves processes behind (bash would orphan them);
  * a job ended by `kill` is not announced (bash prints `FILE: line N: PID
  * Terminated  CMD` on stderr when it reaps one; `jobs` shows it as Terminated).
- * `set -x` prints `+ ARGS` on stderr like bash. Programs run as processes of
+ * `set -x` prints `+ ARGS` on stderr like bash. `<FILE` gives a program a stdin
+ * that hands out the file's bytes (readBytes) or text (read); a command without
+ * it reads /dev/null, as bash's background jobs do. Programs run as processes of
  * their own even for bash builtins such as `echo` (like /bin/echo), so `$!` and
  * pids count them; pids start at 100 and are deterministic.
  */
@@ -25,12 +27,20 @@ import type { Kernel } from '../../core/net_namespace.js';
 import { Task, type Stdio } from '../../socket/task.js';
 import { exitTask } from '../../socket/syscalls.js';
 import { SystemError, ENOENT } from '../../socket/errno.js';
-import type { ToolContext, ToolMain } from '../tool.js';
+import type { ToolContext, ToolMain, Stdin } from '../tool.js';
 import type { Script, SimpleCommand, Statement, Word, AndOrList } from './parse.js';
 import { hostUtilities, STATUS_SIGTERM } from './utils.js';
 
+/** Status of a command skipped or ended by an interrupt (128 + SIGINT), as a shell reports it. */
+const STATUS_SIGINT = 128 + 2;
+
 /** A file opened by a redirection. */
 export interface RedirectFile extends Stdio {
+  close(): void;
+}
+
+/** A file opened for reading by `<FILE`. */
+export interface RedirectInput extends Stdin {
   close(): void;
 }
 
@@ -46,6 +56,8 @@ export interface LabShellOptions {
   env?: Record<string, string>;
   /** Open a file for `>FILE`/`>>FILE`; throws a SystemError on failure. Default: refuse. */
   openFile?: (path: string, append: boolean) => RedirectFile;
+  /** Open a file for `<FILE`; throws a SystemError on failure. Default: refuse. */
+  openInput?: (path: string) => RedirectInput;
 }
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15 };
@@ -78,6 +90,10 @@ export class LabShell {
   nounset = false;
   lastStatus = 0;
   lastBgPid = '';
+  /** Set by interrupt(): no further statement runs. */
+  interrupted = false;
+  /** The foreground job while one runs. */
+  private fg: Job | null = null;
   private nextPid = 100;
   private readonly programs: Map<string, ToolMain>;
   private readonly utilities = hostUtilities();
@@ -96,20 +112,36 @@ export class LabShell {
     return this.nextPid++;
   }
 
-  /** Run a parsed script; resolves to its exit status. */
-  async run(script: Script): Promise<number> {
+  /**
+   * Run a parsed script; resolves to its exit status. `hold`, when given, runs once
+   * every statement has (not after `exit` or an interrupt), while background jobs
+   * still run: `tuxnet tap` waits there for SIGINT before the jobs are killed.
+   */
+  async run(script: Script, hold?: () => Promise<void>): Promise<number> {
     this.file = script.file;
     let status = 0;
     try {
       for (const st of script.statements) {
+        if (this.interrupted) break;
         status = await this.statement(st);
       }
+      if (hold && !this.interrupted) await hold();
     } catch (e) {
       if (!(e instanceof ExitRequest)) throw e;
       status = e.status;
     }
     await this.reapAll();
     return status;
+  }
+
+  /**
+   * SIGINT/SIGTERM to the whole script (`tuxnet tap` on Ctrl-C): the foreground
+   * process and every job are killed and no further statement runs.
+   */
+  interrupt(): void {
+    this.interrupted = true;
+    this.fg?.kill();
+    for (const j of this.jobs) if (j.status === null) j.kill();
   }
 
   /** End of script: kill what still runs and wait for it. */
@@ -140,9 +172,14 @@ export class LabShell {
       return 0;
     }
     const fg = new Job(0, this.nextPid, st.text);
-    const s = await this.andOr(st.list, fg);
-    this.lastStatus = s;
-    return s;
+    this.fg = fg;
+    try {
+      const s = await this.andOr(st.list, fg);
+      this.lastStatus = s;
+      return s;
+    } finally {
+      this.fg = null;
+    }
   }
 
   private nextJobId(): number {
@@ -233,6 +270,7 @@ export class LabShell {
   /* Simple commands                                                   */
 
   private async simple(cmd: SimpleCommand, job: Job): Promise<number> {
+    if (this.interrupted) return STATUS_SIGINT;
     const argv: string[] = [];
     for (const w of cmd.words) argv.push(...this.expandWord(w, cmd.line));
     const assigns = cmd.assigns.map((a) => [a.name, this.expandJoined(a.value, cmd.line)] as const);
@@ -257,7 +295,7 @@ export class LabShell {
         return 127;
       }
       const task = this.root.fork(io.stdout, io.stderr, this.allocPid());
-      return await this.runProgram(main, argv, task, env, job);
+      return await this.runProgram(main, argv, task, env, job, io.stdin);
     } finally {
       for (const f of io.opened) f.close();
     }
@@ -270,7 +308,7 @@ export class LabShell {
 
   /** Run `main` as process `task` of `job`; the task exits when it returns. */
   private async runProgram(main: ToolMain, argv: string[], task: Task, env: Record<string, string>, job: Job,
-    ownsTask = true): Promise<number> {
+    stdin: Stdin | undefined, ownsTask = true): Promise<number> {
     job.tasks.add(task);
     task.comm = (argv[0] ?? '').split('/').pop()!.slice(0, 15); // exec sets comm
     const ctx: ToolContext = {
@@ -278,8 +316,10 @@ export class LabShell {
       argv,
       stdout: task.stdout,
       stderr: task.stderr,
+      stdin,
       env,
-      exec: (childArgv: string[], child: Task) => this.exec(childArgv, child, env, job),
+      // A child inherits fd 0 (`ip netns exec NS nc h p <file`).
+      exec: (childArgv: string[], child: Task) => this.exec(childArgv, child, env, job, stdin),
     };
     try {
       const r = await main(ctx);
@@ -304,21 +344,43 @@ export class LabShell {
    * `ip netns exec` moved it with setns. The caller owns `child` and exits it;
    * an unknown program rejects with SystemError ENOENT (syscall 'execvp').
    */
-  private exec(argv: string[], child: Task, env: Record<string, string>, job: Job): Promise<number> {
+  private exec(argv: string[], child: Task, env: Record<string, string>, job: Job,
+    stdin: Stdin | undefined): Promise<number> {
     const main = argv.length ? this.resolve(argv[0]!) : null;
     if (!main) return Promise.reject(new SystemError(ENOENT, 'execvp', argv[0] ?? ''));
     if (child.pid === 0) (child as { pid: number }).pid = this.allocPid();
-    return this.runProgram(main, argv, child, env, job, false);
+    return this.runProgram(main, argv, child, env, job, stdin, false);
   }
 
   /** Open the command's redirections; null (after a message) when one fails. */
-  private redirections(cmd: SimpleCommand, job: Job): { stdout: Stdio; stderr: Stdio; opened: RedirectFile[] } | null {
+  private redirections(cmd: SimpleCommand, job: Job):
+    { stdout: Stdio; stderr: Stdio; stdin: Stdin | undefined; opened: { close(): void }[] } | null {
     void job;
     let stdout: Stdio = this.opts.stdout;
     let stderr: Stdio = this.opts.stderr;
-    const opened: RedirectFile[] = [];
+    let stdin: Stdin | undefined;
+    const opened: { close(): void }[] = [];
     for (const r of cmd.redirects) {
       let target: Stdio;
+      if (r.op === '<') {
+        const path = this.expandJoined(r.target, cmd.line);
+        try {
+          if (path === '/dev/null') {
+            stdin = { read: async () => null, readBytes: async () => null };
+            continue;
+          }
+          if (!this.opts.openInput) throw new SystemError(13, 'open');
+          const f = this.opts.openInput(path);
+          opened.push(f);
+          stdin = f;
+        } catch (e) {
+          const why = e instanceof SystemError ? e.message.replace(/^.*: /, '') : String(e);
+          this.msg(cmd.line, `${path}: ${why}`);
+          for (const f of opened) f.close();
+          return null;
+        }
+        continue;
+      }
       if (r.op === '>&') {
         target = this.expandJoined(r.target, cmd.line) === '1' ? stdout : stderr;
       } else {
@@ -343,7 +405,7 @@ export class LabShell {
       if (r.fd === 1 || r.fd === -1) stdout = target;
       if (r.fd === 2 || r.fd === -1) stderr = target;
     }
-    return { stdout, stderr, opened };
+    return { stdout, stderr, stdin, opened };
   }
 
   /* ---------------------------------------------------------------- */
