@@ -1,0 +1,70 @@
+/**
+ * What every platform link (QEMU, VDE, WebSocket, v86) shares, with no Node or browser
+ * API in it: the handle returned to the caller, the log callback, the reconnect
+ * backoff, and creating/removing the link device inside a bottom-half section.
+ */
+import type { Kernel, Net } from '../core/net_namespace.js';
+import { type NetDevice, NETREG_REGISTERED } from '../core/netdevice.js';
+import { type LinkKindOps, linkCreate, linkDestroy } from '../drivers/link.js';
+import { strerror } from '../socket/errno.js';
+
+/** Where a link writes what happens to it (carrier up/down and why). */
+export type LinkLog = (msg: string) => void;
+
+export const noLog: LinkLog = () => {};
+
+/** An open link: its device, and `close()` that stops it (no reconnect) and removes the device. */
+export interface LinkHandle {
+  dev: NetDevice;
+  close(): void;
+}
+
+export interface LinkDeviceOptions {
+  /** Device name in the namespace (or a pattern such as "eth%d"). */
+  devName: string;
+  log?: LinkLog;
+  mtu?: number;
+  address?: Uint8Array;
+}
+
+/** Reconnect delays: 100 ms doubling to 5 s, reset after a successful connection. */
+export class Backoff {
+  private ms = 0;
+  constructor(readonly minMs = 100, readonly maxMs = 5000) {}
+  next(): number {
+    this.ms = this.ms === 0 ? this.minMs : Math.min(this.ms * 2, this.maxMs);
+    return this.ms;
+  }
+  reset(): void {
+    this.ms = 0;
+  }
+}
+
+/** Run `fn` as one bottom-half section: a burst of frames is processed in one softirq pass. */
+export function inBh(k: Kernel, fn: () => void): void {
+  k.sched.localBhDisable();
+  try {
+    fn();
+  } finally {
+    k.sched.localBhEnable();
+  }
+}
+
+/** Create the link device or throw an Error naming why (name taken, bad name). */
+export function createLinkDevice(ns: Net, o: LinkDeviceOptions, ops: LinkKindOps): NetDevice {
+  const sched = ns.kernel.sched;
+  sched.localBhDisable();
+  let dev: NetDevice | number;
+  try {
+    dev = linkCreate(ns, { name: o.devName, ops, mtu: o.mtu, address: o.address });
+  } finally {
+    sched.localBhEnable();
+  }
+  if (typeof dev === 'number') throw new Error(`cannot create device '${o.devName}': ${strerror(-dev)}`);
+  return dev;
+}
+
+/** Remove a link device (its port is closed by ndo_uninit); nothing if already gone with its namespace. */
+export function closeLinkDevice(k: Kernel, dev: NetDevice): void {
+  if (dev.regState === NETREG_REGISTERED) inBh(k, () => linkDestroy(dev));
+}

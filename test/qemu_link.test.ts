@@ -1,0 +1,242 @@
+/**
+ * QEMU links against a real `qemu-system-x86_64` (no guest: `-machine none`): QEMU's
+ * hub joins several netdevs (`-netdev hubport,netdev=...`), each served by one tuxnet
+ * host, and the hosts ping each other through QEMU. Covers `-netdev stream` as server
+ * (tuxnet connects, TCP and unix) and as client (tuxnet listens), the legacy
+ * `-netdev socket,connect=`, and `-netdev dgram`. Then bad input from a fake peer:
+ * a bad length prefix, a close mid-frame, and reconnection bringing carrier back.
+ * Skips with a printed reason when qemu-system-x86_64 is missing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, connect, type Socket, type Server } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { qemuStreamConnect, qemuStreamListen, qemuDgramOpen } from '../src/platform/node/qemu_link.js';
+import { openLinkSpec } from '../src/platform/node/link_spec.js';
+import type { LinkHandle } from '../src/platform/node/stream_link.js';
+import { linkPriv } from '../src/drivers/link.js';
+import { realHost, configure, pingOk, waitFor, carrier, freePort, startChild, haveCommand, type Child } from './harness/link_host.js';
+
+const QEMU = 'qemu-system-x86_64';
+const haveQemu = await haveCommand(QEMU);
+if (!haveQemu) console.log(`# qemu_link: skipping the QEMU tests: ${QEMU} not found (apt-get install qemu-system-x86)`);
+
+function qemu(netdevs: string[]): Child {
+  const args = ['-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'none'];
+  netdevs.forEach((nd, i) => {
+    const id = /id=([^,]+)/.exec(nd)![1]!;
+    args.push('-netdev', nd, '-netdev', `hubport,id=hub${i},hubid=0,netdev=${id}`);
+  });
+  return startChild(QEMU, args);
+}
+
+/** Wait for QEMU to listen on a TCP port (bounded). */
+async function tcpReady(port: number, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+test('qemu stream (server=on, tcp and unix) and dgram: three tuxnet hosts ping through QEMU\'s hub', { skip: !haveQemu, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tnxl-'));
+  const sockPath = join(dir, 'qemu.sock');
+  const [pTcp, pQemuUdp, pOurUdp] = [await freePort(), await freePort(), await freePort()];
+  const q = qemu([
+    `stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=${pTcp}`,
+    `stream,id=s1,server=on,addr.type=unix,addr.path=${sockPath}`,
+    `dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port=${pQemuUdp},remote.type=inet,remote.host=127.0.0.1,remote.port=${pOurUdp}`,
+  ]);
+  const handles: LinkHandle[] = [];
+  const log: string[] = [];
+  try {
+    assert.ok(await tcpReady(pTcp), `qemu did not listen: ${q.stderr()}`);
+    // tcpReady's probe took QEMU's one connection slot for a moment; the links retry.
+    const a = realHost(1);
+    const b = realHost(2);
+    const c = realHost(3);
+    handles.push(await qemuStreamConnect(a.k, a.net, { type: 'tcp', host: '127.0.0.1', port: pTcp }, { devName: 'eth0', log: (m) => log.push(`a ${m}`) }));
+    handles.push(await openLinkSpec(b.k, b.net, 'eth0', `qemu-stream:connect:unix:${sockPath}`, (m) => log.push(`b ${m}`)));
+    handles.push(await qemuDgramOpen(c.k, c.net, { localHost: '127.0.0.1', localPort: pOurUdp, remoteHost: '127.0.0.1', remotePort: pQemuUdp }, { devName: 'eth0', log: (m) => log.push(`c ${m}`) }));
+    await configure(a.k, a.net, 'eth0', '10.5.0.1/24');
+    await configure(b.k, b.net, 'eth0', '10.5.0.2/24');
+    await configure(c.k, c.net, 'eth0', '10.5.0.3/24');
+    assert.ok(await waitFor(() => handles.every((h) => carrier(h.dev)), 10_000), `carrier: ${log.join('\n')}\n${q.stderr()}`);
+    const ab = await pingOk(a.k, a.net, '10.5.0.2');
+    assert.equal(ab.rc, 0, `a -> b (tcp -> unix): ${ab.out}${ab.err}\n${log.join('\n')}\n${q.stderr()}`);
+    assert.match(ab.out, /2 packets transmitted, 2 received/);
+    const ca = await pingOk(c.k, c.net, '10.5.0.1');
+    assert.equal(ca.rc, 0, `c -> a (dgram -> tcp): ${ca.out}${ca.err}`);
+    const bc = await pingOk(b.k, b.net, '10.5.0.3');
+    assert.equal(bc.rc, 0, `b -> c (unix -> dgram): ${bc.out}${bc.err}`);
+    assert.ok(handles.every((h) => h.dev.stats.rxPackets > 0 && h.dev.stats.txPackets > 0));
+  } finally {
+    for (const h of handles) h.close();
+    await q.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('qemu stream (server=off) and legacy socket,connect=: QEMU connects to tuxnet listeners; a QEMU restart reconnects', { skip: !haveQemu, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tnxl-'));
+  const sockPath = join(dir, 'tuxnet.sock');
+  const [p1, p2] = [await freePort(), await freePort()];
+  const a = realHost(11);
+  const b = realHost(12);
+  const c = realHost(13);
+  const log: string[] = [];
+  const handles: LinkHandle[] = [];
+  let q: Child | null = null;
+  try {
+    handles.push(await qemuStreamListen(a.k, a.net, { type: 'tcp', host: '127.0.0.1', port: p1 }, { devName: 'eth0', log: (m) => log.push(`a ${m}`) }));
+    handles.push(await openLinkSpec(b.k, b.net, 'eth0', `qemu-stream:listen:tcp:127.0.0.1:${p2}`, (m) => log.push(`b ${m}`)));
+    handles.push(await openLinkSpec(c.k, c.net, 'eth0', `qemu-stream:listen:unix:${sockPath}`, (m) => log.push(`c ${m}`)));
+    await configure(a.k, a.net, 'eth0', '10.6.0.1/24');
+    await configure(b.k, b.net, 'eth0', '10.6.0.2/24');
+    await configure(c.k, c.net, 'eth0', '10.6.0.3/24');
+    assert.ok(handles.every((h) => !carrier(h.dev)), 'no carrier before QEMU connects');
+    const start = (): Child => qemu([
+      `stream,id=s0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=${p1}`,
+      `socket,id=s1,connect=127.0.0.1:${p2}`,
+      `stream,id=s2,server=off,addr.type=unix,addr.path=${sockPath}`,
+    ]);
+    q = start();
+    assert.ok(await waitFor(() => handles.every((h) => carrier(h.dev)), 10_000), `carrier: ${log.join('\n')}\n${q.stderr()}`);
+    let r = await pingOk(a.k, a.net, '10.6.0.2');
+    assert.equal(r.rc, 0, `a -> b: ${r.out}${r.err}\n${log.join('\n')}\n${q.stderr()}`);
+    r = await pingOk(c.k, c.net, '10.6.0.1');
+    assert.equal(r.rc, 0, `c -> a: ${r.out}${r.err}`);
+    // QEMU goes away: carrier off with a logged reason; a new QEMU is accepted.
+    await q.stop();
+    assert.ok(await waitFor(() => handles.every((h) => !carrier(h.dev)), 5000), 'carrier off after QEMU exit');
+    assert.equal(linkPriv(handles[0]!.dev).lastError, 'peer closed the connection');
+    assert.ok(log.some((l) => /^a eth0: link down \(tcp:127\.0\.0\.1:\d+\): peer closed the connection$/.test(l)), log.join('\n'));
+    q = start();
+    assert.ok(await waitFor(() => handles.every((h) => carrier(h.dev)), 10_000), `carrier back: ${log.join('\n')}`);
+    r = await pingOk(b.k, b.net, '10.6.0.3');
+    assert.equal(r.rc, 0, `b -> c after reconnect: ${r.out}${r.err}`);
+  } finally {
+    for (const h of handles) h.close();
+    await q?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A fake QEMU stream server: each accepted socket is handed to `onConn` in turn. */
+async function fakeServer(onConn: (s: Socket, n: number) => void): Promise<{ server: Server; port: number }> {
+  let n = 0;
+  const server = createServer((s) => {
+    s.on('error', () => {});
+    onConn(s, n++);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  return { server, port: typeof a === 'object' && a !== null ? a.port : 0 };
+}
+
+/** A well-formed record: 4-byte length + a broadcast ARP-typed frame of `len` bytes. */
+function record(len: number): Buffer {
+  const b = Buffer.alloc(4 + len);
+  b.writeUInt32BE(len, 0);
+  b.fill(0xff, 4, 10);
+  b.writeUInt16BE(0x88b5, 16); // local experimental ethertype: no protocol handler, just counted
+  return b;
+}
+
+test('qemu stream client: bad length prefix and close mid-frame take carrier down with a logged reason; reconnect brings it back', { timeout: 30_000 }, async () => {
+  const conns: Socket[] = [];
+  let configured: () => void = () => {};
+  const ready = new Promise<void>((r) => {
+    configured = r;
+  });
+  const { server, port } = await fakeServer((s, n) => {
+    conns.push(s);
+    if (n === 0) {
+      // Once the device is up: a good frame, then garbage whose first 4 bytes are a huge length.
+      void ready.then(() => s.write(Buffer.concat([record(60), Buffer.from('GET / HTTP/1.1\r\n\r\n')])));
+    } else if (n === 1) {
+      // Half a frame, then the peer closes.
+      s.end(record(100).subarray(0, 50));
+    }
+    // n >= 2: a well-behaved silent peer.
+  });
+  const h = realHost(21);
+  const log: string[] = [];
+  const link = await qemuStreamConnect(h.k, h.net, { type: 'tcp', host: '127.0.0.1', port }, { devName: 'q0', log: (m) => log.push(m) });
+  try {
+    await configure(h.k, h.net, 'q0', '10.7.0.1/24');
+    configured();
+    assert.ok(await waitFor(() => log.some((l) => l.includes('bad length prefix')), 5000), log.join('\n'));
+    assert.ok(log.some((l) => /^q0: link down \(tcp:127\.0\.0\.1:\d+\): bad length prefix 1195725856 \(0x47455420\): frames are 1\.\.69632 bytes$/.test(l)), log.join('\n'));
+    assert.ok(await waitFor(() => log.some((l) => l.includes('closed mid-frame')), 5000), log.join('\n'));
+    assert.ok(log.some((l) => /q0: link down .*: closed mid-frame: 46 of 100 bytes$/.test(l)), log.join('\n'));
+    assert.ok(await waitFor(() => conns.length >= 3 && carrier(link.dev), 5000), `reconnected: ${log.join('\n')}`);
+    assert.equal(link.dev.stats.rxPackets, 1, 'the one good frame was received');
+    // The live peer gets our frames, framed: send a ping to a neighbour (ARP request goes out).
+    const got: Buffer[] = [];
+    conns[2]!.on('data', (d: Buffer) => got.push(d));
+    void pingOk(h.k, h.net, '10.7.0.2', 1);
+    assert.ok(await waitFor(() => Buffer.concat(got).length >= 4 + 42, 3000), 'an ARP request reached the peer');
+    const wire = Buffer.concat(got);
+    assert.equal(wire.readUInt32BE(0), 42, 'ARP request: 42-byte frame with a 4-byte BE length');
+    assert.equal(wire.readUInt16BE(4 + 12), 0x0806);
+  } finally {
+    link.close();
+    for (const s of conns) s.destroy();
+    server.close();
+  }
+});
+
+test('qemu stream server: garbage from a client closes it, the next client is accepted; a second concurrent client is refused', { timeout: 30_000 }, async () => {
+  const port = await freePort();
+  const h = realHost(22);
+  const log: string[] = [];
+  const link = await openLinkSpec(h.k, h.net, 'q0', `qemu-stream:listen:tcp:127.0.0.1:${port}`, (m) => log.push(m));
+  const socks: Socket[] = [];
+  const open = async (): Promise<Socket> => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.on('error', () => {});
+    socks.push(s);
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    return s;
+  };
+  try {
+    await configure(h.k, h.net, 'q0', '10.8.0.1/24');
+    const bad = await open();
+    assert.ok(await waitFor(() => carrier(link.dev), 3000), 'carrier with a client');
+    const closed = new Promise<void>((r) => bad.once('close', () => r()));
+    bad.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
+    await closed;
+    assert.ok(await waitFor(() => !carrier(link.dev), 3000));
+    assert.match(linkPriv(link.dev).lastError, /^bad length prefix 4294967295 /);
+    const good = await open();
+    assert.ok(await waitFor(() => carrier(link.dev), 3000), 'carrier back with the next client');
+    const second = await open();
+    const refused = await new Promise<boolean>((r) => {
+      second.once('close', () => r(true));
+      setTimeout(() => r(false), 3000);
+    });
+    assert.ok(refused, 'a second concurrent client is refused');
+    assert.ok(log.some((l) => /^q0: refusing tcp:127\.0\.0\.1:\d+: a peer is already connected$/.test(l)), log.join('\n'));
+    assert.ok(carrier(link.dev), 'the first client keeps the link');
+    good.write(record(60));
+    good.write(record(20000)); // over MTU: a counted length error, the link stays up
+    assert.ok(await waitFor(() => link.dev.stats.rxPackets === 1 && link.dev.stats.rxLengthErrors === 1, 3000));
+    assert.ok(carrier(link.dev));
+  } finally {
+    link.close();
+    for (const s of socks) s.destroy();
+  }
+});
