@@ -206,12 +206,6 @@ export function tapVnetDecap(dev: NetDevice, frame: Uint8Array): SkBuff | null {
     if (skb !== null && flags & VIRTIO_NET_HDR_F_DATA_VALID) skb.ipSummed = CHECKSUM_UNNECESSARY;
     return skb;
   }
-  if (len > (gsoType ? TAP_MAX_GSO_FRAME : dev.mtu + ETH_HLEN + VLAN_HLEN)) {
-    dev.stats.rxLengthErrors++;
-    dev.stats.rxErrors++;
-    dev.coreStats.rxDropped++;
-    return null;
-  }
   let csumStart = 0;
   let csumOffset = 0;
   let pOff = 0;
@@ -233,6 +227,13 @@ export function tapVnetDecap(dev: NetDevice, frame: Uint8Array): SkBuff | null {
     pOff = th + thlen;
     if (pOff > len) return badVnetHdr(dev);
     csumStart = th;
+  }
+  // The header is sound; now the size (a GSO frame may carry up to 64 KiB of IP).
+  if (len > (gsoType ? TAP_MAX_GSO_FRAME : dev.mtu + ETH_HLEN + VLAN_HLEN)) {
+    dev.stats.rxLengthErrors++;
+    dev.stats.rxErrors++;
+    dev.coreStats.rxDropped++;
+    return null;
   }
   const skb = skbFromBytes(dev, frame.subarray(hlen), NET_SKB_PAD + NET_IP_ALIGN);
   if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
