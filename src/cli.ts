@@ -5,6 +5,7 @@
  *   tuxnet lab FILE [--seed N] [--capture DIR] [--trace] [--realtime] [ARGS...]
  *   tuxnet run [--seed N] PROGRAM [ARGS...]
  *   tuxnet packetdrill [--seed N] [OPTIONS] FILE.pkt...
+ *   tuxnet tap --dev TAP[=DEV]... [--vnet-hdr] [--link DEV=SPEC]... [--script FILE] (cli_tap.ts)
  *   tuxnet --help | --version
  *
  * `lab` runs a lab script (src/tools/lab/); `run` runs one program (ip, bridge,
@@ -15,10 +16,13 @@ import { readFileSync } from 'node:fs';
 import { runLab } from './tools/lab/lab.js';
 import { programs } from './tools/registry.js';
 import { packetdrillCli } from './tools/packetdrill/index.js';
+import { tapCli } from './cli_tap.js';
 
 const USAGE = `Usage: tuxnet lab FILE [--seed N] [--capture DIR] [--trace] [--realtime] [ARGS...]
        tuxnet run [--seed N] PROGRAM [ARGS...]
        tuxnet packetdrill [--seed N] [OPTIONS] FILE.pkt...
+       tuxnet tap --dev TAP[=DEV]... [--vnet-hdr] [--link DEV=SPEC]...
+                  [--script FILE] [--seed N] [--capture DIR] [-- ARGS...]
        tuxnet --help | --version
 
 tuxnet is the Linux networking stack rebuilt in TypeScript. A lab is a shell
@@ -34,6 +38,8 @@ no root and no network, and also runs unchanged under bash on a Linux host.
   run PROGRAM     run one program (e.g. \`tuxnet run ip link\`) on a fresh kernel
   packetdrill     run packetdrill scripts (google/packetdrill's dialect, local
                   mode over tun0), each on a fresh kernel; options as upstream's
+  tap             run a host in real time on Linux TAP interfaces and VM links
+                  until SIGINT/SIGTERM (\`tuxnet tap --help\`)
 
 Programs: ${'%PROGRAMS%'}
 `;
@@ -47,7 +53,11 @@ function version(): string {
   }
 }
 
-const out = { write: (t: string) => void process.stdout.write(t) };
+// Bytes are copied: the stream may keep a Buffer after write() returns, the caller reuses its array.
+const out = {
+  write: (t: string) => void process.stdout.write(t),
+  writeBytes: (b: Uint8Array) => void process.stdout.write(Buffer.from(b)),
+};
 const err = { write: (t: string) => void process.stderr.write(t) };
 
 function usageError(msg: string): number {
@@ -147,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
     return runWatched(() => runLab({ file: 'tuxnet-run', source: line + '\n', seed: p.seed, stdout: out, stderr: err }));
   }
   if (cmd === 'packetdrill') return runWatched(() => packetdrillCli(argv.slice(1), out, err));
+  if (cmd === 'tap') return exitAfterShutdown(await tapCli(argv.slice(1), out, err));
   return usageError(`unknown command '${cmd}'`);
 }
 
@@ -168,6 +179,18 @@ function runWatched(fn: () => Promise<number>): Promise<number> {
     done = true;
     process.off('beforeExit', stuck);
   });
+}
+
+/**
+ * `tuxnet tap` has released its devices and closed its sockets, so the event loop
+ * should drain and the process exit; if a handle still holds it, exit anyway.
+ */
+function exitAfterShutdown(status: number): number {
+  setTimeout(() => {
+    err.write('tuxnet tap: a handle is still open after shutdown; exiting\n');
+    process.exit(status);
+  }, 3000).unref();
+  return status;
 }
 
 /**
