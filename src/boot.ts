@@ -29,6 +29,7 @@ import { icmpInit } from './ipv4/icmp.js';
 import { rawInit } from './ipv4/raw.js';
 import { pingInit } from './ipv4/ping.js';
 import { tunInit } from './drivers/tun.js';
+import { ipv4OffloadInit } from './ipv4/af_inet_offload.js';
 
 export interface BootOptions {
   clock: Clock;
@@ -55,6 +56,7 @@ initcalls.push(brInit);
 // order: fibInit, devinetInit, arpInit, ipRtInit, ipInit, icmpInit, inetInit (AF_INET, UDP),
 // raw/ping inits, ipfragInit.
 initcalls.push(ipv4NetnsInit);
+initcalls.push(ipv4OffloadInit);
 initcalls.push(fibInit);
 initcalls.push(devinetInit);
 initcalls.push(arpInit);

@@ -18,7 +18,7 @@ import type { Net } from './net_namespace.js';
 import type { SkBuff } from './skbuff.js';
 import { csumFold, csumPartial } from '../wire/checksum.js';
 import {
-  CHECKSUM_NONE, CHECKSUM_PARTIAL, PACKET_OUTGOING, kfreeSkbReason, skbClone, skbResetMacHeader, skbResetNetworkHeader,
+  CHECKSUM_NONE, CHECKSUM_PARTIAL, PACKET_OUTGOING, kfreeSkbReason, consumeSkb, skbClone, skbResetMacHeader, skbResetNetworkHeader,
   skbResetTransportHeader, skbResetMacLen,
 } from './skbuff.js';
 import {
@@ -29,7 +29,10 @@ import {
 import {
   EBUSY, EEXIST, EINVAL, ENFILE, ENODEV, ENETDOWN, EOPNOTSUPP, EADDRNOTAVAIL, EOVERFLOW, ERANGE,
 } from '../socket/errno.js';
-import { SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_UNHANDLED_PROTO, SKB_DROP_REASON_PKT_TOO_SMALL } from './drop_reason.js';
+import {
+  SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_UNHANDLED_PROTO, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NOT_SPECIFIED,
+} from './drop_reason.js';
+import { netifSkbFeatures, netifNeedsGso, skbGsoSegment } from './gso.js';
 import { enqueueToBacklog } from './napi.js';
 import { linkwatchInitDev, rfc2863Policy } from './link_watch.js';
 import {
@@ -705,14 +708,51 @@ export function skbChecksumHelp(skb: SkBuff): void {
   skb.ipSummed = CHECKSUM_NONE;
 }
 
-/** Linux: xmit_one() / dev_hard_start_xmit() for a single skb. */
+/**
+ * Linux: validate_xmit_skb() + dev_hard_start_xmit(): a GSO skb the device cannot take
+ * whole (netif_needs_gso) is segmented in software (skb_gso_segment) and each segment
+ * goes out through xmit_one; otherwise a CHECKSUM_PARTIAL checksum the device cannot
+ * finish is finished here (skb_csum_hwoffload_help), so taps see the final checksum too.
+ * A segmentation error drops the skb (tx_dropped). After segmentation the result is
+ * NETDEV_TX_OK (the original is consumed); a segment the driver refuses is dropped.
+ */
 export function devHardStartXmit(skb: SkBuff, dev: NetDevice, txq: { transStart: number; txPackets: number; txBytes: number }): number {
-  const k = dev.net.kernel;
+  if (skb.gsoSize !== 0) {
+    const features = netifSkbFeatures(skb);
+    if (netifNeedsGso(skb, features)) {
+      const segs = skbGsoSegment(skb, features);
+      if (typeof segs === 'number') {
+        dev.coreStats.txDropped++;
+        kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+        return NETDEV_TX_OK;
+      }
+      if (segs !== null) {
+        consumeSkb(skb);
+        for (const seg of segs) {
+          if (seg.ipSummed === CHECKSUM_PARTIAL && (dev.features & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)) === 0) {
+            skbChecksumHelp(seg);
+          }
+          if (xmitOne(seg, dev, txq) !== NETDEV_TX_OK) {
+            dev.coreStats.txDropped++;
+            kfreeSkbReason(seg, SKB_DROP_REASON_DEV_READY);
+          }
+        }
+        return NETDEV_TX_OK;
+      }
+      return xmitOne(skb, dev, txq);
+    }
+  }
   // Linux: validate_xmit_skb() -> skb_csum_hwoffload_help(): finish a CHECKSUM_PARTIAL
   // checksum in software for a device that cannot (taps then see the final checksum too).
   if (skb.ipSummed === CHECKSUM_PARTIAL && (dev.features & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)) === 0) {
     skbChecksumHelp(skb);
   }
+  return xmitOne(skb, dev, txq);
+}
+
+/** Linux: xmit_one(): taps, then the driver. */
+function xmitOne(skb: SkBuff, dev: NetDevice, txq: { transStart: number; txPackets: number; txBytes: number }): number {
+  const k = dev.net.kernel;
   if (dev.net.ptypeAll.length !== 0 || dev.ptypeAll.length !== 0) devQueueXmitNit(skb, dev);
   const len = skb.len;
   if (k.trace.netDevStartXmit.enabled) for (const p of k.trace.netDevStartXmit.probes) p(skb);

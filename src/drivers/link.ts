@@ -20,6 +20,12 @@
  * Batching: the platform delivers a burst of frames between
  * `sched.localBhDisable()` and `sched.localBhEnable()`, so the stack processes the
  * whole burst in one softirq pass (what NAPI's budget does for a real NIC).
+ *
+ * Receive with NETIF_F_GRO (the default, `ethtool -K DEV gro off` turns it off): frames
+ * wait on the device's receive ring and its NAPI poll hands them to GRO
+ * (napi_gro_receive, as virtio-net does), which merges in-order TCP segments of a
+ * flow; what is held is flushed when the poll completes (the ring is empty). Without
+ * GRO, frames go to the per-CPU backlog (netif_rx) as before.
  */
 import {
   type NetDevice, type NetDeviceOps, ETH_MAX_MTU, ETH_HLEN, VLAN_HLEN, IFF_LIVE_ADDR_CHANGE, IFF_UP, NETDEV_TX_OK,
@@ -33,6 +39,11 @@ import {
   SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_PKT_TOO_BIG,
 } from '../core/drop_reason.js';
 import type { Net } from '../core/net_namespace.js';
+import { type NapiStruct, netifNapiAdd, napiSchedule, napiCompleteDone } from '../core/napi.js';
+import { SkBuffHead } from '../core/skb_queue.js';
+import { GroNode, groReceiveSkb, groFlush, groCleanup } from '../core/gro.js';
+import { featHas } from '../core/netdevice.js';
+import { SKB_DROP_REASON_FULL_RING } from '../core/drop_reason.js';
 
 /** Linux: NET_IP_ALIGN: 2 bytes before the Ethernet header put the IP header on a 4-byte boundary. */
 export const NET_IP_ALIGN = 2;
@@ -78,8 +89,15 @@ export class LinkPriv {
   lastError = '';
   /** Bytes of virtio_net_hdr before every frame on this port (0: none). */
   vnetHdrLen = 0;
+  /** The receive NAPI context (GRO path), its ring of received frames and its GRO state. */
+  napi: NapiStruct | null = null;
+  readonly rxq = new SkBuffHead();
+  readonly gro = new GroNode();
   constructor(readonly ops: LinkKindOps) {}
 }
+
+/** Frames the receive ring holds before it overflows (rx_fifo_errors), like a NIC ring of netdev_max_backlog. */
+export const LINK_RX_RING = 1000;
 
 function priv(dev: NetDevice): LinkPriv {
   return dev.priv as LinkPriv;
@@ -133,10 +151,53 @@ export function linkReceive(dev: NetDevice, frame: Uint8Array): void {
   if (skb === null) return;
   const len = skb.len;
   skb.protocol = ethTypeTrans(skb, dev);
+  if (featHas(dev.features, NETIF_F_GRO) && p.napi !== null) {
+    if (p.rxq.qlen >= LINK_RX_RING) {
+      dev.stats.rxFifoErrors++;
+      dev.stats.rxErrors++;
+      kfreeSkbReason(skb, SKB_DROP_REASON_FULL_RING);
+      return;
+    }
+    skb.tstamp = dev.net.kernel.clock.now();
+    p.rxq.enqueueTail(skb);
+    napiSchedule(p.napi);
+    dev.stats.rxPackets++;
+    dev.stats.rxBytes += len;
+    return;
+  }
   if (netifRx(skb) === 0) {
     dev.stats.rxPackets++;
     dev.stats.rxBytes += len;
   }
+}
+
+/**
+ * The NAPI poll of a link device: up to `budget` frames from the ring go through GRO;
+ * when the ring is empty the poll completes and GRO's held packets go up
+ * (napi_complete_done flushes GRO).
+ */
+function linkPoll(napi: NapiStruct, budget: number): number {
+  const p = priv(napi.dev!);
+  let work = 0;
+  while (work < budget) {
+    const skb = p.rxq.dequeue();
+    if (skb === null) break;
+    groReceiveSkb(p.gro, skb);
+    work++;
+  }
+  if (p.rxq.qlen === 0) {
+    groFlush(p.gro);
+    napiCompleteDone(napi, work);
+  }
+  return work;
+}
+
+/** Drop what the receive ring and GRO hold (the device goes down or away). */
+function linkRxPurge(dev: NetDevice): void {
+  const p = priv(dev);
+  let skb: SkBuff | null;
+  while ((skb = p.rxq.dequeue()) !== null) kfreeSkbReason(skb, SKB_DROP_REASON_DEV_READY);
+  groCleanup(p.gro);
 }
 
 /** Linux: ndo_start_xmit of a NIC: the frame leaves on the wire (or is counted as dropped). */
@@ -169,6 +230,7 @@ export const linkOps: NetDeviceOps = {
   },
   ndoStop: (dev) => {
     netifCarrierOff(dev);
+    linkRxPurge(dev);
     return 0;
   },
   ndoValidateAddr: ethValidateAddr,
@@ -182,6 +244,7 @@ export const linkOps: NetDeviceOps = {
     const port = p.port;
     p.port = null;
     if (port) port.close();
+    linkRxPurge(dev);
   },
 };
 
@@ -219,7 +282,9 @@ function linkSetup(dev: NetDevice, ops: LinkKindOps): void {
   dev.features = NETIF_F_SG + NETIF_F_HIGHDMA + NETIF_F_GRO;
   dev.hwFeatures = dev.features;
   dev.maxMtu = ETH_MAX_MTU;
-  dev.priv = new LinkPriv(ops);
+  const p = new LinkPriv(ops);
+  dev.priv = p;
+  p.napi = netifNapiAdd(dev, linkPoll);
   dev.ethtoolOps = {
     getDrvinfo: () => ({ driver: ops.driver, version: '1.0', supportsStatistics: false }),
     getLink: (d) => netifCarrierOk(d),

@@ -35,6 +35,7 @@ import { icmpSend } from './icmp.js';
 import { ipRtSendRedirect } from './route_input.js';
 import { rtTos2priority } from './ip_sockglue.js';
 import { ipForwardOptions } from './ip_options.js';
+import { skbGsoValidateNetworkLen } from '../core/gso.js';
 
 /**
  * Linux: ip_decrease_ttl(): TTL - 1 with the checksum updated incrementally
@@ -62,8 +63,8 @@ export function ipExceedsMtu(skb: SkBuff, mtu: number): boolean {
   const cb = ipcbPeek(skb);
   if (cb !== null && cb.fragMaxSize > mtu) return true;
   if (skb.ignoreDf) return false;
-  // A GSO packet passes when each of its segments fits.
-  if (skb.gsoSize !== 0 && skb.gsoSize + (skb.transportHeader - skb.networkHeader) <= mtu) return false;
+  // A GSO packet passes when each of its segments fits (skb_gso_validate_network_len).
+  if (skb.gsoSize !== 0 && skbGsoValidateNetworkLen(skb, mtu)) return false;
   return true;
 }
 

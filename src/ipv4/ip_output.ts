@@ -46,7 +46,8 @@ import {
 import { ipFastCsum } from '../wire/checksum.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../wire/icmphdr.js';
 import { RTAX_HOPLIMIT, RTAX_LOCK, RTAX_MTU, RTN_BROADCAST, RTN_MULTICAST } from '../wire/route.js';
-import { EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENOBUFS, EAGAIN, EINVAL } from '../socket/errno.js';
+import { EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENOBUFS, ENOMEM, EAGAIN, EINVAL } from '../socket/errno.js';
+import { featuresNoGso, netifSkbFeatures, skbGsoSegment, skbGsoValidateNetworkLen } from '../core/gso.js';
 import { SOCK_RAW } from '../socket/socket.js';
 import { ipv4Net } from './netns_ipv4.js';
 import {
@@ -316,15 +317,31 @@ export function ipFinishOutput(net: Net, sk: unknown, skb: SkBuff): number {
 }
 
 /**
- * Linux: ip_finish_output_gso(). Segments that fit go out whole (the device or the
- * peer's GRO view takes them); software segmentation is not implemented, so a GSO
- * skb whose segments exceed the MTU is dropped (SKB_GSO_SEG) instead of segmented.
+ * Linux: ip_finish_output_gso(). The common case: every segment fits the MTU and the
+ * GSO skb goes on whole (the device segments it, or validate_xmit_skb does in
+ * software). Otherwise (a GRO packet forwarded without DF, a TAP's GSO packet, a
+ * smaller egress MTU) it is segmented in software here, and each segment is
+ * fragmented if it still does not fit (ip_fragment: DF segments get frag-needed).
  */
 function ipFinishOutputGso(net: Net, sk: unknown, skb: SkBuff, mtu: number): number {
-  const hlen = skb.transportHeader - skb.networkHeader;
-  if (skb.gsoSize + hlen <= mtu) return ipFinishOutput2(net, sk, skb);
-  kfreeSkbReason(skb, SKB_DROP_REASON_SKB_GSO_SEG);
-  return -ENOBUFS;
+  // Common case: seglen is <= mtu.
+  if (skbGsoValidateNetworkLen(skb, mtu)) return ipFinishOutput2(net, sk, skb);
+  const features = featuresNoGso(netifSkbFeatures(skb));
+  const segs = skbGsoSegment(skb, features);
+  if (segs === null || typeof segs === 'number') {
+    kfreeSkbReason(skb, SKB_DROP_REASON_SKB_GSO_SEG);
+    return -ENOMEM;
+  }
+  const cb = ipcbPeek(skb);
+  consumeSkb(skb);
+  let ret = 0;
+  for (const seg of segs) {
+    // Each segment has its own copy of the control block (skb_segment copies skb->cb).
+    if (cb !== null) seg.cb = Object.assign(new InetSkbParm(), cb);
+    const err = ipFragment(net, sk, seg, mtu, ipFinishOutput2);
+    if (err !== 0 && ret === 0) ret = err;
+  }
+  return ret;
 }
 
 /**
