@@ -160,20 +160,30 @@ export function parseTapArgs(argv: string[]): TapArgs | string {
   return a;
 }
 
-/** A module path tsc does not resolve: the TAP addon loader and the link drivers load only when asked for. */
-async function importPlatform<T>(path: string): Promise<T> {
-  return (await import(path)) as T;
-}
-
+// The TAP addon loader and the link drivers (node:net, ws) load only when a device asks for them.
 async function defaultOpenTap(k: Kernel, net: Net, o: TapOpenOptions): Promise<DeviceHandle> {
-  const m = await importPlatform<{ openTap: OpenTapFn }>('./platform/node/tap.js');
+  const m = await import('./platform/node/tap.js');
   return m.openTap(k, net, o);
 }
 
 async function defaultOpenLinkSpec(k: Kernel, net: Net, devName: string, spec: string,
   log: (msg: string) => void): Promise<DeviceHandle> {
-  const m = await importPlatform<{ openLinkSpec: OpenLinkSpecFn }>('./platform/node/link_spec.js');
+  const m = await import('./platform/node/link_spec.js');
   return m.openLinkSpec(k, net, devName, spec, log);
+}
+
+/** A malformed --link SPEC is a usage error: the parser's reason, or null when every spec parses. */
+async function checkLinkSpecs(links: TapArgs['links']): Promise<string | null> {
+  if (links.length === 0) return null;
+  const m = await import('./platform/node/link_spec.js');
+  for (const l of links) {
+    try {
+      m.parseLinkSpec(l.spec);
+    } catch (e) {
+      return `tap: --link ${l.devName}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  return null;
 }
 
 /** SIGINT/SIGTERM as a promise; a second signal during shutdown exits at once (128 + signal). */
@@ -216,8 +226,9 @@ export async function tapCli(argv: string[], out: Stdio, err: Stdio, deps: TapCl
     return 0;
   }
   const a = parseTapArgs(argv);
-  if (typeof a === 'string') {
-    err.write(`tuxnet: ${a}\nTry 'tuxnet --help' for more information.\n`);
+  const bad = typeof a === 'string' ? a : deps.openLinkSpec ? null : await checkLinkSpecs(a.links);
+  if (typeof a === 'string' || bad !== null) {
+    err.write(`tuxnet: ${bad}\nTry 'tuxnet --help' for more information.\n`);
     return 2;
   }
   let source = '';

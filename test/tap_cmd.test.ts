@@ -34,6 +34,7 @@ test('tuxnet tap: usage errors exit 2 with the CLI\'s message; a missing script 
     [['--dev', 'tap0', '--frob'], "tap: unrecognized option '--frob'"],
     [['--dev', 'tap0', 'script.sh'], "tap: unexpected argument 'script.sh'"],
     [['--dev', 'tap0', '--link', 'tap0=vde:/x'], "tap: device 'tap0' given twice"],
+    [['--link', 'eth0=qemu-stream:listen:tcp:nowhere'], "tap: --link eth0: invalid address 'nowhere': expected HOST:PORT"],
   ] as [string[], string][]) {
     const out = new BufferStdio();
     const err = new BufferStdio();
@@ -151,6 +152,34 @@ test('tuxnet tap: a signal during the script stops it (no ready line), exit 0; `
     }), 3);
     assert.deepEqual([out2.text, err2.text], ['a\n', '']);
     assert.equal(wire.released, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tuxnet tap --link: two hosts joined by qemu-dgram links on 127.0.0.1 ping each other', async () => {
+  const pa = 20000 + (process.pid % 20000);
+  const pb = pa + 1;
+  const dir = mkdtempSync(join(tmpdir(), 'tuxnet-tapcmd-'));
+  try {
+    writeFileSync(join(dir, 'a.sh'), 'ip link set eth0 up\nip addr add 10.6.0.1/24 dev eth0\n');
+    writeFileSync(join(dir, 'b.sh'), 'ip link set eth0 up\nip addr add 10.6.0.2/24 dev eth0\nping -c 2 -i 0.1 -q 10.6.0.1\n');
+    let stopA: (s: string) => void = () => {};
+    let readyA!: () => void;
+    const aReady = new Promise<void>((r) => (readyA = r));
+    const errA = new BufferStdio();
+    const a = tapCli(['--link', `eth0=qemu-dgram:127.0.0.1:${pa}:127.0.0.1:${pb}`, '--script', join(dir, 'a.sh')],
+      new BufferStdio(), errA, { stop: new Promise((r) => (stopA = r)), onReady: () => readyA() });
+    await aReady;
+    const outB = new BufferStdio();
+    const errB = new BufferStdio();
+    let stopB: (s: string) => void = () => {};
+    const b = tapCli(['--link', `eth0=qemu-dgram:127.0.0.1:${pb}:127.0.0.1:${pa}`, '--script', join(dir, 'b.sh')],
+      outB, errB, { stop: new Promise((r) => (stopB = r)), onReady: () => stopB('SIGINT') });
+    assert.equal(await b, 0, errB.text);
+    stopA('SIGINT');
+    assert.equal(await a, 0, errA.text);
+    assert.match(outB.text, /2 packets transmitted, 2 received, 0% packet loss/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
