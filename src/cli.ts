@@ -6,6 +6,7 @@
  *   tuxnet run [--seed N] PROGRAM [ARGS...]
  *   tuxnet packetdrill [--seed N] [OPTIONS] FILE.pkt...
  *   tuxnet tap --dev TAP[=DEV]... [--vnet-hdr] [--link DEV=SPEC]... [--script FILE] (cli_tap.ts)
+ *   tuxnet relay [--listen HOST:PORT] (platform/node/relay.ts)
  *   tuxnet --help | --version
  *
  * `lab` runs a lab script (src/tools/lab/); `run` runs one program (ip, bridge,
@@ -23,6 +24,7 @@ const USAGE = `Usage: tuxnet lab FILE [--seed N] [--capture DIR] [--trace] [--re
        tuxnet packetdrill [--seed N] [OPTIONS] FILE.pkt...
        tuxnet tap --dev TAP[=DEV]... [--vnet-hdr] [--link DEV=SPEC]...
                   [--script FILE] [--seed N] [--capture DIR] [-- ARGS...]
+       tuxnet relay [--listen HOST:PORT] [--quiet]
        tuxnet --help | --version
 
 tuxnet is the Linux networking stack rebuilt in TypeScript. A lab is a shell
@@ -40,6 +42,8 @@ no root and no network, and also runs unchanged under bash on a Linux host.
                   mode over tun0), each on a fresh kernel; options as upstream's
   tap             run a host in real time on Linux TAP interfaces and VM links
                   until SIGINT/SIGTERM (\`tuxnet tap --help\`)
+  relay           a WebSocket Ethernet switch for v86 (relay_url) and ws: links
+                  (default --listen 127.0.0.1:8086), until SIGINT/SIGTERM
 
 Programs: ${'%PROGRAMS%'}
 `;
@@ -158,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'packetdrill') return runWatched(() => packetdrillCli(argv.slice(1), out, err));
   if (cmd === 'tap') return exitAfterShutdown(await tapCli(argv.slice(1), out, err));
+  if (cmd === 'relay') return (await import('./platform/node/relay.js')).relayCli(argv.slice(1), out, err);
   return usageError(`unknown command '${cmd}'`);
 }
 

@@ -161,3 +161,67 @@ export function parseListen(s: string): { host: string; port: number } | string 
   const host = m[1] ?? m[2] ?? '';
   return { host: host === '' ? '127.0.0.1' : host, port };
 }
+
+const RELAY_USAGE = `Usage: tuxnet relay [--listen HOST:PORT] [--quiet]
+
+An Ethernet switch between WebSocket clients, one frame per binary message:
+v86's net_device.relay_url, tuxnet's ws: links (tuxnet tap --link DEV=ws:URL).
+  --listen HOST:PORT  address to listen on (default 127.0.0.1:8086)
+  --quiet             do not log clients connecting and leaving
+Runs until SIGINT/SIGTERM.
+`;
+
+/** `tuxnet relay`: run the relay until SIGINT/SIGTERM. Usage errors return 2. */
+export async function relayCli(argv: string[], out: { write(t: string): void }, err: { write(t: string): void }): Promise<number> {
+  let listen = '127.0.0.1:8086';
+  let quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') {
+      out.write(RELAY_USAGE);
+      return 0;
+    }
+    if (a === '--quiet' || a === '-q') quiet = true;
+    else if (a === '--listen' || a === '-l' || a.startsWith('--listen=')) {
+      const v = a.startsWith('--listen=') ? a.slice(9) : argv[++i];
+      if (v === undefined) {
+        err.write("tuxnet: relay: option '--listen' requires HOST:PORT\nTry 'tuxnet relay --help' for more information.\n");
+        return 2;
+      }
+      listen = v;
+    } else {
+      err.write(`tuxnet: relay: unrecognized argument '${a}'\nTry 'tuxnet relay --help' for more information.\n`);
+      return 2;
+    }
+  }
+  const where = parseListen(listen);
+  if (typeof where === 'string') {
+    err.write(`tuxnet: relay: ${where}\n`);
+    return 2;
+  }
+  let relay: Relay;
+  try {
+    relay = await startRelay({
+      ...where,
+      log: (m) => {
+        if (!quiet || m.startsWith('relay: listening')) err.write(`tuxnet ${m}\n`);
+      },
+    });
+  } catch (e) {
+    err.write(`tuxnet: relay: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  const s = relay.stats;
+  await relay.close();
+  err.write(`tuxnet relay: stopped: ${s.forwarded} forwarded, ${s.flooded} flooded, ${s.dropped} dropped, ${s.queueDrops} queue drops\n`);
+  return 0;
+}
