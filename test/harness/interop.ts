@@ -480,7 +480,7 @@ export function assertCleanCapture(file: string, filter?: string): ExpertReport 
 
 /** `tshark -r FILE -Y FILTER -T fields -e F...`: one array of field values per matching packet. */
 export function tsharkFields(file: string, filter: string, fields: readonly string[]): string[][] {
-  const argv = ['-n', '-r', file, ...TSHARK_CHECKSUMS, '-T', 'fields'];
+  const argv = ['-n', '-r', file, ...TSHARK_CHECKSUMS, '-T', 'fields', '-E', 'occurrence=f'];
   if (filter) argv.push('-Y', filter);
   for (const f of fields) argv.push('-e', f);
   const r = spawnSync('tshark', argv, { encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL', maxBuffer: 256 << 20 });
