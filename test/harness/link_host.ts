@@ -90,8 +90,9 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/** Start `cmd`; its stdin is a pipe kept open (vde_switch exits at EOF on stdin). */
 export function startChild(cmd: string, args: string[]): Child {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
