@@ -44,7 +44,7 @@ test('vde: two tuxnet hosts ping through vde_switch; switch restart takes carrie
     assert.match(r.out, /2 packets transmitted, 2 received/);
     await sw.stop();
     assert.ok(await waitFor(() => handles.every((h) => !carrier(h.dev)), 5000), `carrier off: ${log.join('\n')}`);
-    assert.ok(log.some((l) => /^a vde0: link down \(vde_plug\[\d+\] .*\): peer closed the connection$/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => /^a link down \(vde_plug\[\d+\] .*\): peer closed the connection$/.test(l)), log.join('\n'));
     sw = vdeSwitch(dir);
     assert.ok(await waitFor(() => handles.every((h) => carrier(h.dev)), 15_000), `carrier back: ${log.join('\n')}`);
     r = await pingOk(b.k, b.net, '10.12.0.1');
@@ -76,7 +76,7 @@ exec sleep 30
   try {
     await configure(h.k, h.net, 'vde0', '10.13.0.1/24');
     assert.ok(await waitFor(() => log.some((l) => l.includes('bad length prefix')), 5000), log.join('\n'));
-    assert.ok(log.some((l) => /^vde0: link down \(vde_plug\[\d+\] .*\): bad length prefix 18241 \(0x4741\): frames are 1\.\.9234 bytes$/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => /^link down \(vde_plug\[\d+\] .*\): bad length prefix 18241 \(0x4741\): frames are 1\.\.9234 bytes$/.test(l)), log.join('\n'));
     assert.ok(await waitFor(() => log.some((l) => l.includes('closed mid-frame')), 5000), log.join('\n'));
     assert.ok(log.some((l) => /: closed mid-frame: 3 of 100 bytes$/.test(l)), log.join('\n'));
     assert.ok(await waitFor(() => log.some((l) => /fake_vde_plug exited with status 3: fake_vde_plug: gone$/.test(l)), 3000), log.join('\n'));

@@ -90,7 +90,7 @@ test('relay: two tuxnet hosts ping through it; a raw client sees flooded frames;
     await relay.close();
     assert.ok(await waitFor(() => handles.every((h) => !carrier(h.dev)), 5000), log.join('\n'));
     assert.match(linkPriv(handles[0]!.dev).lastError, /^websocket closed \(1006\)$/);
-    assert.ok(log.some((l) => l === `a eth0: link down (${url}): websocket closed (1006)`), log.join('\n'));
+    assert.ok(log.some((l) => l === `a link down (${url}): websocket closed (1006)`), log.join('\n'));
     relay = await startRelay({ host: '127.0.0.1', port, log: (m) => relayLog.push(m) });
     assert.ok(await waitFor(() => handles.every((h) => carrier(h.dev)), 10_000), `reconnect: ${log.join('\n')}`);
     r = await pingOk(a.k, a.net, '10.9.0.2');
@@ -135,7 +135,7 @@ test('ws link: text messages are dropped and counted; a protocol error closes th
     assert.ok(await waitFor(() => log.some((l) => l.includes('link down')), 5000), log.join('\n'));
     assert.equal(link.dev.stats.rxPackets, 1, 'the binary frame was received');
     assert.ok(link.dev.coreStats.rxDropped >= 1, 'the text message was dropped and counted');
-    assert.ok(log.some((l) => /^w0: link down \(ws:\/\/127\.0\.0\.1:\d+\/\): websocket closed \(1006: Invalid WebSocket frame: invalid opcode 3\)$/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => /^link down \(ws:\/\/127\.0\.0\.1:\d+\/\): websocket closed \(1006: Invalid WebSocket frame: invalid opcode 3\)$/.test(l)), log.join('\n'));
     assert.ok(await waitFor(() => n >= 2 && carrier(link.dev), 5000), `reconnected: ${log.join('\n')}`);
   } finally {
     link.close();

@@ -8,7 +8,10 @@ import { type NetDevice, NETREG_REGISTERED } from '../core/netdevice.js';
 import { type LinkKindOps, linkCreate, linkDestroy } from '../drivers/link.js';
 import { strerror } from '../socket/errno.js';
 
-/** Where a link writes what happens to it (carrier up/down and why). */
+/**
+ * Where a link writes what happens to it (carrier up/down and why), one line per call
+ * without the device name (the caller knows which link it gave the callback to).
+ */
 export type LinkLog = (msg: string) => void;
 
 export const noLog: LinkLog = () => {};

@@ -64,7 +64,7 @@ export function attachV86Bus(k: Kernel, ns: Net, bus: V86Bus, o: LinkDeviceOptio
   };
   bus.register('net0-send', onSend);
   inBh(k, () => linkAttach(dev, port));
-  o.log?.(`${dev.name}: link up (v86 net0)`);
+  o.log?.(`link up (v86 net0)`);
   return {
     dev,
     destroy: () => {

@@ -116,7 +116,7 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
     try {
       s = new Ctor(url);
     } catch (e) {
-      log(`${dev.name}: cannot connect to ${url}: ${e instanceof Error ? e.message : String(e)}`);
+      log(`cannot connect to ${url}: ${e instanceof Error ? e.message : String(e)}`);
       return; // a bad URL does not get better by retrying
     }
     ws = s;
@@ -128,7 +128,7 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
       lastFailure = '';
       port = new WsPort(s);
       inBh(k, () => linkAttach(dev, port!));
-      log(`${dev.name}: link up (${url})`);
+      log(`link up (${url})`);
     };
     s.onmessage = (ev) => {
       if (port === null || port.closed) return;
@@ -148,11 +148,11 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
       if (stopped) return;
       if (port === null) {
         const msg = `cannot connect to ${url}: ${errText !== '' ? errText : closeText(ev.code, ev.reason)}`;
-        if (msg !== lastFailure) log(`${dev.name}: ${msg}; retrying`);
+        if (msg !== lastFailure) log(`${msg}; retrying`);
         lastFailure = msg;
       } else if (!port.closed) {
         const reason = `websocket closed (${closeText(ev.code, ev.reason)}${errText !== '' ? `: ${errText}` : ''})`;
-        log(`${dev.name}: link down (${url}): ${reason}`);
+        log(`link down (${url}): ${reason}`);
         if (linkPriv(dev).port === port) inBh(k, () => linkDetach(dev, reason));
         else port.close();
       }

@@ -85,7 +85,7 @@ export function qemuStreamConnect(k: Kernel, ns: Net, addr: StreamAddress, o: Li
     s.on('error', (e: NodeJS.ErrnoException) => {
       if (up !== null) return;
       const msg = `cannot connect to ${where}: ${e.code ?? e.message}`;
-      if (msg !== lastFailure) log(`${dev.name}: ${msg}; retrying`);
+      if (msg !== lastFailure) log(`${msg}; retrying`);
       lastFailure = msg;
     });
     s.on('close', () => {
@@ -121,7 +121,7 @@ export function qemuStreamListen(k: Kernel, ns: Net, addr: StreamAddress, o: Lin
   const server = net.createServer((s) => {
     const peer = addr.type === 'unix' ? describeAddress(addr) : `tcp:${s.remoteAddress}:${s.remotePort}`;
     if (current !== null) {
-      log(`${dev.name}: refusing ${peer}: a peer is already connected`);
+      log(`refusing ${peer}: a peer is already connected`);
       s.destroy();
       return;
     }
@@ -145,8 +145,8 @@ export function qemuStreamListen(k: Kernel, ns: Net, addr: StreamAddress, o: Lin
     server.once('error', fail);
     const listening = (): void => {
       server.off('error', fail);
-      server.on('error', (e) => log(`${dev.name}: ${e.message}`));
-      log(`${dev.name}: listening on ${describeAddress(addr)}`);
+      server.on('error', (e) => log(`${e.message}`));
+      log(`listening on ${describeAddress(addr)}`);
       resolve({
         dev,
         close: () => {
@@ -219,9 +219,9 @@ export async function qemuDgramOpen(k: Kernel, ns: Net, e: DgramEnds, o: LinkDev
     sock.bind(e.localPort, e.localHost, () => resolve());
   });
   sock.removeAllListeners('error');
-  sock.on('error', (err) => log(`${dev.name}: ${err.message}`));
+  sock.on('error', (err) => log(`${err.message}`));
   inBh(k, () => linkAttach(dev, port));
-  log(`${dev.name}: link up (udp ${e.localHost}:${e.localPort} -> ${e.remoteHost}:${e.remotePort})`);
+  log(`link up (udp ${e.localHost}:${e.localPort} -> ${e.remoteHost}:${e.remotePort})`);
   return {
     dev,
     close: () => {

@@ -74,7 +74,7 @@ export function attachStream(k: Kernel, dev: NetDevice, o: StreamLinkOptions): S
   let lastError = '';
   const lost = (reason: string): void => {
     if (port.closed) return;
-    o.log(`${dev.name}: link down (${o.peer}): ${reason}`);
+    o.log(`link down (${o.peer}): ${reason}`);
     // linkDetach closes the port (destroying the stream); only if it is still ours.
     if (linkPriv(dev).port === port) inBh(k, () => linkDetach(dev, reason));
     else port.close();
@@ -103,6 +103,6 @@ export function attachStream(k: Kernel, dev: NetDevice, o: StreamLinkOptions): S
   o.readable.on('end', ended);
   o.readable.on('close', ended);
   inBh(k, () => linkAttach(dev, port));
-  o.log(`${dev.name}: link up (${o.peer})`);
+  o.log(`link up (${o.peer})`);
   return port;
 }

@@ -70,7 +70,7 @@ export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promis
     c.on('close', () => {
       if (child === c) child = null;
       if (!attached) {
-        log(`${dev.name}: ${whyExited()}; retrying`);
+        log(`${whyExited()}; retrying`);
         respawn();
       }
     });
@@ -91,7 +91,7 @@ export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promis
         onLost: () => {
           // Give vde_plug's exit status to the log when that is why the stream ended.
           setTimeout(() => {
-            if (exitInfo !== '') log(`${dev.name}: ${whyExited()}`);
+            if (exitInfo !== '') log(`${whyExited()}`);
           }, 50).unref();
           respawn();
         },
