@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket, type Server } from 'node:net';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,14 +51,16 @@ async function tcpReady(port: number, ms = 5000): Promise<boolean> {
   return false;
 }
 
-test('qemu stream (server=on, tcp and unix) and dgram: three tuxnet hosts ping through QEMU\'s hub', { skip: !haveQemu, timeout: 60_000 }, async () => {
+test('qemu stream (server=on, tcp and unix), dgram and legacy socket,udp=: four tuxnet hosts ping through QEMU\'s hub', { skip: !haveQemu, timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tnxl-'));
   const sockPath = join(dir, 'qemu.sock');
-  const [pTcp, pQemuUdp, pOurUdp] = [await freePort(), await freePort(), await freePort()];
+  const [pTcp, pQemuUdp, pOurUdp, pQemuUdp2, pOurUdp2] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const q = qemu([
     `stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=${pTcp}`,
     `stream,id=s1,server=on,addr.type=unix,addr.path=${sockPath}`,
     `dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port=${pQemuUdp},remote.type=inet,remote.host=127.0.0.1,remote.port=${pOurUdp}`,
+    // The legacy spelling of a unicast dgram netdev.
+    `socket,id=d1,udp=127.0.0.1:${pOurUdp2},localaddr=127.0.0.1:${pQemuUdp2}`,
   ]);
   const handles: LinkHandle[] = [];
   const log: string[] = [];
@@ -67,12 +70,15 @@ test('qemu stream (server=on, tcp and unix) and dgram: three tuxnet hosts ping t
     const a = realHost(1);
     const b = realHost(2);
     const c = realHost(3);
+    const d = realHost(4);
     handles.push(await qemuStreamConnect(a.k, a.net, { type: 'tcp', host: '127.0.0.1', port: pTcp }, { devName: 'eth0', log: (m) => log.push(`a ${m}`) }));
     handles.push(await openLinkSpec(b.k, b.net, 'eth0', `qemu-stream:connect:unix:${sockPath}`, (m) => log.push(`b ${m}`)));
     handles.push(await qemuDgramOpen(c.k, c.net, { localHost: '127.0.0.1', localPort: pOurUdp, remoteHost: '127.0.0.1', remotePort: pQemuUdp }, { devName: 'eth0', log: (m) => log.push(`c ${m}`) }));
+    handles.push(await openLinkSpec(d.k, d.net, 'eth0', `qemu-dgram:127.0.0.1:${pOurUdp2}:127.0.0.1:${pQemuUdp2}`, (m) => log.push(`d ${m}`)));
     await configure(a.k, a.net, 'eth0', '10.5.0.1/24');
     await configure(b.k, b.net, 'eth0', '10.5.0.2/24');
     await configure(c.k, c.net, 'eth0', '10.5.0.3/24');
+    await configure(d.k, d.net, 'eth0', '10.5.0.4/24');
     assert.ok(await waitFor(() => handles.every((h) => carrier(h.dev)), 10_000), `carrier: ${log.join('\n')}\n${q.stderr()}`);
     const ab = await pingOk(a.k, a.net, '10.5.0.2');
     assert.equal(ab.rc, 0, `a -> b (tcp -> unix): ${ab.out}${ab.err}\n${log.join('\n')}\n${q.stderr()}`);
@@ -81,6 +87,14 @@ test('qemu stream (server=on, tcp and unix) and dgram: three tuxnet hosts ping t
     assert.equal(ca.rc, 0, `c -> a (dgram -> tcp): ${ca.out}${ca.err}`);
     const bc = await pingOk(b.k, b.net, '10.5.0.3');
     assert.equal(bc.rc, 0, `b -> c (unix -> dgram): ${bc.out}${bc.err}`);
+    const dc = await pingOk(d.k, d.net, '10.5.0.3');
+    assert.equal(dc.rc, 0, `d -> c (legacy socket,udp= -> dgram): ${dc.out}${dc.err}`);
+    // A datagram from anyone but QEMU's address is not a frame of this link.
+    const dropped = handles[2]!.dev.coreStats.rxDropped;
+    const stray = createSocket('udp4');
+    await new Promise<void>((r) => stray.send(Buffer.alloc(60, 0xff), pOurUdp, '127.0.0.1', () => r()));
+    assert.ok(await waitFor(() => handles[2]!.dev.coreStats.rxDropped === dropped + 1, 2000), 'stray datagram counted as rx_dropped');
+    stray.close();
     assert.ok(handles.every((h) => h.dev.stats.rxPackets > 0 && h.dev.stats.txPackets > 0));
   } finally {
     for (const h of handles) h.close();
