@@ -3,8 +3,10 @@
  * counterpart: the yardstick). As root, with the addon built: a namespace `tnxab`
  * holds the persistent TAP `tnxa0` (10.9.0.1/24, the Linux side); this process runs a
  * real-time tuxnet kernel whose `eth0` (10.9.0.2/24) is that TAP (openTap `netns`).
- * Every figure is wall-clock: the Linux side and tuxnet run concurrently, the TAP is
- * the link, and the tuxnet process (one JS thread) is the bottleneck.
+ * Every figure is wall-clock (the Linux side and tuxnet run concurrently, the TAP is
+ * the link, and the tuxnet process, one JS thread, is the bottleneck); the note adds
+ * the same work per CPU-second of tuxnet's process (which includes the Linux kernel
+ * work its read(2)/write(2) calls run inline), the figure a loaded machine distorts least.
  *
  * `tap_icmp_echo`: ICMP echo round trips per second with a window of 32: a small C
  * helper (built into a temp dir) in the namespace keeps 32 echo requests in flight
@@ -23,7 +25,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchOptions, type Figure, median, withLinux } from './common.js';
+import { type BenchOptions, type Figure, cpuNs, median, withLinux } from './common.js';
 import { linuxUnavailable } from './linux.js';
 import { linuxIperfTcp } from './tcp_bulk.js';
 import { createKernel } from '../src/index.js';
@@ -170,9 +172,9 @@ function inNs(argv: string[], timeoutMs: number): Promise<{ code: number; out: s
     c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-    c.on('close', (code) => {
+    c.on('close', (code, signal) => {
       clearTimeout(t);
-      resolve({ code: code ?? 1, out, err });
+      resolve({ code: code ?? 1, out, err: signal ? `${err}killed by ${signal} (timeout ${timeoutMs} ms)` : err });
     });
   });
 }
@@ -195,18 +197,30 @@ async function bootHost(vnetHdr: boolean): Promise<Host> {
   return { k, h };
 }
 
-async function echoFigure(opts: BenchOptions, helper: string): Promise<number> {
+/** Median wall-clock rate, and the same work per CPU-second of this (tuxnet's) process. */
+interface Rate {
+  wall: number;
+  perCpu: number;
+}
+
+async function echoFigure(opts: BenchOptions, helper: string): Promise<Rate> {
   const host = await bootHost(false);
   try {
     const ms = Math.max(300, Math.round(2000 * opts.scale));
     const xs: number[] = [];
+    const cs: number[] = [];
     for (let i = 0; i < opts.warmup + opts.runs; i++) {
+      const c0 = cpuNs();
       const r = await inNs([helper, TUX_ADDR, '32', String(ms)], ms + 10_000);
+      const cpu = cpuNs() - c0;
       if (r.code !== 0) throw new Error(`echo helper: ${r.err}`);
       const [replies, ns] = r.out.trim().split(' ').map(Number);
-      if (i >= opts.warmup) xs.push((replies! * 1e9) / ns!);
+      if (i >= opts.warmup) {
+        xs.push((replies! * 1e9) / ns!);
+        cs.push((replies! * 1e9) / cpu);
+      }
     }
-    return median(xs);
+    return { wall: median(xs), perCpu: median(cs) };
   } finally {
     host.h.close();
   }
@@ -214,6 +228,8 @@ async function echoFigure(opts: BenchOptions, helper: string): Promise<number> {
 
 interface IperfResult {
   bps: number;
+  /** Bits per CPU-second of this process over the test. */
+  perCpu: number;
 }
 
 async function linuxToTuxnet(host: Host, secs: number, reverse: boolean): Promise<IperfResult> {
@@ -222,21 +238,28 @@ async function linuxToTuxnet(host: Host, secs: number, reverse: boolean): Promis
   await new Promise((r) => setTimeout(r, 200));
   const args = ['iperf3', '-c', TUX_ADDR, '-t', String(secs), '-J'];
   if (reverse) args.push('-R');
+  const c0 = cpuNs();
   const c = await inNs(args, (secs + 20) * 1000);
+  const cpu = cpuNs() - c0;
   const s = await srv;
-  if (c.code !== 0) throw new Error(`iperf3 -c: ${c.out.slice(-300)} ${c.err}`);
+  if (c.code !== 0) throw new Error(`iperf3 -c${reverse ? ' -R' : ''}: exit ${c.code} ${c.out.slice(-300)} ${c.err}`.trim());
   if (s.rc !== 0) throw new Error(`tuxnet iperf3 -s: ${s.out.slice(-300)}`);
-  const j = JSON.parse(c.out) as { end: { sum_received: { bits_per_second: number } } };
-  return { bps: j.end.sum_received.bits_per_second };
+  const j = JSON.parse(c.out) as { end: { sum_received: { bits_per_second: number; bytes: number } } };
+  return { bps: j.end.sum_received.bits_per_second, perCpu: (j.end.sum_received.bytes * 8 * 1e9) / cpu };
 }
 
-async function tcpFigure(opts: BenchOptions, vnetHdr: boolean): Promise<{ fwd: number; rev: number | null; why?: string }> {
+async function tcpFigure(opts: BenchOptions, vnetHdr: boolean): Promise<{ fwd: Rate; rev: number | null; why?: string }> {
   const host = await bootHost(vnetHdr);
   const secs = Math.max(1, Math.round(3 * opts.scale));
   try {
     for (let i = 0; i < opts.warmup; i++) await linuxToTuxnet(host, 1, false);
     const xs: number[] = [];
-    for (let i = 0; i < opts.runs; i++) xs.push((await linuxToTuxnet(host, secs, false)).bps);
+    const cs: number[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      const r = await linuxToTuxnet(host, secs, false);
+      xs.push(r.bps);
+      cs.push(r.perCpu);
+    }
     let rev: number | null = null;
     let why: string | undefined;
     try {
@@ -244,7 +267,7 @@ async function tcpFigure(opts: BenchOptions, vnetHdr: boolean): Promise<{ fwd: n
     } catch (e) {
       why = (e as Error).message.split('\n')[0];
     }
-    return { fwd: median(xs), rev, why };
+    return { fwd: { wall: median(xs), perCpu: median(cs) }, rev, why };
   } finally {
     host.h.close();
   }
@@ -294,8 +317,9 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
     execFileSync('gcc', ['-O2', '-o', helper, `${helper}.c`], { stdio: ['ignore', 'ignore', 'pipe'] });
     setupNs();
     try {
-      out.push({ name: 'tap_icmp_echo', value: await echoFigure(opts, helper), unit: 'round trips/s',
-        note: 'window 32; target >= 100 k/s' });
+      const e = await echoFigure(opts, helper);
+      out.push({ name: 'tap_icmp_echo', value: e.wall, unit: 'round trips/s',
+        note: `window 32; ${(e.perCpu / 1e3).toFixed(1)} k per CPU-second of tuxnet's process; target >= 100 k/s` });
       for (const vnet of [false, true]) {
         const name = vnet ? 'tap_tcp_vnet' : 'tap_tcp';
         const r = await tcpFigure(opts, vnet);
@@ -312,9 +336,10 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
         } else {
           lnote = 'linux: disabled (--no-linux)';
         }
-        const f = withLinux({ name, value: r.fwd / 1e9, unit: 'Gbit/s' }, linux, lnote);
+        const f = withLinux({ name, value: r.fwd.wall / 1e9, unit: 'Gbit/s' }, linux, lnote);
         const rev = r.rev !== null ? `tuxnet->Linux (-R) ${(r.rev / 1e9).toFixed(2)} Gbit/s` : `-R failed: ${r.why}`;
-        f.note = [`Linux->tuxnet; ${rev}; target >= ${vnet ? 3 : 1} Gbit/s`, f.note].filter(Boolean).join('; ');
+        f.note = [`Linux->tuxnet, ${(r.fwd.perCpu / 1e9).toFixed(2)} Gbit per CPU-second of tuxnet's process; ${rev}; ` +
+          `target >= ${vnet ? 3 : 1} Gbit/s`, f.note].filter(Boolean).join('; ');
         out.push(f);
       }
     } finally {

@@ -178,6 +178,9 @@ class TapPort implements LinkPort {
   readonly bytes = new Uint8Array(this.buf);
   readonly lens = new Int32Array(TAP_MAX_BATCH);
   dev: NetDevice | null = null;
+  /** Wake-ups that delivered frames, and the frames they delivered (batch size = frames / batches). */
+  batches = 0;
+  frames = 0;
 
   constructor(readonly addon: TapAddon, readonly fd: number, readonly kernel: Kernel) {}
 
@@ -191,6 +194,8 @@ class TapPort implements LinkPort {
     const dev = this.dev;
     if (this.closed || dev === null) return;
     if (count > 0) {
+      this.batches++;
+      this.frames += count;
       const sched = this.kernel.sched;
       const bytes = this.bytes;
       const lens = this.lens;
