@@ -177,7 +177,10 @@ export function cookieV4Check(sk: TcpSock, skb: SkBuff): TcpSock | null {
   tcpParseOptions(net, skb, tcpNet(net).rxTh.at(b, th), opt, false);
   let tsoff = 0;
   if (opt.sawTstamp && opt.rcvTsecr) {
-    tsoff = sys.tcpTimestamps === 1 ? secureTcpTsOff(net.kernel, daddr, saddr) : 0;
+    // Linux: secure_tcp_seq_and_ts_off(daddr, saddr, dest, source).ts_off
+    const dest = (b[th + 2]! << 8) | b[th + 3]!;
+    const source = (b[th]! << 8) | b[th + 1]!;
+    tsoff = sys.tcpTimestamps === 1 ? secureTcpTsOff(net.kernel, daddr, saddr, dest, source) : 0;
     opt.rcvTsecr = (opt.rcvTsecr - tsoff) >>> 0;
   }
   if (!cookieTimestampDecode(net, opt)) return sk;

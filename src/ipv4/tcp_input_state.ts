@@ -589,7 +589,7 @@ export function tcpConnRequest(sk: TcpSock, skb: SkBuff): number {
   req.tos = b[nh + 1]!;
   const dst = inetCskRouteReq(sk, new Flowi4(), req);
   if (dst === null) return tcpListendrop(sk);
-  if (rx.tstampOk) req.tsOff = sys.tcpTimestamps === 1 ? secureTcpTsOff(net.kernel, daddr, saddr) : 0;
+  if (rx.tstampOk) req.tsOff = sys.tcpTimestamps === 1 ? secureTcpTsOff(net.kernel, daddr, saddr, th.dest, th.source) : 0;
   if (!wantCookie && !isn) {
     const maxSynBacklog = sys.tcpMaxSynBacklog;
     // Without syncookies the last quarter of the backlog is for destinations proven to be alive.

@@ -709,7 +709,7 @@ export function tcpV4Connect(sk: TcpSock, addr: Sockaddr): number {
   if (!sk.repair) {
     if (!sk.writeSeq) sk.writeSeq = secureTcpSeq(net.kernel, sk.inetSaddr, sk.inetDaddr, sk.inetSport, sk.inetDport);
     sk.tsoffset = ipv4Net(net).sysctl.tcpTimestamps === 1
-      ? secureTcpTsOff(net.kernel, sk.inetSaddr, sk.inetDaddr) : 0;
+      ? secureTcpTsOff(net.kernel, sk.inetSaddr, sk.inetDaddr, sk.inetSport, sk.inetDport) : 0;
   }
   sk.inetId = net.kernel.rng.u32() & 0xffff;
   err = tcpConnect(sk);

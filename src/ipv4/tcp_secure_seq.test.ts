@@ -14,7 +14,7 @@ test('tcp_secure_seq: HalfSipHash-2-4 reference vector', () => {
   assert.equal(halfSipHash(0x03020100, 0x07060504, 0, 0, 0, 0), 0x5b9f35a9);
 });
 
-test('tcp_secure_seq: ISN = keyed hash + 64 ns clock; ts offset per address pair', async () => {
+test('tcp_secure_seq: ISN = keyed hash + 64 ns clock; ts offset per 4-tuple (Linux 6.18)', async () => {
   const k = createKernel({ seed: 42 });
   const a = 0x0a000001;
   const b = 0x0a000002;
@@ -23,8 +23,11 @@ test('tcp_secure_seq: ISN = keyed hash + 64 ns clock; ts offset per address pair
   const isn2 = secureTcpSeq(k, a, b, 40000, 80);
   assert.equal((isn2 - isn1) >>> 0, 1000);
   assert.notEqual(secureTcpSeq(k, a, b, 40001, 80), (isn2 + 0) >>> 0);
-  assert.equal(secureTcpTsOff(k, a, b), secureTcpTsOff(k, a, b));
-  assert.notEqual(secureTcpTsOff(k, a, b), secureTcpTsOff(k, b, a));
+  assert.equal(secureTcpTsOff(k, a, b, 40000, 80), secureTcpTsOff(k, a, b, 40000, 80));
+  assert.notEqual(secureTcpTsOff(k, a, b, 40000, 80), secureTcpTsOff(k, b, a, 40000, 80));
+  // secure_tcp_seq_and_ts_off hashes the ports too: another source port, another offset.
+  assert.notEqual(secureTcpTsOff(k, a, b, 40000, 80), secureTcpTsOff(k, a, b, 40001, 80));
+  assert.notEqual(secureTcpTsOff(k, a, b, 40000, 80), secureTcpTsOff(k, a, b, 40000, 81));
   const off = secureIpv4PortEphemeral(k, a, b, 80);
   assert.ok(Number.isSafeInteger(off) && off >= 0);
   const k2 = createKernel({ seed: 42 });

@@ -94,10 +94,18 @@ export function secureTcpSeq(k: Kernel, saddr: number, daddr: number, sport: num
   return (hash + ticks) >>> 0;
 }
 
-/** Linux: secure_tcp_ts_off(): the per-(saddr, daddr) timestamp offset (RFC 7323 §7.1). */
-export function secureTcpTsOff(k: Kernel, saddr: number, daddr: number): number {
+/**
+ * Linux: the ts_off half of secure_tcp_seq_and_ts_off(): the timestamp offset of a
+ * connection (RFC 7323 §7.1), keyed on the whole 4-tuple. Linux 6.18 (and the stable
+ * trees: "tcp: secure_seq: add back ports to TS offset") draws it from the same siphash
+ * as the ISN, so two connections between the same hosts get unrelated TSvals (nmap's
+ * SEQ test sees no common timestamp clock: TS is not "A"). Here it is a second keyed
+ * hash of the same words, an independent 32 bits as Linux's upper half is. Callers
+ * pass 0 instead when net.ipv4.tcp_timestamps is not 1.
+ */
+export function secureTcpTsOff(k: Kernel, saddr: number, daddr: number, sport: number, dport: number): number {
   const s = tcpSecrets(k);
-  return halfSipHash(s.tsK0, s.tsK1, 2, saddr, daddr, 0);
+  return halfSipHash(s.tsK0, s.tsK1, 3, saddr, daddr, ((sport << 16) | dport) >>> 0);
 }
 
 /**
