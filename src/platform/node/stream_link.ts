@@ -53,9 +53,21 @@ export class StreamPort implements LinkPort {
     if (h === 4) b.writeUInt32BE(len, 0);
     else b.writeUInt16BE(len, 0);
     b.set(frame, h);
+    // Frames sent in one softirq pass leave in one writev: cork until the next tick.
+    if (!this.corked) {
+      this.corked = true;
+      w.cork();
+      process.nextTick(this.uncork);
+    }
     w.write(b);
     return true;
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.o.writable.uncork();
+  };
 
   close(): void {
     if (this.closed) return;
