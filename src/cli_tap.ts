@@ -22,6 +22,7 @@
  * loader's TapUnavailableError says what is missing: the addon, /dev/net/tun, root).
  */
 import { readFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import type { Kernel, Net } from './core/net_namespace.js';
 import type { NetDevice } from './core/netdevice.js';
 import type { Stdio } from './socket/task.js';
@@ -44,7 +45,8 @@ commands are done (background jobs keep running).
                      qemu-dgram:LOCALHOST:LPORT:REMOTEHOST:RPORT
                      vde:SOCKPATH    ws:URL
   --script FILE    lab-style script run at start ($1... are ARGS)
-  --seed N         seed of the kernel's random numbers (default 1)
+  --seed N         seed of the kernel's random numbers (default: random, so
+                   two hosts get different MAC addresses)
   --capture DIR    write one pcapng file per device, DIR/<netns>-<dev>.pcapng
 `;
 
@@ -260,7 +262,9 @@ export async function tapCli(argv: string[], out: Stdio, err: Stdio, deps: TapCl
   let attachFailed = false;
   try {
     const status = await runLab({
-      file, source, args: a.args, seed: a.seed, captureDir: a.capture, realtime: true, stdout: out, stderr: err,
+      // Unlike a lab, a host on a real wire must not share its MAC addresses (and ISNs) with
+      // another tuxnet on the same segment: the default seed is random.
+      file, source, args: a.args, seed: a.seed ?? randomInt(0x100000000), captureDir: a.capture, realtime: true, stdout: out, stderr: err,
       onKernel: deps.onKernel,
       prepare: async (k) => {
         const net = k.initNet;
