@@ -8,7 +8,7 @@
  * local_bh_enable(). Errors are thrown as SystemError (code, errno, syscall), the
  * way Node's own syscalls fail. Blocking calls return Promises.
  */
-import { type Task, type File, type ChrdevFile, type FileOperations, taskList } from './task.js';
+import { type Task, type File, type ChrdevFile, type FileOperations, type Stdio, taskList } from './task.js';
 import {
   Socket, type Sockaddr, type RecvResult, type Cmsg, familiesOf, SOCK_NONBLOCK, SOCK_CLOEXEC,
   SOCK_TYPE_MASK, MSG_DONTWAIT, MSG_TRUNC, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO, POLLIN, MSG_ERRQUEUE,
@@ -380,6 +380,21 @@ function releaseFile(task: Task, f: File): void {
   }
   else if (f.kind === 'netns') task.kernel.putNet(f.net);
   else if (f.kind === 'chrdev') inKernel(task, () => f.fops.release(f));
+}
+
+/**
+ * Linux: fork(2), the part networking sees (copy_files): a child task in the same
+ * namespace with a copy of the fd table, each open file gaining a reference (a socket
+ * is released when its last holder closes it). A daemon forks so the listening socket
+ * outlives the parent.
+ */
+export function fork(task: Task, stdout?: Stdio, stderr?: Stdio, pid = 0): Task {
+  const child = task.fork(stdout, stderr, pid);
+  for (const [fd, f] of task.fds) {
+    f.refs++;
+    child.fds.set(fd, f);
+  }
+  return child;
 }
 
 /** Close every fd (process exit) and leave the namespace. */

@@ -20,6 +20,7 @@ import { ssMain } from './ss.js';
 import { ncMain } from './nc.js';
 import { packetdrillMain } from './packetdrill/index.js';
 import { iperf3Main } from './iperf3/iperf3.js';
+import { httpdMain } from './httpd.js';
 
 export const programs = new Map<string, ToolMain>();
 programs.set('tc', tcMain);
@@ -38,3 +39,4 @@ programs.set('ss', ssMain);
 programs.set('nc', ncMain);
 programs.set('packetdrill', packetdrillMain);
 programs.set('iperf3', iperf3Main);
+programs.set('httpd', httpdMain);

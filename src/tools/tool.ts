@@ -18,6 +18,34 @@ export interface Stdin {
   readBytes?(): Promise<Uint8Array | null>;
 }
 
+/** What stat(2) tells a program about a host file. */
+export interface HostFileStat {
+  isFile: boolean;
+  isDirectory: boolean;
+  size: number;
+  /** Modification time, ms since the Unix epoch. */
+  mtimeMs: number;
+}
+
+/** An open host file: pread(2) and close(2). */
+export interface HostFileHandle {
+  /** Read up to buf.length bytes at `position`; 0 at end of file. Throws SystemError. */
+  read(buf: Uint8Array, position: number): number;
+  close(): void;
+}
+
+/**
+ * The host's file system as programs see it (files a server serves: `httpd -h DIR`).
+ * The runner supplies it (the lab: node:fs); programs never import node:fs, so the same
+ * program runs where there is no file system (a browser) and gets ENOENT.
+ */
+export interface HostFs {
+  /** stat(2) following symlinks; throws SystemError (ENOENT, EACCES ...). */
+  stat(path: string): HostFileStat;
+  /** open(2) for reading; throws SystemError. */
+  open(path: string): HostFileHandle;
+}
+
 export interface ToolContext {
   task: Task;
   argv: string[];
@@ -25,9 +53,17 @@ export interface ToolContext {
   stderr: Stdio;
   /** Standard input; absent = /dev/null (end of file at once). */
   stdin?: Stdin;
+  /** The host's files; absent = none (every path is ENOENT). */
+  fs?: HostFs;
   env: Record<string, string>;
   /** Run another program as a child of `task` (fork+exec); resolves to its exit status. */
   exec(argv: string[], task: Task): Promise<number>;
+  /**
+   * daemon(3): run `body` in a new process (a Task forked from this one, same namespace,
+   * stdio on /dev/null) that outlives this program; returns its pid. The runner ends
+   * daemons when it shuts down (a lab's end, `tuxnet tap` on SIGINT). Absent: no daemons.
+   */
+  daemon?(body: (task: Task) => Promise<void>): number;
 }
 
 export type ToolMain = (ctx: ToolContext) => Promise<number>;

@@ -12,11 +12,11 @@
  * --trace       print every packet's path through the kernel's tracepoints (trace.ts).
  * --realtime    run on the wall clock instead of virtual time (`sleep 1` takes 1 s).
  */
-import { readFileSync, openSync, writeSync, readSync, closeSync } from 'node:fs';
+import { readFileSync, openSync, writeSync, readSync, closeSync, statSync } from 'node:fs';
 import type { Kernel } from '../../core/net_namespace.js';
 import type { Stdio } from '../../socket/task.js';
 import { SystemError } from '../../socket/errno.js';
-import type { ToolMain } from '../tool.js';
+import type { ToolMain, HostFs } from '../tool.js';
 import { programs as registry } from '../registry.js';
 import { createKernel } from '../../index.js';
 import { parseScript, LabSyntaxError } from './parse.js';
@@ -119,6 +119,46 @@ export function hostInput(path: string): RedirectInput {
   };
 }
 
+/** errno of a failed host call, from Node's error code. */
+function hostCallErrno(e: unknown): number {
+  const code = (e as { code?: string }).code;
+  const table: Record<string, number> = { ENOENT: 2, EACCES: 13, EISDIR: 21, ENOTDIR: 20, ELOOP: 40, ENAMETOOLONG: 36, EPERM: 1 };
+  return (code !== undefined ? table[code] : undefined) ?? 5;
+}
+
+/** The host's files for programs (ToolContext.fs): node:fs, synchronous. */
+export const nodeHostFs: HostFs = {
+  stat: (path) => {
+    try {
+      const st = statSync(path);
+      return { isFile: st.isFile(), isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs };
+    } catch (e) {
+      throw new SystemError(hostCallErrno(e), 'stat', path);
+    }
+  },
+  open: (path) => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw new SystemError(hostCallErrno(e), 'open', path);
+    }
+    return {
+      read: (buf, position) => {
+        try {
+          return readSync(fd, buf, 0, buf.length, position);
+        } catch (e) {
+          throw new SystemError(hostCallErrno(e), 'read', path);
+        }
+      },
+      close: () => {
+        if (fd >= 0) closeSync(fd);
+        fd = -1;
+      },
+    };
+  },
+};
+
 /** Run a lab script; resolves to its exit status (2 for a syntax error). */
 export async function runLab(opts: LabOptions): Promise<number> {
   let source = opts.source;
@@ -164,6 +204,7 @@ export async function runLab(opts: LabOptions): Promise<number> {
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', USER: 'root' },
     openFile: hostFile,
     openInput: hostInput,
+    hostFs: nodeHostFs,
   });
   opts.onShell?.(shell);
   try {

@@ -25,9 +25,9 @@
  */
 import type { Kernel } from '../../core/net_namespace.js';
 import { Task, type Stdio } from '../../socket/task.js';
-import { exitTask } from '../../socket/syscalls.js';
+import { exitTask, fork as forkTask } from '../../socket/syscalls.js';
 import { SystemError, ENOENT } from '../../socket/errno.js';
-import type { ToolContext, ToolMain, Stdin } from '../tool.js';
+import type { ToolContext, ToolMain, Stdin, HostFs } from '../tool.js';
 import type { Script, SimpleCommand, Statement, Word, AndOrList } from './parse.js';
 import { hostUtilities, STATUS_SIGTERM } from './utils.js';
 
@@ -58,6 +58,8 @@ export interface LabShellOptions {
   openFile?: (path: string, append: boolean) => RedirectFile;
   /** Open a file for `<FILE`; throws a SystemError on failure. Default: refuse. */
   openInput?: (path: string) => RedirectInput;
+  /** The host's files for programs (ToolContext.fs). Default: none. */
+  hostFs?: HostFs;
 }
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15 };
@@ -94,6 +96,8 @@ export class LabShell {
   interrupted = false;
   /** The foreground job while one runs. */
   private fg: Job | null = null;
+  /** Daemons started by programs (ToolContext.daemon), with what ends them. */
+  private readonly daemons = new Map<Task, Promise<void>>();
   private nextPid = 100;
   private readonly programs: Map<string, ToolMain>;
   private readonly utilities = hostUtilities();
@@ -142,12 +146,28 @@ export class LabShell {
     this.interrupted = true;
     this.fg?.kill();
     for (const j of this.jobs) if (j.status === null) j.kill();
+    for (const t of this.daemons.keys()) t.kill();
   }
 
-  /** End of script: kill what still runs and wait for it. */
+  /** ToolContext.daemon: a process outside every job, its output on /dev/null. */
+  private daemon(parent: Task, body: (task: Task) => Promise<void>): number {
+    const devNull: Stdio = { write: () => {} };
+    // fork(2): the child holds the parent's open files (a daemon's listening socket).
+    const t = forkTask(parent, devNull, devNull, this.allocPid());
+    const done = body(t).catch(() => {}).finally(() => {
+      this.daemons.delete(t);
+      exitTask(t);
+    });
+    this.daemons.set(t, done);
+    return t.pid;
+  }
+
+  /** End of script: kill what still runs (jobs and daemons) and wait for it. */
   private async reapAll(): Promise<void> {
     for (const j of this.jobs) if (j.status === null) j.kill();
+    for (const t of this.daemons.keys()) t.kill();
     for (const j of this.jobs) await j.promise;
+    await Promise.all([...this.daemons.values()]);
     this.jobs.length = 0;
     exitTask(this.root);
   }
@@ -317,9 +337,11 @@ export class LabShell {
       stdout: task.stdout,
       stderr: task.stderr,
       stdin,
+      fs: this.opts.hostFs,
       env,
       // A child inherits fd 0 (`ip netns exec NS nc h p <file`).
       exec: (childArgv: string[], child: Task) => this.exec(childArgv, child, env, job, stdin),
+      daemon: (body) => this.daemon(task, body),
     };
     try {
       const r = await main(ctx);
