@@ -1,0 +1,205 @@
+/**
+ * Fingerprint fidelity against real tools (issue 5 item 5): a tuxnet host on a Linux TAP
+ * (`tuxnet tap` under `ip netns exec`, the TAP's kernel side in namespace tnxf1) is
+ * scanned with `nmap -O` from that namespace, and its SYN (tuxnet as a client) and
+ * SYN+ACK (tuxnet as a server) are read by `p0f`, with the commands
+ * test/fixtures/fingerprint/make_baseline.sh ran against a Linux 6.18 kernel namespace
+ * (one open TCP port 8080, one closed 8081, a closed UDP port 40125, MTU 1500, default
+ * sysctls). nmap's OPS, WIN, ECN, T1-T7, U1 and IE lines and the fixed fields of SEQ
+ * (TI, CI, II, SS; GCD/SP/ISR/TS are statistics of a few samples) must equal the
+ * kernel's; p0f's SYN and SYN+ACK raw signatures too.
+ *
+ * Needs root, the TAP addon, nmap, p0f, tcpdump and socat: otherwise skipped with the
+ * reason. Every process is bounded by a timeout and killed by pid; the namespace and
+ * TAP are deleted at the end.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  fixtureDir, parseNmapLines, extractNmapFingerprint, seqFixedFields, parseP0f, p0fSignaturesFromLog,
+} from '../harness/fingerprint.js';
+
+const NS = 'tnxf1';
+const TAP = 'tnxft0';
+const KERNEL_ADDR = '10.99.5.1';
+const HOST_ADDR = '10.99.5.2';
+const OPEN = 8080;
+const CLOSED = 8081;
+const UCLOSED = 40125;
+const P0FPORT = 9000;
+/** The lines the issue names (SEQ is compared by its fixed fields). */
+const LINES = ['OPS', 'WIN', 'ECN', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'U1', 'IE'];
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.js');
+
+function have(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+}
+
+async function skipReason(): Promise<string | null> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not root (a TAP and network namespaces need CAP_NET_ADMIN)';
+  for (const t of ['ip', 'nmap', 'p0f', 'tcpdump', 'socat']) if (!have(t)) return `${t} is not installed`;
+  if (!existsSync(CLI)) return `${CLI} is not built`;
+  try {
+    const tap = await import('../../src/platform/node/tap.js') as { tapUnavailableReason?: () => string | null };
+    const why = tap.tapUnavailableReason ? tap.tapUnavailableReason() : 'no tapUnavailableReason in src/platform/node/tap.ts';
+    if (why) return `TAP unavailable: ${why}`;
+  } catch (e) {
+    return `TAP driver not loadable: ${(e as Error).message}`;
+  }
+  return null;
+}
+
+function sh(args: string[], o: { input?: string; timeoutMs?: number } = {}): { status: number | null; out: string; err: string } {
+  const r = spawnSync(args[0]!, args.slice(1), { input: o.input ?? '', timeout: o.timeoutMs ?? 20000, encoding: 'utf8' });
+  return { status: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+function inNs(args: string[], o: { input?: string; timeoutMs?: number } = {}): { status: number | null; out: string; err: string } {
+  return sh(['ip', 'netns', 'exec', NS, ...args], o);
+}
+
+function must(r: { status: number | null; err: string }, what: string): void {
+  assert.equal(r.status, 0, `${what}: ${r.err}`);
+}
+
+function teardown(): void {
+  sh(['ip', '-n', NS, 'link', 'del', TAP]);
+  sh(['ip', 'netns', 'del', NS]);
+}
+
+/** A background process in the namespace; stop() ends it by pid (SIGINT, then SIGKILL) and waits. */
+class Bg {
+  readonly p: ChildProcess;
+  out = '';
+  err = '';
+  private readonly done: Promise<number | null>;
+  constructor(args: string[], timeoutSec: number) {
+    this.p = spawn('timeout', ['-s', 'KILL', String(timeoutSec), 'ip', 'netns', 'exec', NS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.p.stdout!.on('data', (d: Buffer) => { this.out += d.toString(); });
+    this.p.stderr!.on('data', (d: Buffer) => { this.err += d.toString(); });
+    this.done = new Promise((resolve) => this.p.on('exit', (code) => resolve(code)));
+  }
+  async waitFor(pattern: RegExp, ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (pattern.test(this.err) || pattern.test(this.out)) return true;
+      if (this.p.exitCode !== null) return false;
+      await sleep(50);
+    }
+    return false;
+  }
+  /** Signal the process tree under `timeout` (ip netns exec execs the program, so the grandchild is the tool). */
+  async stop(signal: NodeJS.Signals = 'SIGINT', graceMs = 10000): Promise<number | null> {
+    if (this.p.exitCode !== null || this.p.signalCode !== null) return this.p.exitCode;
+    const kids = spawnSync('pgrep', ['-P', String(this.p.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter((x) => x !== '');
+    for (const k of kids) {
+      try {
+        process.kill(Number(k), signal);
+      } catch {
+        // gone already
+      }
+    }
+    const t = setTimeout(() => {
+      for (const k of kids) {
+        try {
+          process.kill(Number(k), 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      this.p.kill('SIGKILL');
+    }, graceMs);
+    const code = await this.done;
+    clearTimeout(t);
+    return code;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeout: 300000 }, async (t) => {
+  const why = await skipReason();
+  if (why) {
+    t.skip(why);
+    return;
+  }
+  const fx = fixtureDir();
+  const want = parseNmapLines(readFileSync(join(fx, 'nmap.txt'), 'utf8'));
+  const wantP0f = parseP0f(readFileSync(join(fx, 'p0f.txt'), 'utf8'));
+  const dir = mkdtempSync(join(tmpdir(), 'tnxf-'));
+  const bgs: Bg[] = [];
+  teardown();
+  try {
+    must(sh(['ip', 'netns', 'add', NS]), 'netns add');
+    must(sh(['ip', '-n', NS, 'link', 'set', 'lo', 'up']), 'lo up');
+    must(sh(['ip', '-n', NS, 'tuntap', 'add', 'dev', TAP, 'mode', 'tap']), 'tuntap add');
+    must(sh(['ip', '-n', NS, 'addr', 'add', `${KERNEL_ADDR}/24`, 'dev', TAP]), 'addr add');
+    must(sh(['ip', '-n', NS, 'link', 'set', TAP, 'mtu', '1500', 'up']), 'tap up');
+
+    // p0f's capture (SYNs and SYN+ACKs) and a kernel listener the tuxnet client connects to.
+    const p0fPcap = join(dir, 'p0f.pcap');
+    const dump = new Bg(['tcpdump', '-i', TAP, '-s', '0', '-U', '-w', p0fPcap, 'tcp[tcpflags] & tcp-syn != 0'], 240);
+    bgs.push(dump);
+    bgs.push(new Bg(['socat', `TCP-LISTEN:${P0FPORT},reuseaddr,fork`, 'SYSTEM:cat >/dev/null'], 240));
+    await dump.waitFor(/listening on/, 5000);
+
+    // The tuxnet host: one listening port; its client SYN goes to the kernel's socat.
+    const script = join(dir, 'host.sh');
+    writeFileSync(script, [
+      'ip link set lo up',
+      'ip link set eth0 mtu 1500',
+      'ip link set eth0 up',
+      `ip addr add ${HOST_ADDR}/24 dev eth0`,
+      `nc -lk ${OPEN} &`,
+      `nc -z -w 3 ${KERNEL_ADDR} ${P0FPORT}`,
+      '',
+    ].join('\n'));
+    const host = new Bg([process.execPath, CLI, 'tap', '--dev', `${TAP}=eth0`, '--script', script], 240);
+    bgs.push(host);
+    assert.ok(await host.waitFor(/tuxnet tap: ready/, 30000), `tuxnet tap did not get ready:\n${host.err}`);
+    must(inNs(['ping', '-c', '1', '-W', '2', HOST_ADDR]), 'ping tuxnet');
+
+    // nmap, as make_baseline.sh runs it.
+    const nmap = inNs(['nmap', '-n', '-Pn', '-sS', '-sU', '-O', '--osscan-guess', '-d', '--max-retries', '1',
+      '-p', `T:${OPEN},${CLOSED},U:${UCLOSED}`, HOST_ADDR], { timeoutMs: 180000 });
+    const fp = extractNmapFingerprint(nmap.out);
+    assert.ok(fp !== '', `no fingerprint in nmap's output:\n${nmap.out}\n${nmap.err}`);
+    const got = parseNmapLines(fp);
+
+    // p0f's SYN+ACK: a Linux client connects to tuxnet's open port.
+    inNs(['socat', '-', `TCP:${HOST_ADDR}:${OPEN}`], { input: 'hi\n', timeoutMs: 10000 });
+    await sleep(500);
+    await dump.stop('SIGINT');
+    const log = join(dir, 'p0f.log');
+    sh(['p0f', '-r', p0fPcap, '-o', log], { timeoutMs: 20000 });
+    const gotP0f = p0fSignaturesFromLog(existsSync(log) ? readFileSync(log, 'utf8') : '', HOST_ADDR);
+
+    const diffs: string[] = [];
+    for (const name of LINES) {
+      if (got.get(name) !== want.get(name)) diffs.push(`${name}: tuxnet ${got.get(name) ?? '(none)'}\n${' '.repeat(name.length)}  linux  ${want.get(name)}`);
+    }
+    const gotSeq = seqFixedFields(got.get('SEQ') ?? '');
+    const wantSeq = seqFixedFields(want.get('SEQ') ?? '');
+    if (gotSeq !== wantSeq) diffs.push(`SEQ (fixed fields): tuxnet ${gotSeq} linux ${wantSeq}`);
+    for (const k of ['syn', 'synack']) {
+      if (gotP0f.get(k) !== wantP0f.get(k)) diffs.push(`p0f ${k}: tuxnet ${gotP0f.get(k) ?? '(none)'} linux ${wantP0f.get(k)}`);
+    }
+    t.diagnostic(`tuxnet fingerprint: ${fp.split('\n').join(' ')}`);
+    assert.equal(diffs.length, 0, `fingerprint differs from Linux's:\n${diffs.join('\n')}`);
+
+    const code = await host.stop('SIGINT', 15000);
+    assert.equal(code, 0, `tuxnet tap exit status after SIGINT:\n${host.err}`);
+  } finally {
+    for (const b of bgs.reverse()) await b.stop('SIGINT', 5000);
+    teardown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
