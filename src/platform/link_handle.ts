@@ -71,3 +71,36 @@ export function createLinkDevice(ns: Net, o: LinkDeviceOptions, ops: LinkKindOps
 export function closeLinkDevice(k: Kernel, dev: NetDevice): void {
   if (dev.regState === NETREG_REGISTERED) inBh(k, () => linkDestroy(dev));
 }
+
+/**
+ * Frames that arrive as separate events (UDP datagrams, WebSocket messages) gathered
+ * until `defer` runs, then delivered in one bottom-half section: one softirq pass (and
+ * one GRO flush) per burst, as NAPI polls a ring. `defer` is setImmediate on Node (after
+ * every message of this poll phase); queueMicrotask elsewhere (no gathering). Held
+ * frames must not be reused by their producer (datagram and message buffers are not).
+ */
+export class RxBatch {
+  private frames: Uint8Array[] = [];
+  private scheduled = false;
+  constructor(private readonly k: Kernel, private readonly deliver: (frame: Uint8Array) => void,
+    private readonly defer: (fn: () => void) => void = queueMicrotask, private readonly limit = 64) {}
+
+  push(frame: Uint8Array): void {
+    this.frames.push(frame);
+    if (this.frames.length >= this.limit) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      this.defer(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const batch = this.frames;
+    if (batch.length === 0) return;
+    this.frames = [];
+    inBh(this.k, () => {
+      for (const f of batch) this.deliver(f);
+    });
+  };
+}

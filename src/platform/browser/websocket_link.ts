@@ -14,7 +14,7 @@
 import type { Kernel, Net } from '../../core/net_namespace.js';
 import { type LinkKindOps, type LinkPort, linkAttach, linkDetach, linkPriv, linkReceive } from '../../drivers/link.js';
 import {
-  type LinkHandle, type LinkDeviceOptions, Backoff, noLog, closeLinkDevice, createLinkDevice, inBh,
+  type LinkHandle, type LinkDeviceOptions, Backoff, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh,
 } from '../link_handle.js';
 
 export const wsLinkOps: LinkKindOps = { driver: 'websocket' };
@@ -42,6 +42,8 @@ const WS_TX_QUEUE_LIMIT = 4 << 20;
 export interface WebSocketLinkOptions extends LinkDeviceOptions {
   /** The WebSocket constructor (default: globalThis.WebSocket). */
   WebSocket?: WebSocketCtor;
+  /** How received messages are gathered into one softirq pass (RxBatch; Node: setImmediate). */
+  defer?: (fn: () => void) => void;
 }
 
 /** Turn a message's data into bytes, or null when it is not binary. */
@@ -130,6 +132,9 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
       inBh(k, () => linkAttach(dev, port!));
       log(`link up (${url})`);
     };
+    const rx = new RxBatch(k, (f) => {
+      if (port !== null && !port.closed) linkReceive(dev, f);
+    }, o.defer);
     s.onmessage = (ev) => {
       if (port === null || port.closed) return;
       const frame = messageBytes(ev.data);
@@ -137,7 +142,7 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
         dev.coreStats.rxDropped++;
         return;
       }
-      inBh(k, () => linkReceive(dev, frame));
+      rx.push(frame);
     };
     s.onerror = (ev) => {
       const m = (ev as { message?: unknown } | null)?.message;

@@ -28,7 +28,7 @@ import type { Kernel, Net } from '../../core/net_namespace.js';
 import { type LinkKindOps, type LinkPort, linkAttach, linkReceive } from '../../drivers/link.js';
 import { QEMU_NET_BUFSIZE } from '../../drivers/link_framing.js';
 import {
-  type LinkHandle, type LinkDeviceOptions, Backoff, noLog, closeLinkDevice, createLinkDevice, inBh,
+  type LinkHandle, type LinkDeviceOptions, Backoff, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh,
 } from '../link_handle.js';
 import { type StreamPort, attachStream } from './stream_link.js';
 
@@ -203,13 +203,16 @@ export async function qemuDgramOpen(k: Kernel, ns: Net, e: DgramEnds, o: LinkDev
   const dev = createLinkDevice(ns, o, qemuDgramLinkOps);
   const sock = dgram.createSocket({ type: remote.family === 6 ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
   const port = new DgramPort(sock, remote.address, e.remotePort);
+  const rx = new RxBatch(k, (f) => {
+    if (!port.closed) linkReceive(dev, f);
+  }, setImmediate);
   sock.on('message', (msg, rinfo) => {
     if (port.closed) return;
     if (rinfo.port !== e.remotePort || rinfo.address !== remote.address) {
       dev.coreStats.rxDropped++;
       return;
     }
-    inBh(k, () => linkReceive(dev, msg));
+    rx.push(msg);
   });
   await new Promise<void>((resolve, reject) => {
     sock.once('error', (err: NodeJS.ErrnoException) => {

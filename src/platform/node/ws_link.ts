@@ -24,5 +24,5 @@ class BoundedWebSocket extends WebSocket {
 
 /** Connect a new link device to the WebSocket relay at `url` (ws:// or wss://). */
 export function openWsLink(k: Kernel, ns: Net, url: string, o: LinkDeviceOptions): Promise<LinkHandle> {
-  return openWebSocketLink(k, ns, url, { ...o, WebSocket: BoundedWebSocket as unknown as WebSocketCtor });
+  return openWebSocketLink(k, ns, url, { ...o, WebSocket: BoundedWebSocket as unknown as WebSocketCtor, defer: setImmediate });
 }
