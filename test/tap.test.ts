@@ -20,6 +20,7 @@ import { exitTask } from '../src/socket/syscalls.js';
 import { programs } from '../src/tools/registry.js';
 import { BufferStdio, BufferStdin } from '../src/tools/tool.js';
 import { openTap, tapUnavailableReason, TapUnavailableError } from '../src/platform/node/tap.js';
+import { linkPriv } from '../src/drivers/link.js';
 
 const execFileP = promisify(execFile);
 const NS = `tnxa${process.pid}`;
@@ -148,4 +149,32 @@ test('attaching a TAP another fd holds: EBUSY, said plainly', { skip: why ?? fal
     h.close();
     teardownNs();
   }
+});
+
+test('deleting the Linux TAP under tuxnet: the device loses its wire and says why', { skip: why ?? false }, async () => {
+  setupNs();
+  const k = createKernel({ time: 'real' });
+  const h = openTap(k, k.initNet, { ifname: TAP, netns: NS });
+  try {
+    ip('-n', NS, 'link', 'del', TAP);
+    for (let i = 0; i < 50 && linkPriv(h.dev).port !== null; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(linkPriv(h.dev).port, null);
+    assert.match(linkPriv(h.dev).lastError, /deleted/);
+  } finally {
+    h.close();
+    teardownNs();
+  }
+});
+
+test('without CAP_NET_ADMIN: TapUnavailableError says to run as root', {
+  skip: why ?? (spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status !== 0 ? 'setpriv missing' : false),
+}, () => {
+  const mod = new URL('../src/platform/node/tap.js', import.meta.url).href;
+  const idx = new URL('../src/index.js', import.meta.url).href;
+  const script = `const m = await import(${JSON.stringify(mod)}); const { createKernel } = await import(${JSON.stringify(idx)});
+    const k = createKernel({ time: 'real' });
+    try { m.openTap(k, k.initNet, { ifname: 'tnxa8' }); console.log('opened'); } catch (e) { console.log(e.name, e.reason, e.message); }`;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath,
+    '--input-type=module', '-e', script], { encoding: 'utf8', cwd: '/', timeout: 20_000 });
+  assert.match(r.stdout, /^TapUnavailableError permission .*(root|CAP_NET_ADMIN)/, r.stderr);
 });

@@ -16,6 +16,7 @@
  * /dev/net/tun is missing, or the process lacks CAP_NET_ADMIN.
  */
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -170,6 +171,13 @@ export interface TapHandle {
   close(): void;
 }
 
+/** Why the TAP's fd stopped: poll/read failed with -errno (EBADF/EBADFD: the interface was deleted). */
+function tapErrorText(err: number): string {
+  const name = Object.entries(osConstants.errno).find(([, v]) => v === -err)?.[0] ?? `errno ${-err}`;
+  const gone = name === 'EBADF' || name === 'EBADFD';
+  return `TAP fd failed: ${name}${gone ? ' (the Linux interface was deleted)' : ''}`;
+}
+
 /** The wire of a TAP-backed device: the fd, its poller, and the receive buffers. */
 class TapPort implements LinkPort {
   handle: unknown = null;
@@ -208,7 +216,7 @@ class TapPort implements LinkPort {
       }
       sched.localBhEnable();
     }
-    if (err < 0) linkDetach(dev, `read from TAP: errno ${-err}${err === -77 ? ' (EBADFD: interface deleted)' : ''}`);
+    if (err < 0) linkDetach(dev, tapErrorText(err));
   };
 
   close(): void {
