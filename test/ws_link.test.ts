@@ -10,6 +10,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startRelay, parseListen } from '../src/platform/node/relay.js';
 import { openLinkSpec, parseLinkSpec } from '../src/platform/node/link_spec.js';
@@ -203,4 +205,37 @@ test('link specs and --listen addresses parse; bad ones say what was expected', 
   assert.deepEqual(parseListen('[::1]:8086'), { host: '::1', port: 8086 });
   assert.deepEqual(parseListen('8086'), { host: '127.0.0.1', port: 8086 });
   assert.equal(parseListen('nope'), "invalid listen address 'nope': expected HOST:PORT");
+});
+
+test('tuxnet relay: listens, switches between clients, stops on SIGTERM with exit 0; usage errors exit 2', { timeout: 60_000 }, async () => {
+  const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+  const bad = spawnSync(process.execPath, [cli, 'relay', '--listen', 'nowhere'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, "tuxnet: relay: invalid listen address 'nowhere': expected HOST:PORT\n");
+  const proc = spawn(process.execPath, [cli, 'relay', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const clients: WebSocket[] = [];
+  try {
+    assert.ok(await waitFor(() => /listening on ws:\/\/127\.0\.0\.1:\d+\//.test(stderr), 20_000), stderr);
+    const url = /listening on (ws:\/\/\S+)/.exec(stderr)![1]!;
+    const c1 = await wsClient(url);
+    const c2 = await wsClient(url);
+    clients.push(c1.ws, c2.ws);
+    const frame = Buffer.alloc(60);
+    frame.fill(0xff, 0, 6);
+    frame[6] = 0x02;
+    c1.ws.send(frame);
+    assert.ok(await waitFor(() => c2.got.length === 1, 5000), 'broadcast reached the other client');
+    assert.deepEqual(c2.got[0], frame);
+    assert.equal(c1.got.length, 0, 'not echoed to the sender');
+  } finally {
+    for (const c of clients) c.terminate();
+    if (proc.pid !== undefined && proc.exitCode === null) process.kill(proc.pid, 'SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
+  assert.match(stderr, /tuxnet relay: stopped: 0 forwarded, 1 flooded, 0 dropped, 0 queue drops\n$/);
 });
