@@ -55,7 +55,9 @@ function tcpSetWindowClampForRatio(sk: TcpSock, val: number): void {
 export function tcpMeasureRcvMss(sk: TcpSock, skb: SkBuff): void {
   const lss = sk.icskAckLastSegSize;
   sk.icskAckLastSegSize = 0;
-  let len = skb.len;
+  // skb->len may jitter because of SACKs, even if the peer sends full-sized frames; a GRO
+  // or GSO packet counts by its segment size (Linux: gso_size ?: skb->len).
+  let len = skb.gsoSize || skb.len;
   if (len >= sk.icskAckRcvMss) {
     if (len !== sk.icskAckRcvMss) {
       const val = Math.floor((skb.len * (1 << TCP_RMEM_TO_WIN_SCALE)) / (TCP_SKB_CB(skb).rxTruesize || skb.len + 832));
