@@ -11,8 +11,10 @@
  * into an Int32Array, and JS is called back ONCE for the batch with (count, err).
  * The bound keeps timers and other I/O running when the kernel floods the fd
  * (an unbounded drain loop would livelock the event loop). A frame longer than the
- * room left for it is cut by read(2) (tun_put_user copies what fits); every read
- * offers `frameMax` bytes so that only frames over 64 KiB can be cut.
+ * room left for it is cut by read(2) (tun_put_user copies what fits but returns the
+ * full length); every read offers `frameMax` bytes so that only frames over 64 KiB
+ * can be cut, and those are reported with a negative length (-(full length)): they
+ * took frameMax bytes of the buffer.
  *
  * Transmit: write(fd, bytes) is one write(2) of one frame (tun_get_user takes one
  * frame per write); returns the bytes written or -errno (EAGAIN when the tap's
@@ -281,6 +283,13 @@ static void on_poll(uv_poll_t *h, int status, int events) {
         break;
       }
       if (r == 0) break;
+      if ((size_t)r > p->frame_max) {
+        /* tun_put_user returns the frame's full length even when it copied less: a
+           frame longer than frame_max was cut. Reported as -length; it used frame_max bytes. */
+        p->lens[n++] = -(int32_t)r;
+        off += p->frame_max;
+        continue;
+      }
       p->lens[n++] = (int32_t)r;
       off += (size_t)r;
     }

@@ -211,6 +211,14 @@ class TapPort implements LinkPort {
       let off = 0;
       for (let i = 0; i < count; i++) {
         const len = lens[i]!;
+        if (len < 0) {
+          // Longer than any frame a TAP should carry: cut by read(2), dropped as oversize.
+          dev.stats.rxLengthErrors++;
+          dev.stats.rxErrors++;
+          dev.coreStats.rxDropped++;
+          off += FRAME_MAX;
+          continue;
+        }
         linkReceive(dev, bytes.subarray(off, off + len));
         off += len;
       }
