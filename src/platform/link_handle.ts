@@ -67,6 +67,11 @@ export function createLinkDevice(ns: Net, o: LinkDeviceOptions, ops: LinkKindOps
   return dev;
 }
 
+/** The device was unregistered behind the link's back (its namespace dismantled): stop reconnecting. */
+export function linkDeviceGone(dev: NetDevice): boolean {
+  return dev.regState !== NETREG_REGISTERED;
+}
+
 /** Remove a link device (its port is closed by ndo_uninit); nothing if already gone with its namespace. */
 export function closeLinkDevice(k: Kernel, dev: NetDevice): void {
   if (dev.regState === NETREG_REGISTERED) inBh(k, () => linkDestroy(dev));

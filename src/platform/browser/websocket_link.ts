@@ -14,7 +14,7 @@
 import type { Kernel, Net } from '../../core/net_namespace.js';
 import { type LinkKindOps, type LinkPort, linkAttach, linkDetach, linkPriv, linkReceive } from '../../drivers/link.js';
 import {
-  type LinkHandle, type LinkDeviceOptions, Backoff, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh,
+  type LinkHandle, type LinkDeviceOptions, Backoff, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh, linkDeviceGone,
 } from '../link_handle.js';
 
 export const wsLinkOps: LinkKindOps = { driver: 'websocket' };
@@ -113,7 +113,7 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
   };
 
   const connect = (): void => {
-    if (stopped) return;
+    if (stopped || linkDeviceGone(dev)) return;
     let s: WebSocketLike;
     try {
       s = new Ctor(url);

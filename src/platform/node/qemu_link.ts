@@ -28,7 +28,7 @@ import type { Kernel, Net } from '../../core/net_namespace.js';
 import { type LinkKindOps, type LinkPort, linkAttach, linkReceive } from '../../drivers/link.js';
 import { QEMU_NET_BUFSIZE } from '../../drivers/link_framing.js';
 import {
-  type LinkHandle, type LinkDeviceOptions, Backoff, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh,
+  type LinkHandle, type LinkDeviceOptions, Backoff, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh, linkDeviceGone,
 } from '../link_handle.js';
 import { type StreamPort, attachStream } from './stream_link.js';
 
@@ -65,7 +65,7 @@ export function qemuStreamConnect(k: Kernel, ns: Net, addr: StreamAddress, o: Li
     }, backoff.next());
   };
   const connect = (): void => {
-    if (stopped) return;
+    if (stopped || linkDeviceGone(dev)) return;
     const s = addr.type === 'unix' ? net.connect({ path: addr.path }) : net.connect({ host: addr.host, port: addr.port });
     sock = s;
     let up: StreamPort | null = null;
@@ -120,6 +120,11 @@ export function qemuStreamListen(k: Kernel, ns: Net, addr: StreamAddress, o: Lin
   let current: net.Socket | null = null;
   const server = net.createServer((s) => {
     const peer = addr.type === 'unix' ? describeAddress(addr) : `tcp:${s.remoteAddress}:${s.remotePort}`;
+    if (linkDeviceGone(dev)) {
+      s.destroy();
+      server.close();
+      return;
+    }
     if (current !== null) {
       log(`refusing ${peer}: a peer is already connected`);
       s.destroy();

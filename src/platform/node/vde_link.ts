@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Kernel, Net } from '../../core/net_namespace.js';
 import type { LinkKindOps } from '../../drivers/link.js';
 import { VDE_MAX_FRAME } from '../../drivers/link_framing.js';
-import { type LinkHandle, type LinkDeviceOptions, Backoff, noLog, closeLinkDevice, createLinkDevice } from '../link_handle.js';
+import { type LinkHandle, type LinkDeviceOptions, Backoff, noLog, closeLinkDevice, createLinkDevice, linkDeviceGone } from '../link_handle.js';
 import { attachStream } from './stream_link.js';
 
 export const vdeLinkOps: LinkKindOps = { driver: 'vde' };
@@ -48,7 +48,7 @@ export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promis
   };
 
   const start = (): void => {
-    if (stopped) return;
+    if (stopped || linkDeviceGone(dev)) return;
     const c = spawn(program, ['--descr', `tuxnet ${dev.name}`, sock], { stdio: ['pipe', 'pipe', 'pipe'] });
     child = c;
     let stderrTail = '';
