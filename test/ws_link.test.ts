@@ -237,5 +237,5 @@ test('tuxnet relay: listens, switches between clients, stops on SIGTERM with exi
     if (proc.pid !== undefined && proc.exitCode === null) process.kill(proc.pid, 'SIGTERM');
   }
   assert.equal(await exited, 0, stderr);
-  assert.match(stderr, /tuxnet relay: stopped: 0 forwarded, 1 flooded, 0 dropped, 0 queue drops\n$/);
+  assert.match(stderr, /\ntuxnet relay: stopped: 0 forwarded, 1 flooded, 0 dropped, 0 queue drops\n$/);
 });

@@ -143,10 +143,14 @@ export function startRelay(o: RelayOptions): Promise<Relay> {
       resolve({
         port,
         stats,
-        close: () => new Promise<void>((done) => {
-          for (const c of clients) c.terminate();
-          wss.close(() => done());
-        }),
+        close: async () => {
+          // Every client's 'close' (and its log line) comes before close() resolves.
+          await Promise.all([...clients].map((c) => new Promise<void>((gone) => {
+            c.once('close', () => gone());
+            c.terminate();
+          })));
+          await new Promise<void>((done) => wss.close(() => done()));
+        },
       });
     });
   });
