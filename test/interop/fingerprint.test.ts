@@ -144,9 +144,13 @@ test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeo
     must(sh(['ip', '-n', NS, 'addr', 'add', `${KERNEL_ADDR}/24`, 'dev', TAP]), 'addr add');
     must(sh(['ip', '-n', NS, 'link', 'set', TAP, 'mtu', '1500', 'up']), 'tap up');
 
-    // p0f's capture (SYNs and SYN+ACKs) and a kernel listener the tuxnet client connects to.
-    const p0fPcap = join(dir, 'p0f.pcap');
-    const dump = new Bg(['tcpdump', '-i', TAP, '-s', '0', '-U', '-w', p0fPcap, 'tcp[tcpflags] & tcp-syn != 0'], 240);
+    // p0f's captures (SYNs and SYN+ACKs): one while tuxnet starts (its client SYN), one
+    // after nmap (a Linux client's SYN and tuxnet's SYN+ACK), so nmap's odd probes and
+    // their answers stay out of p0f's view, as in make_baseline.sh.
+    const synPcap = join(dir, 'syn.pcap');
+    const synackPcap = join(dir, 'synack.pcap');
+    const synFilter = 'tcp[tcpflags] & tcp-syn != 0';
+    const dump = new Bg(['tcpdump', '--immediate-mode', '-i', TAP, '-s', '0', '-U', '-w', synPcap, synFilter], 240);
     bgs.push(dump);
     bgs.push(new Bg(['socat', `TCP-LISTEN:${P0FPORT},reuseaddr,fork`, 'SYSTEM:cat >/dev/null'], 240));
     await dump.waitFor(/listening on/, 5000);
@@ -166,6 +170,8 @@ test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeo
     bgs.push(host);
     assert.ok(await host.waitFor(/tuxnet tap: ready/, 30000), `tuxnet tap did not get ready:\n${host.err}`);
     must(inNs(['ping', '-c', '1', '-W', '2', HOST_ADDR]), 'ping tuxnet');
+    await sleep(300);
+    await dump.stop('SIGINT');
 
     // nmap, as make_baseline.sh runs it.
     const nmap = inNs(['nmap', '-n', '-Pn', '-sS', '-sU', '-O', '--osscan-guess', '-d', '--max-retries', '1',
@@ -175,12 +181,22 @@ test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeo
     const got = parseNmapLines(fp);
 
     // p0f's SYN+ACK: a Linux client connects to tuxnet's open port.
-    inNs(['socat', '-', `TCP:${HOST_ADDR}:${OPEN}`], { input: 'hi\n', timeoutMs: 10000 });
+    const dump2 = new Bg(['tcpdump', '--immediate-mode', '-i', TAP, '-s', '0', '-U', '-w', synackPcap, synFilter], 240);
+    bgs.push(dump2);
+    await dump2.waitFor(/listening on/, 5000);
+    const client = inNs(['socat', '-', `TCP:${HOST_ADDR}:${OPEN}`], { input: 'hi\n', timeoutMs: 10000 });
     await sleep(500);
-    await dump.stop('SIGINT');
-    const log = join(dir, 'p0f.log');
-    sh(['p0f', '-r', p0fPcap, '-o', log], { timeoutMs: 20000 });
-    const gotP0f = p0fSignaturesFromLog(existsSync(log) ? readFileSync(log, 'utf8') : '', HOST_ADDR);
+    await dump2.stop('SIGINT');
+    const p0f = (pcap: string): Map<string, string> => {
+      const log = `${pcap}.log`;
+      sh(['p0f', '-r', pcap, '-o', log], { timeoutMs: 20000 });
+      return p0fSignaturesFromLog(existsSync(log) ? readFileSync(log, 'utf8') : '', HOST_ADDR);
+    };
+    const gotP0f = new Map<string, string>();
+    const syn = p0f(synPcap).get('syn');
+    const synack = p0f(synackPcap).get('synack');
+    if (syn !== undefined) gotP0f.set('syn', syn);
+    if (synack !== undefined) gotP0f.set('synack', synack);
 
     const diffs: string[] = [];
     for (const name of LINES) {
@@ -191,6 +207,12 @@ test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeo
     if (gotSeq !== wantSeq) diffs.push(`SEQ (fixed fields): tuxnet ${gotSeq} linux ${wantSeq}`);
     for (const k of ['syn', 'synack']) {
       if (gotP0f.get(k) !== wantP0f.get(k)) diffs.push(`p0f ${k}: tuxnet ${gotP0f.get(k) ?? '(none)'} linux ${wantP0f.get(k)}`);
+    }
+    if (gotP0f.size < 2) {
+      diffs.push(`socat client: status ${client.status} ${client.err}`);
+      diffs.push(`p0f captures: ${sh(['tcpdump', '-nn', '-r', synPcap]).out}\n${sh(['tcpdump', '-nn', '-r', synackPcap]).out}`);
+      diffs.push(`tuxnet tap stderr: ${host.err}`);
+      diffs.push(`tcpdump: ${dump.err} / ${dump2.err}`);
     }
     t.diagnostic(`tuxnet fingerprint: ${fp.split('\n').join(' ')}`);
     assert.equal(diffs.length, 0, `fingerprint differs from Linux's:\n${diffs.join('\n')}`);
