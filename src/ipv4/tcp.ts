@@ -459,9 +459,15 @@ export function tcpSendmsg(tp: TcpSock, data: Uint8Array, flags: number): number
         // Linux appends page frags to the tail skb up to the size goal; here its linear area
         // grows instead (a remainder left by tcp_fragment after tcp_push_one sent its head has
         // no tailroom, and the MSS may have grown since the allocation). Charges stay per byte.
-        if (skb && copy > skb.end - skb.tail && tcpSkbCanCollapseTo(skb)) {
+        // It grows only when this write's bytes do not fit, and then by one more size goal
+        // than needed, so a writer woken for every ACK does not reallocate per MSS; and only
+        // MAX_TCP_HEADER of headroom moves along: a remainder shares its original's area,
+        // whose headroom holds the bytes already sent (copying them made every growth of a
+        // long stream's tail larger than the last).
+        if (skb && copy > 0 && Math.min(copy, size - copied) > skb.end - skb.tail && tcpSkbCanCollapseTo(skb)) {
           const truesize = skb.truesize;
-          pskbExpandHead(skb, 0, copy - (skb.end - skb.tail));
+          if (skb.data - skb.head > MAX_TCP_HEADER) skb.head = skb.data - MAX_TCP_HEADER;
+          pskbExpandHead(skb, 0, copy + sizeGoal - (skb.end - skb.tail));
           skb.truesize = truesize;
         }
         if (copy <= 0 || !tcpSkbCanCollapseTo(skb!)) {

@@ -412,7 +412,7 @@ export class Scope {
 export interface ExpertReport {
   /** Every item line, as `Severity/Group/Protocol: Summary (xN)`. */
   items: string[];
-  /** The items that fail a capture: any error, any malformed packet, any bad checksum. */
+  /** The items that fail a capture: any error, any malformed packet, any bad checksum (ICMP's is a warning). */
   problems: string[];
   /**
    * Errors of dissectors above TCP/UDP that tshark picked by port or heuristics for
@@ -456,7 +456,10 @@ export function tsharkExpert(file: string, filter?: string): ExpertReport {
     const m = /^\s+(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line);
     if (!m || !severity) continue;
     items.push(`${severity}/${m[2]}/${m[3]}: ${m[4]} (x${m[1]})`);
-    const bad = severity === 'Errors' || m[2] === 'Malformed' || m[2] === 'Checksum' || /bad checksum|malformed/i.test(m[4]!);
+    // Checksum items other than "Bad checksum" are not failures: "TCP Checksum 0xffff
+    // instead of 0x0000 (see RFC 1624)" is what Linux's skb_checksum_help() writes too
+    // (csum_fold(csum) ?: CSUM_MANGLED_0, for every protocol), and it verifies.
+    const bad = severity === 'Errors' || m[2] === 'Malformed' || /bad checksum|malformed/i.test(m[4]!);
     if (bad && !CHECKED_PROTOCOLS.test(m[3]!)) {
       ignored.push(items[items.length - 1]!);
     } else if (bad) {
