@@ -11,7 +11,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { qemuStreamConnect, qemuStreamListen, qemuDgramOpen } from '../src/platform/node/qemu_link.js';
@@ -252,5 +254,41 @@ test('qemu stream server: garbage from a client closes it, the next client is ac
   } finally {
     link.close();
     for (const s of socks) s.destroy();
+  }
+});
+
+test('tuxnet tap --link qemu-stream:connect:...: a tuxnet process on QEMU\'s hub answers pings, stops on SIGINT with exit 0', { skip: !haveQemu, timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tnxl-'));
+  const script = join(dir, 'host.sh');
+  writeFileSync(script, 'ip addr add 10.14.0.1/24 dev eth0\nip link set eth0 up\n');
+  const [p1, p2] = [await freePort(), await freePort()];
+  const q = qemu([
+    `stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=${p1}`,
+    `stream,id=s1,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=${p2}`,
+  ]);
+  const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+  let proc: ReturnType<typeof spawn> | null = null;
+  let stderr = '';
+  const b = realHost(81);
+  let link: LinkHandle | null = null;
+  try {
+    assert.ok(await tcpReady(p1) && await tcpReady(p2), `qemu did not listen: ${q.stderr()}`);
+    proc = spawn(process.execPath, [cli, 'tap', '--link', `eth0=qemu-stream:connect:tcp:127.0.0.1:${p1}`, '--script', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    link = await qemuStreamConnect(b.k, b.net, { type: 'tcp', host: '127.0.0.1', port: p2 }, { devName: 'eth0' });
+    await configure(b.k, b.net, 'eth0', '10.14.0.2/24');
+    assert.ok(await waitFor(() => stderr.includes('tuxnet tap: ready') && stderr.includes('tuxnet tap: eth0: link up'), 30_000), stderr);
+    const r = await pingOk(b.k, b.net, '10.14.0.1');
+    assert.equal(r.rc, 0, `${r.out}${r.err}\n${stderr}`);
+    const exited = new Promise<number | null>((res) => proc!.once('exit', (code) => res(code)));
+    process.kill(proc.pid!, 'SIGINT');
+    assert.equal(await exited, 0, stderr);
+  } finally {
+    link?.close();
+    if (proc?.pid !== undefined && proc.exitCode === null) process.kill(proc.pid, 'SIGKILL');
+    await q.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
