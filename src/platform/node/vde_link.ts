@@ -49,7 +49,7 @@ export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promis
 
   const start = (): void => {
     if (stopped || linkDeviceGone(dev)) return;
-    const c = spawn(program, ['--descr', `tuxnet ${dev.name}`, sock], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const c = spawn(program, [sock], { stdio: ['pipe', 'pipe', 'pipe'] });
     child = c;
     let stderrTail = '';
     let exitInfo = '';
