@@ -129,6 +129,7 @@ test('vnet header: headers Linux refuses are dropped and counted in rx_frame_err
     ['UFO (not offered)', cat(vnetHdr({ gso: VIRTIO_NET_HDR_GSO_UDP, gsoSize: 1448 }), f)],
     ['gso_size 0', cat(vnetHdr({ gso: VIRTIO_NET_HDR_GSO_TCPV4, gsoSize: 0 }), f)],
     ['hdr_len past the end', cat(vnetHdr({ hdrLen: f.length + 1 }), f)],
+    ['hdr_len inside the Ethernet header', cat(vnetHdr({ hdrLen: 6 }), tcpFrame(dev.devAddr, 10))],
     ['csum_start past the end', cat(vnetHdr({ flags: VIRTIO_NET_HDR_F_NEEDS_CSUM, start: f.length, off: 16 }), f)],
     ['csum_offset past the end', cat(vnetHdr({ flags: VIRTIO_NET_HDR_F_NEEDS_CSUM, start: 34, off: f.length }), f)],
     ['csum_start inside the Ethernet header', cat(vnetHdr({ flags: VIRTIO_NET_HDR_F_NEEDS_CSUM, start: 2, off: 0 }), f)],

@@ -197,8 +197,9 @@ export function tapVnetDecap(dev: NetDevice, frame: Uint8Array): SkBuff | null {
     if (gsoSize === 0) return badVnetHdr(dev);
   }
   const hdrLen = le16(frame, 2);
-  // tun_get_user: a hdr_len hint longer than the packet is -EINVAL.
-  if (hdrLen > len) return badVnetHdr(dev);
+  // tun_get_user: a hdr_len hint longer than the packet, or shorter than an Ethernet
+  // header on a TAP, is -EINVAL.
+  if (hdrLen > len || (hdrLen !== 0 && hdrLen < ETH_HLEN)) return badVnetHdr(dev);
   // Without GSO a frame is held to the MTU like any NIC's (link.ts: rx_length_errors);
   // a GSO frame may be up to 64 KiB of payload.
   if (gsoType === 0 && (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) === 0) {
