@@ -6,7 +6,7 @@
  * lines and p0f's signatures. Used by the in-process replay test and by the TAP
  * interop test.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPcap } from '../../src/tools/pcap.js';
@@ -304,4 +304,37 @@ function sum16(b: Uint8Array, s: number): number {
 function foldSum(s: number): number {
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
   return ~s & 0xffff;
+}
+
+/** A baseline profile: where its fixtures are, the MTU and the target's sysctls (NAME=VALUE). */
+export interface FingerprintProfile {
+  name: string;
+  dir: string;
+  mtu: number;
+  sysctls: string[];
+}
+
+/** The recorded profiles: the default one (fixture dir) and each subdirectory with a profile.txt. */
+export function fingerprintProfiles(): FingerprintProfile[] {
+  const base = fixtureDir();
+  const out: FingerprintProfile[] = [];
+  const dirs: [string, string][] = [['default', base]];
+  for (const e of readdirSync(base, { withFileTypes: true })) if (e.isDirectory()) dirs.push([e.name, join(base, e.name)]);
+  for (const [name, dir] of dirs) {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, 'profile.txt'), 'utf8');
+    } catch {
+      continue;
+    }
+    const p: FingerprintProfile = { name, dir, mtu: 1500, sysctls: [] };
+    for (const line of text.split('\n')) {
+      const m = /^mtu (\d+)$/.exec(line);
+      if (m) p.mtu = Number(m[1]);
+      const s = /^sysctl (.+)$/.exec(line);
+      if (s) p.sysctls.push(s[1]!);
+    }
+    out.push(p);
+  }
+  return out;
 }

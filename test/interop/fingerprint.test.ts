@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  fixtureDir, parseNmapLines, extractNmapFingerprint, seqFixedFields, parseP0f, p0fSignaturesFromLog,
+  fingerprintProfiles, type FingerprintProfile, parseNmapLines, extractNmapFingerprint, seqFixedFields, parseP0f, p0fSignaturesFromLog,
 } from '../harness/fingerprint.js';
 
 const NS = 'tnxf1';
@@ -125,15 +125,24 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeout: 300000 }, async (t) => {
-  const why = await skipReason();
-  if (why) {
-    t.skip(why);
-    return;
-  }
-  const fx = fixtureDir();
-  const want = parseNmapLines(readFileSync(join(fx, 'nmap.txt'), 'utf8'));
-  const wantP0f = parseP0f(readFileSync(join(fx, 'p0f.txt'), 'utf8'));
+/** Lab-script words: double-quoted when they hold a blank. */
+const word = (w: string): string => (/\s/.test(w) ? `"${w}"` : w);
+
+for (const profile of fingerprintProfiles()) {
+  const desc = `${profile.name}: MTU ${profile.mtu}${profile.sysctls.map((x) => `, ${x}`).join('')}`;
+  test(`nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel (${desc})`, { timeout: 300000 }, async (t) => {
+    const why = await skipReason();
+    if (why) {
+      t.skip(why);
+      return;
+    }
+    await scan(t, profile);
+  });
+}
+
+async function scan(t: { diagnostic(msg: string): void }, profile: FingerprintProfile): Promise<void> {
+  const want = parseNmapLines(readFileSync(join(profile.dir, 'nmap.txt'), 'utf8'));
+  const wantP0f = parseP0f(readFileSync(join(profile.dir, 'p0f.txt'), 'utf8'));
   const dir = mkdtempSync(join(tmpdir(), 'tnxf-'));
   const bgs: Bg[] = [];
   teardown();
@@ -142,7 +151,7 @@ test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeo
     must(sh(['ip', '-n', NS, 'link', 'set', 'lo', 'up']), 'lo up');
     must(sh(['ip', '-n', NS, 'tuntap', 'add', 'dev', TAP, 'mode', 'tap']), 'tuntap add');
     must(sh(['ip', '-n', NS, 'addr', 'add', `${KERNEL_ADDR}/24`, 'dev', TAP]), 'addr add');
-    must(sh(['ip', '-n', NS, 'link', 'set', TAP, 'mtu', '1500', 'up']), 'tap up');
+    must(sh(['ip', '-n', NS, 'link', 'set', TAP, 'mtu', String(profile.mtu), 'up']), 'tap up');
 
     // p0f's captures (SYNs and SYN+ACKs): one while tuxnet starts (its client SYN), one
     // after nmap (a Linux client's SYN and tuxnet's SYN+ACK), so nmap's odd probes and
@@ -159,7 +168,8 @@ test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeo
     const script = join(dir, 'host.sh');
     writeFileSync(script, [
       'ip link set lo up',
-      'ip link set eth0 mtu 1500',
+      `ip link set eth0 mtu ${profile.mtu}`,
+      ...profile.sysctls.map((kv) => `sysctl -q -w ${word(kv)}`),
       'ip link set eth0 up',
       `ip addr add ${HOST_ADDR}/24 dev eth0`,
       `nc -lk ${OPEN} &`,
@@ -224,4 +234,4 @@ test('nmap -O and p0f see tuxnet on a TAP as they see the Linux kernel', { timeo
     teardown();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
