@@ -292,3 +292,28 @@ test('tuxnet tap --link qemu-stream:connect:...: a tuxnet process on QEMU\'s hub
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('qemu dgram: runts and oversized datagrams are counted length errors; the link stays up and still sends', { timeout: 20_000 }, async () => {
+  const peer = createSocket('udp4');
+  await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
+  const peerPort = peer.address().port;
+  const ourPort = await freePort();
+  const got: Buffer[] = [];
+  peer.on('message', (m) => got.push(m));
+  const h = realHost(91);
+  const link = await openLinkSpec(h.k, h.net, 'd0', `qemu-dgram:127.0.0.1:${ourPort}:127.0.0.1:${peerPort}`, () => {});
+  try {
+    await configure(h.k, h.net, 'd0', '10.15.0.1/24');
+    const send = (b: Buffer): Promise<void> => new Promise((r) => peer.send(b, ourPort, '127.0.0.1', () => r()));
+    await send(Buffer.from('junk!'));
+    await send(Buffer.alloc(3000, 0xff));
+    await send(Buffer.alloc(0));
+    assert.ok(await waitFor(() => link.dev.stats.rxLengthErrors === 3, 3000), `length errors: ${link.dev.stats.rxLengthErrors}`);
+    assert.ok(carrier(link.dev));
+    void pingOk(h.k, h.net, '10.15.0.2', 1);
+    assert.ok(await waitFor(() => got.some((m) => m.length === 42 && m.readUInt16BE(12) === 0x0806), 3000), 'ARP request sent as one datagram');
+  } finally {
+    link.close();
+    peer.close();
+  }
+});
