@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vdeOpen } from '../src/platform/node/vde_link.js';
@@ -85,6 +85,37 @@ exec sleep 30
     assert.equal(link.dev.stats.rxPackets, 1, 'the good frame of run 1');
   } finally {
     link.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('vde and QEMU: a tuxnet host on vde_switch pings one on QEMU -netdev stream, joined by QEMU\'s -netdev vde on a hub', { skip: !haveVde || !(await haveCommand('qemu-system-x86_64')), timeout: 60_000 }, async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tnxl-vde-'));
+  const dir = join(tmp, 'switch');
+  const sock = join(tmp, 'qemu.sock');
+  const sw = vdeSwitch(dir);
+  let q: Child | null = null;
+  const a = realHost(63);
+  const b = realHost(64);
+  const log: string[] = [];
+  const handles: LinkHandle[] = [];
+  try {
+    assert.ok(await waitFor(() => existsSync(join(dir, 'ctl')), 5000), sw.stderr());
+    q = startChild('qemu-system-x86_64', ['-nodefaults', '-no-user-config', '-display', 'none', '-machine', 'none',
+      '-netdev', `vde,id=v0,sock=${dir}`, '-netdev', 'hubport,id=h0,hubid=0,netdev=v0',
+      '-netdev', `stream,id=s0,server=on,addr.type=unix,addr.path=${sock}`, '-netdev', 'hubport,id=h1,hubid=0,netdev=s0']);
+    assert.ok(await waitFor(() => existsSync(sock), 5000), q.stderr());
+    handles.push(await vdeOpen(a.k, a.net, dir, { devName: 'vde0', log: (m) => log.push(`a ${m}`) }));
+    handles.push(await openLinkSpec(b.k, b.net, 'eth0', `qemu-stream:connect:unix:${sock}`, (m) => log.push(`b ${m}`)));
+    await configure(a.k, a.net, 'vde0', '10.16.0.1/24');
+    await configure(b.k, b.net, 'eth0', '10.16.0.2/24');
+    assert.ok(await waitFor(() => handles.every((h) => carrier(h.dev)), 10_000), `${log.join('\n')}\n${q.stderr()}`);
+    const r = await pingOk(b.k, b.net, '10.16.0.1');
+    assert.equal(r.rc, 0, `${r.out}${r.err}\n${log.join('\n')}\n${q.stderr()}\n${sw.stderr()}`);
+  } finally {
+    for (const h of handles) h.close();
+    await q?.stop();
+    await sw.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 });
