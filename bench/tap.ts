@@ -11,7 +11,8 @@
  * `tap_icmp_echo`: ICMP echo round trips per second with a window of 32: a small C
  * helper (built into a temp dir) in the namespace keeps 32 echo requests in flight
  * on a raw ICMP socket (recvmmsg/sendmmsg: one new request per reply), for a bounded
- * time; tuxnet answers in its icmp_echo. Budget >= 100 k/s.
+ * time; tuxnet answers in its icmp_echo. Budget >= 100 k/s. `linux`: the same helper
+ * against a kernel namespace over a veth pair (the kernel answering itself).
  *
  * `tap_tcp` / `tap_tcp_vnet`: `iperf3 -c 10.9.0.2 -t SECS -J` from the Linux side to
  * tuxnet's `iperf3 -s -1` (Linux sends, tuxnet receives and ACKs), in Gbit/s of
@@ -19,7 +20,7 @@
  * TSO frames with partial checksums). Budgets >= 1 and >= 3 Gbit/s. `linux` is the
  * same iperf3 command between two namespaces over a veth pair in the same run (offloads
  * off for `tap_tcp`, on for `tap_tcp_vnet`), `ratio` tuxnet / Linux. The note holds the
- * reverse direction (`iperf3 -R`: tuxnet sends).
+ * other direction (tuxnet's `iperf3 -c` to the kernel's `iperf3 -s`: tuxnet sends).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -165,8 +166,12 @@ async function tool(k: Kernel, net: Net, line: string): Promise<{ rc: number; ou
 
 /** A child in the namespace, awaited without blocking the event loop (tuxnet answers meanwhile). */
 function inNs(argv: string[], timeoutMs: number): Promise<{ code: number; out: string; err: string }> {
+  return inNsOf(NS, argv, timeoutMs);
+}
+
+function inNsOf(ns: string, argv: string[], timeoutMs: number): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const c = spawn('ip', ['netns', 'exec', NS, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -226,44 +231,78 @@ async function echoFigure(opts: BenchOptions, helper: string): Promise<Rate> {
   }
 }
 
+/** The same echo helper between two namespaces over a veth pair: the kernel answering itself. */
+async function linuxVethEcho(opts: BenchOptions, helper: string): Promise<number> {
+  const a = 'tnxaa';
+  const b = 'tnxac';
+  for (const n of [a, b]) if (existsSync(`/run/netns/${n}`)) spawnSync('ip', ['netns', 'del', n]);
+  try {
+    execFileSync('sh', ['-e', '-c', vethScript(a, b, true)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = Math.max(300, Math.round(2000 * opts.scale));
+    const xs: number[] = [];
+    for (let i = 0; i < opts.warmup + opts.runs; i++) {
+      const r = await inNsOf(a, [helper, '10.0.0.2', '32', String(ms)], ms + 10_000);
+      if (r.code !== 0) throw new Error(`echo helper: ${r.err}`);
+      const [replies, ns] = r.out.trim().split(' ').map(Number);
+      if (i >= opts.warmup) xs.push((replies! * 1e9) / ns!);
+    }
+    return median(xs);
+  } finally {
+    for (const n of [a, b]) if (existsSync(`/run/netns/${n}`)) spawnSync('ip', ['netns', 'del', n]);
+  }
+}
+
 interface IperfResult {
   bps: number;
   /** Bits per CPU-second of this process over the test. */
   perCpu: number;
 }
 
-async function linuxToTuxnet(host: Host, secs: number, reverse: boolean): Promise<IperfResult> {
+async function linuxToTuxnet(host: Host, secs: number): Promise<IperfResult> {
   const net = host.k.initNet;
   const srv = tool(host.k, net, `iperf3 -s -1 -B ${TUX_ADDR}`);
   await new Promise((r) => setTimeout(r, 200));
-  const args = ['iperf3', '-c', TUX_ADDR, '-t', String(secs), '-J'];
-  if (reverse) args.push('-R');
   const c0 = cpuNs();
-  const c = await inNs(args, (secs + 20) * 1000);
+  const c = await inNs(['iperf3', '-c', TUX_ADDR, '-t', String(secs), '-J'], (secs + 20) * 1000);
   const cpu = cpuNs() - c0;
   const s = await srv;
-  if (c.code !== 0) throw new Error(`iperf3 -c${reverse ? ' -R' : ''}: exit ${c.code} ${c.out.slice(-300)} ${c.err}`.trim());
+  if (c.code !== 0) throw new Error(`iperf3 -c: exit ${c.code} ${c.out.slice(-300)} ${c.err}`.trim());
   if (s.rc !== 0) throw new Error(`tuxnet iperf3 -s: ${s.out.slice(-300)}`);
   const j = JSON.parse(c.out) as { end: { sum_received: { bits_per_second: number; bytes: number } } };
   return { bps: j.end.sum_received.bits_per_second, perCpu: (j.end.sum_received.bytes * 8 * 1e9) / cpu };
+}
+
+/**
+ * The other way: tuxnet's `iperf3 -c` against the kernel's `iperf3 -s -1` (not `-R` against
+ * tuxnet's server: see the bug board, the Linux client can wait forever for a block's rest).
+ */
+async function tuxnetToLinux(host: Host, secs: number): Promise<number> {
+  const srv = inNs(['iperf3', '-s', '-1', '-B', LINUX_ADDR], (secs + 20) * 1000);
+  await new Promise((r) => setTimeout(r, 300));
+  const c = await tool(host.k, host.k.initNet, `iperf3 -c ${LINUX_ADDR} -t ${secs} -J`);
+  const s = await srv;
+  if (c.rc !== 0) throw new Error(`tuxnet iperf3 -c: ${c.out.slice(-300)}`);
+  if (s.code !== 0) throw new Error(`iperf3 -s: exit ${s.code} ${s.err}`.trim());
+  const j = JSON.parse(c.out) as { end: { sum_received: { bits_per_second: number } } };
+  return j.end.sum_received.bits_per_second;
 }
 
 async function tcpFigure(opts: BenchOptions, vnetHdr: boolean): Promise<{ fwd: Rate; rev: number | null; why?: string }> {
   const host = await bootHost(vnetHdr);
   const secs = Math.max(1, Math.round(3 * opts.scale));
   try {
-    for (let i = 0; i < opts.warmup; i++) await linuxToTuxnet(host, 1, false);
+    for (let i = 0; i < opts.warmup; i++) await linuxToTuxnet(host, 1);
     const xs: number[] = [];
     const cs: number[] = [];
     for (let i = 0; i < opts.runs; i++) {
-      const r = await linuxToTuxnet(host, secs, false);
+      const r = await linuxToTuxnet(host, secs);
       xs.push(r.bps);
       cs.push(r.perCpu);
     }
     let rev: number | null = null;
     let why: string | undefined;
     try {
-      rev = (await linuxToTuxnet(host, secs, true)).bps;
+      rev = await tuxnetToLinux(host, secs);
     } catch (e) {
       why = (e as Error).message.split('\n')[0];
     }
@@ -318,8 +357,19 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
     setupNs();
     try {
       const e = await echoFigure(opts, helper);
-      out.push({ name: 'tap_icmp_echo', value: e.wall, unit: 'round trips/s',
-        note: `window 32; ${(e.perCpu / 1e3).toFixed(1)} k per CPU-second of tuxnet's process; target >= 100 k/s` });
+      let linuxEcho: number | null = null;
+      let enote: string | undefined = opts.linux ? undefined : 'linux: disabled (--no-linux)';
+      if (opts.linux) {
+        try {
+          linuxEcho = await linuxVethEcho(opts, helper);
+        } catch (err) {
+          enote = `linux: ${(err as Error).message.split('\n')[0]}`;
+        }
+      }
+      const ef = withLinux({ name: 'tap_icmp_echo', value: e.wall, unit: 'round trips/s' }, linuxEcho, enote);
+      ef.note = [`window 32; ${(e.perCpu / 1e3).toFixed(1)} k per CPU-second of tuxnet's process; target >= 100 k/s`,
+        ef.note].filter(Boolean).join('; ');
+      out.push(ef);
       for (const vnet of [false, true]) {
         const name = vnet ? 'tap_tcp_vnet' : 'tap_tcp';
         const r = await tcpFigure(opts, vnet);
@@ -337,7 +387,7 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
           lnote = 'linux: disabled (--no-linux)';
         }
         const f = withLinux({ name, value: r.fwd.wall / 1e9, unit: 'Gbit/s' }, linux, lnote);
-        const rev = r.rev !== null ? `tuxnet->Linux (-R) ${(r.rev / 1e9).toFixed(2)} Gbit/s` : `-R failed: ${r.why}`;
+        const rev = r.rev !== null ? `tuxnet->Linux ${(r.rev / 1e9).toFixed(2)} Gbit/s` : `tuxnet->Linux failed: ${r.why}`;
         f.note = [`Linux->tuxnet, ${(r.fwd.perCpu / 1e9).toFixed(2)} Gbit per CPU-second of tuxnet's process; ${rev}; ` +
           `target >= ${vnet ? 3 : 1} Gbit/s`, f.note].filter(Boolean).join('; ');
         out.push(f);
