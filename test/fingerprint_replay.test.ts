@@ -185,7 +185,7 @@ test(`nmap -O probes replayed (${desc}): tuxnet answers each as the Linux kernel
   // so SYN+ACKs to different source ports share no clock; nmap cannot compute a rate.
   const kClocks = new Set(res.flatMap((r) => r.kernelClocks));
   const tClocks = new Set(res.flatMap((r) => r.tuxnetClocks));
-  if (kClocks.size > 0) assert.ok(kClocks.size > 3, 'the baseline shows per-connection offsets');
+  // (With tcp_timestamps=2 there is no offset at all: one clock on both.)
   assert.equal(tClocks.size, kClocks.size, `timestamp offsets: tuxnet ${[...tClocks].join(',')} linux ${[...kClocks].join(',')}`);
 });
 
