@@ -53,16 +53,17 @@ async function tcpReady(port: number, ms = 5000): Promise<boolean> {
   return false;
 }
 
-test('qemu stream (server=on, tcp and unix), dgram and legacy socket,udp=: four tuxnet hosts ping through QEMU\'s hub', { skip: !haveQemu, timeout: 60_000 }, async () => {
+test('qemu stream (server=on, tcp and unix), dgram, legacy socket,udp= and socket,listen=: five tuxnet hosts ping through QEMU\'s hub', { skip: !haveQemu, timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tnxl-'));
   const sockPath = join(dir, 'qemu.sock');
-  const [pTcp, pQemuUdp, pOurUdp, pQemuUdp2, pOurUdp2] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [pTcp, pQemuUdp, pOurUdp, pQemuUdp2, pOurUdp2, pLegacy] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const q = qemu([
     `stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=${pTcp}`,
     `stream,id=s1,server=on,addr.type=unix,addr.path=${sockPath}`,
     `dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port=${pQemuUdp},remote.type=inet,remote.host=127.0.0.1,remote.port=${pOurUdp}`,
-    // The legacy spelling of a unicast dgram netdev.
+    // The legacy spellings: a unicast dgram netdev, a listening stream.
     `socket,id=d1,udp=127.0.0.1:${pOurUdp2},localaddr=127.0.0.1:${pQemuUdp2}`,
+    `socket,id=l0,listen=127.0.0.1:${pLegacy}`,
   ]);
   const handles: LinkHandle[] = [];
   const log: string[] = [];
@@ -73,6 +74,7 @@ test('qemu stream (server=on, tcp and unix), dgram and legacy socket,udp=: four 
     const b = realHost(2);
     const c = realHost(3);
     const d = realHost(4);
+    const e = realHost(5);
     handles.push(await qemuStreamConnect(a.k, a.net, { type: 'tcp', host: '127.0.0.1', port: pTcp }, { devName: 'eth0', log: (m) => log.push(`a ${m}`) }));
     handles.push(await openLinkSpec(b.k, b.net, 'eth0', `qemu-stream:connect:unix:${sockPath}`, (m) => log.push(`b ${m}`)));
     handles.push(await qemuDgramOpen(c.k, c.net, { localHost: '127.0.0.1', localPort: pOurUdp, remoteHost: '127.0.0.1', remotePort: pQemuUdp }, { devName: 'eth0', log: (m) => log.push(`c ${m}`) }));
@@ -80,7 +82,9 @@ test('qemu stream (server=on, tcp and unix), dgram and legacy socket,udp=: four 
     await configure(a.k, a.net, 'eth0', '10.5.0.1/24');
     await configure(b.k, b.net, 'eth0', '10.5.0.2/24');
     await configure(c.k, c.net, 'eth0', '10.5.0.3/24');
+    handles.push(await openLinkSpec(e.k, e.net, 'eth0', `qemu-stream:connect:tcp:127.0.0.1:${pLegacy}`, (m) => log.push(`e ${m}`)));
     await configure(d.k, d.net, 'eth0', '10.5.0.4/24');
+    await configure(e.k, e.net, 'eth0', '10.5.0.5/24');
     assert.ok(await waitFor(() => handles.every((h) => carrier(h.dev)), 10_000), `carrier: ${log.join('\n')}\n${q.stderr()}`);
     const ab = await pingOk(a.k, a.net, '10.5.0.2');
     assert.equal(ab.rc, 0, `a -> b (tcp -> unix): ${ab.out}${ab.err}\n${log.join('\n')}\n${q.stderr()}`);
@@ -91,6 +95,8 @@ test('qemu stream (server=on, tcp and unix), dgram and legacy socket,udp=: four 
     assert.equal(bc.rc, 0, `b -> c (unix -> dgram): ${bc.out}${bc.err}`);
     const dc = await pingOk(d.k, d.net, '10.5.0.3');
     assert.equal(dc.rc, 0, `d -> c (legacy socket,udp= -> dgram): ${dc.out}${dc.err}`);
+    const ea = await pingOk(e.k, e.net, '10.5.0.1');
+    assert.equal(ea.rc, 0, `e -> a (legacy socket,listen= -> stream): ${ea.out}${ea.err}`);
     // A datagram from anyone but QEMU's address is not a frame of this link.
     const dropped = handles[2]!.dev.coreStats.rxDropped;
     const stray = createSocket('udp4');
