@@ -597,6 +597,7 @@ class IperfTest {
       while (!this.done) {
         if (st.bytes > 0 && this.bytesSent >= st.bytes) break;
         if (st.blocks > 0 && this.blocksSent >= st.blocks) break;
+        let sent = buf.length;
         if (st.udp) {
           if (st.rate > 0 && sp.bytes * 8 >= st.rate * this.now()) {
             await sys.poll(task, [], 1_000_000);
@@ -616,20 +617,27 @@ class IperfTest {
           sp.ivPackets++;
         } else {
           // iperf3 waits for writability with a timeout (select()), so a stream whose peer
-          // stopped reading still sees the end of the test.
+          // stopped reading still sees the end of the test. A block once started is
+          // finished even when the test ends meanwhile: a real iperf3 receiver (3.12's
+          // client in -R mode) reads whole blocks with Nread() on a blocking socket and
+          // would wait for ever for the rest of a cut block. Only a peer that stops
+          // reading for 100 ms after the end cuts it.
           let off = 0;
-          while (off < buf.length && !this.done) {
+          while (off < buf.length && !(off === 0 && this.done)) {
             try {
               off += sys.sendto(task, sp.fd, off === 0 ? buf : buf.subarray(off), null, MSG_DONTWAIT);
             } catch (e) {
               if (!(e instanceof SystemError && e.code === 'EAGAIN')) throw e;
-              await sys.poll(task, [{ fd: sp.fd, events: POLLOUT }], 100_000_000);
+              const ready = await sys.poll(task, [{ fd: sp.fd, events: POLLOUT }], 100_000_000);
+              if (ready === 0 && this.done) break;
             }
           }
+          if (off === 0) break;
+          sent = off;
         }
-        sp.bytes += buf.length;
-        sp.ivBytes += buf.length;
-        this.bytesSent += buf.length;
+        sp.bytes += sent;
+        sp.ivBytes += sent;
+        this.bytesSent += sent;
         this.blocksSent++;
         await this.yieldIfFrozen();
       }
