@@ -29,7 +29,6 @@
  */
 import {
   type NetDevice, ETH_HLEN, VLAN_HLEN, NETIF_F_HW_CSUM, NETIF_F_SG, NETIF_F_TSO, NETIF_F_TSO_ECN, NETIF_F_TSO6,
-  NETIF_F_FRAGLIST,
 } from '../core/netdevice.js';
 import {
   type SkBuff, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, CHECKSUM_NONE, SKB_GSO_TCPV4, SKB_GSO_TCPV6, SKB_GSO_DODGY,
@@ -79,8 +78,7 @@ export const TAP_OFFLOADS = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN
  * segments TCP (TSO/TSO6/TSO_ECN), as a virtio-net NIC offers with those features
  * negotiated. Without vnet headers a TAP has link.ts's defaults (SG, HIGHDMA, GRO).
  */
-export const TAP_VNET_FEATURES = NETIF_F_HW_CSUM + NETIF_F_SG + NETIF_F_FRAGLIST + NETIF_F_TSO + NETIF_F_TSO_ECN +
-  NETIF_F_TSO6;
+export const TAP_VNET_FEATURES = NETIF_F_HW_CSUM + NETIF_F_SG + NETIF_F_TSO + NETIF_F_TSO_ECN + NETIF_F_TSO6;
 
 /** The largest frame a TAP can carry (the Linux side's 64 KiB GSO packets plus link headers). */
 export const TAP_MAX_GSO_FRAME = 0xffff + ETH_HLEN + VLAN_HLEN;
