@@ -19,7 +19,7 @@ import { openWsLink } from '../src/platform/node/ws_link.js';
 import { attachV86Bus, type V86Bus } from '../src/platform/browser/v86.js';
 import type { LinkHandle } from '../src/platform/link_handle.js';
 import { linkPriv } from '../src/drivers/link.js';
-import { realHost, configure, pingOk, waitFor, carrier } from './harness/link_host.js';
+import { realHost, configure, pingOk, waitFor, carrier, freePort } from './harness/link_host.js';
 
 async function wsClient(url: string): Promise<{ ws: WebSocket; got: Buffer[]; closed: Promise<number> }> {
   const ws = new WebSocket(url);
@@ -238,4 +238,26 @@ test('tuxnet relay: listens, switches between clients, stops on SIGTERM with exi
   }
   assert.equal(await exited, 0, stderr);
   assert.match(stderr, /\ntuxnet relay: stopped: 0 forwarded, 1 flooded, 0 dropped, 0 queue drops\n$/);
+});
+
+test('ws link: a relay that is not up yet is retried (logged once), carrier comes when it starts', { timeout: 30_000 }, async () => {
+  const port = await freePort();
+  const url = `ws://127.0.0.1:${port}/`;
+  const h = realHost(42);
+  const log: string[] = [];
+  const link = await openWsLink(h.k, h.net, url, { devName: 'w0', log: (m) => log.push(m) });
+  let relay: Awaited<ReturnType<typeof startRelay>> | null = null;
+  try {
+    await configure(h.k, h.net, 'w0', '10.17.0.1/24');
+    assert.ok(await waitFor(() => log.length > 0, 3000));
+    await new Promise((r) => setTimeout(r, 800)); // several retries (100, 200, 400 ms)
+    assert.deepEqual(log, [`cannot connect to ${url}: connect ECONNREFUSED 127.0.0.1:${port}; retrying`], 'one line, not one per retry');
+    assert.ok(!carrier(link.dev));
+    relay = await startRelay({ host: '127.0.0.1', port });
+    assert.ok(await waitFor(() => carrier(link.dev), 10_000), log.join('\n'));
+    assert.equal(log.at(-1), `link up (${url})`);
+  } finally {
+    link.close();
+    await relay?.close();
+  }
 });
