@@ -168,14 +168,20 @@ export class SoftirqScheduler {
     });
   }
 
+  /**
+   * Real time: make sure a platform timer fires by the earliest kernel timer. A platform
+   * timer already armed for that time or earlier is kept (it re-arms when it fires), so
+   * the common case of a packet pushing a timer later (RTO, delayed ACK) costs no
+   * clearTimeout/setTimeout pair; a timer that fires with nothing due is a no-op pass.
+   */
   private armRealTimer(): void {
     const next = this.kernel.timers.nextExpiry();
+    if (next === Infinity || (this.realTimer !== null && this.realTimerAt <= next)) return;
     if (this.realTimer !== null) {
       this.platform.clearTimer(this.realTimer);
       this.realTimer = null;
       this.realTimerAt = Infinity;
     }
-    if (next === Infinity) return;
     const ms = Math.max(0, (next - this.kernel.clock.now()) / NSEC_PER_MSEC);
     this.realTimerAt = next;
     this.realTimer = this.platform.setTimer(() => {
