@@ -29,6 +29,11 @@ if (spawnSync('sh', ['-c', `command -v ${cc} && command -v make`], { stdio: 'ign
   done(false, `no C compiler (${cc}) or make found at install time`);
 }
 
+if (spawnSync('sh', ['-c', 'command -v python3 || command -v python'], { stdio: 'ignore' }).status !== 0 &&
+  !process.env.npm_config_python && !process.env.PYTHON) {
+  done(false, 'no python3 found at install time (node-gyp needs it)');
+}
+
 // node-gyp: the one npm runs scripts with, else npm's bundled copy, else one on PATH.
 function findNodeGyp() {
   const cands = [];
@@ -52,8 +57,11 @@ if (existsSync(join(prefix, 'include', 'node', 'node_api.h')) && !process.env.np
 rmSync(status, { force: true });
 const r = spawnSync(gyp[0], [...gyp.slice(1), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0 || !existsSync(join(root, 'build', 'Release', 'tap.node'))) {
-  const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-  process.stderr.write(`${tail}\n`);
-  done(false, `node-gyp ${args.join(' ')} failed (exit ${r.status ?? r.signal}${r.error ? `: ${r.error.message}` : ''})`);
+  const lines = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n');
+  process.stderr.write(`${lines.slice(-15).join('\n')}\n`);
+  // The first compiler or gyp error says most (a missing header, no compiler, ...).
+  const first = lines.find((l) => /error|not found|No such file/i.test(l))?.trim();
+  done(false, `node-gyp ${args.join(' ')} failed (exit ${r.status ?? r.signal}${r.error ? `: ${r.error.message}` : ''})` +
+    (first ? `: ${first.slice(0, 200)}` : ''));
 }
 done(true, '');
