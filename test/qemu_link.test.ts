@@ -9,6 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createServer, connect, type Socket, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -321,5 +322,34 @@ test('qemu dgram: runts and oversized datagrams are counted length errors; the l
   } finally {
     link.close();
     peer.close();
+  }
+});
+
+test('qemu stream server: random bytes from one client after another never crash the link; each ends with a logged reason and the next is accepted', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const h = realHost(23);
+  const log: string[] = [];
+  const link = await openLinkSpec(h.k, h.net, 'q0', `qemu-stream:listen:tcp:127.0.0.1:${port}`, (m) => log.push(m));
+  try {
+    await configure(h.k, h.net, 'q0', '10.18.0.1/24');
+    const samples = fc.sample(fc.array(fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.uint8Array({ minLength: 14, maxLength: 200 }).map((f) => Buffer.concat([Buffer.from([0, 0, f.length >> 8, f.length & 0xff]), f])),
+    ), { maxLength: 6 }), { numRuns: 20, seed: 5 });
+    for (const chunks of samples) {
+      const s = connect({ host: '127.0.0.1', port });
+      s.on('error', () => {});
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      assert.ok(await waitFor(() => carrier(link.dev), 3000), `carrier for each client: ${log.join('\n')}`);
+      for (const c of chunks) s.write(c);
+      s.end();
+      await new Promise<void>((r) => s.once('close', () => r()));
+      assert.ok(await waitFor(() => !carrier(link.dev), 3000), 'carrier off after each client');
+    }
+    const downs = log.filter((l) => l.startsWith('link down'));
+    assert.equal(downs.length, samples.length);
+    for (const l of downs) assert.match(l, /: (peer closed the connection|bad length prefix \d+ .*|closed mid-frame: .*)$/);
+  } finally {
+    link.close();
   }
 });
