@@ -157,7 +157,10 @@ test('nstat and netstat -s show the Tcp and TcpExt counters after a transfer', a
   await srv;
   const n = await s.nstat('tnxb', 'TcpPassiveOpens', 'TcpInSegs', 'TcpExtTCPHPHits', 'TcpExtTCPOrigDataSent');
   assert.equal(n.TcpPassiveOpens, 2);
-  assert.ok(n.TcpInSegs! > 700);
+  // Linux 6.18, the same commands over a default veth (TSO on, GRO off): TcpInSegs 46 on the
+  // receiver, as the sender's TSO packets arrive whole. tuxnet sends TSO packets too, more and
+  // smaller ones (no tcp_tso_should_defer): a few hundred; without TSO it was over 700.
+  assert.ok(n.TcpInSegs! > 30 && n.TcpInSegs! < 700, `TcpInSegs ${n.TcpInSegs}`);
   const ns = await tool(s, 'tnxb', 'netstat -st');
   assert.match(ns.out, /^Tcp:\n {4}0 active connection openings\n {4}2 passive connection openings\n/);
   assert.match(ns.out, /\nTcpExt:\n/);

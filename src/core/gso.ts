@@ -24,7 +24,7 @@ import type { Kernel } from './net_namespace.js';
 import type { NetDevice } from './netdevice.js';
 import {
   NETIF_F_TSO, NETIF_F_GSO_ROBUST, NETIF_F_TSO_ECN, NETIF_F_TSO_MANGLEID, NETIF_F_TSO6, NETIF_F_GSO_UDP_L4,
-  NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_IPV6_CSUM, featClear, featHas,
+  NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, NETIF_F_IPV6_CSUM, NETIF_F_ALL_TSO, featClear, featHas,
 } from './netdevice.js';
 import {
   type SkBuff, allocSkb, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SKB_GSO_TCPV4, SKB_GSO_DODGY,
@@ -172,6 +172,11 @@ function harmonizeFeatures(skb: SkBuff, features: number): number {
 export function netifSkbFeatures(skb: SkBuff): number {
   const dev = skb.dev!;
   let features = dev.features;
+  // Linux: netdev_fix_features() drops TSO from a device without checksum offload
+  // (`ethtool -K dev tx off` turns TSO off too); feature sets here are not fixed up.
+  if (!featHas(features, NETIF_F_HW_CSUM) && !featHas(features, NETIF_F_IP_CSUM)) {
+    features = featClear(features, NETIF_F_ALL_TSO);
+  }
   if (skb.gsoSize !== 0) features = gsoFeaturesCheck(skb, dev, features);
   return harmonizeFeatures(skb, features);
 }

@@ -22,7 +22,9 @@
 import type { SkBuff } from '../core/skbuff.js';
 import {
   allocSkb, skbReserve, skbPush, skbClone, skbCloned, CHECKSUM_NONE, CHECKSUM_PARTIAL, SKB_TRUESIZE_OVERHEAD,
+  SKB_GSO_TCPV4, SKB_GSO_TCP_ECN,
 } from '../core/skbuff.js';
+import { tcpSkCanGso, tcpTsoSegs, tcpMssSplitPoint } from './tcp_output_tso.js';
 
 import { TimerList } from '../core/timer.js';
 
@@ -34,7 +36,7 @@ import {
 import { writeU16, writeU32 } from '../wire/bytes.js';
 import { csumPartial, csumTcpudpMagic, csumTcpudpNofold, csumFold } from '../wire/checksum.js';
 import { IPPROTO_TCP } from '../wire/iphdr.js';
-import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_SYN, TCPHDR_URG } from '../wire/tcphdr.js';
+import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_SYN, TCPHDR_URG, TCPHDR_CWR } from '../wire/tcphdr.js';
 
 import { ipv4Net } from './netns_ipv4.js';
 import { Flowi4 } from './rtable.js';
@@ -339,7 +341,7 @@ export function tcpFlow(sk: TcpSock): Flowi4 {
  * OutSegs for new data and control segments (retransmissions count RetransSegs instead).
  * Returns 0 or an error (then nothing was sent and a clone was freed).
  */
-export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvNxt = sk.rcvNxt): number {
+export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvNxt = sk.rcvNxt, gsoSize = 0): number {
   const tp = sk;
   const tcb = TCP_SKB_CB(oskb);
   tcpMstampRefresh(tp);
@@ -411,6 +413,12 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   else if (optSize !== 0) tcpOptionsWriteEstablished(tp, buf, th + 20, tsval, numSacks);
 
   tcpV4SendCheck(skb, sk.inetSaddr, sk.inetDaddr);
+  if (gsoSize !== 0) {
+    // A TSO packet (tcp_output_tso.ts): the device or software GSO cuts it into MSS segments.
+    skb.gsoSegs = tcb.pcount;
+    skb.gsoSize = gsoSize;
+    skb.gsoType = SKB_GSO_TCPV4 | ((flags & TCPHDR_CWR) !== 0 ? SKB_GSO_TCP_ECN : 0);
+  }
 
   if (flags & TCPHDR_ACK) tcpEventAckSent(sk, rcvNxt);
   const pcount = tcb.pcount;
@@ -580,6 +588,17 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number, mssNow: numbe
 }
 
 /**
+ * After a TSO packet went out: split it in the retransmit queue into MSS-sized skbs
+ * (from its end, so each split leaves `skb` as the front part), as the non-TSO path
+ * would have queued them; the rest of this TCP keeps one segment per sent skb.
+ */
+function tcpTsoSplitSent(sk: TcpSock, skb: SkBuff, mssNow: number): void {
+  for (let n = TCP_SKB_CB(skb).pcount - 1; n > 0; n--) {
+    if (tcpFragment(sk, skb, n * mssNow, mssNow, TCP_FRAG_IN_RTX_QUEUE) !== 0) break;
+  }
+}
+
+/**
  * Linux: tcp_event_new_data_sent(): the head of the write queue was sent: advance
  * snd_nxt, move it to the retransmit queue, arm the RTO if it is the first packet out
  * (or a loss probe was pending), count TCPOrigDataSent, wake writers waiting for space.
@@ -735,8 +754,17 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
       isRwndLimited = true;
       break;
     }
+    let tso = false;
     if (tsoSegs === 1) {
       if (!tcpNagleTest(tp, skb, mssNow, skb === tp.writeQueue.tail ? nonagle : TCP_NAGLE_PUSH)) break;
+    } else if (pushOne === 0 && !tcpUrgMode(tp) && tcpSkCanGso(sk)) {
+      // TSO: send up to tcp_tso_segs() segments (and what cwnd and the window allow) at once.
+      const isTail = skb === tp.writeQueue.tail;
+      const partialHeld = (nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && tp.packetsOut !== 0 && tcpMinshallCheck(tp));
+      const limit = tcpMssSplitPoint(sk, skb, mssNow, Math.min(cwndQuota, tcpTsoSegs(sk, mssNow)), isTail,
+        tcpWndEnd(tp), partialHeld);
+      if (skb.tail - skb.data > limit && tcpFragment(sk, skb, limit, mssNow, TCP_FRAG_IN_WRITE_QUEUE) !== 0) break;
+      tso = TCP_SKB_CB(skb).pcount > 1;
     } else if (tcpFragment(sk, skb, mssNow, mssNow, TCP_FRAG_IN_WRITE_QUEUE) !== 0) {
       // No GSO: a segment larger than the MSS is split to one MSS first.
       break;
@@ -744,11 +772,12 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
     const tcb = TCP_SKB_CB(skb);
     // An empty skb (a writer sleeping in sendmsg): do not send a pure ACK from it.
     if (tcb.endSeq === tcb.seq) break;
-    if (tcpTransmitSkb(sk, skb, true, tp.rcvNxt) !== 0) break;
+    if (tcpTransmitSkb(sk, skb, true, tp.rcvNxt, tso ? mssNow : 0) !== 0) break;
     // Advance the send_head. This one is sent out. This call will increment packets_out.
     tcpEventNewDataSent(sk, skb);
     tcpMinshallUpdate(tp, mssNow, skb);
     sentPkts += tcb.pcount;
+    if (tso) tcpTsoSplitSent(sk, skb, mssNow);
     if (pushOne) break;
   }
   if (isRwndLimited) tcpChronoStart(tp, TCP_CHRONO_RWND_LIMITED);

@@ -12,7 +12,8 @@
  * no TCA_NETEM_PRNG_SEED; a seed given over netlink is accepted and ignored.
  */
 import type { SkBuff } from '../core/skbuff.js';
-import { kfreeSkbReason, skbClone, skbUnshare } from '../core/skbuff.js';
+import { kfreeSkbReason, consumeSkb, skbClone, skbUnshare } from '../core/skbuff.js';
+import { featuresNoGso, netifSkbFeatures, skbGsoSegment } from '../core/gso.js';
 import { NET_XMIT_DROP, NET_XMIT_SUCCESS } from '../core/netdevice.js';
 import { SkBuffHead } from '../core/skb_queue.js';
 import { TimerList } from '../core/timer.js';
@@ -353,7 +354,22 @@ function netemEnqueue(skb: SkBuff, sch: Qdisc): number {
   }
 
   // Randomized corruption: flip one bit of a private copy.
+  let segs: SkBuff[] | null = null;
   if (q.corrupt && q.corrupt >= getCrandom(q.corruptCor, rng)) {
+    if (skb.gsoSize !== 0) {
+      // Linux: netem_segment(): a GSO packet is cut into its segments first (a bit flipped
+      // in a packet whose segments get their checksums later would go unnoticed); the
+      // first is corrupted, the others go through netem after it (finish_segs).
+      const r = skbGsoSegment(skb, featuresNoGso(netifSkbFeatures(skb)));
+      if (r === null || typeof r === 'number') {
+        sch.qstats.drops++;
+        kfreeSkbReason(skb, SKB_DROP_REASON_QDISC_DROP);
+        return NET_XMIT_DROP;
+      }
+      consumeSkb(skb);
+      skb = r[0]!;
+      segs = r.slice(1);
+    }
     skb = skbUnshare(skb);
     // Linux: a CHECKSUM_PARTIAL skb gets its checksum finished first (skb_checksum_help),
     // so the flipped bit is seen by the receiver's checksum check instead of being trusted.
@@ -365,6 +381,15 @@ function netemEnqueue(skb: SkBuff, sch: Qdisc): number {
     }
   }
 
+  const rc = netemEnqueueTail(skb, sch, q, rcDrop);
+  if (segs !== null) for (const seg of segs) netemEnqueue(seg, sch);
+  return rc;
+}
+
+/** The second half of netem_enqueue(): queue limit, then the time-ordered or reordered queue. */
+function netemEnqueueTail(skb: SkBuff, sch: Qdisc, q: NetemSchedData, rcDrop: number): number {
+  const k = sch.dev.net.kernel;
+  const rng = k.rng;
   if (sch.qstats.qlen >= sch.limit) {
     sch.qstats.drops++;
     kfreeSkbReason(skb, SKB_DROP_REASON_QDISC_DROP);
