@@ -9,12 +9,13 @@
  * Segments in the write and retransmit queues hold only payload, with MAX_TCP_HEADER of
  * headroom: a transmission clones the skb (or copies it when an earlier clone still
  * shares its data, as Linux's skb_cloned() check does) and pushes the TCP header into
- * the clone, then hands it to ipQueueXmit. There is no GSO here: every skb sent is at
- * most one MSS (a larger one is split first, sharing its buffer), so tcp_skb_pcount is 1
- * for sent skbs.
+ * the clone, then hands it to ipQueueXmit. To a device with TSO (tcp_output_tso.ts) one
+ * transmission is a GSO skb of up to tcp_tso_segs() segments, split into MSS-sized skbs
+ * in the retransmit queue once sent; otherwise every skb sent is at most one MSS (a
+ * larger one is split first, sharing its buffer). tcp_skb_pcount is 1 for queued sent skbs.
  *
- * Not modelled (differences from Linux): GSO/TSO segmentation and what depends on it
- * (tcp_tso_should_defer, tcp_grow_skb, the PSH forced on GSO packets, tcp_tso_autosize);
+ * Not modelled (differences from Linux): TSO skbs in the retransmit queue and what
+ * depends on them (tcp_tso_should_defer, tcp_grow_skb, the PSH forced on GSO packets);
  * pacing and TCP small queues (tcp_pacing_check, tcp_small_queue_check; the TSQ handler
  * only releases autocorked data); MTU probing (tcp_mtu_probe, off by default in Linux
  * too); MD5/AO, Fast Open, MPTCP and AccECN options.
