@@ -83,45 +83,35 @@ class Bg {
   out = '';
   err = '';
   private readonly done: Promise<number | null>;
+  private readonly limit: NodeJS.Timeout;
+  /** `ip netns exec` execs the program: the child's pid is the tool's own. */
   constructor(args: string[], timeoutSec: number) {
-    this.p = spawn('timeout', ['-s', 'KILL', String(timeoutSec), 'ip', 'netns', 'exec', NS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.p = spawn('ip', ['netns', 'exec', NS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.p.stdout!.on('data', (d: Buffer) => { this.out += d.toString(); });
     this.p.stderr!.on('data', (d: Buffer) => { this.err += d.toString(); });
     this.done = new Promise((resolve) => this.p.on('exit', (code) => resolve(code)));
+    this.limit = setTimeout(() => this.p.kill('SIGKILL'), timeoutSec * 1000);
+    this.limit.unref();
   }
   async waitFor(pattern: RegExp, ms: number): Promise<boolean> {
     const end = Date.now() + ms;
     while (Date.now() < end) {
       if (pattern.test(this.err) || pattern.test(this.out)) return true;
-      if (this.p.exitCode !== null) return false;
+      if (this.p.exitCode !== null || this.p.signalCode !== null) return false;
       await sleep(50);
     }
     return false;
   }
-  /** Signal the process tree under `timeout` (ip netns exec execs the program, so the grandchild is the tool). */
+  /** Send `signal` to the process (by its pid), SIGKILL after `graceMs`; resolves with its exit status. */
   async stop(signal: NodeJS.Signals = 'SIGINT', graceMs = 10000): Promise<number | null> {
-    if (this.p.exitCode !== null || this.p.signalCode !== null) return this.p.exitCode;
-    const kids = spawnSync('pgrep', ['-P', String(this.p.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter((x) => x !== '');
-    for (const k of kids) {
-      try {
-        process.kill(Number(k), signal);
-      } catch {
-        // gone already
-      }
+    if (this.p.exitCode === null && this.p.signalCode === null) {
+      this.p.kill(signal);
+      const t = setTimeout(() => this.p.kill('SIGKILL'), graceMs);
+      await this.done;
+      clearTimeout(t);
     }
-    const t = setTimeout(() => {
-      for (const k of kids) {
-        try {
-          process.kill(Number(k), 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
-      this.p.kill('SIGKILL');
-    }, graceMs);
-    const code = await this.done;
-    clearTimeout(t);
-    return code;
+    clearTimeout(this.limit);
+    return this.p.exitCode;
   }
 }
 
