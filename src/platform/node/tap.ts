@@ -189,6 +189,8 @@ class TapPort implements LinkPort {
   /** Wake-ups that delivered frames, and the frames they delivered (batch size = frames / batches). */
   batches = 0;
   frames = 0;
+  /** The receive path threw once (a bug): warned about, not again. */
+  faulted = false;
 
   constructor(readonly addon: TapAddon, readonly fd: number, readonly kernel: Kernel) {}
 
@@ -207,22 +209,35 @@ class TapPort implements LinkPort {
       const sched = this.kernel.sched;
       const bytes = this.bytes;
       const lens = this.lens;
-      sched.localBhDisable();
-      let off = 0;
-      for (let i = 0; i < count; i++) {
-        const len = lens[i]!;
-        if (len < 0) {
-          // Longer than any frame a TAP should carry: cut by read(2), dropped as oversize.
-          dev.stats.rxLengthErrors++;
-          dev.stats.rxErrors++;
-          dev.coreStats.rxDropped++;
-          off += FRAME_MAX;
-          continue;
+      try {
+        sched.localBhDisable();
+        try {
+          let off = 0;
+          for (let i = 0; i < count; i++) {
+            const len = lens[i]!;
+            if (len < 0) {
+              // Longer than any frame a TAP should carry: cut by read(2), dropped as oversize.
+              dev.stats.rxLengthErrors++;
+              dev.stats.rxErrors++;
+              dev.coreStats.rxDropped++;
+              off += FRAME_MAX;
+              continue;
+            }
+            linkReceive(dev, bytes.subarray(off, off + len));
+            off += len;
+          }
+        } finally {
+          sched.localBhEnable();
         }
-        linkReceive(dev, bytes.subarray(off, off + len));
-        off += len;
+      } catch (e) {
+        // The packet path must not throw; if a bug makes it, whatever the wire sent must
+        // not take the process down: count the loss, say it once, keep the link.
+        dev.coreStats.rxDropped++;
+        if (!this.faulted) {
+          this.faulted = true;
+          process.emitWarning(`tuxnet: receive on ${dev.name} threw (frames dropped): ${(e as Error).stack ?? String(e)}`);
+        }
       }
-      sched.localBhEnable();
     }
     if (err < 0) linkDetach(dev, tapErrorText(err));
   };
