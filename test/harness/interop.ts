@@ -43,6 +43,12 @@ function onPath(prog: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${prog}`], { stdio: 'ignore' }).status === 0;
 }
 
+/** Why `tools` cannot run here (a program missing), or null: for checks that need no root. */
+export function toolsSkipReason(tools: readonly string[]): string | null {
+  const missing = tools.filter((p) => !onPath(p));
+  return missing.length > 0 ? `missing on this host: ${missing.join(', ')} (.ci/run installs them)` : null;
+}
+
 /**
  * Why the Linux side cannot run here (not root, no /dev/net/tun, a program missing), or
  * null. `tools` are the extra programs a test uses (socat, iperf3, ...).

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { Scope, linuxSkipReason, assertCleanCapture, tsharkExpert, tsharkFields, randomFile, rate } from '../harness/interop.js';
+import { Scope, linuxSkipReason, toolsSkipReason, assertCleanCapture, tsharkExpert, tsharkFields, randomFile, rate } from '../harness/interop.js';
 
 const skip = linuxSkipReason(['ping', 'socat', 'ethtool']);
 if (skip) console.log(`# skipping interop harness tests: ${skip}`);
@@ -102,7 +102,9 @@ function ipFrame(proto: number, payload: number[], badIp = false): Uint8Array {
   return new Uint8Array([2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 8, 0, ...ip, ...payload]);
 }
 
-test('interop harness: tshark expert catches bad checksums and malformed packets', { skip: skip ?? false }, () => {
+const skipTshark = toolsSkipReason(['tshark']);
+
+test('interop harness: tshark expert catches bad checksums and malformed packets', { skip: skipTshark ?? false }, () => {
   const s = new Scope('hb');
   try {
     const goodIcmp = [8, 0, 0, 0, 0, 1, 0, 1, 0x68, 0x69];
