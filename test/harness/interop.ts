@@ -321,6 +321,17 @@ export interface TuxnetOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Scopes not closed yet. Should the test process end before a test's finally block
+ * ran (a node:test timeout lets the process exit while the test still awaits), the
+ * exit handler kills their children by pid and deletes their namespaces, so no
+ * `tuxnet tap` or tcpdump outlives the test run.
+ */
+const openScopes = new Set<Scope>();
+process.on('exit', () => {
+  for (const s of openScopes) s.closeNow();
+});
+
 /** Everything one test creates; `close()` removes it all. */
 export class Scope {
   private readonly procs: Proc[] = [];
@@ -330,6 +341,7 @@ export class Scope {
 
   constructor(readonly tag: string) {
     this.dir = mkdtempSync(join(tmpdir(), `tnxi-${tag}-`));
+    openScopes.add(this);
   }
 
   /** A new namespace `tnxi<tag><letter><pid>`, IPv6 off, lo up. */
@@ -400,6 +412,13 @@ export class Scope {
   /** Kill what is still running (by pid), delete the namespaces and the temporary files. */
   async close(): Promise<void> {
     await Promise.all(this.procs.map((p) => p.stop('SIGTERM', 2000)));
+    this.closeNow();
+  }
+
+  /** Synchronous part of close(): SIGKILL what still runs, delete namespaces and files. */
+  closeNow(): void {
+    openScopes.delete(this);
+    for (const p of this.procs) p.kill('SIGKILL');
     for (const ns of this.namespaces) {
       // Anything left inside (a grandchild of ours) keeps the namespace's devices alive.
       const pids = spawnSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' }).stdout ?? '';
