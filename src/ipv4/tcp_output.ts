@@ -15,7 +15,7 @@
  * larger one is split first, sharing its buffer). tcp_skb_pcount is 1 for queued sent skbs.
  *
  * Not modelled (differences from Linux): TSO skbs in the retransmit queue and what
- * depends on them (tcp_tso_should_defer, tcp_grow_skb, the PSH forced on GSO packets);
+ * depends on them (tcp_grow_skb, the PSH forced on GSO packets);
  * pacing and TCP small queues (tcp_pacing_check, tcp_small_queue_check; the TSQ handler
  * only releases autocorked data); MTU probing (tcp_mtu_probe, off by default in Linux
  * too); MD5/AO, Fast Open, MPTCP and AccECN options.
@@ -25,7 +25,7 @@ import {
   allocSkb, skbReserve, skbPush, skbClone, skbCloned, CHECKSUM_NONE, CHECKSUM_PARTIAL, SKB_TRUESIZE_OVERHEAD,
   SKB_GSO_TCPV4, SKB_GSO_TCP_ECN,
 } from '../core/skbuff.js';
-import { tcpSkCanGso, tcpTsoSegs, tcpMssSplitPoint } from './tcp_output_tso.js';
+import { tcpSkCanGso, tcpTsoSegs, tcpMssSplitPoint, tcpTsoShouldDefer } from './tcp_output_tso.js';
 
 import { TimerList } from '../core/timer.js';
 
@@ -348,6 +348,7 @@ export function tcpTransmitSkb(sk: TcpSock, oskb: SkBuff, cloneIt: boolean, rcvN
   tcpMstampRefresh(tp);
   // skb_set_delivery_time(): the send time of this transmission (tcp_wstamp_ns).
   tcb.txMstamp = tp.tcpMstamp;
+  if (tp.tcpMstamp > tp.tcpWstampUs) tp.tcpWstampUs = tp.tcpMstamp;
   let skb = oskb;
   if (cloneIt) {
     if (skbCloned(oskb)) {
@@ -742,6 +743,7 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
   const tp = sk;
   let sentPkts = 0;
   let isRwndLimited = false;
+  const deferLimited = { cwnd: false, rwnd: false };
   tcpMstampRefresh(tp);
   let skb: SkBuff | null;
   while ((skb = tp.writeQueue.head) !== null) {
@@ -759,11 +761,16 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
     if (tsoSegs === 1) {
       if (!tcpNagleTest(tp, skb, mssNow, skb === tp.writeQueue.tail ? nonagle : TCP_NAGLE_PUSH)) break;
     } else if (pushOne === 0 && !tcpUrgMode(tp) && tcpSkCanGso(sk)) {
-      // TSO: send up to tcp_tso_segs() segments (and what cwnd and the window allow) at once.
+      // TSO: send up to tcp_tso_segs() segments (and what cwnd and the window allow) at once,
+      // unless waiting for the next ACK lets a bigger TSO packet go (tcp_tso_should_defer).
       const isTail = skb === tp.writeQueue.tail;
+      const maxSegs = tcpTsoSegs(sk, mssNow);
+      if (tcpTsoShouldDefer(sk, skb, deferLimited, maxSegs, isTail, tcpWndEnd(tp), tcpPacketsInFlight(tp),
+        tp.rtxQueue.peek())) {
+        break;
+      }
       const partialHeld = (nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && tp.packetsOut !== 0 && tcpMinshallCheck(tp));
-      const limit = tcpMssSplitPoint(sk, skb, mssNow, Math.min(cwndQuota, tcpTsoSegs(sk, mssNow)), isTail,
-        tcpWndEnd(tp), partialHeld);
+      const limit = tcpMssSplitPoint(sk, skb, mssNow, Math.min(cwndQuota, maxSegs), isTail, tcpWndEnd(tp), partialHeld);
       if (skb.tail - skb.data > limit && tcpFragment(sk, skb, limit, mssNow, TCP_FRAG_IN_WRITE_QUEUE) !== 0) break;
       tso = TCP_SKB_CB(skb).pcount > 1;
     } else if (tcpFragment(sk, skb, mssNow, mssNow, TCP_FRAG_IN_WRITE_QUEUE) !== 0) {
@@ -781,9 +788,10 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
     if (tso) tcpTsoSplitSent(sk, skb, mssNow);
     if (pushOne) break;
   }
+  if (deferLimited.rwnd) isRwndLimited = true;
   if (isRwndLimited) tcpChronoStart(tp, TCP_CHRONO_RWND_LIMITED);
   else if (tp.chronoType === TCP_CHRONO_RWND_LIMITED) tcpChronoStop(tp, TCP_CHRONO_RWND_LIMITED);
-  const isCwndLimited = tcpPacketsInFlight(tp) >= tp.sndCwnd;
+  const isCwndLimited = deferLimited.cwnd || tcpPacketsInFlight(tp) >= tp.sndCwnd;
   if (sentPkts || isCwndLimited) tcpCwndValidate(sk, isCwndLimited);
   if (sentPkts) {
     if (tcpInCwndReduction(tp)) tp.prrOut += sentPkts;

@@ -11,8 +11,8 @@
  * retransmit queue (the rest of this TCP keeps one segment per sent skb: SACK
  * tagging, retransmission and loss marking work on single segments, as Linux's do
  * after tcp_fragment), so tcp_skb_pcount is 1 for skbs in the retransmit queue. No
- * tcp_tso_should_defer (a TSO burst goes out when the window allows it, as the
- * non-TSO path sends it) and no software GSO without NETIF_F_TSO (a device with
+ * pacing, so tcp_wstamp_ns is the time of the last transmission. No software GSO
+ * without NETIF_F_TSO (a device with
  * only NETIF_F_GSO gets MSS-sized skbs: copying every segment in skb_segment would
  * cost more than the per-segment path it replaces).
  */
@@ -21,7 +21,8 @@ import { NETIF_F_TSO, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, featHas } from '../core/
 import { type TcpSock, TCP_SKB_CB } from './tcp_sock.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { tcpMinRttUs } from './tcp_input_rtt.js';
-import { MAX_TCP_HEADER } from './tcp_defs.js';
+import { MAX_TCP_HEADER, TCP_CA_Recovery } from './tcp_defs.js';
+import { TCPHDR_FIN } from '../wire/tcphdr.js';
 
 /** Linux: sk_gso_max_size for IPv4 without BIG TCP: GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1). */
 const TCP_SK_GSO_MAX_SIZE = 65536 - (MAX_TCP_HEADER + 1);
@@ -79,4 +80,64 @@ export function tcpMssSplitPoint(sk: TcpSock, skb: SkBuff, mssNow: number, maxSe
   // If the last segment is not a full MSS, check if Nagle rules allow us to send it now.
   if (partial !== 0 && nagleHolds) return needed - partial;
   return needed;
+}
+
+/**
+ * Linux: tcp_tso_should_defer(): hold a TSO packet that cwnd or the window cut short
+ * when an ACK that would let a bigger one go is expected soon: only while the last
+ * transmission was within 1 ms, outside loss recovery, when less than a full TSO packet
+ * and less than 1/tcp_tso_win_divisor of the window may go now, and when the ACK of
+ * the oldest packet in flight is due within min(srtt/2, 1 ms). Sets `limited.cwnd` or
+ * `limited.rwnd` when it defers for that reason.
+ */
+export function tcpTsoShouldDefer(sk: TcpSock, skb: SkBuff, limited: { cwnd: boolean; rwnd: boolean }, maxSegs: number,
+  isTail: boolean, wndEnd: number, inFlight: number, head: SkBuff | null): boolean {
+  const tp = sk;
+  if (tp.icskCaState >= TCP_CA_Recovery) return false;
+  // Avoid bursty behavior by allowing defer only if the last write was recent (1 ms).
+  if (tp.tcpMstamp - tp.tcpWstampUs - 1000 > 0) return false;
+  const mss = tp.mssCache;
+  const sendWin = (wndEnd - TCP_SKB_CB(skb).seq) >>> 0;
+  // From the cwnd test, cwnd > in_flight.
+  const congWin = (tp.sndCwnd - inFlight) * mss;
+  const limit = Math.min(sendWin, congWin);
+  const len = skb.tail - skb.data;
+  // If a full-sized TSO skb can be sent, do it.
+  if (limit >= maxSegs * mss) return false;
+  // Middle in queue won't get any more data, full sendable already?
+  if (!isTail && limit >= len) return false;
+  const winDivisor = ipv4Net(sk.net).sysctl.tcpTsoWinDivisor;
+  if (winDivisor !== 0) {
+    // If at least some fraction of a window is available, just use it.
+    const chunk = Math.floor(Math.min(tp.sndWnd, tp.sndCwnd * mss) / winDivisor);
+    if (limit >= chunk) return false;
+  } else if (limit > tcpMaxTsoDeferredMss() * mss) {
+    // Different approach, try not to defer past a single ACK.
+    return false;
+  }
+  if (head === null) return false;
+  const srttUs = tp.srttUs / 8;
+  // When is the ACK expected, and how far from now is it?
+  const howFarIsTheAck = TCP_SKB_CB(head).txMstamp + srttUs - tp.tcpMstamp;
+  // If the next ACK is likely to come too late (in more than min(1 ms, srtt/2)), do not defer.
+  const threshold = Math.min(srttUs / 2, 1000);
+  if (howFarIsTheAck - threshold > 0) return false;
+  // Ok, it looks like it is advisable to defer: cwnd-limited, rwnd-limited or application-limited.
+  if (congWin < sendWin) {
+    if (congWin <= len) {
+      limited.cwnd = true;
+      return true;
+    }
+  } else if (sendWin <= len) {
+    limited.rwnd = true;
+    return true;
+  }
+  // If this packet won't get more data, do not wait.
+  if ((TCP_SKB_CB(skb).tcpFlags & TCPHDR_FIN) !== 0 || TCP_SKB_CB(skb).eor) return false;
+  return true;
+}
+
+/** Linux: tcp_max_tso_deferred_mss(): three segments (the receiver ACKs every other one). */
+function tcpMaxTsoDeferredMss(): number {
+  return 3;
 }

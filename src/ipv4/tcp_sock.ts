@@ -386,6 +386,8 @@ export class TcpSock extends InetSock {
   tsoffset = 0;
   /** Microsecond clock of the current event (Linux: tcp_mstamp). */
   tcpMstamp = 0;
+  /** When the last skb left (µs; Linux: tcp_wstamp_ns without pacing), for tcp_tso_should_defer. */
+  tcpWstampUs = 0;
   /** Linux: nonagle (TCP_NAGLE_*). */
   nonagle = 0;
   /** TCP_CORK / TCP_NODELAY mirrors live in nonagle; TCP_QUICKACK acts on icsk_ack. */
