@@ -157,73 +157,73 @@ test('the baseline has its profiles', () => {
 });
 
 for (const profile of profiles) {
-const desc = `${profile.name}: MTU ${profile.mtu}${profile.sysctls.map((x) => `, ${x}`).join('')}`;
+  const desc = `${profile.name}: MTU ${profile.mtu}${profile.sysctls.map((x) => `, ${x}`).join('')}`;
 
-test(`nmap -O probes replayed (${desc}): tuxnet answers each as the Linux kernel did`, async () => {
-  const res = await replay(profile);
-  const diffs: string[] = [];
-  for (const r of res) {
-    if (r.kernel.join('\n') !== r.tuxnet.join('\n')) {
-      diffs.push(`probe ${r.probe}\n  linux : ${r.kernel.join('\n          ') || '(nothing)'}\n  tuxnet: ${r.tuxnet.join('\n          ') || '(nothing)'}`);
+  test(`nmap -O probes replayed (${desc}): tuxnet answers each as the Linux kernel did`, async () => {
+    const res = await replay(profile);
+    const diffs: string[] = [];
+    for (const r of res) {
+      if (r.kernel.join('\n') !== r.tuxnet.join('\n')) {
+        diffs.push(`probe ${r.probe}\n  linux : ${r.kernel.join('\n          ') || '(nothing)'}\n  tuxnet: ${r.tuxnet.join('\n          ') || '(nothing)'}`);
+      }
     }
-  }
-  assert.equal(diffs.length, 0, `${diffs.length} answers differ:\n${diffs.join('\n')}`);
-  // SEQ's II: the two IE echo replies of a round carry non-zero IP ids that grow by
-  // a small step (nmap: "I", incremental), as Linux's per-destination ip_idents do.
-  const steps = (ids: number[]): string[] => {
-    const s: string[] = [];
-    for (let i = 0; i + 1 < ids.length; i += 2) {
-      const d = (ids[i + 1]! - ids[i]! + 65536) % 65536;
-      s.push(ids[i] === 0 ? 'zero' : d >= 1 && d < 10 ? 'incremental' : `step ${d}`);
-    }
-    return s;
-  };
-  const kIds = res.flatMap((r) => r.kernelIds);
-  const tIds = res.flatMap((r) => r.tuxnetIds);
-  assert.deepEqual(steps(tIds), steps(kIds), `echo reply ids: tuxnet ${tIds.join(',')} linux ${kIds.join(',')}`);
-  // SEQ's TS: Linux 6.18 keys the timestamp offset on the 4-tuple (secure_tcp_seq_and_ts_off),
-  // so SYN+ACKs to different source ports share no clock; nmap cannot compute a rate.
-  const kClocks = new Set(res.flatMap((r) => r.kernelClocks));
-  const tClocks = new Set(res.flatMap((r) => r.tuxnetClocks));
-  // (With tcp_timestamps=2 there is no offset at all: one clock on both.)
-  assert.equal(tClocks.size, kClocks.size, `timestamp offsets: tuxnet ${[...tClocks].join(',')} linux ${[...kClocks].join(',')}`);
-});
+    assert.equal(diffs.length, 0, `${diffs.length} answers differ:\n${diffs.join('\n')}`);
+    // SEQ's II: the two IE echo replies of a round carry non-zero IP ids that grow by
+    // a small step (nmap: "I", incremental), as Linux's per-destination ip_idents do.
+    const steps = (ids: number[]): string[] => {
+      const s: string[] = [];
+      for (let i = 0; i + 1 < ids.length; i += 2) {
+        const d = (ids[i + 1]! - ids[i]! + 65536) % 65536;
+        s.push(ids[i] === 0 ? 'zero' : d >= 1 && d < 10 ? 'incremental' : `step ${d}`);
+      }
+      return s;
+    };
+    const kIds = res.flatMap((r) => r.kernelIds);
+    const tIds = res.flatMap((r) => r.tuxnetIds);
+    assert.deepEqual(steps(tIds), steps(kIds), `echo reply ids: tuxnet ${tIds.join(',')} linux ${kIds.join(',')}`);
+    // SEQ's TS: Linux 6.18 keys the timestamp offset on the 4-tuple (secure_tcp_seq_and_ts_off),
+    // so SYN+ACKs to different source ports share no clock; nmap cannot compute a rate.
+    const kClocks = new Set(res.flatMap((r) => r.kernelClocks));
+    const tClocks = new Set(res.flatMap((r) => r.tuxnetClocks));
+    // (With tcp_timestamps=2 there is no offset at all: one clock on both.)
+    assert.equal(tClocks.size, kClocks.size, `timestamp offsets: tuxnet ${[...tClocks].join(',')} linux ${[...kClocks].join(',')}`);
+  });
 
-test(`p0f (${desc}): tuxnet's SYN (as a client) and SYN+ACK (as a server) carry the fields of the kernel's`, async () => {
-  // p0f.pcap: [0] the kernel's SYN to 10.99.5.1:9000, [1] its SYN+ACK, [2] a Linux client's
-  // SYN to the kernel's port 8080, [3] the kernel's SYN+ACK.
-  const { frames } = capture(profile, 'p0f.pcap');
-  const kernelSyn = frames[0]!;
-  const peerMac = frames[1]!.slice(6, 12);
-  const targetMac = kernelSyn.slice(6, 12);
-  const { k, net, dev, port, task } = await host(targetMac, profile);
-  const mac = Array.from(peerMac, (x) => x.toString(16).padStart(2, '0')).join(':');
-  await run(k, net, `ip neigh replace 10.99.5.1 lladdr ${mac} dev eth0`);
-  port.sent = [];
+  test(`p0f (${desc}): tuxnet's SYN (as a client) and SYN+ACK (as a server) carry the fields of the kernel's`, async () => {
+    // p0f.pcap: [0] the kernel's SYN to 10.99.5.1:9000, [1] its SYN+ACK, [2] a Linux client's
+    // SYN to the kernel's port 8080, [3] the kernel's SYN+ACK.
+    const { frames } = capture(profile, 'p0f.pcap');
+    const kernelSyn = frames[0]!;
+    const peerMac = frames[1]!.slice(6, 12);
+    const targetMac = kernelSyn.slice(6, 12);
+    const { k, net, dev, port, task } = await host(targetMac, profile);
+    const mac = Array.from(peerMac, (x) => x.toString(16).padStart(2, '0')).join(':');
+    await run(k, net, `ip neigh replace 10.99.5.1 lladdr ${mac} dev eth0`);
+    port.sent = [];
 
-  // SYN+ACK: the Linux client's SYN replayed.
-  k.sched.localBhDisable();
-  linkReceive(dev, withChecksums(frames[2]!));
-  k.sched.localBhEnable();
-  await k.sleep(1000);
-  const synack = port.sent.filter(answersProbe).map((a) => describeAnswer(frames[2]!, a));
-  assert.deepEqual(synack, [describeAnswer(frames[2]!, frames[3]!)]);
+    // SYN+ACK: the Linux client's SYN replayed.
+    k.sched.localBhDisable();
+    linkReceive(dev, withChecksums(frames[2]!));
+    k.sched.localBhEnable();
+    await k.sleep(1000);
+    const synack = port.sent.filter(answersProbe).map((a) => describeAnswer(frames[2]!, a));
+    assert.deepEqual(synack, [describeAnswer(frames[2]!, frames[3]!)]);
 
-  // SYN: tuxnet connects out (no answer comes: the SYN is all p0f needs).
-  port.sent = [];
-  const fd = sys.socket(task, AF_INET, SOCK_STREAM);
-  // One attempt (the SYN goes out; EINPROGRESS as a non-blocking connect would say).
-  assert.throws(() => sys.connectNow(task, fd, { family: AF_INET, addr: 0x0a630501, port: 9000 }), /EINPROGRESS/);
-  await k.sleep(1000);
-  const syns = port.sent.filter((f) => f[12] === 0x08 && f[13] === 0 && f[23] === 6);
-  assert.ok(syns.length >= 1, 'tuxnet sent a SYN');
-  // Described against a zero probe: the relations (seq, ack) read as from nothing.
-  const none = new Uint8Array(74);
-  none[12] = 8;
-  none[14] = 0x45;
-  none[14 + 12] = 0x50;
-  const mask = (d: string): string => d.replace(/tcp \d+>9000/, 'tcp PORT>9000');
-  assert.equal(mask(describeAnswer(none, syns[0]!)), mask(describeAnswer(none, kernelSyn)));
-  sys.exitTask(task);
-});
+    // SYN: tuxnet connects out (no answer comes: the SYN is all p0f needs).
+    port.sent = [];
+    const fd = sys.socket(task, AF_INET, SOCK_STREAM);
+    // One attempt (the SYN goes out; EINPROGRESS as a non-blocking connect would say).
+    assert.throws(() => sys.connectNow(task, fd, { family: AF_INET, addr: 0x0a630501, port: 9000 }), /EINPROGRESS/);
+    await k.sleep(1000);
+    const syns = port.sent.filter((f) => f[12] === 0x08 && f[13] === 0 && f[23] === 6);
+    assert.ok(syns.length >= 1, 'tuxnet sent a SYN');
+    // Described against a zero probe: the relations (seq, ack) read as from nothing.
+    const none = new Uint8Array(74);
+    none[12] = 8;
+    none[14] = 0x45;
+    none[14 + 12] = 0x50;
+    const mask = (d: string): string => d.replace(/tcp \d+>9000/, 'tcp PORT>9000');
+    assert.equal(mask(describeAnswer(none, syns[0]!)), mask(describeAnswer(none, kernelSyn)));
+    sys.exitTask(task);
+  });
 }
