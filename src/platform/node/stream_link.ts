@@ -3,8 +3,8 @@
  * a readable/writable byte-stream pair becomes the LinkPort of a link device, with
  * the length-prefix framing of drivers/link_framing.ts on both directions.
  *
- *   socket 'data' ── StreamDeframer ── linkReceive (one softirq pass per chunk)
- *   linkXmit ── port.transmit ── [len | frame] ── socket.write
+ *   socket 'data' ── chunks of one poll phase ── StreamDeframer ── linkReceive (one softirq pass)
+ *   linkXmit ── port.transmit ── [len | frame] staged ── one socket.write per tick
  *   end / close / error / bad prefix ── linkDetach(dev, reason): carrier off, logged
  *
  * Reconnect policy (client retry, server accept, respawn) belongs to the caller,
@@ -38,43 +38,85 @@ export interface StreamLinkOptions {
   onLost(reason: string): void;
 }
 
-/** The port of a stream link: frames go out as [length | frame] records. */
+/**
+ * Staging area for outgoing records: frames are copied into it back to back and the
+ * bytes staged since the last flush leave in one write (a write holds its region of the
+ * buffer until it completes; later frames go after it, and a full area is replaced).
+ */
+const TX_STAGE_SIZE = 1 << 20;
+
+/**
+ * The port of a stream link: frames go out as [length | frame] records. The records of
+ * one softirq pass (everything sent before the next tick) are copied into one staging
+ * buffer and written with one write(2): no Buffer, stream chunk and WriteReq per frame,
+ * and one wake-up of the peer per burst instead of one per frame.
+ */
 export class StreamPort implements LinkPort {
   closed = false;
+  private stage: Buffer | null = null;
+  /** Staged bytes not yet written are stage[start..used). */
+  private start = 0;
+  private used = 0;
+  private scheduled = false;
   constructor(private readonly o: StreamLinkOptions) {}
 
   transmit(frame: Uint8Array): boolean {
     const w = this.o.writable;
-    if (this.closed || !w.writable || w.writableLength > LINK_TX_QUEUE_LIMIT) return false;
     const len = frame.length;
     const h = this.o.hdrLen;
-    if (len > this.o.maxLen) return false;
-    const b = Buffer.allocUnsafe(h + len);
-    if (h === 4) b.writeUInt32BE(len, 0);
-    else b.writeUInt16BE(len, 0);
-    b.set(frame, h);
-    // Frames sent in one softirq pass leave in one writev: cork until the next tick.
-    if (!this.corked) {
-      this.corked = true;
-      w.cork();
-      process.nextTick(this.uncork);
+    if (this.closed || !w.writable || len > this.o.maxLen) return false;
+    if (w.writableLength + (this.used - this.start) > LINK_TX_QUEUE_LIMIT) return false;
+    const need = h + len;
+    let b = this.stage;
+    if (b === null || this.used + need > b.length) {
+      this.flush();
+      b = this.stage = Buffer.allocUnsafeSlow(Math.max(TX_STAGE_SIZE, need));
+      this.start = this.used = 0;
     }
-    w.write(b);
+    const o = this.used;
+    if (h === 4) {
+      b[o] = len >>> 24;
+      b[o + 1] = (len >>> 16) & 0xff;
+    }
+    b[o + h - 2] = (len >>> 8) & 0xff;
+    b[o + h - 1] = len & 0xff;
+    b.set(frame, o + h);
+    this.used = o + need;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flushTick);
+    }
     return true;
   }
 
-  private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.o.writable.uncork();
+  /** Write what was staged since the last flush (one write for the whole burst). */
+  flush(): void {
+    if (this.used === this.start || this.stage === null) return;
+    const chunk = this.stage.subarray(this.start, this.used);
+    this.start = this.used;
+    if (!this.closed && this.o.writable.writable) this.o.writable.write(chunk);
+  }
+
+  private readonly flushTick = (): void => {
+    this.scheduled = false;
+    this.flush();
   };
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stage = null;
+    this.start = this.used = 0;
     this.o.destroy();
   }
 }
+
+/**
+ * Bytes read but not yet delivered beyond which a burst is delivered at once (before the
+ * poll phase ends): a bound on the softirq pass and on the link's receive ring (1000
+ * frames), which a whole poll phase of reads (libuv reads up to 32 x 64 KiB) would overflow.
+ */
+export const RX_BURST_BYTES = 256 << 10;
 
 /**
  * Attach a stream to `dev` as its port (carrier on) and follow it until it ends.
@@ -92,13 +134,37 @@ export function attachStream(k: Kernel, dev: NetDevice, o: StreamLinkOptions): S
     else port.close();
     o.onLost(reason);
   };
-  o.readable.on('data', (chunk: Buffer) => {
+  // Chunks read in one poll phase are delivered together from setImmediate (the check
+  // phase right after it): one softirq pass, one GRO flush and one write of the ACKs
+  // for the burst, instead of one of each per 64 KiB read.
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let scheduled = false;
+  const deliver = (): void => {
+    scheduled = false;
+    const chunks = held;
+    if (chunks.length === 0) return;
+    held = [];
+    heldBytes = 0;
     if (port.closed) return;
     let err = '';
     inBh(k, () => {
-      err = deframer.push(chunk);
+      for (const c of chunks) {
+        err = deframer.push(c);
+        if (err !== '') break;
+      }
     });
     if (err !== '') lost(err);
+  };
+  o.readable.on('data', (chunk: Buffer) => {
+    if (port.closed) return;
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes >= RX_BURST_BYTES) deliver();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(deliver);
+    }
   });
   o.readable.on('error', (e: Error) => {
     lastError = e.message;
@@ -109,6 +175,7 @@ export function attachStream(k: Kernel, dev: NetDevice, o: StreamLinkOptions): S
     });
   }
   const ended = (): void => {
+    deliver();
     const mid = deframer.endReason();
     lost(mid !== '' ? mid : lastError !== '' ? `connection error: ${lastError}` : 'peer closed the connection');
   };
