@@ -445,8 +445,10 @@ function tcpV4RcvProcess(sk: TcpSock, skb: SkBuff, th: TcpHdr): number {
   }
   tcpV4FillCb(skb, th);
   if (sk.state !== TCP_LISTEN) {
-    sk.segsIn++;
-    if (skb.len > th.doff * 4) sk.dataSegsIn++;
+    // Linux: tcp_segs_in(): a GRO/GSO packet counts its segments.
+    const segsIn = skb.gsoSegs > 1 ? skb.gsoSegs : 1;
+    sk.segsIn += segsIn;
+    if (skb.len > th.doff * 4) sk.dataSegsIn += segsIn;
   }
   return tcpV4DoRcv(sk, skb);
 }
