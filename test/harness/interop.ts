@@ -268,7 +268,8 @@ export class Capture {
     const r = await this.proc.stop('SIGINT', 5000);
     const num = (re: RegExp): number => Number(re.exec(r.stderr)?.[1] ?? -1);
     return {
-      captured: num(/(\d+) packets? captured/), dropped: num(/(\d+) packets? dropped by kernel/), stderr: r.stderr,
+      captured: num(/(\d+) packets? captured/), stderr: r.stderr,
+      dropped: num(/(\d+) packets? dropped by kernel/) + Math.max(num(/(\d+) packets? dropped by interface/), 0),
     };
   }
 }

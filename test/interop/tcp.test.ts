@@ -192,12 +192,14 @@ test('interop TCP: 300 short connections from Linux to tuxnet nc -l -k, zero fai
     }
     assert.equal(got, want);
     await tux.stop();
-    await cap.stop();
+    const st = await cap.stop();
     assertCleanCapture(cap.file);
     const syns = tsharkFields(cap.file, 'tcp.flags.syn == 1 && tcp.flags.ack == 0', ['tcp.srcport']).length;
     const rsts = tsharkFields(cap.file, 'tcp.flags.reset == 1', ['ip.src']).length;
-    assert.equal(syns, N, 'one SYN per connection');
+    // One SYN per connection (tcpdump may have dropped a few packets on a busy machine).
+    assert.ok(syns <= N && syns + Math.max(st.dropped, 0) >= N, `${syns} SYNs for ${N} connections, ${st.dropped} dropped`);
     assert.equal(rsts, 0, 'no reset');
+    t.diagnostic(`capture: ${st.captured} packets (${st.dropped} dropped by tcpdump), ${syns} SYNs, no reset, clean`);
   } finally {
     await s.close();
   }
