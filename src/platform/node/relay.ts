@@ -15,7 +15,7 @@
  */
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
-import { WS_MAX_PAYLOAD } from './ws_link.js';
+import { WS_MAX_PAYLOAD, TickCork, wsSocket } from './ws_link.js';
 import type { LinkLog } from '../link_handle.js';
 
 /** br's default ageing_time: 300 s. */
@@ -70,12 +70,15 @@ export function startRelay(o: RelayOptions): Promise<Relay> {
   const clients = new Set<WebSocket>();
   const stats: RelayStats = { clients: 0, forwarded: 0, flooded: 0, dropped: 0, queueDrops: 0 };
   const names = new WeakMap<WebSocket, string>();
+  const cork = new TickCork();
 
   const sendTo = (c: WebSocket, frame: Uint8Array): void => {
     if (c.readyState !== c.OPEN || c.bufferedAmount > CLIENT_QUEUE_LIMIT) {
       stats.queueDrops++;
       return;
     }
+    // Frames forwarded from one read leave in one writev per client.
+    cork.add(wsSocket(c));
     c.send(frame);
   };
 
