@@ -8,29 +8,17 @@
  */
 import type { Kernel } from '../src/core/net_namespace.js';
 import { runLab } from '../src/tools/lab/lab.js';
-import { Task, type Stdio } from '../src/socket/task.js';
-import { exitTask } from '../src/socket/syscalls.js';
-import { programs } from '../src/tools/registry.js';
-import { BufferStdio } from '../src/tools/tool.js';
+import type { Stdio } from '../src/socket/task.js';
 import { type NetDevice, NETIF_F_GRO, featClear, featOr } from '../src/core/netdevice.js';
 import { linkCreate, linkAttach, linkReceive, linkPriv } from '../src/drivers/link.js';
 import { ipv4Net } from '../src/ipv4/netns_ipv4.js';
 import { IPSTATS_MIB_INPKTS } from '../src/core/snmp.js';
 import { cpuNs, median } from './common.js';
+import { run } from './tcp_bulk.js';
 import { SNMP4_NET_LIST, TCP_MIB_INSEGS, TCP_MIB_OUTSEGS, TCP_MIB_RETRANSSEGS } from '../src/core/snmp.js';
 
 const nullStdio: Stdio = { write: () => {} };
 let rxPollMs = 0;
-
-async function run(k: Kernel, ns: string, line: string): Promise<{ rc: number; out: string; err: string }> {
-  const argv = line.split(' ');
-  const out = new BufferStdio();
-  const err = new BufferStdio();
-  const task = new Task(k, k.netnsNames.get(ns)!, out, err);
-  const rc = await programs.get(argv[0]!)!({ task, argv, stdout: out, stderr: err, env: {}, exec: async () => 127 });
-  exitTask(task);
-  return { rc, out: out.text, err: err.text };
-}
 
 async function topology(): Promise<{ k: Kernel; a: NetDevice; b: NetDevice }> {
   let k: Kernel | null = null;

@@ -62,7 +62,7 @@ async function boot(script: string): Promise<Kernel> {
 }
 
 /** Run one program line in namespace `ns` of `k`; its exit status and output. */
-async function run(k: Kernel, ns: string, line: string): Promise<{ rc: number; out: string; err: string }> {
+export async function run(k: Kernel, ns: string, line: string): Promise<{ rc: number; out: string; err: string }> {
   const argv = line.split(' ');
   const out = new BufferStdio();
   const err = new BufferStdio();

@@ -311,6 +311,30 @@ export function gsoMakeChecksum(seg: SkBuff): number {
   return csumFold(csumPartial(seg.buf, th, seg.tail - th));
 }
 
+/** An owner of send-buffer memory (struct sock's sk_wmem_alloc). */
+interface WmemOwner {
+  wmemAlloc: number;
+}
+
+/**
+ * The segments take over the GSO skb's send-buffer charge (Linux: the destructor swap
+ * of tcp_gso_segment / __udp_gso_segment): each segment is charged to the socket with
+ * the original's destructor, so TCP Small Queues and write space see each segment
+ * leave; the GSO skb keeps no charge.
+ */
+export function gsoHandOverOwner(skb: SkBuff, segs: SkBuff[]): void {
+  if (skb.destructor === null || skb.sk === null) return;
+  let sumTruesize = 0;
+  for (const seg of segs) {
+    seg.sk = skb.sk;
+    seg.destructor = skb.destructor;
+    sumTruesize += seg.truesize;
+  }
+  (skb.sk as WmemOwner).wmemAlloc += sumTruesize - skb.truesize;
+  skb.sk = null;
+  skb.destructor = null;
+}
+
 /** Linux: gso_reset_checksum(): a segment left CHECKSUM_PARTIAL points at its own L4 header. */
 export function gsoResetChecksum(seg: SkBuff): void {
   seg.csumStart = seg.transportHeader;

@@ -18,7 +18,7 @@
 import type { SkBuff } from '../core/skbuff.js';
 import { CHECKSUM_NONE, CHECKSUM_COMPLETE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SKB_GSO_TCPV4, SKB_GSO_TCP_ECN, SKB_GSO_TCP_FIXEDID } from '../core/skbuff.js';
 import {
-  type GsoSegs, type PacketOffload, skbSegment, skbGsoOk, gsoMakeChecksum, gsoResetChecksum,
+  type GsoSegs, type PacketOffload, skbSegment, skbGsoOk, gsoMakeChecksum, gsoResetChecksum, gsoHandOverOwner,
 } from '../core/gso.js';
 import { NETIF_F_GSO_ROBUST, featOr } from '../core/netdevice.js';
 import { type GroCb, groCb, skbGroLen, skbGroReceive } from '../core/gro.js';
@@ -52,11 +52,6 @@ function tcp4GsoSegment(skb: SkBuff, features: number): GsoSegs {
   return tcpGsoSegment(skb, features);
 }
 
-/** An owner of send-buffer memory (struct sock's sk_wmem_alloc). */
-interface WmemOwner {
-  wmemAlloc: number;
-}
-
 /** Linux: tcp_gso_segment(). */
 export function tcpGsoSegment(skb: SkBuff, features: number): GsoSegs {
   const buf = skb.buf;
@@ -80,8 +75,6 @@ export function tcpGsoSegment(skb: SkBuff, features: number): GsoSegs {
   const thoff = th - skb.macHeader;
   let seq = readU32(buf, th + 4);
   const last = segs.length - 1;
-  const copyDestructor = skb.destructor !== null && skb.sk !== null;
-  let sumTruesize = 0;
   for (let i = 0; i <= last; i++) {
     const seg = segs[i]!;
     const b = seg.buf;
@@ -97,20 +90,9 @@ export function tcpGsoSegment(skb: SkBuff, features: number): GsoSegs {
     writeU16(b, sth + 16, tcpPseudoCheck(b, seg.macHeader + nhoff, l4len));
     if (seg.ipSummed === CHECKSUM_PARTIAL) gsoResetChecksum(seg);
     else writeU16(b, sth + 16, gsoMakeChecksum(seg));
-    if (copyDestructor) {
-      seg.sk = skb.sk;
-      seg.destructor = skb.destructor;
-      sumTruesize += seg.truesize;
-    }
   }
-  // TCP Small Queues see the send-buffer charge leave with each segment: the segments
-  // carry it now, the GSO skb nothing (Linux swaps its destructor onto the last segment).
-  if (copyDestructor) {
-    const sk = skb.sk as WmemOwner;
-    sk.wmemAlloc += sumTruesize - skb.truesize;
-    skb.sk = null;
-    skb.destructor = null;
-  }
+  // TCP Small Queues see the send-buffer charge leave with each segment.
+  gsoHandOverOwner(skb, segs);
   return segs;
 }
 

@@ -11,18 +11,15 @@
  */
 import type { SkBuff } from '../core/skbuff.js';
 import { CHECKSUM_PARTIAL, SKB_GSO_UDP_L4 } from '../core/skbuff.js';
-import { type GsoSegs, type PacketOffload, skbSegment, gsoMakeChecksum, gsoResetChecksum } from '../core/gso.js';
+import {
+  type GsoSegs, type PacketOffload, skbSegment, gsoMakeChecksum, gsoResetChecksum, gsoHandOverOwner,
+} from '../core/gso.js';
 import { EINVAL } from '../socket/errno.js';
 import { readU32, writeU16 } from '../wire/bytes.js';
 import { csumFold, csumTcpudpNofold, udpCsumMangle } from '../wire/checksum.js';
 import { IPH_SADDR, IPH_DADDR, IPPROTO_UDP } from '../wire/iphdr.js';
 
 const UDP_HLEN = 8;
-
-/** An owner of send-buffer memory (struct sock's sk_wmem_alloc). */
-interface WmemOwner {
-  wmemAlloc: number;
-}
 
 /** Linux: __udp_gso_segment() (IPv4). skb.data is at the UDP header. */
 export function udpGsoSegment(skb: SkBuff, features: number): GsoSegs {
@@ -35,8 +32,6 @@ export function udpGsoSegment(skb: SkBuff, features: number): GsoSegs {
   if (segs === null || typeof segs === 'number') return segs;
   const nhoff = skb.networkHeader - skb.macHeader;
   const thoff = skb.transportHeader - skb.macHeader;
-  const copyDestructor = skb.destructor !== null && skb.sk !== null;
-  let sumTruesize = 0;
   for (const seg of segs) {
     const b = seg.buf;
     const uh = seg.macHeader + thoff;
@@ -47,18 +42,8 @@ export function udpGsoSegment(skb: SkBuff, features: number): GsoSegs {
       IPPROTO_UDP, 0)) & 0xffff);
     if (seg.ipSummed === CHECKSUM_PARTIAL) gsoResetChecksum(seg);
     else writeU16(b, uh + 6, udpCsumMangle(gsoMakeChecksum(seg)));
-    if (copyDestructor) {
-      seg.sk = skb.sk;
-      seg.destructor = skb.destructor;
-      sumTruesize += seg.truesize;
-    }
   }
-  if (copyDestructor) {
-    const sk = skb.sk as WmemOwner;
-    sk.wmemAlloc += sumTruesize - skb.truesize;
-    skb.sk = null;
-    skb.destructor = null;
-  }
+  gsoHandOverOwner(skb, segs);
   return segs;
 }
 
