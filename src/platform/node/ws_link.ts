@@ -53,6 +53,16 @@ class BoundedWebSocket extends WebSocket {
   private readonly txCork = new TickCork();
   constructor(url: string) {
     super(url, { maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false });
+    // The link asks for 'arraybuffer' (the browser's type); on Node a Buffer view of the
+    // received message is as good and spares ws a copy of every frame (toArrayBuffer).
+    const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'binaryType');
+    if (d?.get !== undefined && d.set !== undefined) {
+      const { get, set } = d;
+      Object.defineProperty(this, 'binaryType', {
+        get: () => get.call(this) as string,
+        set: (t: string) => set.call(this, t === 'arraybuffer' ? 'nodebuffer' : t),
+      });
+    }
   }
 
   override send(data: Parameters<WebSocket['send']>[0], ...rest: unknown[]): void {
