@@ -60,15 +60,25 @@ export function attachV86Bus(k: Kernel, ns: Net, bus: V86Bus, o: LinkDeviceOptio
   const port = new V86Port(bus);
   const onSend = (data: Uint8Array): void => {
     if (port.closed) return;
+    // Whatever the bus hands over, a non-byte value is a counted drop, never an exception
+    // thrown back into the emulator's event loop.
+    if (!(data instanceof Uint8Array)) {
+      dev.coreStats.rxDropped++;
+      return;
+    }
     inBh(k, () => linkReceive(dev, data));
   };
   bus.register('net0-send', onSend);
   inBh(k, () => linkAttach(dev, port));
   o.log?.(`link up (v86 net0)`);
+  let destroyed = false;
   return {
     dev,
     destroy: () => {
-      if (port.closed) return;
+      // The port may already be closed (the device went away with its namespace): the
+      // bus handler is still removed, so the emulator no longer holds this kernel.
+      if (destroyed) return;
+      destroyed = true;
       port.close();
       bus.unregister?.('net0-send', onSend);
       closeLinkDevice(k, dev);
