@@ -774,6 +774,9 @@ export function tcpPoll(sock: Socket): number {
     if (tcpEpollinReady(sk, target)) mask |= POLLIN | POLLRDNORM;
     if (!(sk.shutdown & SEND_SHUTDOWN)) {
       if (skStreamIsWriteable(sk, 1)) mask |= POLLOUT | POLLWRNORM;
+      // set_bit(SOCK_NOSPACE): a poller that found no room is woken by tcp_check_space()
+      // when ACKs free it, even if no write failed first.
+      else sk.sockNospace = true;
     } else {
       mask |= POLLOUT | POLLWRNORM;
     }

@@ -512,10 +512,12 @@ export interface PollFd {
 export async function poll(task: Task, fds: PollFd[], timeoutNs = Infinity): Promise<number> {
   const k = task.kernel;
   const deadline = timeoutNs === Infinity ? Infinity : k.clock.now() + timeoutNs;
+  let rechecks = 0;
   for (;;) {
     if (task.killed) fail(EINTR, 'poll');
     let ready = 0;
     const socks: Socket[] = [];
+    const seen: number[] = [];
     for (const p of fds) {
       const f = task.fds.get(p.fd);
       let rev = 0;
@@ -524,12 +526,23 @@ export async function poll(task: Task, fds: PollFd[], timeoutNs = Infinity): Pro
       else {
         const sock = f.socket;
         socks.push(sock);
+        seen.push(sock.wq.wakeups);
         rev = inKernel(task, () => sock.ops.poll(sock)) & (p.events | POLLERR | POLLHUP);
       }
       p.revents = rev;
       if (rev) ready++;
     }
     if (ready) return ready;
+    // Linux queues the poller on every wait queue (poll_wait) before asking ->poll, so a
+    // wake-up from the packets processed when bottom halves were re-enabled at the end of
+    // a check is not lost: it makes the sleep return at once. Here the sleep starts after
+    // the checks: a queue woken since its check means look again instead of sleeping
+    // until the timeout (bounded, in case some ->poll wakes its own queue).
+    if (rechecks < 8 && socks.some((sk, i) => sk.wq.wakeups !== seen[i])) {
+      rechecks++;
+      continue;
+    }
+    rechecks = 0;
     const left = deadline === Infinity ? Infinity : deadline - k.clock.now();
     if (left <= 0) return 0;
     // Sleep on every socket's wait queue; the first wake-up (or the timeout) ends the sleep.
