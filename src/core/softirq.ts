@@ -31,6 +31,8 @@ export const NET_TX_SOFTIRQ = 1 << 2;
 export const NET_RX_SOFTIRQ = 1 << 3;
 export const TIMER_SOFTIRQ = 1 << 1;
 export const MAX_SOFTIRQ_RESTART = 10;
+/** Real time: how long userspace may run on promise continuations before the event loop gets a turn. */
+export const TIMESLICE_NS = 2 * NSEC_PER_MSEC;
 
 export class SoftirqScheduler {
   /** Pending softirq bits (Linux: local_softirq_pending()). */
@@ -48,6 +50,8 @@ export class SoftirqScheduler {
   private generation = 0;
   private realTimer: unknown = null;
   private realTimerAt = Infinity;
+  /** Real time: when the event loop last ran one of our callbacks (ns). */
+  private lastTurn = 0;
 
   constructor(private readonly kernel: Kernel, private readonly platform: Platform) {}
 
@@ -135,8 +139,28 @@ export class SoftirqScheduler {
     this.waiters--;
   }
 
+  /**
+   * Real time: a task that never blocks (a sender and a receiver in one process over a
+   * veth pair always find data or room) would run on promise continuations for ever,
+   * and timers, I/O and signals would never run. Like a scheduler tick ending a
+   * timeslice, a syscall made more than TIMESLICE_NS after the event loop's last turn
+   * first waits for one (platform.defer). Null (no wait) in virtual time and within the
+   * slice, so labs stay deterministic.
+   */
+  timeslice(): Promise<void> | null {
+    const k = this.kernel;
+    if (k.clock.virtual || k.clock.now() - this.lastTurn < TIMESLICE_NS) return null;
+    return new Promise((resolve) => {
+      this.platform.defer(() => {
+        this.lastTurn = this.kernel.clock.now();
+        resolve();
+      });
+    });
+  }
+
   private readonly loopRun = (): void => {
     this.deferred = false;
+    if (!this.kernel.clock.virtual) this.lastTurn = this.kernel.clock.now();
     this.runPending();
     if (this.pending !== 0) {
       this.kick();

@@ -178,6 +178,8 @@ export function recvmsgNow(task: Task, fd: number, maxLen = 65536, flags = 0): R
  * or MSG_DONTWAIT is given; honours SO_RCVTIMEO; a killed task gets EINTR.
  */
 export async function recvmsg(task: Task, fd: number, maxLen = 65536, flags = 0): Promise<RecvResult> {
+  const slice = task.kernel.sched.timeslice(); // real time: let the event loop run
+  if (slice !== null) await slice;
   const sock = sockfdLookup(task, fd, 'recvmsg');
   if (sock.type === SOCK_STREAM && !(flags & (MSG_OOB | MSG_ERRQUEUE))) return streamRecvmsg(task, sock, maxLen, flags);
   // Reading the error queue never waits (Linux: ip_recv_error() returns -EAGAIN at once).
@@ -241,6 +243,8 @@ export function recvfromNow(task: Task, fd: number, buf: Uint8Array, flags = 0, 
  * task gets EINTR.
  */
 export async function recvfrom(task: Task, fd: number, buf: Uint8Array, flags = 0, addr: Sockaddr | null = null): Promise<number> {
+  const slice = task.kernel.sched.timeslice(); // real time: let the event loop run
+  if (slice !== null) await slice;
   const sock = sockfdLookup(task, fd, 'recvfrom');
   if (sock.type === SOCK_STREAM) return streamRecv(task, sock, buf, flags, 'recvfrom');
   const nonblock = sock.nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) !== 0;
@@ -465,6 +469,8 @@ function acceptResult(task: Task, newsock: Socket): AcceptResult {
  * sockets have no connections: EOPNOTSUPP (sock_no_accept).
  */
 export async function accept(task: Task, fd: number, flags = 0): Promise<AcceptResult> {
+  const slice = task.kernel.sched.timeslice(); // real time: let the event loop run
+  if (slice !== null) await slice;
   const sock = sockfdLookup(task, fd, 'accept');
   if (!sock.ops.accept || (sock.type !== SOCK_STREAM && sock.type !== SOCK_SEQPACKET)) fail(EOPNOTSUPP, 'accept');
   const k = task.kernel;
@@ -510,6 +516,8 @@ export interface PollFd {
  * to `timeoutNs` (Infinity: forever, 0: just look) in kernel time.
  */
 export async function poll(task: Task, fds: PollFd[], timeoutNs = Infinity): Promise<number> {
+  const slice = task.kernel.sched.timeslice(); // real time: let the event loop run
+  if (slice !== null) await slice;
   const k = task.kernel;
   const deadline = timeoutNs === Infinity ? Infinity : k.clock.now() + timeoutNs;
   let rechecks = 0;
@@ -962,6 +970,8 @@ export async function recv(task: Task, fd: number, buf: Uint8Array, flags = 0): 
  * read on a character device.
  */
 export async function read(task: Task, fd: number, buf: Uint8Array, flags = 0): Promise<number> {
+  const slice = task.kernel.sched.timeslice(); // real time: let the event loop run
+  if (slice !== null) await slice;
   const f = fileOf(task, fd, 'read');
   if (f.kind === 'chrdev') return chrdevRead(task, fd, buf);
   if (f.kind !== 'socket') fail(EINVAL, 'read');
@@ -991,6 +1001,8 @@ function sendOnce(task: Task, sock: Socket, data: Uint8Array, flags: number): nu
  * sockets and character devices: one send, as sendto/write.
  */
 export async function write(task: Task, fd: number, data: Uint8Array, flags = 0): Promise<number> {
+  const slice = task.kernel.sched.timeslice(); // real time: let the event loop run
+  if (slice !== null) await slice;
   const f = fileOf(task, fd, 'write');
   if (f.kind === 'chrdev') return chrdevWrite(task, fd, data);
   if (f.kind !== 'socket') fail(EINVAL, 'write');
