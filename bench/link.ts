@@ -164,7 +164,7 @@ async function figure(name: string, opts: BenchOptions, dir: string, secs: numbe
   if (wall.length === 0) return { name, value: NaN, unit: 'Gbit/s', note: `every run failed: ${why}` };
   return {
     name, value: median(wall) / 1e9, unit: 'Gbit/s',
-    note: `${(median(perCpu) / 1e9).toFixed(2)} Gbit per CPU-second of the ${name === 'link_ws_tcp' ? 'three' : 'two'} processes, ` +
+    note: `${(median(wall) / 1e9).toFixed(3)} Gbit/s, ${(median(perCpu) / 1e9).toFixed(3)} Gbit per CPU-second of the ${name === 'link_ws_tcp' ? 'three' : 'two'} processes, ` +
       `${wall.length} runs of iperf3 -t ${secs}`,
   };
 }
