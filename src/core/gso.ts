@@ -28,7 +28,7 @@ import {
 } from './netdevice.js';
 import {
   type SkBuff, allocSkb, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SKB_GSO_TCPV4, SKB_GSO_DODGY,
-  SKB_GSO_TCP_ECN, SKB_GSO_TCP_FIXEDID, SKB_GSO_TCPV6, SKB_GSO_UDP_L4,
+  SKB_GSO_TCP_ECN, SKB_GSO_TCP_FIXEDID, SKB_GSO_TCPV6, SKB_GSO_UDP_L4, copySkbHeader, skbCbCopy,
 } from './skbuff.js';
 import { EINVAL, EPROTONOSUPPORT } from '../socket/errno.js';
 import { csumFold, csumPartial } from '../wire/checksum.js';
@@ -203,33 +203,6 @@ export function skbGsoValidateMacLen(skb: SkBuff, len: number): boolean {
 }
 
 /**
- * Linux: __copy_skb_header() for a new segment: everything that describes the packet
- * (device, protocol, priority, marks, route, conntrack, control block) but not the
- * owner socket (the protocol hands that over) and not the GSO state (a segment is
- * not GSO).
- */
-function gsoCopyHeader(n: SkBuff, skb: SkBuff): void {
-  n.dev = skb.dev;
-  n.protocol = skb.protocol;
-  n.pktType = skb.pktType;
-  n.priority = skb.priority;
-  n.mark = skb.mark;
-  n.tstamp = skb.tstamp;
-  n.skbIif = skb.skbIif;
-  n.queueMapping = skb.queueMapping;
-  n.hash = skb.hash;
-  n.vlanTci = skb.vlanTci;
-  n.vlanProto = skb.vlanProto;
-  n.ipSummed = skb.ipSummed;
-  n.csumOffset = skb.csumOffset;
-  n.ignoreDf = skb.ignoreDf;
-  n.dst = skb.dst;
-  n.nfct = skb.nfct;
-  n.offloadFwdMark = skb.offloadFwdMark;
-  n.cb = skb.cb;
-}
-
-/**
  * Linux: skb_segment() for a linear skb. On entry skb.data is at the payload (the
  * protocol pulled its header); the headers from the MAC header up to skb.data are
  * copied in front of every `gsoSize` bytes of payload. Each segment starts at its
@@ -258,7 +231,9 @@ export function skbSegment(skb: SkBuff, features: number): GsoSegs {
     nb.set(buf.subarray(skb.data + offset, skb.data + offset + size), headroom + doffset);
     nskb.data = headroom;
     nskb.tail = headroom + doffset + size;
-    gsoCopyHeader(nskb, skb);
+    copySkbHeader(nskb, skb);
+    // Each segment has its own control block (skb_segment: __copy_skb_header memcpy's skb->cb).
+    nskb.cb = skbCbCopy(skb.cb);
     nskb.macHeader = headroom;
     nskb.networkHeader = headroom + nhOff;
     nskb.transportHeader = headroom + thOff;

@@ -305,15 +305,16 @@ export function skbCloned(skb: SkBuff): boolean {
   return skb.cloned && skb.shinfo.dataref !== 1;
 }
 
-function copyHeader(n: SkBuff, skb: SkBuff): void {
-  n.head = skb.head;
-  n.data = skb.data;
-  n.tail = skb.tail;
-  n.end = skb.end;
-  n.macHeader = skb.macHeader;
-  n.networkHeader = skb.networkHeader;
-  n.transportHeader = skb.transportHeader;
-  n.macLen = skb.macLen;
+/**
+ * Linux: __copy_skb_header(): what describes the packet and is the same for a
+ * clone, a copy and a GSO segment: device, protocol, priority, marks, timestamp,
+ * queue, hash, VLAN tag, checksum mode and offset, route, conntrack. The callers
+ * set the rest: buffer and header offsets, csum/csumStart, GSO state and truesize
+ * (copyHeader keeps them, a segment gets its own), the owner socket (the
+ * protocol hands it over) and the control block (a clone starts without one, a
+ * segment gets a copy: skbCbCopy).
+ */
+export function copySkbHeader(n: SkBuff, skb: SkBuff): void {
   n.dev = skb.dev;
   n.protocol = skb.protocol;
   n.pktType = skb.pktType;
@@ -326,17 +327,53 @@ function copyHeader(n: SkBuff, skb: SkBuff): void {
   n.vlanTci = skb.vlanTci;
   n.vlanProto = skb.vlanProto;
   n.ipSummed = skb.ipSummed;
-  n.csum = skb.csum;
-  n.csumStart = skb.csumStart;
   n.csumOffset = skb.csumOffset;
-  n.gsoSize = skb.gsoSize;
-  n.gsoSegs = skb.gsoSegs;
-  n.gsoType = skb.gsoType;
   n.ignoreDf = skb.ignoreDf;
   n.dst = skb.dst;
   n.nfct = skb.nfct;
   n.offloadFwdMark = skb.offloadFwdMark;
+}
+
+/** A clone's or a copy's header: copySkbHeader plus the offsets, checksum and GSO state. */
+function copyHeader(n: SkBuff, skb: SkBuff): void {
+  n.head = skb.head;
+  n.data = skb.data;
+  n.tail = skb.tail;
+  n.end = skb.end;
+  n.macHeader = skb.macHeader;
+  n.networkHeader = skb.networkHeader;
+  n.transportHeader = skb.transportHeader;
+  n.macLen = skb.macLen;
+  copySkbHeader(n, skb);
+  n.csum = skb.csum;
+  n.csumStart = skb.csumStart;
+  n.gsoSize = skb.gsoSize;
+  n.gsoSegs = skb.gsoSegs;
+  n.gsoType = skb.gsoType;
   n.truesize = skb.truesize;
+}
+
+/**
+ * A control block with state of its own. Linux's skb->cb is 48 bytes inside the
+ * skb, so copying a header copies it; here a cb is an object, and a class whose
+ * holder writes to it can say how it is copied (a shared read-only marker
+ * returns itself).
+ */
+export interface SkbCbCopyable {
+  cbCopy(): unknown;
+}
+
+/**
+ * Linux: the memcpy(new->cb, old->cb) of __copy_skb_header(), for a new skb that
+ * must not share its control block with `cb`'s holder (a GSO segment): a value
+ * (null, a number) as is, an object with cbCopy() by that, any other object as a
+ * shallow copy of the same class.
+ */
+export function skbCbCopy(cb: unknown): unknown {
+  if (cb === null || typeof cb !== 'object') return cb;
+  const c = cb as Partial<SkbCbCopyable>;
+  if (typeof c.cbCopy === 'function') return c.cbCopy();
+  return Object.assign(Object.create(Object.getPrototypeOf(cb) as object | null) as object, cb);
 }
 
 /**

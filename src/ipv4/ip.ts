@@ -4,7 +4,7 @@
  * on input, IPSKB_* flags, the largest fragment seen); `IpcmCookie` carries what a
  * sendmsg caller chose (address, TTL, TOS, options, device) down to ip_make_skb.
  */
-import type { SkBuff } from '../core/skbuff.js';
+import type { SkBuff, SkbCbCopyable } from '../core/skbuff.js';
 import { IpOptions } from './inet_sock.js';
 
 /* IPCB(skb)->flags (Linux: IPSKB_*). */
@@ -31,13 +31,27 @@ export const IP_DEFRAG_AF_PACKET = 7;
 export const IP_DEFRAG_MACVLAN = 8;
 
 /** Linux: struct inet_skb_parm (IPCB). */
-export class InetSkbParm {
+export class InetSkbParm implements SkbCbCopyable {
   /** Input interface index (Linux: iif). */
   iif = 0;
   opt = new IpOptions();
   flags = 0;
   /** Largest fragment received, for PMTU on forward of a reassembled datagram (Linux: frag_max_size). */
   fragMaxSize = 0;
+
+  /**
+   * The copy a GSO segment gets (Linux memcpy's the whole cb, options included);
+   * the shared read-only IPCB_FORWARDED stays shared (IPCB() copies it before a write).
+   */
+  cbCopy(): InetSkbParm {
+    if (this === IPCB_FORWARDED) return this;
+    const n = new InetSkbParm();
+    n.iif = this.iif;
+    Object.assign(n.opt, this.opt);
+    n.flags = this.flags;
+    n.fragMaxSize = this.fragMaxSize;
+    return n;
+  }
 }
 
 /**

@@ -332,12 +332,10 @@ function ipFinishOutputGso(net: Net, sk: unknown, skb: SkBuff, mtu: number): num
     kfreeSkbReason(skb, SKB_DROP_REASON_SKB_GSO_SEG);
     return -ENOMEM;
   }
-  const cb = ipcbPeek(skb);
   consumeSkb(skb);
   let ret = 0;
   for (const seg of segs) {
-    // Each segment has its own copy of the control block (skb_segment copies skb->cb).
-    if (cb !== null) seg.cb = Object.assign(new InetSkbParm(), cb);
+    // Each segment carries its own copy of the IPCB (skb_segment copies skb->cb).
     const err = ipFragment(net, sk, seg, mtu, ipFinishOutput2);
     if (err !== 0 && ret === 0) ret = err;
   }

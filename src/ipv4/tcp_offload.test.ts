@@ -10,6 +10,7 @@ import {
 import { devOpen, devQueueXmit, type PacketType } from '../core/dev.js';
 import { linkCreate, linkAttach, linkReceive, type LinkPort } from '../drivers/link.js';
 import { skbGsoSegment, netifSkbFeatures, skbGsoValidateNetworkLen } from '../core/gso.js';
+import { InetSkbParm, IPCB_FORWARDED, IPSKB_FORWARDED } from './ip.js';
 
 /** An independent RFC 1071 sum (no shared code with the stack): 16-bit words, end-around carry. */
 function sum16(b: Uint8Array, off: number, len: number, init = 0): number {
@@ -160,6 +161,54 @@ test('TCP GSO to a checksumming device: segments stay CHECKSUM_PARTIAL with the 
   }
   assert.equal(segs[0]!.buf[segs[0]!.transportHeader + 13], 0x10, 'PSH only on the last');
   assert.equal(segs[1]!.buf[segs[1]!.transportHeader + 13], 0x18);
+});
+
+test('TCP GSO: every segment gets its own copy of the control block (skb_segment copies skb->cb)', () => {
+  const { dev } = testLink(NETIF_F_HW_CSUM);
+  const skb = gsoSkb(dev, 3000, 1000, 0x10);
+  const cb = new InetSkbParm();
+  cb.flags = IPSKB_FORWARDED;
+  cb.fragMaxSize = 1400;
+  cb.opt.optlen = 4;
+  skb.cb = cb;
+  const segs = skbGsoSegment(skb, netifSkbFeatures(skb));
+  assert.ok(Array.isArray(segs));
+  assert.equal(segs.length, 3);
+  const seen = new Set<unknown>();
+  for (const seg of segs) {
+    assert.ok(seg.cb instanceof InetSkbParm);
+    assert.notEqual(seg.cb, cb);
+    assert.notEqual(seg.cb.opt, cb.opt, 'options copied too (Linux: inline in the cb)');
+    assert.equal(seg.cb.flags, IPSKB_FORWARDED);
+    assert.equal(seg.cb.fragMaxSize, 1400);
+    assert.equal(seg.cb.opt.optlen, 4);
+    seen.add(seg.cb);
+  }
+  assert.equal(seen.size, 3, 'no two segments share one');
+  (segs[0]!.cb as InetSkbParm).flags = 0;
+  assert.equal((segs[1]!.cb as InetSkbParm).flags, IPSKB_FORWARDED, 'a write to one does not reach the others');
+  // A cb class without cbCopy() gets a shallow copy of its own class; a value is copied as is.
+  class OtherCb {
+    n = 7;
+  }
+  const other = gsoSkb(dev, 2000, 1000, 0x10);
+  other.cb = new OtherCb();
+  const o = skbGsoSegment(other, netifSkbFeatures(other));
+  assert.ok(Array.isArray(o));
+  assert.ok(o[0]!.cb instanceof OtherCb && o[1]!.cb instanceof OtherCb);
+  assert.notEqual(o[0]!.cb, o[1]!.cb);
+  assert.equal(o[1]!.cb.n, 7);
+  const num = gsoSkb(dev, 2000, 1000, 0x10);
+  num.cb = 42;
+  const n = skbGsoSegment(num, netifSkbFeatures(num));
+  assert.ok(Array.isArray(n));
+  assert.deepEqual(n.map((seg) => seg.cb), [42, 42]);
+  // The shared read-only marker of forwarded packets stays shared (IPCB() copies it before a write).
+  const fwd = gsoSkb(dev, 2000, 1000, 0x10);
+  fwd.cb = IPCB_FORWARDED;
+  const f = skbGsoSegment(fwd, netifSkbFeatures(fwd));
+  assert.ok(Array.isArray(f));
+  assert.ok(f.every((seg) => seg.cb === IPCB_FORWARDED));
 });
 
 test('TCP GSO to a TSO device goes out whole; DODGY without GSO_ROBUST is checked, not cut', () => {
