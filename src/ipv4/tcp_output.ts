@@ -760,13 +760,14 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
     let tso = false;
     if (tsoSegs === 1) {
       if (!tcpNagleTest(tp, skb, mssNow, skb === tp.writeQueue.tail ? nonagle : TCP_NAGLE_PUSH)) break;
-    } else if (pushOne === 0 && !tcpUrgMode(tp) && tcpSkCanGso(sk)) {
+    } else if (!tcpUrgMode(tp) && tcpSkCanGso(sk)) {
       // TSO: send up to tcp_tso_segs() segments (and what cwnd and the window allow) at once,
-      // unless waiting for the next ACK lets a bigger TSO packet go (tcp_tso_should_defer).
+      // unless waiting for the next ACK lets a bigger TSO packet go (tcp_tso_should_defer;
+      // tcp_push_one and a loss probe do not wait, but still send a TSO packet).
       const isTail = skb === tp.writeQueue.tail;
       const maxSegs = tcpTsoSegs(sk, mssNow);
-      if (tcpTsoShouldDefer(sk, skb, deferLimited, maxSegs, isTail, tcpWndEnd(tp), tcpPacketsInFlight(tp),
-        tp.rtxQueue.peek())) {
+      if (pushOne === 0 && tcpTsoShouldDefer(sk, skb, deferLimited, maxSegs, isTail, tcpWndEnd(tp),
+        tcpPacketsInFlight(tp), tp.rtxQueue.peek())) {
         break;
       }
       const partialHeld = (nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && tp.packetsOut !== 0 && tcpMinshallCheck(tp));
