@@ -137,6 +137,8 @@ test('vnet header: headers Linux refuses are dropped and counted in rx_frame_err
     ['TCPV4 GSO on a UDP packet', cat(vnetHdr({ gso: VIRTIO_NET_HDR_GSO_TCPV4, gsoSize: 1448 }), tcpFrame(dev.devAddr, 3000, 17))],
     ['TCPV4 GSO, csum_start not at the TCP header',
       cat(vnetHdr({ flags: VIRTIO_NET_HDR_F_NEEDS_CSUM, gso: VIRTIO_NET_HDR_GSO_TCPV4, gsoSize: 1448, start: 30, off: 16 }), f)],
+    ['TCPV4 GSO, csum_offset not the TCP check field (virtio_net_hdr_to_skb -EINVAL)',
+      cat(vnetHdr({ flags: VIRTIO_NET_HDR_F_NEEDS_CSUM, gso: VIRTIO_NET_HDR_GSO_TCPV4, gsoSize: 1448, start: 34, off: 4 }), f)],
   ];
   let n = 0;
   for (const [what, frame] of bad) {

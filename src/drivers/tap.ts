@@ -84,6 +84,8 @@ export const TAP_VNET_FEATURES = NETIF_F_HW_CSUM + NETIF_F_SG + NETIF_F_TSO + NE
 export const TAP_MAX_GSO_FRAME = 0xffff + ETH_HLEN + VLAN_HLEN;
 
 const TCPHDR_LEN = 20;
+/** offsetof(struct tcphdr, check). */
+const TCP_CSUM_OFFSET = 16;
 
 /** TAP without vnet headers: frames are bare Ethernet (link.ts's default encap/decap). */
 export const tapOps: LinkKindOps = { driver: 'tun' };
@@ -211,6 +213,10 @@ export function tapVnetDecap(dev: NetDevice, frame: Uint8Array): SkBuff | null {
   if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
     csumStart = le16(frame, 6);
     csumOffset = le16(frame, 8);
+    // virtio_net_hdr_to_skb: a TCP GSO packet's checksum is the TCP header's check field
+    // (csum_offset == offsetof(struct tcphdr, check)), or -EINVAL: GSO would write the
+    // checksum of every segment there.
+    if (ipProto === IPPROTO_TCP && gsoType !== 0 && csumOffset !== TCP_CSUM_OFFSET) return badVnetHdr(dev);
     // pskb_may_pull(start + max(thlen, off + 2)) and skb_partial_csum_set's bounds.
     const needed = csumStart + Math.max(thlen, csumOffset + 2);
     if (needed > len || csumStart < ETH_HLEN) return badVnetHdr(dev);
