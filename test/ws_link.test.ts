@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
-import { startRelay, parseListen } from '../src/platform/node/relay.js';
+import { startRelay, parseListen, RELAY_FDB_MAX } from '../src/platform/node/relay.js';
 import { openLinkSpec, parseLinkSpec } from '../src/platform/node/link_spec.js';
 import { openWsLink } from '../src/platform/node/ws_link.js';
 import { attachV86Bus, type V86Bus } from '../src/platform/browser/v86.js';
@@ -259,5 +259,27 @@ test('ws link: a relay that is not up yet is retried (logged once), carrier come
   } finally {
     link.close();
     await relay?.close();
+  }
+});
+
+test('relay: a client sending random source MACs cannot grow the address table past RELAY_FDB_MAX', { timeout: 30_000 }, async () => {
+  const relay = await startRelay({ host: '127.0.0.1', port: 0 });
+  const a = await wsClient(`ws://127.0.0.1:${relay.port}/`);
+  const b = await wsClient(`ws://127.0.0.1:${relay.port}/`);
+  try {
+    const n = RELAY_FDB_MAX + 500;
+    for (let i = 0; i < n; i++) {
+      const f = Buffer.alloc(60);
+      f.fill(0xff, 0, 6);
+      f.writeUInt32BE(0x02000000 + i, 6);
+      f.writeUInt16BE(0x88b5, 12);
+      a.ws.send(f);
+    }
+    assert.ok(await waitFor(() => relay.stats.flooded >= n, 20_000), `flooded ${relay.stats.flooded}`);
+    assert.equal(relay.fdbSize(), RELAY_FDB_MAX);
+  } finally {
+    a.ws.terminate();
+    b.ws.terminate();
+    await relay.close();
   }
 });

@@ -222,6 +222,10 @@ export async function qemuDgramOpen(k: Kernel, ns: Net, e: DgramEnds, o: LinkDev
   await new Promise<void>((resolve, reject) => {
     sock.once('error', (err: NodeJS.ErrnoException) => {
       closeLinkDevice(k, dev);
+      // The socket never bound: close it, or its handle and 'message' listener stay behind.
+      try {
+        sock.close();
+      } catch { /* already closed */ }
       reject(new Error(`cannot bind ${e.localHost}:${e.localPort}: ${err.code ?? err.message}`));
     });
     sock.bind(e.localPort, e.localHost, () => resolve());

@@ -20,6 +20,13 @@ import type { LinkLog } from '../link_handle.js';
 
 /** br's default ageing_time: 300 s. */
 export const RELAY_AGEING_MS = 300_000;
+/**
+ * The most source addresses the relay learns (a bridge's fdb has such a cap too:
+ * IFLA_BR_FDB_MAX_LEARNED). Past it, stale entries are swept first; if none is stale,
+ * the new address is not learned and its frames' replies are flooded. Without a cap a
+ * client sending random source MACs would grow the table without bound.
+ */
+export const RELAY_FDB_MAX = 4096;
 const ETH_HLEN = 14;
 const CLIENT_QUEUE_LIMIT = 4 << 20;
 
@@ -43,6 +50,8 @@ export interface Relay {
   /** The port actually bound (useful with port 0). */
   port: number;
   stats: RelayStats;
+  /** Source addresses learned (at most RELAY_FDB_MAX). */
+  fdbSize(): number;
   /** Stop listening and close every client. */
   close(): Promise<void>;
 }
@@ -87,8 +96,12 @@ export function startRelay(o: RelayOptions): Promise<Relay> {
     if ((frame[6]! & 1) === 0) {
       const src = macKey(frame, 6);
       const e = fdb.get(src);
-      if (e === undefined) fdb.set(src, { client: from, updated: now });
-      else {
+      if (e === undefined) {
+        if (fdb.size >= RELAY_FDB_MAX) {
+          for (const [mac, old] of fdb) if (now - old.updated > RELAY_AGEING_MS) fdb.delete(mac);
+        }
+        if (fdb.size < RELAY_FDB_MAX) fdb.set(src, { client: from, updated: now });
+      } else {
         e.client = from;
         e.updated = now;
       }
@@ -146,6 +159,7 @@ export function startRelay(o: RelayOptions): Promise<Relay> {
       resolve({
         port,
         stats,
+        fdbSize: () => fdb.size,
         close: async () => {
           // Every client's 'close' (and its log line) comes before close() resolves.
           await Promise.all([...clients].map((c) => new Promise<void>((gone) => {
