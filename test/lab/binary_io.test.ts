@@ -7,10 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLab } from '../../src/tools/lab/lab.js';
+import { hostInput, runLab } from '../../src/tools/lab/lab.js';
 import { BufferStdio, BytesStdio, BytesStdin } from '../../src/tools/tool.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -67,4 +67,21 @@ test('BytesStdio/BytesStdin: bytes pass through unchanged; text read() decodes a
   o.writeBytes(data);
   o.write('x');
   assert.deepEqual([...o.bytes()], [...data, 0x78]);
+});
+
+test('<DIR fails with EISDIR (as bash) and leaves no descriptor open', (t) => {
+  if (!existsSync('/proc/self/fd')) {
+    t.skip('no /proc/self/fd to count descriptors');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tnx-lab-dir-'));
+  try {
+    const before = readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 20; i++) {
+      assert.throws(() => hostInput(dir), (e: unknown) => (e as { code?: string }).code === 'EISDIR');
+    }
+    assert.equal(readdirSync('/proc/self/fd').length, before, 'every failed redirection closed its fd');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -12,10 +12,10 @@
  * --trace       print every packet's path through the kernel's tracepoints (trace.ts).
  * --realtime    run on the wall clock instead of virtual time (`sleep 1` takes 1 s).
  */
-import { readFileSync, openSync, writeSync, readSync, closeSync, statSync } from 'node:fs';
+import { readFileSync, openSync, writeSync, readSync, closeSync, statSync, fstatSync } from 'node:fs';
 import type { Kernel } from '../../core/net_namespace.js';
 import type { Stdio } from '../../socket/task.js';
-import { SystemError } from '../../socket/errno.js';
+import { EISDIR, SystemError } from '../../socket/errno.js';
 import type { ToolMain, HostFs } from '../tool.js';
 import { programs as registry } from '../registry.js';
 import { createKernel } from '../../index.js';
@@ -89,13 +89,26 @@ const INPUT_CHUNK = 128 * 1024;
  * local file does not block for long), each chunk a fresh array the reader owns.
  */
 export function hostInput(path: string): RedirectInput {
-  let fd: number;
+  let fd = -1;
+  let errno = 0;
   try {
     fd = openSync(path, 'r');
-    // Opening a directory succeeds; reading it fails with EISDIR, as bash reports it.
-    readSync(fd, new Uint8Array(0), 0, 0, null);
+    // Opening a directory succeeds and reading it fails with EISDIR (a zero-length
+    // read does not reach the file system): refuse it here, as an error bash reports.
+    if (fstatSync(fd).isDirectory()) errno = EISDIR;
   } catch (e) {
-    throw new SystemError(hostErrno(e), 'open', path);
+    errno = hostErrno(e);
+  }
+  if (errno !== 0) {
+    // Failed after the open: do not leak the descriptor.
+    if (fd >= 0) {
+      try {
+        closeSync(fd);
+      } catch {
+        // The first error is the one to report.
+      }
+    }
+    throw new SystemError(errno, 'open', path);
   }
   const dec = new TextDecoder();
   const readBytes = async (): Promise<Uint8Array | null> => {
