@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchOptions, type Figure, cpuNs, median, withLinux } from './common.js';
 import { linuxUnavailable } from './linux.js';
-import { linuxIperfTcp } from './tcp_bulk.js';
+import { linuxIperfTcp, vethScript } from './tcp_bulk.js';
 import { createKernel } from '../src/index.js';
 import type { Kernel, Net } from '../src/core/net_namespace.js';
 import { Task } from '../src/socket/task.js';
@@ -193,12 +193,18 @@ async function bootHost(vnetHdr: boolean): Promise<Host> {
   const k = createKernel({ time: 'real' });
   const net = k.initNet;
   const h = openTap(k, net, { ifname: TAP, devName: 'eth0', netns: NS, vnetHdr });
-  for (const line of [`ip addr add ${TUX_ADDR}/24 dev eth0`, 'ip link set eth0 up']) {
-    const r = await tool(k, net, line);
-    if (r.rc !== 0) throw new Error(`${line}: ${r.out}`);
+  try {
+    for (const line of [`ip addr add ${TUX_ADDR}/24 dev eth0`, 'ip link set eth0 up']) {
+      const r = await tool(k, net, line);
+      if (r.rc !== 0) throw new Error(`${line}: ${r.out}`);
+    }
+    // ARP both ways before measuring.
+    await inNs(['ping', '-c', '1', '-W', '2', TUX_ADDR], 5000);
+  } catch (e) {
+    // The TAP's poll handle would keep the bench process alive.
+    h.close();
+    throw e;
   }
-  // ARP both ways before measuring.
-  await inNs(['ping', '-c', '1', '-W', '2', TUX_ADDR], 5000);
   return { k, h };
 }
 
@@ -310,26 +316,6 @@ async function tcpFigure(opts: BenchOptions, vnetHdr: boolean): Promise<{ fwd: R
   } finally {
     host.h.close();
   }
-}
-
-/** The veth yardstick: same iperf3 between two namespaces, offloads off (plain) or on (vnet). */
-function vethScript(a: string, b: string, offloads: boolean): string {
-  const lines = [
-    `ip netns add ${a}`,
-    `ip netns add ${b}`,
-    `ip -n ${a} link add veth-a type veth peer name veth-b netns ${b}`,
-    `ip -n ${a} addr add 10.0.0.1/24 dev veth-a`,
-    `ip -n ${b} addr add 10.0.0.2/24 dev veth-b`,
-    `ip -n ${a} link set lo up`,
-    `ip -n ${b} link set lo up`,
-    `ip -n ${a} link set veth-a up`,
-    `ip -n ${b} link set veth-b up`,
-  ];
-  if (!offloads) {
-    lines.push(`ip netns exec ${a} ethtool -K veth-a tx off rx off tso off gso off gro off`,
-      `ip netns exec ${b} ethtool -K veth-b tx off rx off tso off gso off gro off`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 function unavailable(): string | null {

@@ -29,9 +29,13 @@ import { BufferStdio } from '../src/tools/tool.js';
 
 const nullStdio: Stdio = { write: () => {} };
 
-/** The veth topology as a script that runs unchanged under `tuxnet lab` and sh. */
-export function vethScript(a: string, b: string): string {
-  return [
+/**
+ * The veth topology as a script that runs unchanged under `tuxnet lab` and sh: two
+ * namespaces joined by a veth pair (10.0.0.1 in `a`, 10.0.0.2 in `b`), checksum and
+ * segmentation offloads off unless `offloads` (bench/tap.ts's vnet yardstick).
+ */
+export function vethScript(a: string, b: string, offloads = false): string {
+  const lines = [
     `ip netns add ${a}`,
     `ip netns add ${b}`,
     `ip -n ${a} link add veth-a type veth peer name veth-b netns ${b}`,
@@ -41,9 +45,12 @@ export function vethScript(a: string, b: string): string {
     `ip -n ${b} link set lo up`,
     `ip -n ${a} link set veth-a up`,
     `ip -n ${b} link set veth-b up`,
-    `ip netns exec ${a} ethtool -K veth-a tx off rx off tso off gso off gro off`,
-    `ip netns exec ${b} ethtool -K veth-b tx off rx off tso off gso off gro off`,
-  ].join('\n') + '\n';
+  ];
+  if (!offloads) {
+    lines.push(`ip netns exec ${a} ethtool -K veth-a tx off rx off tso off gso off gro off`,
+      `ip netns exec ${b} ethtool -K veth-b tx off rx off tso off gso off gro off`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export function loScript(a: string): string {
