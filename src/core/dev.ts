@@ -12,13 +12,12 @@ import {
   NETREG_REGISTERED, NETREG_UNINITIALIZED, NETREG_UNREGISTERED, NETREG_UNREGISTERING,
   NETDEV_TX_OK, NET_XMIT_DROP, RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_EXACT,
   __LINK_STATE_PRESENT, __LINK_STATE_START, devValidName, netifCarrierOk, netifDormant, netifOperUp,
-  netifRunning, IFNAMSIZ, NET_ADDR_SET, ETH_HLEN, RtnlLinkStats64, featAnd, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM,
+  netifRunning, IFNAMSIZ, NET_ADDR_SET, ETH_HLEN, RtnlLinkStats64, featAnd,
 } from './netdevice.js';
 import type { Net } from './net_namespace.js';
 import type { SkBuff } from './skbuff.js';
-import { csumFold, csumPartial } from '../wire/checksum.js';
 import {
-  CHECKSUM_NONE, CHECKSUM_PARTIAL, PACKET_OUTGOING, kfreeSkbReason, consumeSkb, skbClone, skbResetMacHeader, skbResetNetworkHeader,
+  PACKET_OUTGOING, kfreeSkbReason, skbClone, skbResetMacHeader, skbResetNetworkHeader,
   skbResetTransportHeader, skbResetMacLen,
 } from './skbuff.js';
 import {
@@ -30,9 +29,12 @@ import {
   EBUSY, EEXIST, EINVAL, ENFILE, ENODEV, ENETDOWN, EOPNOTSUPP, EADDRNOTAVAIL, EOVERFLOW, ERANGE,
 } from '../socket/errno.js';
 import {
-  SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_UNHANDLED_PROTO, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NOT_SPECIFIED,
+  SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_UNHANDLED_PROTO, SKB_DROP_REASON_PKT_TOO_SMALL,
 } from './drop_reason.js';
-import { netifSkbFeatures, netifNeedsGso, skbGsoSegment } from './gso.js';
+import { validateXmitSkb } from './gso.js';
+
+// skb_checksum_help() lives with the transmit validation in gso.ts; exported here too (Linux: dev.c).
+export { skbChecksumHelp } from './gso.js';
 import { enqueueToBacklog } from './napi.js';
 import { linkwatchInitDev, rfc2863Policy } from './link_watch.js';
 import {
@@ -697,57 +699,23 @@ export function devQueueXmitNit(skb: SkBuff, dev: NetDevice): void {
   if (ptPrev) ptPrev.func(skb2!, skb2!.dev!, ptPrev, skb2!.dev!);
 }
 
-/** Linux: skb_checksum_help(): fold the sum from csum_start into the field at csum_offset (0 sent as 0xffff). */
-export function skbChecksumHelp(skb: SkBuff): void {
-  const buf = skb.buf;
-  const start = skb.csumStart;
-  const csum = csumFold(csumPartial(buf, start, skb.tail - start));
-  const v = csum === 0 ? 0xffff : csum;
-  buf[start + skb.csumOffset] = v >> 8;
-  buf[start + skb.csumOffset + 1] = v & 0xff;
-  skb.ipSummed = CHECKSUM_NONE;
-}
-
 /**
- * Linux: validate_xmit_skb() + dev_hard_start_xmit(): a GSO skb the device cannot take
- * whole (netif_needs_gso) is segmented in software (skb_gso_segment) and each segment
- * goes out through xmit_one; otherwise a CHECKSUM_PARTIAL checksum the device cannot
- * finish is finished here (skb_csum_hwoffload_help), so taps see the final checksum too.
- * A segmentation error drops the skb (tx_dropped). After segmentation the result is
- * NETDEV_TX_OK (the original is consumed); a segment the driver refuses is dropped.
+ * Linux: dev_hard_start_xmit() after validate_xmit_skb() (core/gso.ts): the skb, or
+ * each software GSO segment, goes out through xmit_one. After segmentation the
+ * result is NETDEV_TX_OK (the original is consumed); a segment the driver refuses
+ * is dropped (tx_dropped).
  */
 export function devHardStartXmit(skb: SkBuff, dev: NetDevice, txq: { transStart: number; txPackets: number; txBytes: number }): number {
-  if (skb.gsoSize !== 0) {
-    const features = netifSkbFeatures(skb);
-    if (netifNeedsGso(skb, features)) {
-      const segs = skbGsoSegment(skb, features);
-      if (typeof segs === 'number') {
-        dev.coreStats.txDropped++;
-        kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
-        return NETDEV_TX_OK;
-      }
-      if (segs !== null) {
-        consumeSkb(skb);
-        for (const seg of segs) {
-          if (seg.ipSummed === CHECKSUM_PARTIAL && (dev.features & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)) === 0) {
-            skbChecksumHelp(seg);
-          }
-          if (xmitOne(seg, dev, txq) !== NETDEV_TX_OK) {
-            dev.coreStats.txDropped++;
-            kfreeSkbReason(seg, SKB_DROP_REASON_DEV_READY);
-          }
-        }
-        return NETDEV_TX_OK;
-      }
-      return xmitOne(skb, dev, txq);
+  const v = validateXmitSkb(skb, dev);
+  if (v === null) return NETDEV_TX_OK;
+  if (!Array.isArray(v)) return xmitOne(v, dev, txq);
+  for (const seg of v) {
+    if (xmitOne(seg, dev, txq) !== NETDEV_TX_OK) {
+      dev.coreStats.txDropped++;
+      kfreeSkbReason(seg, SKB_DROP_REASON_DEV_READY);
     }
   }
-  // Linux: validate_xmit_skb() -> skb_csum_hwoffload_help(): finish a CHECKSUM_PARTIAL
-  // checksum in software for a device that cannot (taps then see the final checksum too).
-  if (skb.ipSummed === CHECKSUM_PARTIAL && (dev.features & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)) === 0) {
-    skbChecksumHelp(skb);
-  }
-  return xmitOne(skb, dev, txq);
+  return NETDEV_TX_OK;
 }
 
 /** Linux: xmit_one(): taps, then the driver. */

@@ -1,7 +1,8 @@
 /**
  * Generic segmentation offload (Linux: net/core/gso.c, skb_segment() of
  * net/core/skbuff.c, and the GSO half of net/core/dev.c: netif_skb_features,
- * gso_features_check, harmonize_features, netif_needs_gso, the offload tables of
+ * gso_features_check, harmonize_features, netif_needs_gso, validate_xmit_skb with
+ * skb_csum_hwoffload_help/skb_checksum_help, the offload tables of
  * dev_add_offload/inet_add_offload).
  *
  * A GSO skb is one large packet (gsoSize > 0: the payload of each wire segment)
@@ -28,8 +29,10 @@ import {
 } from './netdevice.js';
 import {
   type SkBuff, allocSkb, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, SKB_GSO_TCPV4, SKB_GSO_DODGY,
-  SKB_GSO_TCP_ECN, SKB_GSO_TCP_FIXEDID, SKB_GSO_TCPV6, SKB_GSO_UDP_L4, copySkbHeader, skbCbCopy,
+  SKB_GSO_TCP_ECN, SKB_GSO_TCP_FIXEDID, SKB_GSO_TCPV6, SKB_GSO_UDP_L4, copySkbHeader, skbCbCopy, consumeSkb,
+  kfreeSkbReason,
 } from './skbuff.js';
+import { SKB_DROP_REASON_NOT_SPECIFIED } from './drop_reason.js';
 import { EINVAL, EPROTONOSUPPORT } from '../socket/errno.js';
 import { csumFold, csumPartial } from '../wire/checksum.js';
 
@@ -179,6 +182,56 @@ export function netifSkbFeatures(skb: SkBuff): number {
   }
   if (skb.gsoSize !== 0) features = gsoFeaturesCheck(skb, dev, features);
   return harmonizeFeatures(skb, features);
+}
+
+/** Linux: skb_checksum_help(): fold the sum from csum_start into the field at csum_offset (0 sent as 0xffff). */
+export function skbChecksumHelp(skb: SkBuff): void {
+  const buf = skb.buf;
+  const start = skb.csumStart;
+  const csum = csumFold(csumPartial(buf, start, skb.tail - start));
+  const v = csum === 0 ? 0xffff : csum;
+  buf[start + skb.csumOffset] = v >> 8;
+  buf[start + skb.csumOffset + 1] = v & 0xff;
+  skb.ipSummed = CHECKSUM_NONE;
+}
+
+/**
+ * Linux: skb_csum_hwoffload_help(): finish a CHECKSUM_PARTIAL checksum in software
+ * for a device that cannot (taps then see the final checksum too).
+ */
+function skbCsumHwoffloadHelp(skb: SkBuff, dev: NetDevice): void {
+  if (skb.ipSummed === CHECKSUM_PARTIAL && (dev.features & (NETIF_F_HW_CSUM | NETIF_F_IP_CSUM)) === 0) {
+    skbChecksumHelp(skb);
+  }
+}
+
+/**
+ * Linux: validate_xmit_skb() (net/core/dev.c; here next to netif_skb_features): make
+ * `skb` something `dev` can send. A GSO skb the device cannot take whole
+ * (netif_needs_gso) is segmented in software (skb_gso_segment) and the original
+ * consumed: the segments come back. Otherwise a CHECKSUM_PARTIAL checksum the device
+ * cannot finish is finished here. A segmentation error drops the skb (tx_dropped)
+ * and returns null.
+ */
+export function validateXmitSkb(skb: SkBuff, dev: NetDevice): SkBuff | SkBuff[] | null {
+  if (skb.gsoSize !== 0) {
+    const features = netifSkbFeatures(skb);
+    if (netifNeedsGso(skb, features)) {
+      const segs = skbGsoSegment(skb, features);
+      if (typeof segs === 'number') {
+        dev.coreStats.txDropped++;
+        kfreeSkbReason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+        return null;
+      }
+      // null: a DODGY skb checked by a GSO_ROBUST device, which takes it whole.
+      if (segs === null) return skb;
+      consumeSkb(skb);
+      for (const seg of segs) skbCsumHwoffloadHelp(seg, dev);
+      return segs;
+    }
+  }
+  skbCsumHwoffloadHelp(skb, dev);
+  return skb;
 }
 
 /** Linux: skb_gso_transport_seglen(): L4 header + gsoSize (the size of each segment from the L4 header). */
