@@ -25,7 +25,12 @@ import {
   allocSkb, skbReserve, skbPush, skbClone, skbCloned, CHECKSUM_NONE, CHECKSUM_PARTIAL, SKB_TRUESIZE_OVERHEAD,
   SKB_GSO_TCPV4, SKB_GSO_TCP_ECN,
 } from '../core/skbuff.js';
-import { tcpSkCanGso, tcpTsoSegs, tcpMssSplitPoint, tcpTsoShouldDefer } from './tcp_output_tso.js';
+import {
+  tcpSkCanGso, tcpTsoLimit, tcpWndEnd, tcpUrgMode, tcpNagleTest, tcpMinshallUpdate,
+} from './tcp_output_tso.js';
+
+// tcp_wnd_end and tcp_urg_mode sit with the push decisions in tcp_output_tso.ts.
+export { tcpWndEnd, tcpUrgMode } from './tcp_output_tso.js';
 
 import { TimerList } from '../core/timer.js';
 
@@ -48,7 +53,7 @@ import {
   tcpRtxAndWriteQueuesEmpty, tcpWriteQueueEmpty, tcpInSlowStart, tcpIsReno,
 } from './tcp_sock.js';
 import {
-  MAX_TCP_HEADER, TCP_CLOSE, TCPF_ESTABLISHED, TCPF_CLOSE_WAIT, TCP_NAGLE_CORK, TCP_NAGLE_PUSH, TCP_ATO_MIN,
+  MAX_TCP_HEADER, TCP_CLOSE, TCPF_ESTABLISHED, TCPF_CLOSE_WAIT, TCP_NAGLE_PUSH, TCP_ATO_MIN,
   TCP_CHRONO_BUSY, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED, TCP_CHRONO_UNSPEC, TCP_MSS_DEFAULT,
   ICSK_TIME_DACK, ICSK_TIME_LOSS_PROBE, ICSK_TIME_PROBE0, TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, TCPCB_LOST,
   CA_EVENT_TX_START, TCPF_CA_CWR, TCPF_CA_Recovery, TCP_CA_Open, after, before,
@@ -92,16 +97,6 @@ const NET_HEADER_LEN = 20;
 
 /* ------------------------------------------------------------------ */
 /* Small helpers of include/net/tcp.h                                  */
-
-/** Linux: tcp_wnd_end(): the right edge of the peer's window. */
-export function tcpWndEnd(tp: TcpSock): number {
-  return (tp.sndUna + tp.sndWnd) >>> 0;
-}
-
-/** Linux: tcp_urg_mode(). */
-export function tcpUrgMode(tp: TcpSock): boolean {
-  return tp.sndUna !== tp.sndUp;
-}
 
 /** Linux: tcp_in_cwnd_reduction(). */
 function tcpInCwndReduction(tp: TcpSock): boolean {
@@ -709,29 +704,6 @@ export function tcpSndWndTest(tp: TcpSock, skb: SkBuff, curMss: number): boolean
   return !after(endSeq, tcpWndEnd(tp));
 }
 
-/** Linux: tcp_minshall_check(): a small segment is still unacknowledged. */
-function tcpMinshallCheck(tp: TcpSock): boolean {
-  return after(tp.sndSml, tp.sndUna) && !after(tp.sndSml, tp.sndNxt);
-}
-
-/** Linux: tcp_minshall_update(). */
-function tcpMinshallUpdate(tp: TcpSock, mssNow: number, skb: SkBuff): void {
-  if (skb.tail - skb.data < TCP_SKB_CB(skb).pcount * mssNow) tp.sndSml = TCP_SKB_CB(skb).endSeq;
-}
-
-/**
- * Linux: tcp_nagle_test(): may this (last, partial) segment go now? Nagle (RFC 896) with
- * Minshall's variant: hold a partial segment while another small one is unacknowledged;
- * TCP_CORK holds any partial segment; urgent data and FIN are never held.
- */
-function tcpNagleTest(tp: TcpSock, skb: SkBuff, curMss: number, nonagle: number): boolean {
-  if (nonagle & TCP_NAGLE_PUSH) return true;
-  if (tcpUrgMode(tp) || (TCP_SKB_CB(skb).tcpFlags & TCPHDR_FIN) !== 0) return true;
-  const partial = skb.tail - skb.data < curMss;
-  const hold = partial && ((nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && tp.packetsOut !== 0 && tcpMinshallCheck(tp)));
-  return !hold;
-}
-
 /**
  * Linux: tcp_write_xmit(): send what the congestion window, the peer's window and
  * Nagle/cork allow from the head of the write queue. `pushOne` 1 sends at most one
@@ -761,17 +733,9 @@ export function tcpWriteXmit(sk: TcpSock, mssNow: number, nonagle: number, pushO
     if (tsoSegs === 1) {
       if (!tcpNagleTest(tp, skb, mssNow, skb === tp.writeQueue.tail ? nonagle : TCP_NAGLE_PUSH)) break;
     } else if (!tcpUrgMode(tp) && tcpSkCanGso(sk)) {
-      // TSO: send up to tcp_tso_segs() segments (and what cwnd and the window allow) at once,
-      // unless waiting for the next ACK lets a bigger TSO packet go (tcp_tso_should_defer;
-      // tcp_push_one and a loss probe do not wait, but still send a TSO packet).
-      const isTail = skb === tp.writeQueue.tail;
-      const maxSegs = tcpTsoSegs(sk, mssNow);
-      if (pushOne === 0 && tcpTsoShouldDefer(sk, skb, deferLimited, maxSegs, isTail, tcpWndEnd(tp),
-        tcpPacketsInFlight(tp), tp.rtxQueue.peek())) {
-        break;
-      }
-      const partialHeld = (nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && tp.packetsOut !== 0 && tcpMinshallCheck(tp));
-      const limit = tcpMssSplitPoint(sk, skb, mssNow, Math.min(cwndQuota, maxSegs), isTail, tcpWndEnd(tp), partialHeld);
+      // TSO: up to tcp_tso_segs() segments at once, or wait for a bigger TSO packet.
+      const limit = tcpTsoLimit(sk, skb, mssNow, cwndQuota, nonagle, pushOne, deferLimited);
+      if (limit < 0) break;
       if (skb.tail - skb.data > limit && tcpFragment(sk, skb, limit, mssNow, TCP_FRAG_IN_WRITE_QUEUE) !== 0) break;
       tso = TCP_SKB_CB(skb).pcount > 1;
     } else if (tcpFragment(sk, skb, mssNow, mssNow, TCP_FRAG_IN_WRITE_QUEUE) !== 0) {

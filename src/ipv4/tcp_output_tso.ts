@@ -1,6 +1,7 @@
 /**
  * TCP segmentation offload on the send side (Linux: net/ipv4/tcp_output.c
  * tcp_tso_autosize, tcp_tso_segs, tcp_mss_split_point, the TSO branch of tcp_write_xmit
+ * with the Nagle/Minshall tests it shares with the non-TSO path (tcp_nagle_test),
  * and the GSO fields __tcp_transmit_skb sets). When the route's device takes TCPv4
  * GSO packets whole (NETIF_F_TSO: a TAP with vnet headers, veth, loopback), one
  * transmission carries up to tcp_tso_segs() MSS-sized segments as a single GSO skb
@@ -18,10 +19,10 @@
  */
 import type { SkBuff } from '../core/skbuff.js';
 import { NETIF_F_TSO, NETIF_F_HW_CSUM, NETIF_F_IP_CSUM, featHas } from '../core/netdevice.js';
-import { type TcpSock, TCP_SKB_CB } from './tcp_sock.js';
+import { type TcpSock, TCP_SKB_CB, tcpPacketsInFlight } from './tcp_sock.js';
 import { ipv4Net } from './netns_ipv4.js';
 import { tcpMinRttUs } from './tcp_input_rtt.js';
-import { MAX_TCP_HEADER, TCP_CA_Recovery } from './tcp_defs.js';
+import { MAX_TCP_HEADER, TCP_CA_Recovery, TCP_NAGLE_CORK, TCP_NAGLE_PUSH, after } from './tcp_defs.js';
 import { TCPHDR_FIN } from '../wire/tcphdr.js';
 
 /** Linux: sk_gso_max_size for IPv4 without BIG TCP: GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1). */
@@ -140,4 +141,59 @@ export function tcpTsoShouldDefer(sk: TcpSock, skb: SkBuff, limited: { cwnd: boo
 /** Linux: tcp_max_tso_deferred_mss(): three segments (the receiver ACKs every other one). */
 function tcpMaxTsoDeferredMss(): number {
   return 3;
+}
+
+/** Linux: tcp_wnd_end(): the right edge of the peer's window. */
+export function tcpWndEnd(tp: TcpSock): number {
+  return (tp.sndUna + tp.sndWnd) >>> 0;
+}
+
+/** Linux: tcp_urg_mode(). */
+export function tcpUrgMode(tp: TcpSock): boolean {
+  return tp.sndUna !== tp.sndUp;
+}
+
+/** Linux: tcp_minshall_check(): a small segment is still unacknowledged. */
+function tcpMinshallCheck(tp: TcpSock): boolean {
+  return after(tp.sndSml, tp.sndUna) && !after(tp.sndSml, tp.sndNxt);
+}
+
+/** Linux: tcp_minshall_update(). */
+export function tcpMinshallUpdate(tp: TcpSock, mssNow: number, skb: SkBuff): void {
+  if (skb.tail - skb.data < TCP_SKB_CB(skb).pcount * mssNow) tp.sndSml = TCP_SKB_CB(skb).endSeq;
+}
+
+/**
+ * Linux: tcp_nagle_test(): may this (last, partial) segment go now? Nagle (RFC 896) with
+ * Minshall's variant: hold a partial segment while another small one is unacknowledged;
+ * TCP_CORK holds any partial segment; urgent data and FIN are never held.
+ */
+export function tcpNagleTest(tp: TcpSock, skb: SkBuff, curMss: number, nonagle: number): boolean {
+  if (nonagle & TCP_NAGLE_PUSH) return true;
+  if (tcpUrgMode(tp) || (TCP_SKB_CB(skb).tcpFlags & TCPHDR_FIN) !== 0) return true;
+  const partial = skb.tail - skb.data < curMss;
+  const hold = partial && ((nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && tp.packetsOut !== 0 && tcpMinshallCheck(tp)));
+  return !hold;
+}
+
+
+/**
+ * The TSO branch of Linux's tcp_write_xmit(): how many bytes of the write queue's
+ * head `skb` (more than one MSS) to send as one TSO packet: up to tcp_tso_segs()
+ * segments, within cwnd (`cwndQuota`) and the peer's window, the partial tail only
+ * if Nagle allows (tcp_mss_split_point). Returns -1 to wait for the next ACK, which
+ * lets a bigger packet go (tcp_tso_should_defer; `limited` says why); tcp_push_one
+ * and a loss probe (`pushOne` != 0) never wait but still send a TSO packet.
+ */
+export function tcpTsoLimit(sk: TcpSock, skb: SkBuff, mssNow: number, cwndQuota: number, nonagle: number,
+  pushOne: number, limited: { cwnd: boolean; rwnd: boolean }): number {
+  const tp = sk;
+  const isTail = skb === tp.writeQueue.tail;
+  const maxSegs = tcpTsoSegs(sk, mssNow);
+  if (pushOne === 0 && tcpTsoShouldDefer(sk, skb, limited, maxSegs, isTail, tcpWndEnd(tp),
+    tcpPacketsInFlight(tp), tp.rtxQueue.peek())) {
+    return -1;
+  }
+  const partialHeld = (nonagle & TCP_NAGLE_CORK) !== 0 || (!nonagle && tp.packetsOut !== 0 && tcpMinshallCheck(tp));
+  return tcpMssSplitPoint(sk, skb, mssNow, Math.min(cwndQuota, maxSegs), isTail, tcpWndEnd(tp), partialHeld);
 }
