@@ -94,6 +94,9 @@ test('TSO over veth: GSO skbs of MSS-sized segments leave the sender; the data a
     assert.ok(x.len <= 14 + 52 + x.gsoSegs * 1448 && x.len > 14 + 52 + (x.gsoSegs - 1) * 1448);
   }
   assert.ok(seen.length < 512 * 1024 / 1448, `fewer transmissions than segments (${seen.length})`);
+  // The first data goes out from tcp_sendmsg's forced push (tcp_push_one): Linux skips only
+  // tcp_tso_should_defer there, so it is a TSO packet of the initial window, not one MSS.
+  assert.ok(seen[0]!.gsoSegs > 1, `first transmission: ${JSON.stringify(seen[0])}`);
 });
 
 test('tso off: every transmission is at most one MSS; the data arrives intact', async () => {
