@@ -43,6 +43,37 @@ export class Backoff {
   }
 }
 
+/**
+ * Reconnecting with backoff, as every client-side link does (a QEMU stream client,
+ * vde_plug restarts, a WebSocket to a relay): at most one retry is pending; `stop()`
+ * cancels it for good (the handle was closed).
+ */
+export class Reconnector {
+  stopped = false;
+  private readonly backoff: Backoff;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  constructor(private readonly attempt: () => void, minMs?: number, maxMs?: number) {
+    this.backoff = new Backoff(minMs, maxMs);
+  }
+  /** Try again after the next backoff delay (nothing if one is pending or stopped). */
+  schedule(): void {
+    if (this.stopped || this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.attempt();
+    }, this.backoff.next());
+  }
+  /** The link came up: the next failure retries after the shortest delay again. */
+  reset(): void {
+    this.backoff.reset();
+  }
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
 /** Run `fn` as one bottom-half section: a burst of frames is processed in one softirq pass. */
 export function inBh(k: Kernel, fn: () => void): void {
   k.sched.localBhDisable();

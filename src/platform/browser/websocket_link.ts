@@ -14,7 +14,7 @@
 import type { Kernel, Net } from '../../core/net_namespace.js';
 import { type LinkKindOps, type LinkPort, linkAttach, linkDetach, linkPriv, linkReceive } from '../../drivers/link.js';
 import {
-  type LinkHandle, type LinkDeviceOptions, Backoff, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh, linkDeviceGone,
+  type LinkHandle, type LinkDeviceOptions, Reconnector, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh, linkDeviceGone,
 } from '../link_handle.js';
 
 export const wsLinkOps: LinkKindOps = { driver: 'websocket' };
@@ -98,22 +98,13 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
   if (Ctor === undefined) return Promise.reject(new Error('no WebSocket implementation: pass options.WebSocket'));
   const log = o.log ?? noLog;
   const dev = createLinkDevice(ns, o, wsLinkOps);
-  const backoff = new Backoff();
-  let stopped = false;
+  const rc = new Reconnector(() => connect());
   let ws: WebSocketLike | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
   let lastFailure = '';
 
-  const retry = (): void => {
-    if (stopped || timer !== null) return;
-    timer = setTimeout(() => {
-      timer = null;
-      connect();
-    }, backoff.next());
-  };
 
   const connect = (): void => {
-    if (stopped || linkDeviceGone(dev)) return;
+    if (rc.stopped || linkDeviceGone(dev)) return;
     let s: WebSocketLike;
     try {
       s = new Ctor(url);
@@ -126,7 +117,7 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
     let port: WsPort | null = null;
     let errText = '';
     s.onopen = () => {
-      backoff.reset();
+      rc.reset();
       lastFailure = '';
       port = new WsPort(s);
       inBh(k, () => linkAttach(dev, port!));
@@ -150,7 +141,7 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
     };
     s.onclose = (ev) => {
       if (ws === s) ws = null;
-      if (stopped) return;
+      if (rc.stopped) return;
       if (port === null) {
         const msg = `cannot connect to ${url}: ${errText !== '' ? errText : closeText(ev.code, ev.reason)}`;
         if (msg !== lastFailure) log(`${msg}; retrying`);
@@ -161,7 +152,7 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
         if (linkPriv(dev).port === port) inBh(k, () => linkDetach(dev, reason));
         else port.close();
       }
-      retry();
+      rc.schedule();
     };
   };
 
@@ -169,9 +160,7 @@ export function openWebSocketLink(k: Kernel, ns: Net, url: string, o: WebSocketL
   return Promise.resolve({
     dev,
     close: () => {
-      stopped = true;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      rc.stop();
       closeLinkDevice(k, dev);
       if (ws !== null) {
         try {

@@ -28,7 +28,7 @@ import type { Kernel, Net } from '../../core/net_namespace.js';
 import { type LinkKindOps, type LinkPort, linkAttach, linkReceive } from '../../drivers/link.js';
 import { QEMU_NET_BUFSIZE } from '../../drivers/link_framing.js';
 import {
-  type LinkHandle, type LinkDeviceOptions, Backoff, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh, linkDeviceGone,
+  type LinkHandle, type LinkDeviceOptions, Reconnector, RxBatch, noLog, closeLinkDevice, createLinkDevice, inBh, linkDeviceGone,
 } from '../link_handle.js';
 import { type StreamPort, attachStream } from './stream_link.js';
 
@@ -51,26 +51,17 @@ export function describeAddress(a: StreamAddress): string {
 export function qemuStreamConnect(k: Kernel, ns: Net, addr: StreamAddress, o: LinkDeviceOptions): Promise<LinkHandle> {
   const log = o.log ?? noLog;
   const dev = createLinkDevice(ns, o, qemuLinkOps);
-  const backoff = new Backoff();
-  let stopped = false;
+  const rc = new Reconnector(() => connect());
   let sock: net.Socket | null = null;
-  let timer: NodeJS.Timeout | null = null;
   let lastFailure = '';
   const where = describeAddress(addr);
-  const retry = (): void => {
-    if (stopped || timer !== null) return;
-    timer = setTimeout(() => {
-      timer = null;
-      connect();
-    }, backoff.next());
-  };
   const connect = (): void => {
-    if (stopped || linkDeviceGone(dev)) return;
+    if (rc.stopped || linkDeviceGone(dev)) return;
     const s = addr.type === 'unix' ? net.connect({ path: addr.path }) : net.connect({ host: addr.host, port: addr.port });
     sock = s;
     let up: StreamPort | null = null;
     s.once('connect', () => {
-      backoff.reset();
+      rc.reset();
       lastFailure = '';
       s.setNoDelay(true);
       up = attachStream(k, dev, {
@@ -78,7 +69,7 @@ export function qemuStreamConnect(k: Kernel, ns: Net, addr: StreamAddress, o: Li
         destroy: () => s.destroy(),
         onLost: () => {
           sock = null;
-          retry();
+          rc.schedule();
         },
       });
     });
@@ -91,7 +82,7 @@ export function qemuStreamConnect(k: Kernel, ns: Net, addr: StreamAddress, o: Li
     s.on('close', () => {
       if (up === null) {
         sock = null;
-        retry();
+        rc.schedule();
       }
     });
   };
@@ -99,9 +90,7 @@ export function qemuStreamConnect(k: Kernel, ns: Net, addr: StreamAddress, o: Li
   return Promise.resolve({
     dev,
     close: () => {
-      stopped = true;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      rc.stop();
       closeLinkDevice(k, dev);
       sock?.destroy();
     },

@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Kernel, Net } from '../../core/net_namespace.js';
 import type { LinkKindOps } from '../../drivers/link.js';
 import { VDE_MAX_FRAME } from '../../drivers/link_framing.js';
-import { type LinkHandle, type LinkDeviceOptions, Backoff, noLog, closeLinkDevice, createLinkDevice, linkDeviceGone } from '../link_handle.js';
+import { type LinkHandle, type LinkDeviceOptions, Reconnector, noLog, closeLinkDevice, createLinkDevice, linkDeviceGone } from '../link_handle.js';
 import { attachStream } from './stream_link.js';
 
 export const vdeLinkOps: LinkKindOps = { driver: 'vde' };
@@ -33,22 +33,13 @@ const VDE_SETTLE_MS = 150;
 export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promise<LinkHandle> {
   const log = o.log ?? noLog;
   const dev = createLinkDevice(ns, o, vdeLinkOps);
-  const backoff = new Backoff();
-  let stopped = false;
+  const rc = new Reconnector(() => start());
   let child: ChildProcess | null = null;
-  let timer: NodeJS.Timeout | null = null;
   const program = o.vdePlug ?? 'vde_plug';
 
-  const respawn = (): void => {
-    if (stopped || timer !== null) return;
-    timer = setTimeout(() => {
-      timer = null;
-      start();
-    }, backoff.next());
-  };
 
   const start = (): void => {
-    if (stopped || linkDeviceGone(dev)) return;
+    if (rc.stopped || linkDeviceGone(dev)) return;
     const c = spawn(program, [sock], { stdio: ['pipe', 'pipe', 'pipe'] });
     child = c;
     let stderrTail = '';
@@ -71,7 +62,7 @@ export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promis
       if (child === c) child = null;
       if (!attached) {
         log(`${whyExited()}; retrying`);
-        respawn();
+        rc.schedule();
       }
     });
     if (c.pid === undefined) return; // 'error' + 'close' follow
@@ -79,9 +70,9 @@ export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promis
     // reach the switch makes it exit at once, so wait a moment before carrier on
     // (no up/down flapping in the log while the switch is missing).
     c.once('spawn', () => setTimeout(() => {
-      if (stopped || c.exitCode !== null || c.signalCode !== null || child !== c) return;
+      if (rc.stopped || c.exitCode !== null || c.signalCode !== null || child !== c) return;
       attached = true;
-      backoff.reset();
+      rc.reset();
       attachStream(k, dev, {
         readable: c.stdout!, writable: c.stdin!, hdrLen: 2, maxLen: VDE_MAX_FRAME, skipEmpty: true,
         peer: `vde_plug[${c.pid}] ${sock}`, log,
@@ -93,7 +84,7 @@ export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promis
           setTimeout(() => {
             if (exitInfo !== '') log(`${whyExited()}`);
           }, 50).unref();
-          respawn();
+          rc.schedule();
         },
       });
     }, VDE_SETTLE_MS));
@@ -102,9 +93,7 @@ export function vdeOpen(k: Kernel, ns: Net, sock: string, o: VdeOptions): Promis
   return Promise.resolve({
     dev,
     close: () => {
-      stopped = true;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      rc.stop();
       closeLinkDevice(k, dev);
       if (child !== null && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     },
