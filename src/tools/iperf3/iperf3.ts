@@ -41,6 +41,8 @@ const TCP_NODELAY = 1;
 const TCP_MAXSEG = 2;
 const TCP_INFO = 11;
 const TCP_CONGESTION = 13;
+/** How long a block started before the end may wait for send room after it (see sendLoop). */
+const END_BLOCK_PATIENCE_NS = 5_000_000_000;
 const NSEC = 1e9;
 const USAGE_HEAD = 'Usage: iperf3 [-s|-c host] [options]\n       iperf3 [-h|--help] [-v|--version]\n';
 
@@ -501,6 +503,10 @@ class IperfTest {
       await sendState(task, this.ctrl, TEST_START);
       await sendState(task, this.ctrl, TEST_RUNNING);
       await this.runData();
+      // iperf_handle_message_server(TEST_END): the server closes every stream before
+      // EXCHANGE_RESULTS. A 3.12 client in -R mode reads whole blocks on blocking sockets
+      // after TEST_END, so only that EOF ends its last read (it hung when the stream stayed open).
+      this.closeStreams();
       await sendState(task, this.ctrl, EXCHANGE_RESULTS);
       this.takePeerResults(await jsonRead(task, this.ctrl));
       await jsonWrite(task, this.ctrl, this.results());
@@ -519,14 +525,21 @@ class IperfTest {
     return fd;
   }
 
-  closeAll(): void {
-    // The stream loops end too (a loop left polling would keep the virtual clock running).
+  /** Close the data streams (their loops see EBADF and end). */
+  closeStreams(): void {
     this.done = true;
     for (const sp of this.streams) {
+      if (sp.fd < 0) continue;
       try {
         sys.close(this.task, sp.fd);
       } catch { /* closed */ }
+      sp.fd = -1;
     }
+  }
+
+  closeAll(): void {
+    // The stream loops end too (a loop left polling would keep the virtual clock running).
+    this.closeStreams();
     if (this.ctrl >= 0) {
       try {
         sys.close(this.task, this.ctrl);
@@ -620,16 +633,24 @@ class IperfTest {
           // stopped reading still sees the end of the test. A block once started is
           // finished even when the test ends meanwhile: a real iperf3 receiver (3.12's
           // client in -R mode) reads whole blocks with Nread() on a blocking socket and
-          // would wait for ever for the rest of a cut block. Only a peer that stops
-          // reading for 100 ms after the end cuts it.
+          // would wait for ever for the rest of a cut block. That client drains the
+          // streams after TEST_END, but a few MB queued here may take it a while on a
+          // loaded machine: only a peer that lets the socket stay unwritable for
+          // END_BLOCK_PATIENCE_NS after the end cuts the block.
           let off = 0;
+          let stuckSince = -1;
           while (off < buf.length && !(off === 0 && this.done)) {
             try {
               off += sys.sendto(task, sp.fd, off === 0 ? buf : buf.subarray(off), null, MSG_DONTWAIT);
+              stuckSince = -1;
             } catch (e) {
               if (!(e instanceof SystemError && e.code === 'EAGAIN')) throw e;
               const ready = await sys.poll(task, [{ fd: sp.fd, events: POLLOUT }], 100_000_000);
-              if (ready === 0 && this.done) break;
+              if (ready === 0 && this.done) {
+                const now = sys.clockGettime(task);
+                if (stuckSince < 0) stuckSince = now;
+                else if (now - stuckSince >= END_BLOCK_PATIENCE_NS) break;
+              }
             }
           }
           if (off === 0) break;

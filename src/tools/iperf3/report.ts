@@ -50,7 +50,7 @@ export class Stream {
   /** The stream's last activity (s since the test start). */
   endTime = 0;
   done = false;
-  constructor(readonly id: number, readonly fd: number, readonly sender: boolean, readonly local: string,
+  constructor(readonly id: number, public fd: number, readonly sender: boolean, readonly local: string,
     readonly lport: number, readonly remote: string, readonly rport: number) {}
 }
 
