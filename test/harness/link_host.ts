@@ -4,6 +4,7 @@
  * child processes killed by pid at the end.
  */
 import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createKernel } from '../../src/index.js';
 import type { Kernel, Net } from '../../src/core/net_namespace.js';
@@ -71,16 +72,47 @@ export async function pingOk(k: Kernel, net: Net, dst: string, tries = 5): Promi
 }
 
 /** A free TCP/UDP port on 127.0.0.1 (bound and released; small race accepted in tests). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
+/** Ports handed out by freePort in this process (bind(0) may give the same one twice). */
+const givenPorts = new Set<number>();
+
+/** One port that bind(0) gives on 127.0.0.1 for `type`, released at once. */
+function probePort(type: 'tcp' | 'udp', want = 0): Promise<number> {
+  return new Promise((resolve) => {
+    if (type === 'tcp') {
+      const s = createServer();
+      s.once('error', () => resolve(-1));
+      s.listen(want, '127.0.0.1', () => {
+        const a = s.address();
+        const port = typeof a === 'object' && a !== null ? a.port : -1;
+        s.close(() => resolve(port));
+      });
+    } else {
+      const u = createSocket('udp4');
+      u.once('error', () => {
+        u.close();
+        resolve(-1);
+      });
+      u.bind(want, '127.0.0.1', () => {
+        const port = u.address().port;
+        u.close(() => resolve(port));
+      });
+    }
   });
+}
+
+/**
+ * A port free on 127.0.0.1 for both TCP and UDP (tests use it for QEMU's stream and
+ * dgram netdevs alike), never one this process handed out before.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await probePort('tcp');
+    if (port <= 0 || givenPorts.has(port)) continue;
+    if ((await probePort('udp', port)) !== port) continue;
+    givenPorts.add(port);
+    return port;
+  }
+  throw new Error('no free port on 127.0.0.1 after 50 tries');
 }
 
 /** A child process with its stderr collected; `stop()` kills it by pid and waits (bounded). */
