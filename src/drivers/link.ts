@@ -30,20 +30,17 @@
 import {
   type NetDevice, type NetDeviceOps, ETH_MAX_MTU, ETH_HLEN, VLAN_HLEN, IFF_LIVE_ADDR_CHANGE, IFF_UP, NETDEV_TX_OK,
   NETIF_F_SG, NETIF_F_HIGHDMA, NETIF_F_GRO, allocNetdev, DUPLEX_FULL, PORT_OTHER, AUTONEG_DISABLE, netifCarrierOk,
+  featHas,
 } from '../core/netdevice.js';
 import { type SkBuff, kfreeSkbReason, consumeSkb, skbFromBytes, NET_SKB_PAD } from '../core/skbuff.js';
 import { netifRx, registerNetdevice, unregisterNetdevice, devAllocName } from '../core/dev.js';
 import { etherSetup, ethHwAddrRandom, ethMacAddr, ethTypeTrans, ethValidateAddr } from '../ethernet/eth.js';
 import { netifCarrierOff, netifCarrierOn } from '../core/link_watch.js';
-import {
-  SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_PKT_TOO_BIG,
-} from '../core/drop_reason.js';
+import { SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_FULL_RING } from '../core/drop_reason.js';
 import type { Net } from '../core/net_namespace.js';
 import { type NapiStruct, netifNapiAdd, napiSchedule, napiCompleteDone } from '../core/napi.js';
 import { SkBuffHead } from '../core/skb_queue.js';
 import { GroNode, groReceiveSkb, groFlush, groCleanup } from '../core/gro.js';
-import { featHas } from '../core/netdevice.js';
-import { SKB_DROP_REASON_FULL_RING } from '../core/drop_reason.js';
 
 /** Linux: NET_IP_ALIGN: 2 bytes before the Ethernet header put the IP header on a 4-byte boundary. */
 export const NET_IP_ALIGN = 2;
@@ -116,24 +113,19 @@ export function linkMaxFrame(dev: NetDevice): number {
  */
 export function linkFrameToSkb(dev: NetDevice, frame: Uint8Array): SkBuff | null {
   const len = frame.length;
-  if (len < ETH_HLEN) {
-    dev.stats.rxLengthErrors++;
-    dev.stats.rxErrors++;
-    linkCountDrop(dev, SKB_DROP_REASON_PKT_TOO_SMALL);
-    return null;
-  }
-  if (len > linkMaxFrame(dev)) {
-    dev.stats.rxLengthErrors++;
-    dev.stats.rxErrors++;
-    linkCountDrop(dev, SKB_DROP_REASON_PKT_TOO_BIG);
-    return null;
-  }
+  if (len < ETH_HLEN || len > linkMaxFrame(dev)) return linkRxLengthError(dev);
   return skbFromBytes(dev, frame, NET_SKB_PAD + NET_IP_ALIGN);
 }
 
-/** A drop before an skb exists: traced like kfree_skb_reason of a zero-length skb would not be, so just count. */
-function linkCountDrop(dev: NetDevice, _reason: number): void {
+/**
+ * A frame of the wrong length, dropped before an skb exists (so no kfree_skb tracepoint):
+ * rx_length_errors, rx_errors and rx_dropped. Returns null for the callers' convenience.
+ */
+export function linkRxLengthError(dev: NetDevice): null {
+  dev.stats.rxLengthErrors++;
+  dev.stats.rxErrors++;
   dev.coreStats.rxDropped++;
+  return null;
 }
 
 /**

@@ -37,7 +37,7 @@ import {
 import { skbChecksumHelp } from '../core/dev.js';
 import { ETH_P_IP, ETH_P_IPV6, ETH_P_8021Q, ETH_P_8021AD } from '../wire/ethhdr.js';
 import { IPPROTO_TCP } from '../wire/iphdr.js';
-import { type LinkKindOps, NET_IP_ALIGN, linkFrameToSkb, linkPriv } from './link.js';
+import { type LinkKindOps, NET_IP_ALIGN, linkFrameToSkb, linkPriv, linkMaxFrame, linkRxLengthError } from './link.js';
 
 /* include/uapi/linux/virtio_net.h */
 export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
@@ -107,14 +107,6 @@ function badVnetHdr(dev: NetDevice): null {
   return null;
 }
 
-/** Truncated: not even the vnet header and an Ethernet header (counted as a length error). */
-function truncated(dev: NetDevice): null {
-  dev.stats.rxLengthErrors++;
-  dev.stats.rxErrors++;
-  dev.coreStats.rxDropped++;
-  return null;
-}
-
 /**
  * The L3 protocol and the offset of the network header in an Ethernet frame, past
  * up to two VLAN tags (Linux: dev_parse_header_protocol + __vlan_get_protocol).
@@ -170,7 +162,7 @@ function gsoTransportOffset(f: Uint8Array, off: number, len: number, gsoKind: nu
 export function tapVnetDecap(dev: NetDevice, frame: Uint8Array): SkBuff | null {
   const hlen = linkPriv(dev).vnetHdrLen;
   const len = frame.length - hlen;
-  if (len < ETH_HLEN) return truncated(dev);
+  if (len < ETH_HLEN) return linkRxLengthError(dev);
   const flags = frame[0]!;
   const gsoRaw = frame[1]!;
   let gsoType = 0;
@@ -234,12 +226,7 @@ export function tapVnetDecap(dev: NetDevice, frame: Uint8Array): SkBuff | null {
     csumStart = th;
   }
   // The header is sound; now the size (a GSO frame may carry up to 64 KiB of IP).
-  if (len > (gsoType ? TAP_MAX_GSO_FRAME : dev.mtu + ETH_HLEN + VLAN_HLEN)) {
-    dev.stats.rxLengthErrors++;
-    dev.stats.rxErrors++;
-    dev.coreStats.rxDropped++;
-    return null;
-  }
+  if (len > (gsoType ? TAP_MAX_GSO_FRAME : linkMaxFrame(dev))) return linkRxLengthError(dev);
   const skb = skbFromBytes(dev, frame.subarray(hlen), NET_SKB_PAD + NET_IP_ALIGN);
   if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
     // skb_partial_csum_set(): CHECKSUM_PARTIAL, transport header at csum_start.
