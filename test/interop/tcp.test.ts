@@ -80,17 +80,19 @@ async function judge(t: { diagnostic(s: string): void }, caps: [Capture, Capture
   const rep = assertCleanCapture(whole.file);
   assertCleanCapture(ctl.file);
   const pkts = tsharkFields(ctl.file, '', ['frame.time_epoch', 'tcp.flags.syn', 'tcp.flags.fin', 'tcp.flags.reset',
-    'ip.src', 'tcp.srcport', 'ip.dst', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.flags.str']);
+    'ip.src', 'tcp.srcport', 'ip.dst', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.flags.str', 'tcp.len']);
   // A reset is allowed only as the answer to a late duplicate ACK after both FINs: the
   // side that closed last has no TIME_WAIT, so an ACK for a retransmitted FIN (a loss
   // probe fired while the first ACK waited in the TAP) finds no socket and gets an RST
-  // with seq = its ack (Linux's tcp_v4_send_reset does the same). Any other RST fails.
-  const finSeq = new Map<string, number>();
+  // with seq = its ack = the sequence number after our FIN (Linux's tcp_v4_send_reset
+  // does the same). The FIN may carry the last data, so its end is seq + len + 1. Any
+  // other RST fails.
+  const finEnd = new Map<string, number>();
   const badResets = pkts.filter((p) => {
-    if (p[2] === '1') finSeq.set(`${p[4]}:${p[5]}`, Number(p[8]));
+    if (p[2] === '1') finEnd.set(`${p[4]}:${p[5]}`, (Number(p[8]) + Number(p[11] || 0) + 1) >>> 0);
     if (p[3] !== '1') return false;
-    const mine = finSeq.get(`${p[4]}:${p[5]}`);
-    return !(finSeq.size >= 2 && mine !== undefined && ((mine + 1) >>> 0) === Number(p[8]));
+    const mine = finEnd.get(`${p[4]}:${p[5]}`);
+    return !(finEnd.size >= 2 && mine === Number(p[8]));
   });
   assert.equal(badResets.length, 0, `no reset:\n${pkts.map((p) => p.join(' ')).join('\n')}`);
   const fins = pkts.filter((p) => p[2] === '1').length;
