@@ -1,10 +1,34 @@
 /**
- * tuxnet for Node.js: boot a kernel with Node's platform, and the public API.
+ * tuxnet for Node.js: the public API. `new Kernel({ clock, seed })` boots a kernel on
+ * Node's timers and clock with the host's files for `kernel.sh` redirections;
+ * `kernel.netns(name)` hands out namespaces. The Node adapters (net, dgram, http,
+ * https, fetch) come from the second entry point, `tuxnet/node`.
  */
 import { bootKernel, type BootOptions } from './boot.js';
 import { VirtualClock } from './core/clock.js';
 import { nodePlatform, nodeRealClock } from './platform/node/platform.js';
-import type { Kernel } from './core/net_namespace.js';
+import { hostFile, hostInput, nodeHostFs } from './platform/node/host_fs.js';
+import type { Kernel as KernelCore } from './core/net_namespace.js';
+import { Kernel as ApiKernel, type KernelOptions, type HostEnvironment } from './api/kernel.js';
+
+/** Node's timers, clock and files. */
+export const nodeHost: HostEnvironment = {
+  platform: nodePlatform,
+  realClock: nodeRealClock,
+  openFile: hostFile,
+  openInput: hostInput,
+  hostFs: nodeHostFs,
+};
+
+/**
+ * A booted tuxnet kernel on Node, with a root shell (`sh`) and namespace handles
+ * (`netns`). See `api/kernel.ts`.
+ */
+export class Kernel extends ApiKernel {
+  constructor(opts: KernelOptions = {}, host: HostEnvironment = nodeHost) {
+    super(opts, host);
+  }
+}
 
 export interface CreateKernelOptions {
   /** 'virtual' (default): discrete-event time; 'real': wall-clock time. */
@@ -13,16 +37,11 @@ export interface CreateKernelOptions {
   loUp?: boolean;
 }
 
-/** Boot a kernel on Node. */
-export function createKernel(opts: CreateKernelOptions = {}): Kernel {
+/** Boot a bare kernel core on Node (no shell): what tests and the CLI build on. */
+export function createKernel(opts: CreateKernelOptions = {}): KernelCore {
   const clock = opts.time === 'real' ? nodeRealClock() : new VirtualClock();
   const bo: BootOptions = { clock, platform: nodePlatform, seed: opts.seed ?? 1, loUp: opts.loUp };
   return bootKernel(bo);
 }
 
-export { Kernel, Net } from './core/net_namespace.js';
-export { VirtualClock, RealClock } from './core/clock.js';
-export * from './core/skbuff.js';
-export * from './core/netdevice.js';
-export { Task } from './socket/task.js';
-export * as sys from './socket/syscalls.js';
+export * from './api/exports.js';

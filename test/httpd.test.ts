@@ -15,7 +15,8 @@ import { Task } from '../src/socket/task.js';
 import * as sys from '../src/socket/syscalls.js';
 import { AF_INET, SOCK_STREAM, SHUT_WR } from '../src/socket/socket.js';
 import { httpdMain, canonicalizeUrlPath, mimeType, rfc1123 } from '../src/tools/httpd.js';
-import { nodeHostFs, runLab } from '../src/tools/lab/lab.js';
+import { runLab } from '../src/tools/lab/lab.js';
+import { nodeHostFs } from '../src/platform/node/host_fs.js';
 import { BufferStdio } from '../src/tools/tool.js';
 import { writeAll } from '../src/tools/iperf3/io.js';
 

@@ -10,7 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostInput, runLab } from '../../src/tools/lab/lab.js';
+import { runLab } from '../../src/tools/lab/lab.js';
+import { hostInput } from '../../src/platform/node/host_fs.js';
 import { BufferStdio, BytesStdio, BytesStdin } from '../../src/tools/tool.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');

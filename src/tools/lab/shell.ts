@@ -139,6 +139,35 @@ export class LabShell {
   }
 
   /**
+   * Run one parsed piece of an interactive session (the library's `kernel.sh`): like
+   * run(), but background jobs and daemons outlive it, as they outlive a command line
+   * in an interactive shell; `exit N` ends only this piece, with status N. End the
+   * session with shutdown().
+   */
+  async runInteractive(script: Script): Promise<number> {
+    this.file = script.file;
+    let status = 0;
+    try {
+      for (const st of script.statements) {
+        if (this.interrupted) break;
+        status = await this.statement(st);
+      }
+    } catch (e) {
+      if (!(e instanceof ExitRequest)) throw e;
+      status = e.status;
+    }
+    // Finished background jobs are reaped (bash forgets them once reported).
+    for (let i = this.jobs.length - 1; i >= 0; i--) if (this.jobs[i]!.status !== null) this.jobs.splice(i, 1);
+    return status;
+  }
+
+  /** End an interactive session: kill every job and daemon and wait for them (the shell exits). */
+  async shutdown(): Promise<void> {
+    this.interrupted = true;
+    await this.reapAll();
+  }
+
+  /**
    * SIGINT/SIGTERM to the whole script (`tuxnet tap` on Ctrl-C): the foreground
    * process and every job are killed and no further statement runs.
    */

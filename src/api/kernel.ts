@@ -1,0 +1,297 @@
+/**
+ * The library's front door (no Linux counterpart: this is what a program sees of the
+ * machine). A `Kernel` boots a whole tuxnet kernel; `kernel.sh(line)` is a root shell
+ * on it (the lab shell and every tool: `ip`, `ping`, `nc` ...); `kernel.netns(name)`
+ * is a process living in a network namespace, whose `.syscalls` is the BSD-style
+ * socket API bound to it, and which the web-streams sockets and the Node adapters
+ * (`tuxnet/node`) use.
+ *
+ * Browser-safe: the host (timers, clock, files) comes in through `HostEnvironment`;
+ * `src/index.ts` (Node) and `src/browser.ts` supply theirs.
+ */
+import { bootKernel } from '../boot.js';
+import { VirtualClock, type Clock } from '../core/clock.js';
+import type { Platform } from '../core/softirq.js';
+import type { Kernel as KernelCore, Net } from '../core/net_namespace.js';
+import { Task, type Stdio } from '../socket/task.js';
+import * as sys from '../socket/syscalls.js';
+import { LabShell, type RedirectFile, type RedirectInput } from '../tools/lab/shell.js';
+import { parseScript, LabSyntaxError } from '../tools/lab/parse.js';
+import { programs as registry } from '../tools/registry.js';
+import type { HostFs } from '../tools/tool.js';
+
+/** What the host gives a kernel: timers, a real clock, and (optionally) its files. */
+export interface HostEnvironment {
+  platform: Platform;
+  /** A clock on the host's monotonic time, for `clock: 'real'`. */
+  realClock(): Clock;
+  /** `>FILE` in `kernel.sh`; absent: redirections to files fail (EACCES). */
+  openFile?(path: string, append: boolean): RedirectFile;
+  /** `<FILE` in `kernel.sh`; absent: such redirections fail. */
+  openInput?(path: string): RedirectInput;
+  /** Host files programs read (`httpd -h DIR`, `sysctl -p FILE`); absent: none. */
+  hostFs?: HostFs;
+}
+
+export interface KernelOptions {
+  /**
+   * 'virtual' (default): discrete-event time that jumps over idle periods, so the same
+   * program with the same seed gives the same packets. 'real': the host's clock, for
+   * kernels that talk to the outside world (TAPs, links) or serve programs that wait
+   * on real time.
+   */
+  clock?: 'virtual' | 'real';
+  /** Seed of the kernel's random numbers (MACs, ISNs, ports, netem). Default 1. */
+  seed?: number;
+  /**
+   * Where output of background jobs goes when it is written while no `sh()` call
+   * runs (`nc -l 80 &` reporting later). Default: kept, see `backgroundOutput()`.
+   */
+  onBackgroundOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** What `kernel.sh(line)` resolves to. */
+export interface ShResult {
+  /** The exit status of the last command, as `$?` (127 unknown program, 2 syntax error). */
+  status: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved in the order they were written, as a terminal shows them. */
+  output: string;
+}
+
+/** Kept output of background jobs, at most this many characters (the oldest are dropped). */
+const BACKGROUND_OUTPUT_MAX = 64 * 1024;
+
+/** A Stdio that forwards to whatever the kernel currently routes it to. */
+class Router implements Stdio {
+  target: ((text: string) => void) | null = null;
+  constructor(private readonly idle: (text: string) => void) {}
+  write(text: string): void {
+    (this.target ?? this.idle)(text);
+  }
+  writeBytes(b: Uint8Array): void {
+    this.write(new TextDecoder().decode(b));
+  }
+}
+
+/**
+ * A booted tuxnet kernel with a root shell.
+ *
+ * ```ts
+ * const kernel = new Kernel({ clock: 'virtual', seed: 1 });
+ * await kernel.sh('ip netns add a');
+ * const r = await kernel.sh('ip netns exec a ip -br link');
+ * console.log(r.status, r.stdout);
+ * ```
+ */
+export class Kernel {
+  /** The kernel's own objects (namespaces, devices, tracepoints), for code that reaches below the API. */
+  readonly core: KernelCore;
+  private readonly shell: LabShell;
+  private readonly outRouter: Router;
+  private readonly errRouter: Router;
+  private readonly handles = new Map<string, Netns>();
+  private initHandle: Netns | null = null;
+  private bgOut = '';
+  /** sh() calls run one at a time (one terminal); this is the tail of that queue. */
+  private shQueue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly closers = new Set<() => void>();
+
+  constructor(opts: KernelOptions = {}, host?: HostEnvironment) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError('The "options" argument must be of type object');
+    if (opts.clock !== undefined && opts.clock !== 'virtual' && opts.clock !== 'real') {
+      throw new TypeError(`options.clock must be 'virtual' or 'real', got ${String(opts.clock)}`);
+    }
+    if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isInteger(opts.seed))) {
+      throw new TypeError(`options.seed must be an integer, got ${String(opts.seed)}`);
+    }
+    if (!host) throw new TypeError('a HostEnvironment is required (import Kernel from "tuxnet", which supplies it)');
+    const clock = opts.clock === 'real' ? host.realClock() : new VirtualClock();
+    this.core = bootKernel({ clock, platform: host.platform, seed: opts.seed ?? 1 });
+    const keep = (stream: 'stdout' | 'stderr') => (text: string): void => {
+      if (opts.onBackgroundOutput) {
+        opts.onBackgroundOutput(text, stream);
+        return;
+      }
+      this.bgOut += text;
+      if (this.bgOut.length > BACKGROUND_OUTPUT_MAX) this.bgOut = this.bgOut.slice(-BACKGROUND_OUTPUT_MAX);
+    };
+    this.outRouter = new Router(keep('stdout'));
+    this.errRouter = new Router(keep('stderr'));
+    this.shell = new LabShell({
+      kernel: this.core,
+      stdout: this.outRouter,
+      stderr: this.errRouter,
+      programs: registry,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', USER: 'root' },
+      openFile: host.openFile,
+      openInput: host.openInput,
+      hostFs: host.hostFs,
+    });
+  }
+
+  /**
+   * Run a line (or several) in the kernel's root shell: the lab's shell language and
+   * tools, e.g. `ip netns add a`, `ip netns exec a ping -c 3 10.0.0.2`. Jobs started
+   * with `&` keep running after the call; variables persist between calls. Calls are
+   * queued and run one at a time. Resolves to the output and the exit status; never
+   * rejects for a failing command (a syntax error is status 2 with the message on stderr).
+   */
+  sh(line: string): Promise<ShResult> {
+    if (typeof line !== 'string') {
+      return Promise.reject(new TypeError(`The "line" argument must be of type string. Received ${describe(line)}`));
+    }
+    const run = this.shQueue.then(() => this.runSh(line));
+    this.shQueue = run.catch(() => {});
+    return run;
+  }
+
+  private async runSh(line: string): Promise<ShResult> {
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    if (this.closed) {
+      stderr = 'tuxnet: the kernel is closed\n';
+      return { status: 126, stdout, stderr, output: stderr };
+    }
+    this.outRouter.target = (t) => {
+      stdout += t;
+      output += t;
+    };
+    this.errRouter.target = (t) => {
+      stderr += t;
+      output += t;
+    };
+    try {
+      let status: number;
+      try {
+        status = await this.shell.runInteractive(parseScript('sh', line.endsWith('\n') ? line : line + '\n'));
+      } catch (e) {
+        if (!(e instanceof LabSyntaxError)) throw e;
+        this.errRouter.write(e.message + '\n');
+        status = 2;
+      }
+      return { status, stdout, stderr, output };
+    } finally {
+      this.outRouter.target = null;
+      this.errRouter.target = null;
+    }
+  }
+
+  /** Output background jobs wrote while no `sh()` ran (without `onBackgroundOutput`); reading clears it. */
+  backgroundOutput(): string {
+    const s = this.bgOut;
+    this.bgOut = '';
+    return s;
+  }
+
+  /**
+   * A handle on a network namespace: `kernel.netns()` is the initial one; a name is
+   * one of `ip netns` (/run/netns/NAME), created as `ip netns add NAME` does when it
+   * does not exist yet. The handle is a process in that namespace: it keeps the
+   * namespace alive after `ip netns del`, as a process inside it would on Linux.
+   */
+  netns(name?: string): Netns {
+    if (this.closed) throw new Error('the kernel is closed');
+    if (name === undefined) {
+      this.initHandle ??= new Netns(this, '', this.core.initNet);
+      return this.initHandle;
+    }
+    if (typeof name !== 'string') throw new TypeError(`The "name" argument must be of type string. Received ${describe(name)}`);
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.length > 255) {
+      throw new TypeError(`invalid namespace name ${JSON.stringify(name)}`);
+    }
+    const cached = this.handles.get(name);
+    let net = this.core.netnsNames.get(name);
+    if (cached && cached.net === net) return cached;
+    if (!net) {
+      // What `ip netns add NAME` does: unshare(CLONE_NEWNET) in a child, then bind-mount it.
+      const child = new Task(this.core, this.core.initNet, devNull, devNull);
+      sys.unshare(child, sys.CLONE_NEWNET);
+      sys.mountNetns(child, `/run/netns/${name}`);
+      net = child.net;
+      sys.exitTask(child);
+    }
+    const h = new Netns(this, name, net);
+    this.handles.set(name, h);
+    return h;
+  }
+
+  /** Run `fn` when the kernel closes (sockets of the adapters close themselves here). */
+  onClose(fn: () => void): () => void {
+    this.closers.add(fn);
+    return () => this.closers.delete(fn);
+  }
+
+  /**
+   * Shut the machine down: background jobs are killed, every handle's sockets are
+   * closed (peers see FIN or RST as on a process exit), and timers stop. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.shQueue;
+    this.closed = true;
+    for (const fn of [...this.closers]) fn();
+    this.closers.clear();
+    await this.shell.shutdown();
+    for (const h of [this.initHandle, ...this.handles.values()]) h?.release();
+    this.core.settle();
+  }
+}
+
+const devNull: Stdio = { write: () => {} };
+
+/** Node's way of naming what it received in ERR_INVALID_ARG_TYPE messages. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'function') return `function ${(v as { name?: string }).name || '<anonymous>'}`;
+  if (typeof v === 'object') {
+    const c = (v as { constructor?: { name?: string } }).constructor?.name;
+    return c ? `an instance of ${c}` : 'an instance of Object';
+  }
+  let shown = typeof v === 'string' ? `'${v.length > 28 ? v.slice(0, 25) + '...' : v}'` : String(v);
+  if (typeof v === 'bigint') shown += 'n';
+  return `type ${typeof v} (${shown})`;
+}
+
+/** The syscalls bound to a handle's process (the first argument, the task, is filled in). */
+const BOUND = [
+  'socket', 'bind', 'connect', 'connectNow', 'listen', 'accept', 'sendto', 'send', 'sendmsg', 'sendAll', 'write',
+  'recvmsg', 'recvmsgNow', 'recvfrom', 'recvfromNow', 'recv', 'read', 'pollIn', 'poll', 'setsockopt', 'getsockopt',
+  'getsockname', 'getpeername', 'shutdown', 'close', 'ioctl', 'fcntl', 'readFile', 'writeFile', 'clockGettime',
+  'nanosleep',
+] as const;
+type BoundName = typeof BOUND[number];
+type DropTask<F> = F extends (task: Task, ...args: infer A) => infer R ? (...args: A) => R : never;
+
+/**
+ * The BSD-style syscall layer bound to one process: `socket(AF_INET, SOCK_STREAM)`
+ * returns an fd; blocking calls (`connect`, `accept`, `read`, `write`, `recvmsg`,
+ * `poll`) return Promises; failures throw SystemError with Node's `code`/`errno`/`syscall`.
+ * The constants (AF_INET, SOCK_STREAM, SOL_SOCKET ...) are exported by the package.
+ */
+export type Syscalls = { readonly [K in BoundName]: DropTask<typeof sys[K]> };
+
+/** A process in a network namespace, from `kernel.netns(name)`. */
+export class Netns {
+  /** The process the syscalls run as (fd table, namespace). */
+  readonly task: Task;
+  readonly syscalls: Syscalls;
+  constructor(readonly kernel: Kernel, readonly name: string, readonly net: Net) {
+    this.task = new Task(kernel.core, net, devNull, devNull);
+    const bound: Record<string, unknown> = {};
+    for (const n of BOUND) {
+      const f = sys[n] as (task: Task, ...a: unknown[]) => unknown;
+      bound[n] = (...a: unknown[]) => f(this.task, ...a);
+    }
+    this.syscalls = bound as Syscalls;
+  }
+
+  /** The process exits: its fds close (kernel.close()). */
+  release(): void {
+    sys.exitTask(this.task);
+  }
+}
