@@ -1,0 +1,120 @@
+/**
+ * The library's front door (src/api/kernel.ts): `new Kernel`, `kernel.sh`, `kernel.netns`
+ * and its bound syscalls, `kernel.close`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Kernel, AF_INET, SOCK_STREAM, SOCK_DGRAM, SystemError } from '../../src/index.js';
+
+const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
+  'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up';
+
+/** 10.0.0.2 as a host-order u32. */
+const IP_B = (10 << 24 | 2) >>> 0;
+
+test('kernel.sh: output, status and stderr of lab lines, as a shell gives them', async () => {
+  const k = new Kernel({ seed: 7 });
+  try {
+    let r = await k.sh(VETH);
+    assert.deepEqual(r, { status: 0, stdout: '', stderr: '', output: '' });
+    r = await k.sh('ip netns exec a ping -c 2 -q 10.0.0.2');
+    assert.equal(r.status, 0, r.output);
+    assert.match(r.stdout, /2 packets transmitted, 2 received, 0% packet loss/);
+    r = await k.sh('ip -n a route get 10.9.9.9');
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'RTNETLINK answers: Network is unreachable\n');
+    r = await k.sh('nosuchprogram');
+    assert.equal(r.status, 127);
+    r = await k.sh('false || echo fallback; exit 3');
+    assert.equal(r.status, 3);
+    assert.equal(r.stdout, 'fallback\n');
+    // A syntax error is status 2 with the message; the shell lives on.
+    r = await k.sh('echo (');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /syntax error/);
+    assert.equal((await k.sh('X=1; echo $X')).stdout, '1\n');
+    assert.equal((await k.sh('echo $X')).stdout, '1\n', 'variables persist between calls');
+    await assert.rejects(k.sh(42 as unknown as string), { name: 'TypeError', message: /must be of type string. Received type number \(42\)/ });
+  } finally {
+    await k.close();
+  }
+});
+
+test('kernel.sh: a background job outlives its call; concurrent calls run one at a time', async () => {
+  const k = new Kernel();
+  try {
+    await k.sh(VETH);
+    const bg = await k.sh('ip netns exec b nc -l 5000 > /dev/null &');
+    assert.equal(bg.status, 0);
+    const [c1, c2] = await Promise.all([k.sh('echo one'), k.sh('ip netns exec a nc -z -v 10.0.0.2 5000')]);
+    assert.equal(c1.output, 'one\n');
+    assert.equal(c2.status, 0, c2.output);
+    assert.match(c2.stderr, /10\.0\.0\.2 5000 port \[tcp\/\*\] succeeded!|Connection to 10\.0\.0\.2 5000 port/);
+  } finally {
+    await k.close();
+  }
+  assert.equal((await k.sh('echo late')).status, 126, 'a closed kernel runs nothing');
+});
+
+test('kernel.netns: created as ip netns add does, one handle per name, syscalls bound to it', async () => {
+  const k = new Kernel();
+  try {
+    const a = k.netns('a');
+    assert.equal(k.netns('a'), a);
+    assert.equal(a.name, 'a');
+    assert.match((await k.sh('ip netns list')).stdout, /^a$/m);
+    assert.notEqual(k.netns().net, a.net, 'netns() is the initial namespace');
+    await k.sh('ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
+      'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up');
+    const b = k.netns('b');
+    // A listener in b through its syscalls, a client in a: the bound layer is the real one.
+    const lfd = b.syscalls.socket(AF_INET, SOCK_STREAM);
+    b.syscalls.bind(lfd, { family: AF_INET, port: 7000, addr: 0 });
+    b.syscalls.listen(lfd, 8);
+    const cfd = a.syscalls.socket(AF_INET, SOCK_STREAM);
+    const accepted = b.syscalls.accept(lfd);
+    await a.syscalls.connect(cfd, { family: AF_INET, port: 7000, addr: IP_B });
+    const { fd: sfd } = await accepted;
+    await a.syscalls.write(cfd, new TextEncoder().encode('hello'));
+    const buf = new Uint8Array(16);
+    const n = await b.syscalls.read(sfd, buf);
+    assert.equal(new TextDecoder().decode(buf.subarray(0, n)), 'hello');
+    // Errors are SystemErrors as Node's syscalls give them.
+    const ufd = a.syscalls.socket(AF_INET, SOCK_DGRAM);
+    a.syscalls.bind(ufd, { family: AF_INET, port: 53, addr: 0 });
+    const u2 = a.syscalls.socket(AF_INET, SOCK_DGRAM);
+    assert.throws(() => a.syscalls.bind(u2, { family: AF_INET, port: 53, addr: 0 }),
+      (e: unknown) => e instanceof SystemError && e.code === 'EADDRINUSE' && e.syscall === 'bind');
+    assert.throws(() => a.syscalls.close(99), { code: 'EBADF' });
+    // The handle is a process in the namespace: deleting the name leaves the namespace alive.
+    await k.sh('ip netns del a');
+    assert.doesNotMatch((await k.sh('ip netns list')).stdout, /^a$/m);
+    await a.syscalls.write(cfd, new TextEncoder().encode('!'));
+    assert.equal(await b.syscalls.read(sfd, buf), 1);
+    const a2 = k.netns('a');
+    assert.notEqual(a2.net, a.net, 'a new namespace under the old name');
+    assert.throws(() => k.netns('x/y'), TypeError);
+    assert.throws(() => k.netns(3 as unknown as string), /must be of type string/);
+  } finally {
+    await k.close();
+  }
+  assert.throws(() => k.netns('c'), /closed/);
+});
+
+test('new Kernel: options are checked; the same seed gives the same machine', async () => {
+  assert.throws(() => new Kernel({ clock: 'wall' as 'real' }), TypeError);
+  assert.throws(() => new Kernel({ seed: 1.5 }), TypeError);
+  assert.throws(() => new Kernel(null as unknown as object), TypeError);
+  const macs: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const k = new Kernel({ seed: 42 });
+    await k.sh('ip link add d0 type dummy');
+    macs.push((await k.sh('ip -br link show d0')).stdout);
+    await k.close();
+  }
+  assert.equal(macs[0], macs[1]);
+  const r = new Kernel({ clock: 'real' });
+  assert.equal(r.core.clock.virtual, false);
+  await r.close();
+});
