@@ -53,7 +53,8 @@ export class SoftirqScheduler {
   /** Real time: when the event loop last ran one of our callbacks (ns). */
   private lastTurn = 0;
 
-  constructor(private readonly kernel: Kernel, private readonly platform: Platform) {}
+  /** `platform`: the host this kernel runs on (readable so a program can boot a sibling kernel on it: packetdrill). */
+  constructor(private readonly kernel: Kernel, readonly platform: Platform) {}
 
   /** Linux: raise_softirq_irqoff(). From outside softirq context this also schedules a run. */
   raise(nr: number): void {

@@ -18,7 +18,7 @@ import { nstatMain } from './nstat.js';
 import { netstatMain } from './netstat.js';
 import { ssMain } from './ss.js';
 import { ncMain } from './nc.js';
-import { packetdrillMain } from './packetdrill/index.js';
+import { packetdrillMain } from './packetdrill/cli.js';
 import { iperf3Main } from './iperf3/iperf3.js';
 import { httpdMain } from './httpd.js';
 

@@ -4,11 +4,9 @@
  * writes without -w), `-a`, `-p FILE`, directories list their subtree, '/' or
  * '.' separators. Messages and exit codes as procps prints them.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { ToolContext } from './tool.js';
+import { hostPath, type ToolContext } from './tool.js';
 import * as sys from '../socket/syscalls.js';
-import { SystemError, strerror } from '../socket/errno.js';
+import { SystemError, strerror, ENOENT, EISDIR } from '../socket/errno.js';
 
 interface Opts {
   nameOnly: boolean;
@@ -144,9 +142,14 @@ export async function sysctlMain(ctx: ToolContext): Promise<number> {
     for (const f of files) {
       let text: string;
       try {
-        text = readFileSync(resolve(ctx.env.PWD ?? process.cwd(), f), 'utf8');
-      } catch {
-        ctx.stderr.write(`sysctl: cannot open "${f}": No such file or directory\n`);
+        // The host's files come through ctx.fs (none in a browser: every path is ENOENT).
+        if (!ctx.fs) throw new SystemError(ENOENT, 'open', f);
+        text = new TextDecoder().decode(ctx.fs.readFile(hostPath(ctx.env, f)));
+      } catch (e) {
+        const errno = e instanceof SystemError ? -e.errno : ENOENT;
+        // fopen(3) of a directory succeeds and its reads fail: procps reads no line, status 0.
+        if (errno === EISDIR) continue;
+        ctx.stderr.write(`sysctl: cannot open "${f}": ${strerror(errno)}\n`);
         rc = 1;
         continue;
       }

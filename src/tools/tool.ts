@@ -44,6 +44,20 @@ export interface HostFs {
   stat(path: string): HostFileStat;
   /** open(2) for reading; throws SystemError. */
   open(path: string): HostFileHandle;
+  /** The whole file (open, read to the end, close); throws SystemError (ENOENT, EISDIR ...). */
+  readFile(path: string): Uint8Array;
+  /** Create or truncate the file and write `data` (open O_WRONLY|O_CREAT|O_TRUNC, write, close); throws SystemError. */
+  writeFile(path: string, data: Uint8Array): void;
+}
+
+/**
+ * A program's path argument as open(2) sees it from the program's working directory:
+ * absolute paths unchanged, relative ones under $PWD when the runner sets it (else
+ * relative to the host's own working directory).
+ */
+export function hostPath(env: Record<string, string>, path: string): string {
+  if (path.startsWith('/') || !env.PWD) return path;
+  return env.PWD.endsWith('/') ? env.PWD + path : `${env.PWD}/${path}`;
 }
 
 export interface ToolContext {

@@ -3,7 +3,7 @@
  * `<FILE` redirections of the lab shell and ToolContext.fs. Used by `tuxnet lab`,
  * `tuxnet tap` and the library's `kernel.sh` on Node.
  */
-import { openSync, writeSync, readSync, closeSync, statSync, fstatSync } from 'node:fs';
+import { openSync, writeSync, readSync, closeSync, statSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { EISDIR, SystemError } from '../../socket/errno.js';
 import type { HostFs } from '../../tools/tool.js';
 import type { RedirectFile, RedirectInput } from '../../tools/lab/shell.js';
@@ -125,6 +125,21 @@ export const nodeHostFs: HostFs = {
         fd = -1;
       },
     };
+  },
+  readFile: (path) => {
+    try {
+      const b = readFileSync(path);
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    } catch (e) {
+      throw new SystemError(hostCallErrno(e), 'open', path);
+    }
+  },
+  writeFile: (path, data) => {
+    try {
+      writeFileSync(path, data);
+    } catch (e) {
+      throw new SystemError(hostCallErrno(e), 'open', path);
+    }
   },
 };
 

@@ -4,16 +4,28 @@
  * program of the same name. Each script runs on a fresh kernel.
  */
 import type { Stdio } from '../../socket/task.js';
-import type { ToolMain } from '../tool.js';
+import type { ToolMain, HostFs } from '../tool.js';
+import type { Kernel } from '../../core/net_namespace.js';
+import { SystemError, ENOENT, strerror } from '../../socket/errno.js';
+import { bootKernel } from '../../boot.js';
+import { VirtualClock } from '../../core/clock.js';
 import { defaultConfig, parseArgv } from './config.js';
 import { runPacketdrillScript } from './run_script.js';
+
+/** Where the command gets its scripts and kernels (the Node entry: node:fs and createKernel). */
+export interface PacketdrillHost {
+  /** The host's files (the scripts, and the shell files they name); absent: none. */
+  fs?: HostFs;
+  /** A fresh kernel on the virtual clock for one script. */
+  newKernel(seed: number): Kernel;
+}
 
 /**
  * `packetdrill [options] FILE.pkt...` (also `tuxnet packetdrill`): each file on a
  * fresh kernel (seed 1, or --seed N), errors on stderr as upstream prints them;
  * exit status 0 when every script passed, 1 otherwise, 2 for bad usage.
  */
-export async function packetdrillCli(argv: string[], stdout: Stdio, stderr: Stdio): Promise<number> {
+export async function packetdrillCli(argv: string[], stdout: Stdio, stderr: Stdio, host: PacketdrillHost): Promise<number> {
   const cfg = defaultConfig();
   let seed = 1;
   const pass: string[] = [];
@@ -45,21 +57,19 @@ export async function packetdrillCli(argv: string[], stdout: Stdio, stderr: Stdi
     return 2;
   }
   const optArgs = pass.filter((a) => !cfg.files.includes(a));
-  const { createKernel } = await import('../../index.js');
-  const fs = await import('node:fs');
   let status = 0;
   for (const file of cfg.files) {
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      if (!host.fs) throw new SystemError(ENOENT, 'open', file);
+      text = new TextDecoder().decode(host.fs.readFile(file));
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      stderr.write(`parse error opening script file '${file}': ${code === 'ENOENT' ? 'No such file or directory' : code === 'EISDIR' ? 'Is a directory' : String(e)}\n`);
+      stderr.write(`parse error opening script file '${file}': ${e instanceof SystemError ? strerror(e.errno) : String(e)}\n`);
       status = 1;
       continue;
     }
-    const k = createKernel({ seed });
-    const r = await runPacketdrillScript(k, text, { path: file, argv: optArgs, stdout });
+    const k = host.newKernel(seed);
+    const r = await runPacketdrillScript(k, text, { path: file, argv: optArgs, stdout, fs: host.fs });
     for (const e of r.errors) stderr.write(e.endsWith('\n') ? e : e + '\n');
     if (!r.ok) status = 1;
   }
@@ -89,4 +99,8 @@ const USAGE = `Usage: packetdrill
 `;
 
 /** The `packetdrill` program of the tools registry (runs inside labs too). */
-export const packetdrillMain: ToolMain = (ctx) => packetdrillCli(ctx.argv.slice(1), ctx.stdout, ctx.stderr);
+export const packetdrillMain: ToolMain = (ctx) => packetdrillCli(ctx.argv.slice(1), ctx.stdout, ctx.stderr, {
+  fs: ctx.fs,
+  // Each script gets its own machine, booted on the host this kernel runs on.
+  newKernel: (seed) => bootKernel({ clock: new VirtualClock(), platform: ctx.task.kernel.sched.platform, seed }),
+});

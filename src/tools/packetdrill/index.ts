@@ -70,5 +70,23 @@
  * lengths are not checked (the kernel quotes what fits); a call that never
  * returns fails after 600 s of virtual time instead of hanging.
  */
-export { runPacketdrillScript, type PacketdrillOptions, type PacketdrillResult } from './run_script.js';
-export { packetdrillMain, packetdrillCli } from './cli.js';
+import { runPacketdrillScript as runScript, type PacketdrillOptions, type PacketdrillResult } from './run_script.js';
+import { packetdrillCli as cli } from './cli.js';
+import type { Kernel } from '../../core/net_namespace.js';
+import type { Stdio } from '../../socket/task.js';
+import { createKernel } from '../../index.js';
+import { nodeHostFs } from '../../platform/node/host_fs.js';
+
+export type { PacketdrillOptions, PacketdrillResult } from './run_script.js';
+export type { PacketdrillHost } from './cli.js';
+export { packetdrillMain } from './cli.js';
+
+/** Run one script on Node: shell files are read from the host (node:fs) unless `opts` says otherwise. */
+export function runPacketdrillScript(k: Kernel, text: string, opts: PacketdrillOptions = {}): Promise<PacketdrillResult> {
+  return runScript(k, text, opts.fs || opts.readFile ? opts : { ...opts, fs: nodeHostFs });
+}
+
+/** `tuxnet packetdrill [options] FILE.pkt...` on Node: scripts from the host, each on createKernel({ seed }). */
+export function packetdrillCli(argv: string[], stdout: Stdio, stderr: Stdio): Promise<number> {
+  return cli(argv, stdout, stderr, { fs: nodeHostFs, newKernel: (seed) => createKernel({ seed }) });
+}

@@ -28,7 +28,7 @@ import {
   IPPROTO_ICMP, flagsFromString,
 } from './packet.js';
 import { PythonError, PythonSession } from './python.js';
-import type { ToolMain } from '../tool.js';
+import type { ToolMain, HostFs } from '../tool.js';
 
 export interface PacketdrillOptions {
   /** Script path for messages and for resolving relative shell files. */
@@ -37,6 +37,12 @@ export interface PacketdrillOptions {
   argv?: string[];
   /** Host file reader for shell scripts named in backtick commands; null when missing. */
   readFile?: (path: string) => string | null;
+  /**
+   * Without `readFile`: the host's files the shell scripts are read from, relative to
+   * the script's directory (the Node entry `index.ts` passes node:fs); absent, no host
+   * files (a `defaults.sh` runs the built-in copy).
+   */
+  fs?: HostFs;
   /** Programs for backtick commands (default: the tools registry). */
   exec?: (argv: string[], task: Task) => Promise<number>;
   /** Where command output and -v dumps go (also collected in `output`). */
@@ -685,11 +691,11 @@ function dirname(p: string): string {
   return i < 0 ? '.' : i === 0 ? '/' : p.slice(0, i);
 }
 
-async function defaultReadFile(scriptPath: string, file: string): Promise<string | null> {
+function hostReadFile(fs: HostFs | undefined, scriptPath: string, file: string): string | null {
+  if (!fs) return null;
   try {
-    const fs = await import('node:fs');
     const path = file.startsWith('/') ? file : `${dirname(scriptPath)}/${file}`;
-    return fs.readFileSync(path, 'utf8');
+    return new TextDecoder().decode(fs.readFile(path));
   } catch {
     return null;
   }
@@ -728,7 +734,7 @@ export async function runPacketdrillScript(k: Kernel, text: string, opts: Packet
     for (const c of cmds) {
       if (!c) continue;
       for (const w of c.split(/[\s;&|`]+/)) {
-        if (/\.sh$/.test(w) && !files.has(w)) files.set(w, await defaultReadFile(path, w));
+        if (/\.sh$/.test(w) && !files.has(w)) files.set(w, hostReadFile(opts.fs, path, w));
       }
     }
   }

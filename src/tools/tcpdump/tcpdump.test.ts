@@ -12,6 +12,7 @@ import { AF_PACKET, SOCK_RAW } from '../../socket/socket.js';
 import { BufferStdio, type ToolContext } from '../tool.js';
 import { tcpdumpMain } from './tcpdump.js';
 import { readPcap } from '../pcap.js';
+import { nodeHostFs } from '../../platform/node/host_fs.js';
 
 function setup() {
   const k = testKernel();
@@ -24,7 +25,7 @@ function setup() {
   const err = new BufferStdio();
   const task = new Task(k, k.initNet, out, err);
   const ctx = (argv: string[], env: Record<string, string> = {}): ToolContext => ({
-    task, argv: ['tcpdump', ...argv], stdout: out, stderr: err, env, exec: async () => 127,
+    task, argv: ['tcpdump', ...argv], stdout: out, stderr: err, env, exec: async () => 127, fs: nodeHostFs,
   });
   const sender = new Task(k, k.initNet, new BufferStdio(), new BufferStdio());
   const fd = sys.socket(sender, AF_PACKET, SOCK_RAW, 0x88b5);

@@ -14,14 +14,12 @@
  * capture writes pcapng); `-r` reads pcap and pcapng. A kill (EINTR) ends the
  * capture with the summary and status 0, as SIGINT does.
  */
-import { writeFileSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { ToolContext } from '../tool.js';
+import { hostPath, type ToolContext } from '../tool.js';
 import * as sys from '../../socket/syscalls.js';
 import {
   AF_PACKET, SOCK_RAW, SOCK_DGRAM, SOL_PACKET, SOL_SOCKET, type SockaddrLl,
 } from '../../socket/socket.js';
-import { SystemError } from '../../socket/errno.js';
+import { SystemError, ENOENT, EISDIR, strerror } from '../../socket/errno.js';
 import {
   PACKET_ADD_MEMBERSHIP, PACKET_MR_PROMISC, PACKET_STATISTICS, SO_TIMESTAMPNS, SCM_TIMESTAMPNS,
   type TpacketStats, type Timespec,
@@ -143,21 +141,35 @@ function formatFrame(pr: Printer, any: boolean, data: Uint8Array, origLen: numbe
   return s + (body ?? `ethertype ${pr.ethertypeName(ll.protocol)}, length ${len}: `);
 }
 
+/** pcap_open_offline / pcap_dump_open failed: "tcpdump: FILE: strerror" as libpcap words it. */
 function fileError(ctx: ToolContext, path: string, e: unknown): number {
-  const code = (e as { code?: string }).code;
-  const msg = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied'
-    : code === 'EISDIR' ? 'Is a directory' : String((e as Error).message);
+  const msg = e instanceof SystemError ? strerror(e.errno) : String((e as Error).message);
   ctx.stderr.write(`tcpdump: ${path}: ${msg}\n`);
   return 1;
 }
 
+/** The host's files through ctx.fs; none (a browser): every path is ENOENT. */
+function readHostFile(ctx: ToolContext, path: string): Uint8Array {
+  if (!ctx.fs) throw new SystemError(ENOENT, 'open', path);
+  return ctx.fs.readFile(hostPath(ctx.env, path));
+}
+
+function writeHostFile(ctx: ToolContext, path: string, data: Uint8Array): void {
+  if (!ctx.fs) throw new SystemError(ENOENT, 'open', path);
+  ctx.fs.writeFile(hostPath(ctx.env, path), data);
+}
+
 /** `tcpdump -r FILE`: print a saved capture (pcap or pcapng). */
 function readSaved(ctx: ToolContext, a: Args, filter: FilterFn | null): number {
-  const path = resolve(ctx.env.PWD ?? process.cwd(), a.rfile!);
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    bytes = readHostFile(ctx, a.rfile!);
   } catch (e) {
+    // A directory opens (fopen) and fails at the first read, which libpcap reports so.
+    if (e instanceof SystemError && e.errno === -EISDIR) {
+      ctx.stderr.write(`tcpdump: error reading dump file: ${strerror(EISDIR)}\n`);
+      return 1;
+    }
     return fileError(ctx, a.rfile!, e);
   }
   let packets: { tsNs: bigint; data: Uint8Array; origLen: number }[];
@@ -228,9 +240,9 @@ export async function tcpdumpMain(ctx: ToolContext): Promise<number> {
     const chunks: Uint8Array[] = [];
     let writer: PcapWriter | null = null;
     if (a.wfile !== null) {
-      wpath = resolve(ctx.env.PWD ?? process.cwd(), a.wfile);
+      wpath = a.wfile;
       try {
-        writeFileSync(wpath, new Uint8Array(0));
+        writeHostFile(ctx, wpath, new Uint8Array(0));
       } catch (e) {
         return fileError(ctx, a.wfile, e);
       }
@@ -299,7 +311,11 @@ export async function tcpdumpMain(ctx: ToolContext): Promise<number> {
         buf.set(c, o);
         o += c.length;
       }
-      writeFileSync(wpath, buf);
+      try {
+        writeHostFile(ctx, wpath, buf);
+      } catch (e) {
+        status = fileError(ctx, wpath, e);
+      }
     }
     const st = sys.getsockopt(t, fd, SOL_PACKET, PACKET_STATISTICS) as TpacketStats;
     ctx.stderr.write(`${captured} packet${plural(captured)} captured\n`);
