@@ -4,6 +4,7 @@
  * that reaches below the API.
  */
 export { Netns, type KernelOptions, type ShResult, type Syscalls, type HostEnvironment } from './kernel.js';
+export type { TcpConnectOptions, TcpListenOptions, TcpAddresses, TcpConnection, TcpListener, UdpDatagram, UdpOpenOptions, UdpSocket } from './streams.js';
 export { Kernel as KernelCore, Net } from '../core/net_namespace.js';
 export { VirtualClock, RealClock, type Clock } from '../core/clock.js';
 export type { Platform } from '../core/softirq.js';

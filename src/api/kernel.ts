@@ -19,6 +19,8 @@ import { LabShell, type RedirectFile, type RedirectInput } from '../tools/lab/sh
 import { parseScript, LabSyntaxError } from '../tools/lab/parse.js';
 import { programs as registry } from '../tools/registry.js';
 import type { HostFs } from '../tools/tool.js';
+import { connectTcp, listenTcp, type TcpConnectOptions, type TcpConnection, type TcpListenOptions, type TcpListener } from './streams.js';
+import { openUdp, type UdpOpenOptions, type UdpSocket } from './streams_udp.js';
 
 /** What the host gives a kernel: timers, a real clock, and (optionally) its files. */
 export interface HostEnvironment {
@@ -288,6 +290,25 @@ export class Netns {
       bound[n] = (...a: unknown[]) => f(this.task, ...a);
     }
     this.syscalls = bound as Syscalls;
+  }
+
+  /**
+   * A TCP connection from this namespace as web streams (see api/streams.ts). Returns at
+   * once; `opened` resolves with the addresses or rejects with the SystemError
+   * (ECONNREFUSED, ETIMEDOUT, ENETUNREACH ...). Bad arguments throw TypeError/RangeError.
+   */
+  connectTcp(options: TcpConnectOptions): TcpConnection {
+    return connectTcp(this, options);
+  }
+
+  /** Listen for TCP connections (async-iterate the listener); EADDRINUSE etc. reject. */
+  listenTcp(options?: TcpListenOptions): Promise<TcpListener> {
+    return listenTcp(this, options);
+  }
+
+  /** A bound UDP socket with datagram streams (see api/streams_udp.ts). */
+  openUdp(options?: UdpOpenOptions): Promise<UdpSocket> {
+    return openUdp(this, options);
   }
 
   /** The process exits: its fds close (kernel.close()). */
