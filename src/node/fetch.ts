@@ -14,10 +14,10 @@
  * What the hook does like undici's own connector (lib/core/connect.js): `setNoDelay(true)`,
  * TCP keep-alive after 60 s, ALPN `http/1.1` (plus `h2` with `allowH2`), SNI from the
  * host name (none for an IP literal), a connect timeout (10 s default, `connect.timeout`)
- * failing with undici's ConnectTimeoutError. Differences: names resolve without DNS (an
- * IPv4 literal, or `localhost` = 127.0.0.1; any other name fails as getaddrinfo ENOTFOUND
- * would), the timeout runs on the kernel's clock (virtual time in a virtual kernel), and
- * TLS sessions are not cached between connections.
+ * failing with undici's ConnectTimeoutError. Differences: names are resolved by the
+ * namespace's `net` (no DNS: IP literals and localhost; any other name fails as
+ * getaddrinfo ENOTFOUND), the timeout runs on the kernel's clock (virtual time in a
+ * virtual kernel), and TLS sessions are not cached between connections.
  */
 import type { Duplex } from 'node:stream';
 import { isIP, type Socket as NetSocket } from 'node:net';
@@ -72,22 +72,6 @@ const GLOBAL_DISPATCHER_2 = Symbol.for('undici.globalDispatcher.2');
 const DEFAULT_CONNECT_TIMEOUT_MS = 10e3;
 const DEFAULT_KEEPALIVE_DELAY_MS = 60e3;
 
-/** The error `dns.lookup` gives a name it cannot resolve (libuv UV_EAI_NONAME). */
-function enotfound(hostname: string): Error {
-  const e = new Error(`getaddrinfo ENOTFOUND ${hostname}`) as Error & Record<string, unknown>;
-  e.errno = -3008;
-  e.code = 'ENOTFOUND';
-  e.syscall = 'getaddrinfo';
-  e.hostname = hostname;
-  return e;
-}
-
-/** What the hook connects to for a URL host: an IP literal as is, `localhost` as 127.0.0.1, else null (no DNS here). */
-function resolveHost(hostname: string): string | null {
-  if (hostname === 'localhost') return '127.0.0.1';
-  return isIP(hostname) ? hostname : null;
-}
-
 /**
  * undici's `connect(opts, callback)` hook over the namespace. The callback is always
  * called asynchronously (a synchronous call hangs undici's Client), exactly once.
@@ -100,11 +84,6 @@ export function buildNsConnector(ns: Netns, net: NetConnector, options: ConnectO
     const o = opts as buildConnector.Options & { allowH2?: boolean };
     const https = o.protocol === 'https:';
     const port = Number(o.port) || (https ? 443 : 80);
-    const host = resolveHost(o.hostname);
-    if (host === null) {
-      process.nextTick(callback, enotfound(o.hostname), null);
-      return;
-    }
     let done = false;
     let socket: NsSocket | tls.TLSSocket | null = null;
     const timer = new TimerList(() => {
@@ -133,7 +112,8 @@ export function buildNsConnector(ns: Netns, net: NetConnector, options: ConnectO
     if (timeoutMs) core.modTimer(timer, core.clock.now() + timeoutMs * 1e6);
     let tcp: NsSocket;
     try {
-      tcp = net.createConnection({ host, port, localAddress: o.localAddress ?? undefined });
+      // The namespace's net resolves the name as node:net's lookup would (IP literals, localhost; else ENOTFOUND).
+      tcp = net.createConnection({ host: o.hostname, port, localAddress: o.localAddress ?? undefined });
     } catch (err) {
       process.nextTick(finish, err as Error, null);
       return;
