@@ -48,7 +48,7 @@ const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 /** Linux: AF_INET6 (no IPv6 stack yet: socket() answers EAFNOSUPPORT, as Node would on a v4-only host). */
 const AF_INET6 = 10;
-/** How much one pull asks the kernel for (a default reader's chunk size). */
+/** How much one pull of a default reader asks the kernel for (a BYOB reader's view sets its own). */
 const READ_CHUNK = 64 * 1024;
 /** Node's default listen backlog. */
 const DEFAULT_BACKLOG = 511;
@@ -281,6 +281,7 @@ class TcpConnectionImpl implements TcpConnection {
   /** Resolves true once connected, false if the connection never opened (no rejection). */
   private readonly ready: Promise<boolean>;
   private unregister: () => void = () => {};
+  private scratch: Uint8Array | null = null;
   private teardownPromise: Promise<void> | null = null;
   /** What the writable was errored with by a teardown (pending writes reject with it). */
   private writeError: unknown = undefined;
@@ -299,7 +300,6 @@ class TcpConnectionImpl implements TcpConnection {
     this.ready = this.opened.then(() => true, () => false);
     this.readable = new ReadableStream({
       type: 'bytes',
-      autoAllocateChunkSize: READ_CHUNK,
       start: (c) => {
         this.rc = c;
       },
@@ -390,10 +390,11 @@ class TcpConnectionImpl implements TcpConnection {
   /** A pull: one blocking read(2) into the reader's buffer (BYOB) or a fresh chunk. */
   private async pull(c: ReadableByteStreamController): Promise<void> {
     if (!(await this.ready) || this.readDone) return;
+    // A BYOB reader: read(2) straight into its buffer. A default reader: into a scratch
+    // buffer, then a chunk of exactly the bytes read (one pull runs at a time).
     const req = c.byobRequest;
-    if (!req || !req.view) return;
-    const v = req.view;
-    const buf = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    const v = req?.view ?? null;
+    const buf = v ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : (this.scratch ??= new Uint8Array(READ_CHUNK));
     let n: number;
     this.readPending = true;
     try {
@@ -416,7 +417,8 @@ class TcpConnectionImpl implements TcpConnection {
       this.maybeFinish();
       return;
     }
-    req.respond(n);
+    if (req && v) req.respond(n);
+    else c.enqueue(buf.slice(0, n));
   }
 
   /** The consumer cancelled the readable: shutdown(SHUT_RD), which also wakes a blocked read. */

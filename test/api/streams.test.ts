@@ -433,3 +433,81 @@ test('kernel.close() ends everything: listeners, connections with pending reads 
   assert.deepEqual(await udpRead, { value: undefined, done: true });
   await udp.closed;
 });
+
+test('TCP abort() with a write blocked on a full window resets at once; close() during the handshake', async () => {
+  const { kernel, a, b } = await lab();
+  try {
+    const listener = await b.listenTcp({ port: 7 });
+    const client = a.connectTcp({ host: '10.0.0.2', port: 7 });
+    const server = await listener.accept();
+    await client.opened;
+    const w = client.writable.getWriter();
+    // 16 MiB in one write: more than both buffers hold, and the server does not read.
+    const stuck = w.write(new Uint8Array(16 << 20));
+    await kernel.core.sleep(5e9);
+    const reason = new Error('give up');
+    await w.abort(reason);
+    await assert.rejects(stuck, (e: unknown) => e === reason);
+    await client.closed;
+    await assert.rejects(readAll(server.readable), { code: 'ECONNRESET' });
+    await assert.rejects(server.closed, { code: 'ECONNRESET' });
+
+    // close() while the SYN goes unanswered (nobody owns 10.0.0.9): opened rejects, closed resolves.
+    const pending = a.connectTcp({ host: '10.0.0.9', port: 7 });
+    await kernel.core.sleep(1e6);
+    await pending.close();
+    await assert.rejects(pending.opened, { code: 'ABORT_ERR' });
+    await pending.closed;
+    await listener.close();
+  } finally {
+    await kernel.close();
+  }
+});
+
+test('TCP request/response: 200 small exchanges, each answer read as it arrives', async () => {
+  const { kernel, a, b } = await lab();
+  try {
+    const listener = await b.listenTcp({ port: 6379 });
+    const serving = (async () => {
+      const conn = await listener.accept();
+      const w = conn.writable.getWriter();
+      for await (const chunk of conn.readable) await w.write(text(`+${str(chunk).trim().toUpperCase()}\r\n`));
+      await w.close();
+    })();
+    const conn = a.connectTcp({ host: '10.0.0.2', port: 6379, noDelay: true });
+    await conn.opened;
+    const w = conn.writable.getWriter();
+    const r = conn.readable.getReader();
+    for (let i = 0; i < 200; i++) {
+      await w.write(text(`ping ${i}\r\n`));
+      const { value } = await r.read();
+      assert.equal(str(value!), `+PING ${i}\r\n`, 'one answer per request, exactly its bytes');
+    }
+    await w.close();
+    assert.equal((await r.read()).done, true);
+    await conn.closed;
+    await serving;
+    await listener.close();
+  } finally {
+    await kernel.close();
+  }
+});
+
+test('real clock: an echo over the web-streams sockets, and the process can exit', async () => {
+  const kernel = new Kernel({ clock: 'real' });
+  try {
+    await kernel.sh(VETH);
+    const listener = await kernel.netns('b').listenTcp({ port: 7 });
+    void (async () => {
+      for await (const c of listener) void c.readable.pipeTo(c.writable).catch(() => {});
+    })();
+    const conn = kernel.netns('a').connectTcp({ host: '10.0.0.2', port: 7 });
+    await conn.opened;
+    const data = pattern(256 * 1024, 9);
+    const [, echoed] = await Promise.all([writeAll(conn.writable, data, 16384), readAll(conn.readable)]);
+    assert.ok(Buffer.compare(echoed, data) === 0);
+    await conn.closed;
+  } finally {
+    await kernel.close();
+  }
+});
