@@ -516,3 +516,41 @@ test('real clock: an echo over the web-streams sockets, and the process can exit
     await kernel.close();
   }
 });
+
+test('UDP backpressure: unread datagrams wait in the kernel socket, which drops (RcvbufErrors) when full', async () => {
+  const { kernel, a, b } = await lab();
+  try {
+    const server = await b.openUdp({ port: 9999 });
+    const client = await a.openUdp();
+    const sent = 2000;
+    for (let i = 0; i < sent; i++) {
+      const d = new Uint8Array(1000);
+      d[0] = i & 255;
+      d[1] = i >> 8;
+      await client.send({ data: d, address: '10.0.0.2', port: 9999 });
+    }
+    await kernel.core.sleep(1e9);
+    const snmp = (await kernel.sh('ip netns exec b cat /proc/net/snmp')).stdout.split('\n').filter((l) => l.startsWith('Udp:'));
+    const names = snmp[0]!.split(/\s+/);
+    const values = snmp[1]!.split(/\s+/).map(Number);
+    const rcvbufErrors = values[names.indexOf('RcvbufErrors')]!;
+    assert.ok(rcvbufErrors > 0, 'the kernel dropped what did not fit');
+    // What was queued reads back in order, then the reader would wait: close ends it.
+    const r = server.readable.getReader();
+    let got = 0;
+    let last = -1;
+    while (got < sent - rcvbufErrors) {
+      const { value } = await r.read();
+      const n = value!.data[0]! | (value!.data[1]! << 8);
+      assert.ok(n > last, 'in order');
+      last = n;
+      got++;
+    }
+    assert.equal(got + rcvbufErrors, sent);
+    const more = r.read();
+    await server.close();
+    assert.equal((await more).done, true);
+  } finally {
+    await kernel.close();
+  }
+});
