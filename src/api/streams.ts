@@ -39,15 +39,14 @@
  */
 import type { Netns } from './kernel.js';
 import { describe } from './kernel.js';
-import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SHUT_RD, SHUT_WR, SHUT_RDWR, type SockaddrIn } from '../socket/socket.js';
+import { parseIpv4, ipv4ToString } from '../wire/iphdr.js';
+import { AF_INET, AF_INET6, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SHUT_RD, SHUT_WR, SHUT_RDWR, type SockaddrIn } from '../socket/socket.js';
 
 export type { UdpDatagram, UdpOpenOptions, UdpSocket } from './streams_udp.js';
 
 /** Linux: IPPROTO_TCP / TCP_NODELAY (include/uapi/linux/tcp.h). */
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
-/** Linux: AF_INET6 (no IPv6 stack yet: socket() answers EAFNOSUPPORT, as Node would on a v4-only host). */
-const AF_INET6 = 10;
 /** How much one pull of a default reader asks the kernel for (a BYOB reader's view sets its own). */
 const READ_CHUNK = 64 * 1024;
 /** Node's default listen backlog. */
@@ -178,46 +177,50 @@ export function checkOptions(name: string, value: unknown, optional: boolean): R
   return value as Record<string, unknown>;
 }
 
-/** Parse a dotted-quad IPv4 address to a host-order u32, or null (Node's isIPv4: no leading zeros). */
-export function parseIPv4(s: string): number | null {
-  const m = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.exec(s);
-  if (!m) return null;
-  return ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
-}
-
-/** A host-order u32 as a dotted quad. */
-export function formatIPv4(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}
-
 /** A rough IPv6 literal test (tuxnet has no IPv6 stack: such addresses fail with the family's error). */
-export function looksIPv6(s: string): boolean {
-  return s.includes(':') && /^[0-9a-fA-F:.%[\]a-zA-Z0-9]+$/.test(s);
+function looksIPv6(s: string): boolean {
+  return s.includes(':') && /^[0-9a-fA-F:.]+(%[0-9a-zA-Z-.:]+)?$/.test(s);
+}
+
+/** A resolved host: the family (AF_INET, or AF_INET6 for an IPv6 literal) and the IPv4 address. */
+export interface ResolvedHost {
+  family: number;
+  addr: number;
 }
 
 /**
- * What a host string resolves to: an IPv4 address, AF_INET6 for an IPv6 literal, or an
- * ENOTFOUND error as Node's dns lookup reports it (tuxnet has no resolver; 'localhost' is
- * 127.0.0.1, as /etc/hosts says).
+ * Resolve a host as a tuxnet namespace can (one resolver for the web-streams sockets;
+ * the same answers as the Node adapters' lookupHost): an IPv4 literal as itself; an IPv6
+ * literal as AF_INET6 (no IPv6 stack: socket() then answers EAFNOSUPPORT); 'localhost'
+ * and names ending '.localhost' as 127.0.0.1 (glibc's nss-myhostname); anything else is
+ * Node's `getaddrinfo ENOTFOUND name` error (tuxnet has no DNS resolver).
  */
-export function resolveHost(host: string): { family: number; addr: number } | Error {
-  if (host === 'localhost') return { family: AF_INET, addr: 0x7f000001 };
-  const a = parseIPv4(host);
+export function resolveHost(host: string): ResolvedHost | Error {
+  const a = parseIpv4(host);
   if (a !== null) return { family: AF_INET, addr: a };
   if (looksIPv6(host)) return { family: AF_INET6, addr: 0 };
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return { family: AF_INET, addr: 0x7f000001 };
   const e = new Error(`getaddrinfo ENOTFOUND ${host}`);
   Object.assign(e, { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: host });
   return e;
 }
 
-/** The address of a local host string for bind: checked synchronously (TypeError on a non-address). */
-export function checkLocalAddress(name: string, value: unknown): { family: number; addr: number } {
+/** A host option: a string, resolved; an unresolvable name rejects with ENOTFOUND as Node's lookup. */
+export function checkHost(name: string, value: unknown): ResolvedHost {
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
-  if (value === 'localhost') return { family: AF_INET, addr: 0x7f000001 };
-  const a = parseIPv4(value);
+  const r = resolveHost(value);
+  if (r instanceof Error) throw r;
+  return r;
+}
+
+/** A local IP literal (net.connect's localAddress: Node throws ERR_INVALID_IP_ADDRESS for anything else). */
+function checkLocalIp(name: string, value: unknown): ResolvedHost {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  const a = parseIpv4(value);
   if (a !== null) return { family: AF_INET, addr: a };
   if (looksIPv6(value)) return { family: AF_INET6, addr: 0 };
-  throw invalidArgValue(name, value, 'must be a valid IP address');
+  throw codedError(new TypeError(`Invalid IP address: ${value}`), 'ERR_INVALID_IP_ADDRESS');
 }
 
 /** A promise whose rejection is not reported as unhandled (the user may look at only one of opened/closed). */
@@ -364,9 +367,9 @@ class TcpConnectionImpl implements TcpConnection {
     try {
       const local = sys.getsockname(this.fd) as SockaddrIn;
       const peer = sys.getpeername(this.fd) as SockaddrIn;
-      this.localAddress = formatIPv4(local.addr);
+      this.localAddress = ipv4ToString(local.addr);
       this.localPort = local.port;
-      this.remoteAddress = formatIPv4(peer.addr);
+      this.remoteAddress = ipv4ToString(peer.addr);
       this.remotePort = peer.port;
     } catch {
       // Reset before we looked (ENOTCONN): the first read reports the error.
@@ -616,7 +619,7 @@ export function connectTcp(ns: Netns, options: TcpConnectOptions): TcpConnection
   if (typeof o.host !== 'string') throw invalidArgType('options.host', 'of type string', o.host);
   if (o.host === '') throw invalidArgValue('options.host', o.host, 'must be a non-empty string');
   const port = checkPort('options.port', o.port, false);
-  const local = o.localAddress === undefined ? null : checkLocalAddress('options.localAddress', o.localAddress);
+  const local = o.localAddress === undefined ? null : checkLocalIp('options.localAddress', o.localAddress);
   const localPort = o.localPort === undefined ? 0 : checkPort('options.localPort', o.localPort, true);
   if (o.noDelay !== undefined && typeof o.noDelay !== 'boolean') throw invalidArgType('options.noDelay', 'of type boolean', o.noDelay);
   const conn = new TcpConnectionImpl(ns);
@@ -646,7 +649,7 @@ class TcpListenerImpl implements TcpListener {
       this.resolveClosed = resolve;
     });
     const a = ns.syscalls.getsockname(fd) as SockaddrIn;
-    this.localAddress = formatIPv4(a.addr);
+    this.localAddress = ipv4ToString(a.addr);
     this.localPort = a.port;
     this.unregister = ns.kernel.onClose(() => void this.close());
   }
@@ -736,7 +739,7 @@ class TcpListenerImpl implements TcpListener {
 export async function listenTcp(ns: Netns, options: TcpListenOptions = {}): Promise<TcpListener> {
   const o = checkOptions('options', options, true);
   const port = o.port === undefined ? 0 : checkPort('options.port', o.port, true);
-  const local = o.host === undefined ? { family: AF_INET, addr: 0 } : checkLocalAddress('options.host', o.host);
+  const local = o.host === undefined ? { family: AF_INET, addr: 0 } : checkHost('options.host', o.host);
   let backlog = DEFAULT_BACKLOG;
   if (o.backlog !== undefined) {
     if (typeof o.backlog !== 'number') throw invalidArgType('options.backlog', 'of type number', o.backlog);

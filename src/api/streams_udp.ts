@@ -17,14 +17,12 @@
  * ```
  */
 import type { Netns } from './kernel.js';
-import { AF_INET, SOCK_DGRAM, SHUT_RD, type SockaddrIn } from '../socket/socket.js';
+import { AF_INET, AF_INET6, SOCK_DGRAM, SHUT_RD, type SockaddrIn } from '../socket/socket.js';
+import { ipv4ToString } from '../wire/iphdr.js';
 import {
-  checkOptions, checkPort, checkLocalAddress, chunkBytes, formatIPv4, invalidArgType, parseIPv4, looksIPv6, quiet,
-  socketClosedError,
+  checkOptions, checkPort, checkHost, chunkBytes, invalidArgType, resolveHost, quiet, socketClosedError,
 } from './streams.js';
 
-/** Linux: AF_INET6 (no IPv6 stack: socket() answers EAFNOSUPPORT). */
-const AF_INET6 = 10;
 /** The largest UDP payload over IPv4 (65535 - 20 - 8). */
 const MAX_DATAGRAM = 65507;
 
@@ -60,19 +58,20 @@ export interface UdpSocket {
   readonly fd: number;
 }
 
-/** A datagram to send, checked (TypeError/RangeError as Node's dgram). */
-function checkDatagram(d: unknown): { data: Uint8Array; addr: SockaddrIn } {
+/**
+ * A datagram to send, checked (TypeError/RangeError as Node's dgram); its destination
+ * resolved (an unknown name throws ENOTFOUND, as the lookup of dgram's send reports it).
+ */
+function checkDatagram(d: unknown): { data: Uint8Array; addr: SockaddrIn | null } {
   if (d === null || typeof d !== 'object') throw invalidArgType('datagram', 'of type object', d);
   const o = d as Record<string, unknown>;
   const data = chunkBytes('datagram.data', o.data);
   if (typeof o.address !== 'string') throw invalidArgType('datagram.address', 'of type string', o.address);
   const port = checkPort('datagram.port', o.port, false);
-  let a = o.address === 'localhost' ? 0x7f000001 : parseIPv4(o.address);
-  if (a === null) {
-    if (looksIPv6(o.address)) a = -1;
-    else throw invalidArgType('datagram.address', 'an IPv4 address', o.address);
-  }
-  return { data, addr: { family: AF_INET, port, addr: a } };
+  const r = resolveHost(o.address);
+  if (r instanceof Error) throw r;
+  // An IPv6 destination (null): the kernel answers for the wrong family.
+  return { data, addr: r.family === AF_INET ? { family: AF_INET, port, addr: r.addr } : null };
 }
 
 class UdpSocketImpl implements UdpSocket {
@@ -98,7 +97,7 @@ class UdpSocketImpl implements UdpSocket {
       this.rejectClosed = reject;
     }));
     const a = ns.syscalls.getsockname(fd) as SockaddrIn;
-    this.localAddress = formatIPv4(a.addr);
+    this.localAddress = ipv4ToString(a.addr);
     this.localPort = a.port;
     this.readable = new ReadableStream<UdpDatagram>({
       start: (c) => {
@@ -149,7 +148,7 @@ class UdpSocketImpl implements UdpSocket {
       this.maybeFinish();
       return;
     }
-    c.enqueue({ data: r.data, address: formatIPv4(r.addr.addr), port: r.addr.port });
+    c.enqueue({ data: r.data, address: ipv4ToString(r.addr.addr), port: r.addr.port });
   }
 
   private cancelRead(): void {
@@ -172,7 +171,7 @@ class UdpSocketImpl implements UdpSocket {
   async send(d: UdpDatagram): Promise<void> {
     const { data, addr } = checkDatagram(d);
     if (this.fd < 0 || this.closing) throw socketClosedError();
-    if (addr.addr === -1) {
+    if (addr === null) {
       // An IPv6 destination from an IPv4 socket: Linux's answer for the wrong family.
       this.ns.syscalls.sendto(this.fd, data, { family: AF_INET6 } as unknown as SockaddrIn);
       return;
@@ -227,7 +226,7 @@ class UdpSocketImpl implements UdpSocket {
 export async function openUdp(ns: Netns, options: UdpOpenOptions = {}): Promise<UdpSocket> {
   const o = checkOptions('options', options, true);
   const port = o.port === undefined ? 0 : checkPort('options.port', o.port, true);
-  const local = o.host === undefined ? { family: AF_INET, addr: 0 } : checkLocalAddress('options.host', o.host);
+  const local = o.host === undefined ? { family: AF_INET, addr: 0 } : checkHost('options.host', o.host);
   const sys = ns.syscalls;
   const fd = sys.socket(local.family, SOCK_DGRAM);
   try {

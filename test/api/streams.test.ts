@@ -386,7 +386,7 @@ test('invalid arguments throw TypeError/RangeError with clear messages', async (
     assert.throws(bad({ host: '10.0.0.2', port: 0 }), RangeError);
     assert.throws(bad({ host: '10.0.0.2', port: 65536 }), RangeError);
     assert.throws(bad({ host: '10.0.0.2', port: 80, localPort: -1 }), RangeError);
-    assert.throws(bad({ host: '10.0.0.2', port: 80, localAddress: 'me' }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(bad({ host: '10.0.0.2', port: 80, localAddress: 'me' }), { name: 'TypeError', code: 'ERR_INVALID_IP_ADDRESS', message: 'Invalid IP address: me' });
     assert.throws(bad({ host: '10.0.0.2', port: 80, noDelay: 1 }), TypeError);
     assert.throws(bad({ host: '', port: 80 }), TypeError);
     await assert.rejects(a.listenTcp({ port: 70000 }), RangeError);
@@ -394,10 +394,11 @@ test('invalid arguments throw TypeError/RangeError with clear messages', async (
     await assert.rejects(a.listenTcp({ host: 7 } as never), { name: 'TypeError', message: /"options.host" property must be of type string/ });
     await assert.rejects(a.listenTcp(null as never), TypeError);
     await assert.rejects(a.openUdp({ port: 1.5 }), RangeError);
-    await assert.rejects(a.openUdp({ host: 'x.y' }), TypeError);
+    await assert.rejects(a.openUdp({ host: 'x.y' }), { code: 'ENOTFOUND', syscall: 'getaddrinfo' });
+    await assert.rejects(a.listenTcp({ host: 'x.y' }), { code: 'ENOTFOUND' });
     const u = await a.openUdp();
     await assert.rejects(u.send({ data: 'str', address: '10.0.0.2', port: 9 } as never), { name: 'TypeError', message: /"datagram.data" property must be an instance of Uint8Array/ });
-    await assert.rejects(u.send({ data: text('x'), address: 'somewhere', port: 9 }), TypeError);
+    await assert.rejects(u.send({ data: text('x'), address: 'somewhere', port: 9 }), { code: 'ENOTFOUND', hostname: 'somewhere' });
     await assert.rejects(u.send({ data: text('x'), address: '10.0.0.2', port: 0 }), RangeError);
     await assert.rejects(u.send(null as never), TypeError);
     // A bad chunk errors the writable with the TypeError.
