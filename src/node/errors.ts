@@ -434,3 +434,30 @@ export function ERR_BUFFER_OUT_OF_BOUNDS(name?: string): NodeError {
   return nodeError(RangeError, 'ERR_BUFFER_OUT_OF_BOUNDS',
     name ? `"${name}" is outside of buffer bounds` : 'Attempt to access memory outside buffer bounds');
 }
+
+/**
+ * Node: ERR_SOCKET_BUFFER_SIZE (a SystemError; dgram's buffer sizes): `Could not get or
+ * set buffer size: uv_recv_buffer_size returned EBADF (bad file descriptor)`, with
+ * `code`, `info` {errno, code, message, syscall} and `errno`/`syscall` read from info.
+ */
+export function ERR_SOCKET_BUFFER_SIZE(err: SystemError | number, syscall: string): NodeError {
+  const errno = errnoOf(err);
+  const info = { errno, code: systemErrorName(errno), message: systemErrorMessage(errno), syscall };
+  const ex = new Error(`Could not get or set buffer size: ${syscall} returned ${info.code} (${info.message})`) as NodeError;
+  ex.code = 'ERR_SOCKET_BUFFER_SIZE';
+  Object.defineProperty(ex, 'name', { value: 'SystemError', enumerable: false, writable: true, configurable: true });
+  Object.defineProperties(ex, {
+    info: { value: info, enumerable: true, configurable: true, writable: false },
+    errno: { get: () => info.errno, set: (v: number) => { info.errno = v; }, enumerable: true, configurable: true },
+    syscall: { get: () => info.syscall, set: (v: string) => { info.syscall = v; }, enumerable: true, configurable: true },
+  });
+  Object.defineProperty(ex, 'toString', {
+    value: function (this: NodeError): string {
+      return `${this.name} [${this.code}]: ${this.message}`;
+    },
+    enumerable: false, writable: true, configurable: true,
+  });
+  Error.captureStackTrace?.(ex, ERR_SOCKET_BUFFER_SIZE);
+  if (typeof ex.stack === 'string') ex.stack = ex.stack.replace(/^[^:]*: /, 'SystemError [ERR_SOCKET_BUFFER_SIZE]: ');
+  return ex;
+}
