@@ -18,6 +18,11 @@ export const nodeHost: HostEnvironment = {
   openFile: hostFile,
   openInput: hostInput,
   hostFs: nodeHostFs,
+  keepAlive: () => {
+    // Any ref'd handle will do; the period only has to be long.
+    const t = setInterval(() => {}, 1 << 30);
+    return () => clearInterval(t);
+  },
 };
 
 /**

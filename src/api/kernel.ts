@@ -33,6 +33,12 @@ export interface HostEnvironment {
   openInput?(path: string): RedirectInput;
   /** Host files programs read (`httpd -h DIR`, `sysctl -p FILE`); absent: none. */
   hostFs?: HostFs;
+  /**
+   * Keep the host process alive until the returned function is called (Node: a ref'd
+   * handle; the platform's own timers are unref'd so an idle kernel lets Node exit).
+   * Absent (a browser page): nothing to do.
+   */
+  keepAlive?(): () => void;
 }
 
 export interface KernelOptions {
@@ -100,6 +106,9 @@ export class Kernel {
   private shQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly closers = new Set<() => void>();
+  private holds = 0;
+  private releaseHost: (() => void) | null = null;
+  private readonly host: HostEnvironment;
 
   constructor(opts: KernelOptions = {}, host?: HostEnvironment) {
     if (opts === null || typeof opts !== 'object') throw new TypeError('The "options" argument must be of type object');
@@ -110,6 +119,7 @@ export class Kernel {
       throw new TypeError(`options.seed must be an integer, got ${String(opts.seed)}`);
     }
     if (!host) throw new TypeError('a HostEnvironment is required (import Kernel from "tuxnet", which supplies it)');
+    this.host = host;
     const clock = opts.clock === 'real' ? host.realClock() : new VirtualClock();
     this.core = bootKernel({ clock, platform: host.platform, seed: opts.seed ?? 1 });
     const keep = (stream: 'stdout' | 'stderr') => (text: string): void => {
@@ -145,9 +155,31 @@ export class Kernel {
     if (typeof line !== 'string') {
       return Promise.reject(new TypeError(`The "line" argument must be of type string. Received ${describe(line)}`));
     }
-    const run = this.shQueue.then(() => this.runSh(line));
+    // A running command keeps the process alive (`sleep 1` on the real clock waits on
+    // an unref'd platform timer only).
+    const release = this.hold();
+    const run = this.shQueue.then(() => this.runSh(line)).finally(release);
     this.shQueue = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Keep the host process alive (Node's rule for active, ref'd handles) until the
+   * returned function is called; calling it again does nothing. Counted: the host's
+   * handle exists while any hold does. The Node adapters hold for their ref'd servers
+   * and sockets.
+   */
+  hold(): () => void {
+    let held = true;
+    if (this.holds++ === 0 && this.host.keepAlive) this.releaseHost = this.host.keepAlive();
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.holds === 0 && this.releaseHost) {
+        this.releaseHost();
+        this.releaseHost = null;
+      }
+    };
   }
 
   private async runSh(line: string): Promise<ShResult> {

@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { Kernel, AF_INET, SOCK_STREAM, SOCK_DGRAM, SystemError } from '../../src/index.js';
 
 const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
@@ -117,4 +118,16 @@ test('new Kernel: options are checked; the same seed gives the same machine', as
   const r = new Kernel({ clock: 'real' });
   assert.equal(r.core.clock.virtual, false);
   await r.close();
+});
+
+test('kernel.sh on the real clock keeps Node alive while a command waits (sleep 1 alone in a program)', () => {
+  const index = new URL('../../src/index.js', import.meta.url).href;
+  const prog = `import { Kernel } from '${index}';
+const k = new Kernel({ clock: 'real' });
+const r = await k.sh('sleep 0.2; echo woke');
+process.stdout.write(r.stdout);
+await k.close();`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', prog], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'woke\n');
 });
