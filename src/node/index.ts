@@ -1,0 +1,54 @@
+/**
+ * tuxnet's Node adapters, the package's second entry point (`tuxnet/node`):
+ * `nodeApi(kernel.netns('a'))` gives Node's networking modules bound to that
+ * namespace, so existing Node code (an HTTP server, a fetch client, a database
+ * driver) runs over tuxnet by swapping the module it imports:
+ *
+ * ```ts
+ * import { Kernel } from 'tuxnet';
+ * import { nodeApi } from 'tuxnet/node';
+ * const kernel = new Kernel();
+ * await kernel.sh('ip netns add a; ...');
+ * const { net, http } = nodeApi(kernel.netns('a'));
+ * http.createServer((req, res) => res.end('hi')).listen(80);
+ * ```
+ *
+ * Node only (the browser build has the web-streams sockets of `Netns` instead).
+ */
+import type { Netns } from '../api/kernel.js';
+import { netModule, type NetModule } from './net.js';
+// [dgram] H-dgram: import { dgramApi, type DgramModule } from './dgram.js';
+// [http] H-net: import { httpModule, httpsModule, type HttpModule, type HttpsModule } from './http.js';
+// [fetch] H-fetch: import { fetchApi, type FetchApi } from './fetch.js';
+
+export type { NetModule } from './net.js';
+export { isIP, isIPv4, isIPv6, lookupHost, type LookupResult } from './net_addr.js';
+
+/** Node's networking modules bound to one tuxnet namespace. */
+export interface NodeApi {
+  /** node:net (createServer, createConnection/connect, Socket, Server, isIP ...) in the namespace. */
+  net: NetModule;
+  // [dgram] dgram: DgramModule;
+  // [http] http: HttpModule; https: HttpsModule;
+  // [fetch] fetch / dispatcher / installGlobalDispatcher from FetchApi
+}
+
+const cache = new WeakMap<Netns, NodeApi>();
+
+/**
+ * Node's `net`, `dgram`, `http`, `https` and `fetch` bound to the namespace `ns`
+ * (one object per namespace handle: the same call returns the same modules).
+ */
+export function nodeApi(ns: Netns): NodeApi {
+  let api = cache.get(ns);
+  if (api) return api;
+  const net = netModule(ns);
+  api = {
+    net,
+    // [dgram] dgram: dgramApi(ns),
+    // [http] ...httpModules(ns, net),
+    // [fetch] ...fetchApi(ns, net),
+  };
+  cache.set(ns, api);
+  return api;
+}

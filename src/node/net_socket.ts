@@ -1,0 +1,829 @@
+/**
+ * node:net's Socket over a tuxnet TCP socket (no Linux counterpart: this is Node's
+ * lib/net.js Socket with libuv's TCP handle replaced by one fd of a namespace's
+ * process, driven only through its syscalls).
+ *
+ * Reading is a pump with one pending blocking `read()` at a time; what it returns is
+ * pushed, and when push() says the stream's buffer is full the pump stops, so the
+ * bytes stay in the kernel socket and TCP's advertised window shrinks (real
+ * backpressure, as libuv stopping its reads does). `_read()` restarts it.
+ * Writing tries a non-blocking send first (MSG_DONTWAIT) and awaits the blocking
+ * write for the rest; `_writev` coalesces; `_final` is shutdown(SHUT_WR); `_destroy`
+ * closes the fd (SO_LINGER 0 first for resetAndDestroy()).
+ * Connecting is libuv's: a non-blocking connect attempt (errors it returns at once,
+ * such as ENETUNREACH, are reported with `- Local (addr:port)` as Node does), then a
+ * poll for POLLOUT and SO_ERROR.
+ * setTimeout runs on the kernel clock (a TimerList), so idle timeouts follow virtual time.
+ */
+import { Duplex } from 'node:stream';
+import type { Netns } from '../api/kernel.js';
+import { TimerList } from '../core/timer.js';
+import {
+  AF_INET, SOCK_STREAM, MSG_DONTWAIT, MSG_NOSIGNAL, SHUT_WR, SOL_SOCKET, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
+  POLLOUT, type SockaddrIn, type Sockaddr,
+} from '../socket/socket.js';
+import { SystemError, EAGAIN, ENOTCONN, ENETUNREACH, ENOENT, EBADF } from '../socket/errno.js';
+import { sockfdLookup } from '../socket/syscalls.js';
+import { SOL_TCP, TCP_NODELAY, TCP_KEEPIDLE } from '../ipv4/tcp_defs.js';
+import {
+  errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_OUT_OF_RANGE, ERR_SOCKET_CLOSED,
+  ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY,
+} from './errors.js';
+import { isIP, sockaddrIn, u32ToIpv4, validatePort, lookupHost } from './net_addr.js';
+import type { KernelKeepAlive } from './ref.js';
+import { HandleRef } from './ref.js';
+
+/** What the classes of one namespace's `net` module share. */
+export interface NetContext {
+  ns: Netns;
+  keepAlive: KernelKeepAlive;
+  /** Open sockets and servers: closed when the kernel closes. */
+  handles: Set<{ kernelClosed(): void }>;
+  /** The namespace's Socket class (servers make their accepted sockets with it). */
+  Socket: new (options?: SocketOptions) => Socket;
+}
+
+/** Where a class finds its namespace: set on the prototype of the per-namespace subclass. */
+export const kContext = Symbol('tuxnet.netContext');
+/** Internal option of accepted sockets: the server that accepted them. */
+export const kServer = Symbol('tuxnet.server');
+
+/** Bytes one read asks for (libuv reads 64 KiB at a time). */
+const READ_SIZE = 64 * 1024;
+/** Reads shorter than this are copied out of the scratch buffer (which is kept). */
+const COPY_BELOW = 16 * 1024;
+const NS_PER_MS = 1_000_000;
+/** Node: TIMEOUT_MAX (2^31 - 1 ms). */
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+/** node:net Socket constructor options (those that mean something over tuxnet). */
+export interface SocketOptions {
+  /** A tuxnet fd of the namespace's process (an already connected TCP socket). */
+  fd?: number;
+  allowHalfOpen?: boolean;
+  readable?: boolean;
+  writable?: boolean;
+  signal?: AbortSignal;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  highWaterMark?: number;
+  [kServer]?: { connectionClosed(): void };
+}
+
+/** node:net connect options. */
+export interface ConnectOptions {
+  port?: number | string;
+  host?: string;
+  localAddress?: string;
+  localPort?: number;
+  family?: number;
+  lookup?: (hostname: string, options: object, cb: (err: Error | null, address: string, family: number) => void) => void;
+  timeout?: number;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  path?: string;
+  allowHalfOpen?: boolean;
+  [k: string]: unknown;
+}
+
+/** Node: normalizeArgs(): [options, cb] from (port, host, cb) / (options, cb) / (path, cb). */
+export function normalizeArgs(args: unknown[]): [ConnectOptions, ((...a: unknown[]) => void) | null] {
+  if (args.length === 0) return [{}, null];
+  const arg0 = args[0];
+  let options: ConnectOptions = {};
+  if (typeof arg0 === 'object' && arg0 !== null) options = arg0 as ConnectOptions;
+  else if (isPipeName(arg0)) options.path = arg0 as string;
+  else {
+    options.port = arg0 as number;
+    if (args.length > 1 && typeof args[1] === 'string') options.host = args[1];
+  }
+  const cb = args[args.length - 1];
+  return [options, typeof cb === 'function' ? (cb as (...a: unknown[]) => void) : null];
+}
+
+function isPipeName(s: unknown): boolean {
+  return typeof s === 'string' && !(Number(s) >= 0);
+}
+
+/** Node: getTimerDuration(msecs, name). */
+export function getTimerDuration(msecs: unknown, name: string): number {
+  if (typeof msecs !== 'number') throw ERR_INVALID_ARG_TYPE(name, 'number', msecs);
+  if (msecs < 0 || !Number.isFinite(msecs)) throw ERR_OUT_OF_RANGE(name, 'a non-negative finite number', msecs);
+  return msecs > TIMEOUT_MAX ? TIMEOUT_MAX : msecs;
+}
+
+function validateFunction(v: unknown, name: string): void {
+  if (typeof v !== 'function') throw ERR_INVALID_ARG_TYPE(name, 'Function', v);
+}
+
+type Cb = (err?: Error | null) => void;
+
+/** Node: the address objects of address()/server.address(). */
+export interface AddressInfo {
+  address: string;
+  family: string;
+  port: number;
+}
+
+/**
+ * A TCP connection in a tuxnet namespace with node:net's Socket surface: events
+ * connect/ready/lookup/data/end/close(hadError)/error/timeout/drain, setTimeout,
+ * setNoDelay, setKeepAlive, ref/unref, address(), remote and local address/port/family,
+ * bytesRead/bytesWritten, allowHalfOpen, destroySoon, resetAndDestroy, pending,
+ * connecting, readyState. Get one from `nodeApi(ns).net` (`new net.Socket()`,
+ * `net.connect(...)`), or from a Server's 'connection' event.
+ */
+export class Socket extends Duplex {
+  declare [kContext]: NetContext;
+  /** True while a connect is in progress (Node: socket.connecting). */
+  connecting = false;
+  /** The timeout set by setTimeout (ms), undefined until then. */
+  timeout: number | undefined = undefined;
+  /** The Server that accepted this socket, or null. */
+  server: unknown = null;
+  /** Node: the same as `server` (libraries read either). */
+  _server: unknown = null;
+  private fd: number | null = null;
+  private readonly handleRef: HandleRef;
+  private wantRead = false;
+  private pumping = false;
+  private scratch: Buffer | null = null;
+  private readBytes = 0;
+  private dispatched = 0;
+  private peer: AddressInfo | null = null;
+  private local: AddressInfo | null = null;
+  private timer: TimerList | null = null;
+  private timeoutNs = 0;
+  private lastActive = 0;
+  private pendingWrite: { data: Buffer; cb: Cb } | null = null;
+  private pendingFinal: Cb | null = null;
+  private noDelaySet = false;
+  private keepAliveSet = false;
+  private keepAliveDelay = 0;
+  private resetAndClosing = false;
+  private hadHandle = false;
+  private readonly acceptedBy: { connectionClosed(): void } | null;
+
+  constructor(options: SocketOptions = {}) {
+    if (typeof options === 'number') options = { fd: options };
+    else if (options === null || typeof options !== 'object') options = {};
+    super({
+      allowHalfOpen: Boolean(options.allowHalfOpen),
+      emitClose: false,
+      autoDestroy: true,
+      decodeStrings: false,
+      highWaterMark: options.highWaterMark,
+      signal: options.signal,
+    });
+    const ctx = this[kContext];
+    if (!ctx) throw new TypeError('use the Socket class of nodeApi(ns).net');
+    this.handleRef = new HandleRef(ctx.keepAlive);
+    this.acceptedBy = options[kServer] ?? null;
+    if (options.noDelay) this.noDelaySet = true;
+    if (options.keepAlive) {
+      this.keepAliveSet = true;
+      this.keepAliveDelay = ~~((options.keepAliveInitialDelay ?? 0) / 1000);
+    }
+    this.on('end', onReadableStreamEnd);
+    if (options.fd !== undefined) {
+      if (typeof options.fd !== 'number') throw ERR_INVALID_ARG_TYPE('fd', 'number', options.fd);
+      sockfdLookup(ctx.ns.task, options.fd, 'fstat');
+      this.attach(options.fd);
+      this.applyOptions();
+      if (options.readable === false) this.push(null);
+      if (options.writable === false) this.end();
+      // Node: start reading at once (the server does it itself, after pauseOnConnect).
+      if (!options[kServer]) this.read(0);
+    }
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* Connecting                                                        */
+
+  /**
+   * node:net socket.connect(options[, listener]) / (port[, host][, listener]).
+   * Resolves names as the namespace can (IP literals, localhost) and connects.
+   */
+  connect(...args: unknown[]): this {
+    const [options, cb] = Array.isArray(args[0]) && args.length === 1 ? (args[0] as [ConnectOptions, Cb | null]) : normalizeArgs(args);
+    if (options.port === undefined && options.path == null) throw ERR_MISSING_ARGS(['options', 'port', 'path']);
+    if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write;
+    if (this.destroyed) this.undestroy();
+    if (cb !== null) this.once('connect', cb);
+    this.connecting = true;
+    this.hadHandle = true;
+    this.handleRef.setActive(true);
+    this[kContext].handles.add(this);
+    if (options.path != null) {
+      if (typeof options.path !== 'string') throw ERR_INVALID_ARG_TYPE('options.path', 'string', options.path);
+      // No AF_UNIX in tuxnet: a pipe path does not exist.
+      const path = options.path;
+      process.nextTick(() => {
+        if (this.connecting) this.destroy(exceptionWithHostPort(ENOENT, 'connect', path));
+      });
+      return this;
+    }
+    this.lookupAndConnect(options);
+    return this;
+  }
+
+  private undestroy(): void {
+    this.fd = null;
+    this.peer = null;
+    this.local = null;
+    // Node: this._undestroy() (stream's internal reset).
+    (this as unknown as { _undestroy(): void })._undestroy();
+  }
+
+  private lookupAndConnect(options: ConnectOptions): void {
+    const { localAddress, localPort } = options;
+    const host = options.host || 'localhost';
+    let port: unknown = options.port;
+    if (localAddress && !isIP(localAddress)) throw ERR_INVALID_IP_ADDRESS(localAddress);
+    if (localPort && typeof localPort !== 'number') throw ERR_INVALID_ARG_TYPE('options.localPort', 'number', localPort);
+    if (port !== undefined) {
+      if (typeof port !== 'number' && typeof port !== 'string') throw ERR_INVALID_ARG_TYPE('options.port', ['number', 'string'], port);
+      validatePort(port);
+    }
+    port = Number(port) | 0;
+    if (options.noDelay !== undefined) this.noDelaySet = Boolean(options.noDelay);
+    if (options.keepAlive) {
+      this.keepAliveSet = true;
+      this.keepAliveDelay = ~~((options.keepAliveInitialDelay ?? 0) / 1000);
+    }
+    const addressType = isIP(host);
+    if (addressType) {
+      process.nextTick(() => {
+        if (this.connecting) void this.internalConnect(host, port as number, addressType, localAddress, localPort);
+      });
+      return;
+    }
+    if (options.lookup != null) validateFunction(options.lookup, 'options.lookup');
+    if (options.lookup == null && typeof host !== 'string') throw ERR_INVALID_ARG_TYPE('hostname', 'string', host);
+    const done = (err: Error | null, ip: string, family: number): void => {
+      this.emit('lookup', err, ip, family, host);
+      if (!this.connecting) return;
+      if (err) process.nextTick(() => this.destroy(err));
+      else if (!isIP(ip)) process.nextTick(() => this.destroy(ERR_INVALID_IP_ADDRESS(ip)));
+      else if (family !== 4 && family !== 6) {
+        process.nextTick(() => this.destroy(ERR_INVALID_ADDRESS_FAMILY(family, String(options.host), options.port)));
+      } else {
+        void this.internalConnect(ip, port as number, family, localAddress, localPort);
+      }
+    };
+    if (options.lookup) {
+      options.lookup(host, { family: options.family ?? 0, hints: 0 }, done);
+      return;
+    }
+    const r = lookupHost(host);
+    process.nextTick(() => {
+      if (r instanceof Error) done(r, undefined as unknown as string, undefined as unknown as number);
+      else done(null, r.address, r.family);
+    });
+  }
+
+  private async internalConnect(address: string, port: number, addressType: number, localAddress?: string, localPort?: number): Promise<void> {
+    const sys = this[kContext].ns.syscalls;
+    if (addressType === 6) {
+      // tuxnet has no IPv6 stack: as a host with IPv6 but no route to the destination
+      // (the synchronous connect error, with the unbound local address Node adds).
+      this.destroy(exceptionWithHostPort(ENETUNREACH, 'connect', address, port, ':::0'));
+      return;
+    }
+    let fd: number;
+    try {
+      fd = sys.socket(AF_INET, SOCK_STREAM);
+    } catch (e) {
+      this.destroy(exceptionWithHostPort(e as SystemError, 'connect', address, port));
+      return;
+    }
+    this.fd = fd;
+    if (localAddress || localPort) {
+      const la = localAddress || '0.0.0.0';
+      try {
+        sys.bind(fd, sockaddrIn(la, localPort ?? 0));
+      } catch (e) {
+        this.destroy(exceptionWithHostPort(e as SystemError, 'bind', la, localPort));
+        return;
+      }
+    }
+    try {
+      sys.connectNow(fd, sockaddrIn(address, port));
+    } catch (e) {
+      const se = e as SystemError;
+      if (se.code !== 'EINPROGRESS') {
+        let details: string | undefined;
+        try {
+          const sn = sys.getsockname(fd) as SockaddrIn;
+          details = `${u32ToIpv4(sn.addr)}:${sn.port}`;
+        } catch {
+          details = undefined;
+        }
+        this.destroy(exceptionWithHostPort(se, 'connect', address, port, details));
+        return;
+      }
+    }
+    // libuv: wait for writability, then SO_ERROR says how the handshake ended.
+    let err = 0;
+    try {
+      const pfd = { fd, events: POLLOUT, revents: 0 };
+      for (;;) {
+        await sys.poll([pfd]);
+        if (this.fd !== fd) return;
+        if (pfd.revents) break;
+      }
+      err = Number(sys.getsockopt(fd, SOL_SOCKET, SO_ERROR)) || 0;
+    } catch (e) {
+      if (this.fd !== fd) return;
+      err = -(e as SystemError).errno;
+    }
+    if (this.fd !== fd || this.destroyed) return;
+    this.connecting = false;
+    if (err !== 0) {
+      const details = localAddress && localPort ? `${localAddress}:${localPort}` : undefined;
+      const ex = exceptionWithHostPort(err, 'connect', address, port, details);
+      if (details) {
+        ex.localAddress = localAddress;
+        ex.localPort = localPort;
+      }
+      this.destroy(ex);
+      return;
+    }
+    this.cacheNames();
+    this.activity();
+    this.applyOptions();
+    this.emit('connect');
+    this.emit('ready');
+    this.flushPending();
+    // A _read() that came while connecting is still outstanding: serve it now.
+    if (this.wantRead) this._read();
+    else if (!this.isPaused()) this.read(0);
+  }
+
+  /** An fd that is already connected (accepted, or given as `fd`). */
+  private attach(fd: number): void {
+    this.fd = fd;
+    this.hadHandle = true;
+    this.handleRef.setActive(true);
+    this[kContext].handles.add(this);
+    this.cacheNames();
+  }
+
+  private cacheNames(): void {
+    const sys = this[kContext].ns.syscalls;
+    if (this.fd === null) return;
+    try {
+      this.peer = addressInfo(sys.getpeername(this.fd));
+    } catch {
+      this.peer = null;
+    }
+    try {
+      this.local = addressInfo(sys.getsockname(this.fd));
+    } catch {
+      this.local = null;
+    }
+  }
+
+  private applyOptions(): void {
+    if (this.noDelaySet) this.setNoDelayNow(true);
+    if (this.keepAliveSet) this.setKeepAliveNow(true, this.keepAliveDelay);
+  }
+
+  private flushPending(): void {
+    const w = this.pendingWrite;
+    this.pendingWrite = null;
+    if (w) this.writeGeneric(w.data, w.cb);
+    const f = this.pendingFinal;
+    this.pendingFinal = null;
+    if (f) this._final(f);
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* Reading                                                           */
+
+  override _read(): void {
+    this.wantRead = true;
+    if (this.fd !== null && !this.connecting && !this.pumping) void this.pump(this.fd);
+  }
+
+  /** One blocking read pending at a time; stops when push() reports a full buffer. */
+  private async pump(fd: number): Promise<void> {
+    this.pumping = true;
+    const sys = this[kContext].ns.syscalls;
+    try {
+      while (this.wantRead && this.fd === fd) {
+        const buf = this.scratch ?? Buffer.allocUnsafe(READ_SIZE);
+        this.scratch = buf;
+        let n: number;
+        try {
+          n = await sys.read(fd, buf);
+        } catch (e) {
+          if (this.fd === fd) this.destroy(errnoException(e as SystemError, 'read'));
+          return;
+        }
+        if (this.fd !== fd) return;
+        if (n === 0) {
+          this.wantRead = false;
+          this.push(null);
+          this.read(0);
+          return;
+        }
+        let chunk: Buffer;
+        if (n < COPY_BELOW) chunk = Buffer.from(buf.subarray(0, n));
+        else {
+          chunk = buf.subarray(0, n);
+          this.scratch = null;
+        }
+        this.readBytes += n;
+        this.activity();
+        this.wantRead = this.push(chunk);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* Writing                                                           */
+
+  override _write(chunk: unknown, encoding: BufferEncoding, cb: Cb): void {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : (chunk as Buffer);
+    this.writeGeneric(data, cb);
+  }
+
+  override _writev(chunks: { chunk: unknown; encoding: BufferEncoding }[], cb: Cb): void {
+    const bufs = chunks.map((c) => (typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : (c.chunk as Buffer)));
+    this.writeGeneric(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs), cb);
+  }
+
+  private writeGeneric(data: Buffer, cb: Cb): void {
+    if (this.connecting) {
+      this.pendingWrite = { data, cb };
+      return;
+    }
+    const fd = this.fd;
+    if (fd === null) {
+      cb(ERR_SOCKET_CLOSED());
+      return;
+    }
+    const sys = this[kContext].ns.syscalls;
+    this.dispatched += data.length;
+    this.activity();
+    let n = 0;
+    try {
+      n = sys.send(fd, data, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } catch (e) {
+      if ((e as SystemError).errno !== -EAGAIN) {
+        cb(errnoException(e as SystemError, 'write'));
+        return;
+      }
+    }
+    if (n >= data.length) {
+      cb();
+      return;
+    }
+    sys.write(fd, data.subarray(n), MSG_NOSIGNAL).then(() => {
+      if (this.fd !== fd) return;
+      this.activity();
+      cb();
+    }, (e: SystemError) => {
+      if (this.fd !== fd) return;
+      cb(errnoException(e, 'write'));
+    });
+  }
+
+  override _final(cb: Cb): void {
+    if (this.connecting || (this.fd === null && !this.hadHandle)) {
+      // Node: a pending socket shuts down once connected.
+      this.pendingFinal = cb;
+      return;
+    }
+    const fd = this.fd;
+    if (fd === null) {
+      cb();
+      return;
+    }
+    try {
+      this[kContext].ns.syscalls.shutdown(fd, SHUT_WR);
+    } catch (e) {
+      if ((e as SystemError).errno !== -ENOTCONN) {
+        cb(errnoException(e as SystemError, 'shutdown'));
+        return;
+      }
+    }
+    cb();
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* Closing                                                           */
+
+  override _destroy(err: Error | null, cb: Cb): void {
+    this.connecting = false;
+    this.clearTimer();
+    this.pendingWrite = null;
+    const fd = this.fd;
+    const ctx = this[kContext];
+    ctx.handles.delete(this);
+    this.handleRef.setActive(false);
+    if (fd !== null) {
+      this.fd = null;
+      this.closeFd(fd);
+      cb(err);
+      const hadError = Boolean(err);
+      setImmediate(() => this.emit('close', hadError));
+    } else {
+      cb(err);
+      const hadError = this.hadHandle ? Boolean(err) : undefined;
+      process.nextTick(() => (hadError === undefined ? this.emit('close') : this.emit('close', hadError)));
+    }
+    if (this.acceptedBy) this.acceptedBy.connectionClosed();
+  }
+
+  /** close(2), waking any read/write/poll still pending on the socket so it ends. */
+  private closeFd(fd: number): void {
+    const { ns } = this[kContext];
+    const sys = ns.syscalls;
+    let sock;
+    try {
+      sock = sockfdLookup(ns.task, fd, 'close');
+    } catch {
+      return;
+    }
+    if (this.resetAndClosing) {
+      this.resetAndClosing = false;
+      try {
+        sys.setsockopt(fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
+      } catch {
+        // closed below anyway
+      }
+    }
+    try {
+      const r = sys.close(fd);
+      if (r) r.catch(() => {});
+    } catch (e) {
+      if ((e as SystemError).errno !== -EBADF) throw e;
+    }
+    sock.wq.wakeUp(ns.kernel.core);
+  }
+
+  /** The kernel closed: the fd is gone (peers saw the process exit). */
+  kernelClosed(): void {
+    if (!this.destroyed) this.destroy();
+  }
+
+  /**
+   * node:net destroySoon(): end the writable side, destroy once everything is flushed.
+   */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  /** node:net resetAndDestroy(): close with an RST (SO_LINGER 0) instead of a FIN. */
+  resetAndDestroy(): this {
+    if (this.fd !== null || this.connecting) {
+      if (this.connecting) {
+        this.once('connect', () => {
+          this.resetAndClosing = true;
+          this.destroy();
+        });
+      } else {
+        this.resetAndClosing = true;
+        this.destroy();
+      }
+    } else {
+      this.destroy(ERR_SOCKET_CLOSED());
+    }
+    return this;
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* Options                                                           */
+
+  /**
+   * node:net setTimeout(msecs[, callback]): 'timeout' after `msecs` of inactivity
+   * (kernel clock); 0 disables it.
+   */
+  setTimeout(msecs: number, callback?: () => void): this {
+    if (this.destroyed) return this;
+    this.timeout = msecs;
+    const ms = getTimerDuration(msecs, 'msecs');
+    this.clearTimer();
+    if (ms === 0) {
+      if (callback !== undefined) {
+        validateFunction(callback, 'callback');
+        this.removeListener('timeout', callback);
+      }
+      this.timeoutNs = 0;
+      return this;
+    }
+    this.timeoutNs = ms * NS_PER_MS;
+    const core = this[kContext].ns.kernel.core;
+    this.lastActive = core.clock.now();
+    this.timer ??= new TimerList(() => process.nextTick(() => this.onTimer()));
+    core.modTimer(this.timer, this.lastActive + this.timeoutNs);
+    if (callback !== undefined) {
+      validateFunction(callback, 'callback');
+      this.once('timeout', callback);
+    }
+    return this;
+  }
+
+  private onTimer(): void {
+    if (this.destroyed || this.timeoutNs === 0 || !this.timer) return;
+    const core = this[kContext].ns.kernel.core;
+    const due = this.lastActive + this.timeoutNs;
+    if (core.clock.now() < due) {
+      core.modTimer(this.timer, due);
+      return;
+    }
+    this.emit('timeout');
+  }
+
+  /** Data moved: the idle timer restarts (Node: _unrefTimer / timer.refresh()). */
+  private activity(): void {
+    if (this.timeoutNs === 0 || !this.timer) return;
+    const core = this[kContext].ns.kernel.core;
+    this.lastActive = core.clock.now();
+    if (!this.timer.pending()) core.modTimer(this.timer, this.lastActive + this.timeoutNs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) this[kContext].ns.kernel.core.delTimer(this.timer);
+  }
+
+  /** node:net setNoDelay([noDelay]): TCP_NODELAY. */
+  setNoDelay(noDelay?: boolean): this {
+    const on = noDelay === undefined ? true : Boolean(noDelay);
+    if (this.fd === null || this.connecting) {
+      this.noDelaySet = on;
+      return this;
+    }
+    if (on !== this.noDelaySet) {
+      this.noDelaySet = on;
+      this.setNoDelayNow(on);
+    }
+    return this;
+  }
+
+  private setNoDelayNow(on: boolean): void {
+    if (this.fd === null) return;
+    try {
+      this[kContext].ns.syscalls.setsockopt(this.fd, SOL_TCP, TCP_NODELAY, on ? 1 : 0);
+    } catch {
+      // Node ignores the result of uv_tcp_nodelay here.
+    }
+  }
+
+  /** node:net setKeepAlive([enable][, initialDelay]): SO_KEEPALIVE and TCP_KEEPIDLE (seconds). */
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    const on = Boolean(enable);
+    const delay = ~~((initialDelay ?? 0) / 1000);
+    if (this.fd === null || this.connecting) {
+      this.keepAliveSet = on;
+      this.keepAliveDelay = delay;
+      return this;
+    }
+    if (on !== this.keepAliveSet || (on && this.keepAliveDelay !== delay)) {
+      this.keepAliveSet = on;
+      this.keepAliveDelay = delay;
+      this.setKeepAliveNow(on, delay);
+    }
+    return this;
+  }
+
+  private setKeepAliveNow(on: boolean, delaySec: number): void {
+    if (this.fd === null) return;
+    const sys = this[kContext].ns.syscalls;
+    try {
+      sys.setsockopt(this.fd, SOL_SOCKET, SO_KEEPALIVE, on ? 1 : 0);
+      if (on && delaySec > 0) sys.setsockopt(this.fd, SOL_TCP, TCP_KEEPIDLE, delaySec);
+    } catch {
+      // as uv_tcp_keepalive's result, not reported
+    }
+  }
+
+  /** node:net ref(): an open socket keeps the process alive (default). */
+  ref(): this {
+    this.handleRef.ref();
+    return this;
+  }
+
+  /** node:net unref(): this socket alone does not keep the process alive. */
+  unref(): this {
+    this.handleRef.unref();
+    return this;
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* State                                                             */
+
+  /** node:net address(): the local address, {} when not connected. */
+  address(): AddressInfo | Record<string, never> {
+    if (this.fd !== null && !this.local) this.cacheNames();
+    return this.local ? { ...this.local } : {};
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.peerInfo()?.address;
+  }
+  get remotePort(): number | undefined {
+    return this.peerInfo()?.port;
+  }
+  get remoteFamily(): string | undefined {
+    return this.peerInfo()?.family;
+  }
+  get localAddress(): string | undefined {
+    return this.localInfo()?.address;
+  }
+  get localPort(): number | undefined {
+    return this.localInfo()?.port;
+  }
+  get localFamily(): string | undefined {
+    return this.localInfo()?.family;
+  }
+
+  private peerInfo(): AddressInfo | null {
+    if (!this.peer && this.fd !== null && !this.connecting) this.cacheNames();
+    return this.peer;
+  }
+
+  private localInfo(): AddressInfo | null {
+    if (!this.local && this.fd !== null) this.cacheNames();
+    return this.local;
+  }
+
+  /** Bytes received. */
+  get bytesRead(): number {
+    return this.readBytes;
+  }
+
+  /** Bytes written: handed to the kernel plus those still queued in the stream (as Node counts). */
+  get bytesWritten(): number | undefined {
+    let bytes = this.dispatched;
+    const buffered = (this as unknown as { writableBuffer?: { chunk: unknown; encoding: BufferEncoding }[] }).writableBuffer;
+    if (!buffered) return undefined;
+    for (const el of buffered) {
+      bytes += Buffer.isBuffer(el.chunk) || el.chunk instanceof Uint8Array
+        ? (el.chunk as Uint8Array).length : Buffer.byteLength(el.chunk as string, el.encoding);
+    }
+    if (this.pendingWrite) bytes += this.pendingWrite.data.length;
+    return bytes;
+  }
+
+  /** Node (deprecated): bytes waiting in the stream's write buffer. */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+
+  /** True until connected (Node: !this._handle || this.connecting). */
+  get pending(): boolean {
+    return this.fd === null || this.connecting;
+  }
+
+  /** 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed', as node:net. */
+  get readyState(): string {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable && !this.writable) return 'readOnly';
+    if (!this.readable && this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  /** The tuxnet fd (for code that reaches below the adapter), or null. */
+  get tuxnetFd(): number | null {
+    return this.fd;
+  }
+}
+
+/** Node: onReadableStreamEnd(): without allowHalfOpen, a write after the peer's FIN fails with EPIPE. */
+function onReadableStreamEnd(this: Socket): void {
+  if (!this.allowHalfOpen) this.write = writeAfterFIN as Socket['write'];
+}
+
+function writeAfterFIN(this: Socket, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+  if (!this.writableEnded) {
+    return (Duplex.prototype.write as (...a: unknown[]) => boolean).call(this, chunk, encoding, cb);
+  }
+  if (typeof encoding === 'function') cb = encoding;
+  const er = nodeErrorWithCode('This socket has been ended by the other party', 'EPIPE');
+  if (typeof cb === 'function') process.nextTick(cb as Cb, er);
+  this.destroy(er);
+  return false;
+}
+
+/** Node: genericNodeError(message, {code}): a plain Error with a code. */
+function nodeErrorWithCode(message: string, code: string): Error & { code: string } {
+  const e = new Error(message) as Error & { code: string };
+  e.code = code;
+  return e;
+}
+
+/** A syscall-layer sockaddr as Node's address object. */
+export function addressInfo(sa: Sockaddr): AddressInfo | null {
+  if (sa.family !== AF_INET) return null;
+  return { address: u32ToIpv4(sa.addr), family: 'IPv4', port: sa.port };
+}
