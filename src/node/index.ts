@@ -18,10 +18,11 @@
 import type { Netns } from '../api/kernel.js';
 import { netModule, type NetModule } from './net.js';
 // [dgram] H-dgram: import { dgramApi, type DgramModule } from './dgram.js';
-// [http] H-net: import { httpModule, httpsModule, type HttpModule, type HttpsModule } from './http.js';
+import { httpModule, httpsModule, type HttpModule, type HttpsModule } from './http.js';
 // [fetch] H-fetch: import { fetchApi, type FetchApi } from './fetch.js';
 
 export type { NetModule } from './net.js';
+export type { HttpModule, HttpsModule } from './http.js';
 export { isIP, isIPv4, isIPv6, lookupHost, type LookupResult } from './net_addr.js';
 
 /** Node's networking modules bound to one tuxnet namespace. */
@@ -29,7 +30,10 @@ export interface NodeApi {
   /** node:net (createServer, createConnection/connect, Socket, Server, isIP ...) in the namespace. */
   net: NetModule;
   // [dgram] dgram: DgramModule;
-  // [http] http: HttpModule; https: HttpsModule;
+  /** node:http: createServer gives a real http.Server listening in the namespace; request/get connect from it. */
+  http: HttpModule;
+  /** node:https: the same with TLS over tuxnet sockets. */
+  https: HttpsModule;
   // [fetch] fetch / dispatcher / installGlobalDispatcher from FetchApi
 }
 
@@ -46,7 +50,8 @@ export function nodeApi(ns: Netns): NodeApi {
   api = {
     net,
     // [dgram] dgram: dgramApi(ns),
-    // [http] ...httpModules(ns, net),
+    http: httpModule(net),
+    https: httpsModule(net),
     // [fetch] ...fetchApi(ns, net),
   };
   cache.set(ns, api);
