@@ -19,14 +19,15 @@ import type { Netns } from '../api/kernel.js';
 import { netModule, type NetModule } from './net.js';
 // [dgram] H-dgram: import { dgramApi, type DgramModule } from './dgram.js';
 import { httpModule, httpsModule, type HttpModule, type HttpsModule } from './http.js';
-// [fetch] H-fetch: import { fetchApi, type FetchApi } from './fetch.js';
+import { fetchApi, type FetchApi } from './fetch.js';
 
 export type { NetModule } from './net.js';
 export type { HttpModule, HttpsModule } from './http.js';
+export type { FetchApi, DispatcherOptions, ConnectOptions } from './fetch.js';
 export { isIP, isIPv4, isIPv6, lookupHost, type LookupResult } from './net_addr.js';
 
 /** Node's networking modules bound to one tuxnet namespace. */
-export interface NodeApi {
+export interface NodeApi extends FetchApi {
   /** node:net (createServer, createConnection/connect, Socket, Server, isIP ...) in the namespace. */
   net: NetModule;
   // [dgram] dgram: DgramModule;
@@ -34,7 +35,6 @@ export interface NodeApi {
   http: HttpModule;
   /** node:https: the same with TLS over tuxnet sockets. */
   https: HttpsModule;
-  // [fetch] fetch / dispatcher / installGlobalDispatcher from FetchApi
 }
 
 const cache = new WeakMap<Netns, NodeApi>();
@@ -52,7 +52,7 @@ export function nodeApi(ns: Netns): NodeApi {
     // [dgram] dgram: dgramApi(ns),
     http: httpModule(net),
     https: httpsModule(net),
-    // [fetch] ...fetchApi(ns, net),
+    ...fetchApi(ns, net),
   };
   cache.set(ns, api);
   return api;
