@@ -17,12 +17,13 @@
  */
 import type { Netns } from '../api/kernel.js';
 import { netModule, type NetModule } from './net.js';
-// [dgram] H-dgram: import { dgramApi, type DgramModule } from './dgram.js';
+import { dgramApi, type DgramModule } from './dgram.js';
 import { httpModule, httpsModule, type HttpModule, type HttpsModule } from './http.js';
 import { fetchApi, type FetchApi } from './fetch.js';
 
 export type { NetModule } from './net.js';
 export type { HttpModule, HttpsModule } from './http.js';
+export type { DgramModule, DgramSocket, SocketType, SocketOptions, RemoteInfo } from './dgram.js';
 export type { FetchApi, DispatcherOptions, ConnectOptions } from './fetch.js';
 export { isIP, isIPv4, isIPv6, lookupHost, type LookupResult } from './net_addr.js';
 
@@ -30,7 +31,8 @@ export { isIP, isIPv4, isIPv6, lookupHost, type LookupResult } from './net_addr.
 export interface NodeApi extends FetchApi {
   /** node:net (createServer, createConnection/connect, Socket, Server, isIP ...) in the namespace. */
   net: NetModule;
-  // [dgram] dgram: DgramModule;
+  /** node:dgram (createSocket, Socket) in the namespace. */
+  dgram: DgramModule;
   /** node:http: createServer gives a real http.Server listening in the namespace; request/get connect from it. */
   http: HttpModule;
   /** node:https: the same with TLS over tuxnet sockets. */
@@ -49,7 +51,7 @@ export function nodeApi(ns: Netns): NodeApi {
   const net = netModule(ns);
   api = {
     net,
-    // [dgram] dgram: dgramApi(ns),
+    dgram: dgramApi(ns),
     http: httpModule(net),
     https: httpsModule(net),
     ...fetchApi(ns, net),
