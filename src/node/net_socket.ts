@@ -141,6 +141,8 @@ export class Socket extends Duplex {
   connecting = false;
   /** The timeout set by setTimeout (ms), undefined until then. */
   timeout: number | undefined = undefined;
+  /** Node 20: addresses tried by family autoselection (tuxnet tries one: IPv4 only). */
+  autoSelectFamilyAttemptedAddresses: string[] = [];
   /** The Server that accepted this socket, or null. */
   server: unknown = null;
   /** Node: the same as `server` (libraries read either). */
@@ -529,6 +531,8 @@ export class Socket extends Duplex {
     this.handleRef.setActive(false);
     if (fd !== null) {
       this.fd = null;
+      // Node: _sockname is dropped on destroy, the peer's name stays cached.
+      this.local = null;
       this.closeFd(fd);
       cb(err);
       const hadError = Boolean(err);
