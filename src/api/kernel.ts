@@ -74,12 +74,15 @@ const BACKGROUND_OUTPUT_MAX = 64 * 1024;
 /** A Stdio that forwards to whatever the kernel currently routes it to. */
 class Router implements Stdio {
   target: ((text: string) => void) | null = null;
+  /** One streaming decoder: a UTF-8 character split across two writes stays whole. */
+  private readonly decoder = new TextDecoder();
   constructor(private readonly idle: (text: string) => void) {}
   write(text: string): void {
     (this.target ?? this.idle)(text);
   }
   writeBytes(b: Uint8Array): void {
-    this.write(new TextDecoder().decode(b));
+    const text = this.decoder.decode(b, { stream: true });
+    if (text !== '') this.write(text);
   }
 }
 
@@ -100,11 +103,14 @@ export class Kernel {
   private readonly outRouter: Router;
   private readonly errRouter: Router;
   private readonly handles = new Map<string, Netns>();
+  /** Handles whose name now names another namespace (after `ip netns del`): released at close. */
+  private readonly retired: Netns[] = [];
   private initHandle: Netns | null = null;
   private bgOut = '';
   /** sh() calls run one at a time (one terminal); this is the tail of that queue. */
   private shQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private closing: Promise<void> | null = null;
   private readonly closers = new Set<() => void>();
   private holds = 0;
   private releaseHost: (() => void) | null = null;
@@ -240,6 +246,7 @@ export class Kernel {
     const cached = this.handles.get(name);
     let net = this.core.netnsNames.get(name);
     if (cached && cached.net === net) return cached;
+    if (cached) this.retired.push(cached);
     if (!net) {
       // What `ip netns add NAME` does: unshare(CLONE_NEWNET) in a child, then bind-mount it.
       const child = new Task(this.core, this.core.initNet, devNull, devNull);
@@ -253,29 +260,58 @@ export class Kernel {
     return h;
   }
 
-  /** Run `fn` when the kernel closes (sockets of the adapters close themselves here). */
+  /** True once close() began: handles refuse new work. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Run `fn` when the kernel closes (sockets of the adapters close themselves here);
+   * returns the function that unregisters it. On a closed kernel `fn` runs soon (a
+   * microtask) instead.
+   */
   onClose(fn: () => void): () => void {
+    if (this.closed) {
+      queueMicrotask(fn);
+      return () => {};
+    }
     this.closers.add(fn);
     return () => this.closers.delete(fn);
   }
 
   /**
-   * Shut the machine down: background jobs are killed, every handle's sockets are
-   * closed (peers see FIN or RST as on a process exit), and timers stop. Idempotent.
+   * Shut the machine down: the running `sh()` command and background jobs are killed
+   * (as by a signal), the adapters' and streams' sockets close (peers see FIN or RST
+   * as on a process exit), every handle's process exits (its fds close, its syscalls
+   * fail from then on), and the kernel's timers are cancelled, so nothing of it runs
+   * any more. Idempotent; concurrent calls share one shutdown.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.shQueue;
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
+    // Like a signal to the shell: the foreground command (say `nc -l` waiting for ever)
+    // and the jobs get EINTR, so the sh() queue drains.
+    this.shell.interrupt();
     for (const fn of [...this.closers]) fn();
     this.closers.clear();
+    await this.shQueue;
     await this.shell.shutdown();
-    for (const h of [this.initHandle, ...this.handles.values()]) h?.release();
+    for (const h of [this.initHandle, ...this.handles.values(), ...this.retired]) h?.release();
     this.core.settle();
+    this.core.timers.clear();
   }
 }
 
 const devNull: Stdio = { write: () => {} };
+
+/** What a syscall of a handle whose kernel was closed throws (its process has exited). */
+function kernelClosedError(syscall: string): Error {
+  return Object.assign(new Error(`${syscall}: the kernel is closed`), { code: 'ERR_TUXNET_CLOSED', syscall });
+}
 
 /** Node's way of naming what it received in ERR_INVALID_ARG_TYPE messages. */
 export function describe(v: unknown): string {
@@ -314,12 +350,16 @@ export class Netns {
   /** The process the syscalls run as (fd table, namespace). */
   readonly task: Task;
   readonly syscalls: Syscalls;
+  private exited = false;
   constructor(readonly kernel: Kernel, readonly name: string, readonly net: Net) {
     this.task = new Task(kernel.core, net, devNull, devNull);
     const bound: Record<string, unknown> = {};
     for (const n of BOUND) {
       const f = sys[n] as (task: Task, ...a: unknown[]) => unknown;
-      bound[n] = (...a: unknown[]) => f(this.task, ...a);
+      bound[n] = (...a: unknown[]) => {
+        if (this.exited) throw kernelClosedError(n);
+        return f(this.task, ...a);
+      };
     }
     this.syscalls = bound as Syscalls;
   }
@@ -343,8 +383,10 @@ export class Netns {
     return openUdp(this, options);
   }
 
-  /** The process exits: its fds close (kernel.close()). */
+  /** The process exits: its fds close and its syscalls fail from then on (kernel.close()). */
   release(): void {
+    if (this.exited) return;
+    this.exited = true;
     sys.exitTask(this.task);
   }
 }

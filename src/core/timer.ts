@@ -49,6 +49,12 @@ export class TimerBase {
     return true;
   }
 
+  /** Cancel every pending timer (a machine shutting down: nothing of it may run again). */
+  clear(): void {
+    for (const t of this.heap) t.heapIndex = -1;
+    this.heap.length = 0;
+  }
+
   /** Expiry of the earliest pending timer, or Infinity. */
   nextExpiry(): number {
     return this.heap.length ? this.heap[0]!.expires : Infinity;

@@ -48,10 +48,14 @@ test('kernel.sh: a background job outlives its call; concurrent calls run one at
     await k.sh(VETH);
     const bg = await k.sh('ip netns exec b nc -l 5000 > /dev/null &');
     assert.equal(bg.status, 0);
-    const [c1, c2] = await Promise.all([k.sh('echo one'), k.sh('ip netns exec a nc -z -v 10.0.0.2 5000')]);
-    assert.equal(c1.output, 'one\n');
-    assert.equal(c2.status, 0, c2.output);
-    assert.match(c2.stderr, /10\.0\.0\.2 5000 port \[tcp\/\*\] succeeded!|Connection to 10\.0\.0\.2 5000 port/);
+    // The first call sleeps between its two lines: run together, the second call's
+    // output would land in the middle of it (and its own result would miss 'two').
+    const [c1, c2, c3] = await Promise.all([k.sh('echo one; sleep 1; echo one again'), k.sh('echo two'),
+      k.sh('ip netns exec a nc -z -v 10.0.0.2 5000')]);
+    assert.equal(c1.output, 'one\none again\n');
+    assert.equal(c2.output, 'two\n');
+    assert.equal(c3.status, 0, c3.output);
+    assert.match(c3.stderr, /10\.0\.0\.2 5000 port \[tcp\/\*\] succeeded!|Connection to 10\.0\.0\.2 5000 port/);
   } finally {
     await k.close();
   }
@@ -115,6 +119,10 @@ test('new Kernel: options are checked; the same seed gives the same machine', as
     await k.close();
   }
   assert.equal(macs[0], macs[1]);
+  const other = new Kernel({ seed: 43 });
+  await other.sh('ip link add d0 type dummy');
+  assert.notEqual((await other.sh('ip -br link show d0')).stdout, macs[0], 'another seed, another MAC');
+  await other.close();
   const r = new Kernel({ clock: 'real' });
   assert.equal(r.core.clock.virtual, false);
   await r.close();
@@ -130,4 +138,56 @@ await k.close();`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', prog], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'woke\n');
+});
+
+test('kernel.close: ends a foreground command that would never end, releases every handle, refuses new work', async () => {
+  const k = new Kernel();
+  await k.sh(VETH);
+  const b = k.netns('b');
+  const lfd = b.syscalls.socket(AF_INET, SOCK_STREAM);
+  b.syscalls.bind(lfd, { family: AF_INET, port: 7000, addr: 0 });
+  b.syscalls.listen(lfd, 8);
+  // A handle replaced after `ip netns del`: its process must still exit at close.
+  const a = k.netns('a');
+  const cfd = a.syscalls.socket(AF_INET, SOCK_STREAM);
+  await a.syscalls.connect(cfd, { family: AF_INET, port: 7000, addr: IP_B });
+  await k.sh('ip netns del a');
+  k.netns('a');
+  const forever = k.sh('ip netns exec b nc -l 6000');
+  let closedCalls = 0;
+  k.onClose(() => closedCalls++);
+  await Promise.all([k.close(), k.close()]);
+  const r = await forever;
+  assert.notEqual(r.status, 0, 'the foreground nc was interrupted');
+  assert.equal(closedCalls, 1);
+  assert.equal(k.core.timers.size, 0, 'no kernel timer left to run');
+  // The old handle's connection was closed by its exit: the listener's side sees it.
+  assert.equal(a.task.fds.size, 0);
+  assert.throws(() => b.syscalls.socket(AF_INET, SOCK_STREAM), { code: 'ERR_TUXNET_CLOSED', message: /socket: the kernel is closed/ });
+  let late = 0;
+  k.onClose(() => late++);
+  await Promise.resolve();
+  assert.equal(late, 1, 'onClose on a closed kernel runs at once');
+});
+
+test('kernel.sh: a UTF-8 character split across two binary writes comes out whole', async () => {
+  const k = new Kernel();
+  try {
+    await k.sh(VETH);
+    // nc writes what arrives as bytes: 'é' (c3 a9) sent in two TCP writes.
+    await k.sh('ip netns exec b nc -l 5001 &');
+    const a = k.netns('a');
+    const fd = a.syscalls.socket(AF_INET, SOCK_STREAM);
+    await a.syscalls.connect(fd, { family: AF_INET, port: 5001, addr: IP_B });
+    // Output written while no sh() runs is kept for backgroundOutput().
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+    await a.syscalls.write(fd, Uint8Array.of(0x68, 0xc3));
+    await settle();
+    await a.syscalls.write(fd, Uint8Array.of(0xa9, 0x0a));
+    a.syscalls.shutdown(fd, 1);
+    await settle();
+    assert.equal(k.backgroundOutput(), 'hé\n');
+  } finally {
+    await k.close();
+  }
 });
