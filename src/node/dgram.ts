@@ -22,10 +22,12 @@
  *   and a wake-up after close(2) would read whatever socket reused the fd number.
  *   The wait counts as a blocked task for the virtual clock, so time moves on while
  *   a program waits for datagrams.
- * - Sends are synchronous in the kernel (the datagram is queued or fails at once), so
- *   the callback comes on the next tick with the byte count or the error, and
- *   getSendQueueSize/Count are 0. A send error without a callback is dropped, as Node
- *   drops it.
+ * - A send is one sendto(2) that queues the datagram or fails at once: the callback
+ *   comes on the next tick with the byte count or the error (a send error without a
+ *   callback is dropped, as Node drops it). When the send buffer is full (EAGAIN:
+ *   skbs still held by a qdisc) the datagram waits in the handle's send queue, as
+ *   libuv queues it, and goes out in order when the socket's wait queue reports
+ *   room (getSendQueueSize/Count count it; close() cancels it with ECANCELED).
  * - An ICMP error on a connected socket comes as an 'error' event from recvmsg
  *   (`recvmsg ECONNREFUSED`), as libuv reports it.
  *
@@ -46,7 +48,7 @@ import {
   type Socket as KernelSocket, type SockaddrIn, AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST,
   SO_REUSEADDR, SO_RCVBUF, SO_SNDBUF,
 } from '../socket/socket.js';
-import { EBADF, EINVAL, ENOPROTOOPT } from '../socket/errno.js';
+import { EBADF, EINVAL, ENOPROTOOPT, EAGAIN } from '../socket/errno.js';
 import {
   SOL_IP, IP_TTL, IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IP_MULTICAST_IF, IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP,
 } from '../ipv4/inet_sock.js';
@@ -80,6 +82,8 @@ type BufferLike = string | NodeJS.ArrayBufferView | readonly (string | NodeJS.Ar
 /** Linux: IP_ADD_SOURCE_MEMBERSHIP / IP_DROP_SOURCE_MEMBERSHIP (uapi/linux/in.h); tuxnet has neither. */
 const IP_ADD_SOURCE_MEMBERSHIP = 39;
 const IP_DROP_SOURCE_MEMBERSHIP = 40;
+/** libuv's UV_ECANCELED (Linux ECANCELED), what close() gives sends still queued. */
+const ECANCELED = 125;
 /** Datagrams read per event-loop turn (libuv: 32 recvmsg calls per poll event). */
 const RECV_BATCH = 32;
 /** The receive buffer Node hands libuv (64 KiB), larger than any IPv4 UDP payload. */
@@ -91,6 +95,24 @@ const BIND_STATE_BOUND = 2;
 const CONNECT_STATE_DISCONNECTED = 0;
 const CONNECT_STATE_CONNECTING = 1;
 const CONNECT_STATE_CONNECTED = 2;
+
+/** A datagram waiting for send-buffer room. */
+interface PendingSend {
+  data: Uint8Array;
+  /** The destination; null on a connected socket (send(2)). */
+  sa: SockaddrIn | null;
+  /** As the caller gave them (for the error's text). */
+  address: string | undefined;
+  port: number | undefined;
+  callback: SendCallback | undefined;
+}
+
+/** A send's callback on the next tick: (null, bytes) or Node's `send ECODE address:port` error. */
+function sendDone(callback: SendCallback | undefined, r: number, address: string | undefined, port: number | undefined): void {
+  if (!callback) return; // Node: a failed send without a callback is not an 'error'
+  if (r >= 0) process.nextTick(callback, null, r);
+  else process.nextTick(callback, exceptionWithHostPort(r, 'send', address, port));
+}
 
 /**
  * A UDP socket in a tuxnet namespace with node:dgram's Socket surface. Obtain one from
@@ -120,6 +142,9 @@ export class DgramSocket extends EventEmitter {
   private ksock: KernelSocket | null = null;
   private readonly waiting = new Set<Interruptible>();
   private readPending: ReturnType<typeof setImmediate> | null = null;
+  /** Datagrams waiting for send-buffer room (libuv's write queue), and their bytes. */
+  private sendQueue: PendingSend[] = [];
+  private sendQueueBytes = 0;
 
   constructor(ns: Netns, type: SocketType | SocketOptions, listener?: (msg: Buffer, rinfo: RemoteInfo) => void) {
     super();
@@ -443,21 +468,48 @@ export class DgramSocket extends EventEmitter {
       return;
     }
     if (!this.open) return;
-    const data = gather(list);
-    let r: number;
-    try {
-      if (port) {
-        const a = this.type === 'udp4' ? parseIpv4(ip!) : null;
-        r = a === null ? -EINVAL : this.ns.syscalls.sendto(this.fd, data, { family: AF_INET, port, addr: a });
-      } else {
-        r = this.ns.syscalls.send(this.fd, data);
+    let sa: SockaddrIn | null = null;
+    if (port) {
+      const a = this.type === 'udp4' ? parseIpv4(ip!) : null;
+      if (a === null) {
+        sendDone(callback, -EINVAL, address, port);
+        return;
       }
-    } catch (e) {
-      r = -errnoOf(e);
+      sa = { family: AF_INET, port, addr: a };
     }
-    if (!callback) return; // Node: a failed send without a callback is not an 'error'
-    if (r >= 0) process.nextTick(callback, null, r);
-    else process.nextTick(callback, exceptionWithHostPort(r, 'send', address, port));
+    const req: PendingSend = { data: gather(list), sa, address, port, callback };
+    // Behind queued datagrams, or no room now: wait in the queue (in order).
+    if (this.sendQueue.length === 0) {
+      const r = this.trySend(req);
+      if (r !== -EAGAIN) {
+        sendDone(callback, r, address, port);
+        return;
+      }
+    }
+    this.sendQueue.push(req);
+    this.sendQueueBytes += req.data.byteLength;
+    this.waitForData();
+  }
+
+  /** One sendto(2)/send(2): the bytes sent or -errno. */
+  private trySend(req: PendingSend): number {
+    try {
+      return req.sa ? this.ns.syscalls.sendto(this.fd, req.data, req.sa) : this.ns.syscalls.send(this.fd, req.data);
+    } catch (e) {
+      return -errnoOf(e);
+    }
+  }
+
+  /** Send what the queue holds while the kernel takes it (libuv: uv__udp_sendmsg on POLLOUT). */
+  private flushSendQueue(): void {
+    while (this.sendQueue.length > 0 && this.open) {
+      const req = this.sendQueue[0]!;
+      const r = this.trySend(req);
+      if (r === -EAGAIN) return;
+      this.sendQueue.shift();
+      this.sendQueueBytes -= req.data.byteLength;
+      sendDone(req.callback, r, req.address, req.port);
+    }
   }
 
   /** Thin wrapper for dgram_legacy compatibility (Node: sendto). */
@@ -500,6 +552,7 @@ export class DgramSocket extends EventEmitter {
       for (let i = 0; i < RECV_BATCH && this.receiving; i++) {
         const wq = this.ksock!.wq;
         const seen = wq.wakeups;
+        if (this.sendQueue.length > 0) this.flushSendQueue();
         let r;
         try {
           r = this.ns.syscalls.recvmsgNow(this.fd, RECV_BUFFER_LEN);
@@ -555,6 +608,10 @@ export class DgramSocket extends EventEmitter {
 
   private destroyHandle(): void {
     this.stopReceiving();
+    // libuv's uv_close(): queued sends complete with UV_ECANCELED.
+    for (const req of this.sendQueue) sendDone(req.callback, -ECANCELED, req.address, req.port);
+    this.sendQueue = [];
+    this.sendQueueBytes = 0;
     if (this.fd >= 0) {
       const fd = this.fd;
       this.fd = -1;
@@ -763,16 +820,16 @@ export class DgramSocket extends EventEmitter {
     return this.bufferSize(0, false);
   }
 
-  /** node:dgram getSendQueueSize(): bytes waiting in the handle; tuxnet sends at once, so 0. */
+  /** node:dgram getSendQueueSize(): bytes waiting in the handle for send-buffer room. */
   getSendQueueSize(): number {
     if (!this.open) throw nullHandle('getSendQueueSize');
-    return 0;
+    return this.sendQueueBytes;
   }
 
-  /** node:dgram getSendQueueCount(): sends waiting in the handle; 0 (see getSendQueueSize). */
+  /** node:dgram getSendQueueCount(): datagrams waiting in the handle for send-buffer room. */
   getSendQueueCount(): number {
     if (!this.open) throw nullHandle('getSendQueueCount');
-    return 0;
+    return this.sendQueue.length;
   }
 
   /** node:dgram ref(): a bound socket keeps the process alive (the default). */

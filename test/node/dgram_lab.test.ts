@@ -243,3 +243,45 @@ test('ref/unref: a bound ref\'d socket keeps the process alive, an unref\'d one 
   assert.equal(run(false), 'bound\ntimer\n');
   assert.equal(run(true), 'bound\n');
 });
+
+test('a full send buffer: datagrams wait in the handle\'s send queue (getSendQueueCount/Size) and go out in order; close() cancels the rest', async () => {
+  // netem slots hold the skbs (still charged to the socket) until their slot: the 8 KiB send buffer fills.
+  const { kernel, A, B } = await lab('ip netns exec a tc qdisc add dev va root netem slot 100ms 100ms packets 10');
+  try {
+    const srv = B.createSocket('udp4');
+    const seen: number[] = [];
+    srv.on('message', (m) => seen.push(m.readUInt32BE(0)));
+    const port = await bound(srv);
+    const cli = A.createSocket({ type: 'udp4', sendBufferSize: 4096 });
+    const results: unknown[] = [];
+    const sent = Promise.all(Array.from({ length: 60 }, (_, i) => new Promise<void>((resolve) => {
+      const b = Buffer.alloc(1000);
+      b.writeUInt32BE(i, 0);
+      cli.send(b, port, '10.0.0.2', (e, n) => {
+        results[i] = e ? e.message : n;
+        resolve();
+      });
+    })));
+    await once(cli, 'listening');
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = cli.getSendQueueCount();
+    assert.ok(queued > 0, 'some datagrams wait for room');
+    assert.equal(cli.getSendQueueSize(), queued * 1000);
+    await sent;
+    assert.deepEqual(results, Array(60).fill(1000));
+    assert.equal(cli.getSendQueueCount(), 0);
+    while (seen.length < 60) await kernel.sh('sleep 0.1');
+    assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => i));
+    // Close with datagrams still queued: their callbacks get ECANCELED, as libuv's uv_close gives them.
+    const errs: string[] = [];
+    for (let i = 0; i < 40; i++) cli.send(Buffer.alloc(1000), port, '10.0.0.2', (e) => { if (e) errs.push(e.message); });
+    await new Promise((resolve) => setImmediate(resolve));
+    const left = cli.getSendQueueCount();
+    assert.ok(left > 0);
+    await closed(cli);
+    assert.deepEqual(errs, Array(left).fill(`send ECANCELED 10.0.0.2:${port}`));
+    await closed(srv);
+  } finally {
+    await kernel.close();
+  }
+});
