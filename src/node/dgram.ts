@@ -1,33 +1,21 @@
 /**
  * node:dgram over a tuxnet namespace (no Linux counterpart: this is Node's lib/dgram.js
- * and libuv's uv_udp_* re-spelled over the tuxnet syscall layer). `dgramApi(ns)` gives
+ * re-spelled, over the UDP handle of dgram_handle.ts). `dgramApi(ns)` gives
  * `{ createSocket, Socket }` bound to one namespace; a Socket is an EventEmitter with
  * node:dgram's surface (bind, connect, send, close, address, the socket options,
  * membership, ref/unref, buffer sizes) and events ('listening', 'message', 'connect',
  * 'error', 'close'), with Node 20's argument handling (dgram_args.ts), state machine
  * and errors:
  *
- * - As libuv, the kernel socket is created at the first bind (explicit, or implicit on
- *   the first send/connect, or the deferred bind of addMembership): before it,
- *   address() is `getsockname EBADF`, buffer sizes are ERR_SOCKET_BUFFER_SIZE.
+ * - The kernel side (the lazily created socket, the receive loop, the send queue) is
+ *   dgram_handle.ts, as Node's udp_wrap and libuv sit under lib/dgram.js: before the
+ *   first bind, address() is `getsockname EBADF`, buffer sizes ERR_SOCKET_BUFFER_SIZE.
  * - Names go through the `lookup` option or the namespace's resolver (net_addr.ts:
  *   IP literals and localhost), asynchronously, as dns.lookup answers.
- * - Receiving: one pending wait per bound socket on the socket's wait queue, the
- *   datagrams then read with non-blocking recvmsg(2) (at most RECV_BATCH per event-loop
- *   turn, as libuv reads 32 per poll) and emitted from a setImmediate callback, so a
- *   listener's exception is an uncaught exception as in Node. The wait is this
- *   socket's own (not the namespace task's), so close() can end it and close(2) the fd
- *   synchronously, freeing the port at once as uv_close() does; a blocking recvmsg(2)
- *   on the fd could not be cancelled without touching the other sockets of the task,
- *   and a wake-up after close(2) would read whatever socket reused the fd number.
- *   The wait counts as a blocked task for the virtual clock, so time moves on while
- *   a program waits for datagrams.
- * - A send is one sendto(2) that queues the datagram or fails at once: the callback
+ * - 'message' is emitted from the handle's setImmediate callback; a send's callback
  *   comes on the next tick with the byte count or the error (a send error without a
- *   callback is dropped, as Node drops it). When the send buffer is full (EAGAIN:
- *   skbs still held by a qdisc) the datagram waits in the handle's send queue, as
- *   libuv queues it, and goes out in order when the socket's wait queue reports
- *   room (getSendQueueSize/Count count it; close() cancels it with ECANCELED).
+ *   callback is dropped, as Node drops it); sends queued for send-buffer room count
+ *   in getSendQueueSize/Count and close() cancels them (`send ECANCELED`).
  * - An ICMP error on a connected socket comes as an 'error' event from recvmsg
  *   (`recvmsg ECONNREFUSED`), as libuv reports it.
  *
@@ -42,28 +30,23 @@ import { EventEmitter } from 'node:events';
 import { Buffer } from 'node:buffer';
 import type * as NodeDgram from 'node:dgram';
 import type { Netns } from '../api/kernel.js';
-import type { Interruptible } from '../core/wait.js';
-import { sockfdLookup } from '../socket/syscalls.js';
-import {
-  type Socket as KernelSocket, type SockaddrIn, AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST,
-  SO_REUSEADDR, SO_RCVBUF, SO_SNDBUF,
-} from '../socket/socket.js';
-import { EBADF, EINVAL, ENOPROTOOPT, EAGAIN } from '../socket/errno.js';
+import { type SockaddrIn, AF_INET, SOL_SOCKET, SO_BROADCAST, SO_RCVBUF, SO_SNDBUF } from '../socket/socket.js';
+import { EBADF, EINVAL, ENOPROTOOPT } from '../socket/errno.js';
 import {
   SOL_IP, IP_TTL, IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IP_MULTICAST_IF, IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP,
 } from '../ipv4/inet_sock.js';
 import { parseIpv4, ipv4ToString } from '../wire/iphdr.js';
-import { keepAliveOf, HandleRef } from './ref.js';
-import { isIPv6, validatePort } from './net_addr.js';
+import { validatePort } from './net_addr.js';
 import {
   errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_SOCKET_ALREADY_BOUND,
   ERR_SOCKET_DGRAM_NOT_RUNNING, ERR_SOCKET_DGRAM_IS_CONNECTED, ERR_SOCKET_DGRAM_NOT_CONNECTED, ERR_SOCKET_BAD_TYPE,
   ERR_SOCKET_BAD_BUFFER_SIZE, ERR_SOCKET_BUFFER_SIZE,
 } from './errors.js';
 import {
-  errnoOf, toInt32, validateNumber, validateString, validateUint32, nullHandle, isView, sliceBuffer, fixBufferList,
-  gather, defaultLookup,
+  toInt32, validateNumber, validateString, validateUint32, nullHandle, isView, sliceBuffer, fixBufferList, gather,
+  defaultLookup,
 } from './dgram_args.js';
+import { UdpHandle } from './dgram_handle.js';
 
 /** node:dgram socket types. */
 export type SocketType = 'udp4' | 'udp6';
@@ -82,30 +65,12 @@ type BufferLike = string | NodeJS.ArrayBufferView | readonly (string | NodeJS.Ar
 /** Linux: IP_ADD_SOURCE_MEMBERSHIP / IP_DROP_SOURCE_MEMBERSHIP (uapi/linux/in.h); tuxnet has neither. */
 const IP_ADD_SOURCE_MEMBERSHIP = 39;
 const IP_DROP_SOURCE_MEMBERSHIP = 40;
-/** libuv's UV_ECANCELED (Linux ECANCELED), what close() gives sends still queued. */
-const ECANCELED = 125;
-/** Datagrams read per event-loop turn (libuv: 32 recvmsg calls per poll event). */
-const RECV_BATCH = 32;
-/** The receive buffer Node hands libuv (64 KiB), larger than any IPv4 UDP payload. */
-const RECV_BUFFER_LEN = 64 * 1024;
-
 const BIND_STATE_UNBOUND = 0;
 const BIND_STATE_BINDING = 1;
 const BIND_STATE_BOUND = 2;
 const CONNECT_STATE_DISCONNECTED = 0;
 const CONNECT_STATE_CONNECTING = 1;
 const CONNECT_STATE_CONNECTED = 2;
-
-/** A datagram waiting for send-buffer room. */
-interface PendingSend {
-  data: Uint8Array;
-  /** The destination; null on a connected socket (send(2)). */
-  sa: SockaddrIn | null;
-  /** As the caller gave them (for the error's text). */
-  address: string | undefined;
-  port: number | undefined;
-  callback: SendCallback | undefined;
-}
 
 /** A send's callback on the next tick: (null, bytes) or Node's `send ECODE address:port` error. */
 function sendDone(callback: SendCallback | undefined, r: number, address: string | undefined, port: number | undefined): void {
@@ -121,30 +86,20 @@ function sendDone(callback: SendCallback | undefined, r: number, address: string
 export class DgramSocket extends EventEmitter {
   /** 'udp4' or 'udp6'. */
   readonly type: SocketType;
-  private readonly ns: Netns;
   private readonly resolve: (address: string, cb: (err: Error | null, ip: string) => void) => void;
-  /** The kernel socket's fd, -1 until the first bind (libuv creates it there). */
-  private fd = -1;
+  /** The UDP handle (kernel socket, receive loop, send queue). */
+  private readonly handle: UdpHandle;
   /** False once closed (Node: the handle is null). */
   private open = true;
   private bindState = BIND_STATE_UNBOUND;
   private connectState = CONNECT_STATE_DISCONNECTED;
   /** Work waiting for the bind to finish (Node: state.queue). */
   private queue: (() => void)[] | undefined = undefined;
-  private receiving = false;
   private readonly reuseAddr: boolean;
   private readonly ipv6Only: boolean;
   private readonly recvBufferSize: number | undefined;
   private readonly sendBufferSize: number | undefined;
-  private readonly handleRef: HandleRef;
   private readonly unhookKernel: () => void;
-  /** The receive side: the kernel socket (its wait queue), the pending wait, the scheduled read. */
-  private ksock: KernelSocket | null = null;
-  private readonly waiting = new Set<Interruptible>();
-  private readPending: ReturnType<typeof setImmediate> | null = null;
-  /** Datagrams waiting for send-buffer room (libuv's write queue), and their bytes. */
-  private sendQueue: PendingSend[] = [];
-  private sendQueueBytes = 0;
 
   constructor(ns: Netns, type: SocketType | SocketOptions, listener?: (msg: Buffer, rinfo: RemoteInfo) => void) {
     super();
@@ -161,7 +116,6 @@ export class DgramSocket extends EventEmitter {
     if (lookup !== undefined && typeof lookup !== 'function') throw ERR_INVALID_ARG_TYPE('lookup', 'Function', lookup);
     if (t !== 'udp4' && t !== 'udp6') throw ERR_SOCKET_BAD_TYPE();
     this.type = t;
-    this.ns = ns;
     const fn = (lookup ?? defaultLookup) as LookupFunction;
     // Node's lookup4/lookup6: an empty address is the loopback one.
     this.resolve = t === 'udp4'
@@ -172,7 +126,14 @@ export class DgramSocket extends EventEmitter {
     this.ipv6Only = Boolean(options?.ipv6Only);
     this.recvBufferSize = options?.recvBufferSize;
     this.sendBufferSize = options?.sendBufferSize;
-    this.handleRef = new HandleRef(keepAliveOf(ns.kernel));
+    this.handle = new UdpHandle(ns, t, {
+      onMessage: (data, addr, port) => {
+        const msg = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        const rinfo: RemoteInfo = { address: ipv4ToString(addr), family: 'IPv4', port, size: msg.length };
+        this.emit('message', msg, rinfo);
+      },
+      onError: (err) => this.emit('error', errnoException(err, 'recvmsg')),
+    });
     // The kernel's shutdown closes the socket as a process exit would.
     this.unhookKernel = ns.kernel.onClose(() => {
       if (this.open) this.destroyHandle();
@@ -238,7 +199,7 @@ export class DgramSocket extends EventEmitter {
         this.emit('error', err);
         return;
       }
-      const r = this.kernelBind(ip, port, this.reuseAddr);
+      const r = this.handle.bind(ip, port, this.reuseAddr, this.ipv6Only);
       if (r !== 0) {
         this.bindState = BIND_STATE_UNBOUND;
         this.emit('error', exceptionWithHostPort(r, 'bind', ip, port as number));
@@ -249,45 +210,9 @@ export class DgramSocket extends EventEmitter {
     return this;
   }
 
-  /** socket(2) when there is no fd yet (libuv's lazy socket); 0 or -errno. */
-  private ensureFd(): number {
-    if (this.fd >= 0) return 0;
-    try {
-      this.fd = this.ns.syscalls.socket(this.type === 'udp4' ? AF_INET : AF_INET6, SOCK_DGRAM);
-    } catch (e) {
-      return -errnoOf(e);
-    }
-    return 0;
-  }
-
-  /** libuv uv_udp_bind(): the address as this family's, the socket, SO_REUSEADDR, bind(2); 0 or -errno. */
-  private kernelBind(ip: string, port: unknown, reuse: boolean): number {
-    // The port as V8's Uint32 conversion and uv_ip4_addr's htons() leave it.
-    const p = (Number(port) >>> 0) & 0xffff;
-    let sa: SockaddrIn | null = null;
-    if (this.type === 'udp4') {
-      const a = parseIpv4(ip);
-      if (a === null) return -EINVAL;
-      if (this.ipv6Only) return -EINVAL; // UV_UDP_IPV6ONLY on an IPv4 address
-      sa = { family: AF_INET, port: p, addr: a };
-    } else if (!isIPv6(ip)) {
-      return -EINVAL;
-    }
-    const err = this.ensureFd();
-    if (err) return err;
-    try {
-      if (reuse) this.ns.syscalls.setsockopt(this.fd, SOL_SOCKET, SO_REUSEADDR, 1);
-      // udp6 never gets here: socket(AF_INET6) fails (no IPv6 stack).
-      this.ns.syscalls.bind(this.fd, sa!);
-    } catch (e) {
-      return -errnoOf(e);
-    }
-    return 0;
-  }
-
   private startListening(): void {
     this.bindState = BIND_STATE_BOUND;
-    this.startReceiving();
+    this.handle.recvStart();
     if (this.recvBufferSize) this.bufferSize(this.recvBufferSize, true);
     if (this.sendBufferSize) this.bufferSize(this.sendBufferSize, false);
     this.emit('listening');
@@ -346,7 +271,7 @@ export class DgramSocket extends EventEmitter {
       if (!this.open) return;
       let err: Error | null = ex;
       if (!err) {
-        const r = this.kernelConnect(ip, port);
+        const r = this.handle.connect(ip, port);
         if (r) err = exceptionWithHostPort(r, 'connect', address, port);
       }
       if (err) {
@@ -367,26 +292,11 @@ export class DgramSocket extends EventEmitter {
     });
   }
 
-  private kernelConnect(ip: string, port: number): number {
-    if (this.type !== 'udp4') return -EINVAL;
-    const a = parseIpv4(ip);
-    if (a === null) return -EINVAL;
-    try {
-      this.ns.syscalls.connectNow(this.fd, { family: AF_INET, port, addr: a });
-    } catch (e) {
-      return -errnoOf(e);
-    }
-    return 0;
-  }
-
   /** node:dgram disconnect(): connect(AF_UNSPEC) dissolves the association. */
   disconnect(): void {
     if (this.connectState !== CONNECT_STATE_CONNECTED) throw ERR_SOCKET_DGRAM_NOT_CONNECTED();
-    try {
-      this.ns.syscalls.connectNow(this.fd, { family: AF_UNSPEC });
-    } catch (e) {
-      throw errnoException(errnoOf(e), 'connect');
-    }
+    const r = this.handle.disconnect();
+    if (r) throw errnoException(r, 'connect');
     this.connectState = CONNECT_STATE_DISCONNECTED;
   }
 
@@ -477,39 +387,7 @@ export class DgramSocket extends EventEmitter {
       }
       sa = { family: AF_INET, port, addr: a };
     }
-    const req: PendingSend = { data: gather(list), sa, address, port, callback };
-    // Behind queued datagrams, or no room now: wait in the queue (in order).
-    if (this.sendQueue.length === 0) {
-      const r = this.trySend(req);
-      if (r !== -EAGAIN) {
-        sendDone(callback, r, address, port);
-        return;
-      }
-    }
-    this.sendQueue.push(req);
-    this.sendQueueBytes += req.data.byteLength;
-    this.waitForData();
-  }
-
-  /** One sendto(2)/send(2): the bytes sent or -errno. */
-  private trySend(req: PendingSend): number {
-    try {
-      return req.sa ? this.ns.syscalls.sendto(this.fd, req.data, req.sa) : this.ns.syscalls.send(this.fd, req.data);
-    } catch (e) {
-      return -errnoOf(e);
-    }
-  }
-
-  /** Send what the queue holds while the kernel takes it (libuv: uv__udp_sendmsg on POLLOUT). */
-  private flushSendQueue(): void {
-    while (this.sendQueue.length > 0 && this.open) {
-      const req = this.sendQueue[0]!;
-      const r = this.trySend(req);
-      if (r === -EAGAIN) return;
-      this.sendQueue.shift();
-      this.sendQueueBytes -= req.data.byteLength;
-      sendDone(req.callback, r, req.address, req.port);
-    }
+    this.handle.send({ data: gather(list), sa, done: (r) => sendDone(callback, r, address, port) });
   }
 
   /** Thin wrapper for dgram_legacy compatibility (Node: sendto). */
@@ -519,76 +397,6 @@ export class DgramSocket extends EventEmitter {
     validateNumber(port, 'port');
     validateString(address, 'address');
     this.send(buffer, offset, length, port, address, callback);
-  }
-
-  /* ---------------------------------------------------------------- */
-  /* receive                                                           */
-
-  private startReceiving(): void {
-    this.receiving = true;
-    this.ksock = sockfdLookup(this.ns.task, this.fd, 'recvmsg');
-    this.handleRef.setActive(true);
-    this.scheduleRead();
-  }
-
-  private stopReceiving(): void {
-    if (!this.receiving) return;
-    this.receiving = false;
-    this.handleRef.setActive(false);
-    if (this.readPending !== null) clearImmediate(this.readPending);
-    this.readPending = null;
-    for (const w of [...this.waiting]) w.cancel();
-  }
-
-  private scheduleRead(): void {
-    if (this.readPending === null && this.receiving) this.readPending = setImmediate(this.readDatagrams);
-  }
-
-  /** Read what is queued (up to RECV_BATCH) and emit it; then wait on the socket again. */
-  private readonly readDatagrams = (): void => {
-    this.readPending = null;
-    let settled = false;
-    try {
-      for (let i = 0; i < RECV_BATCH && this.receiving; i++) {
-        const wq = this.ksock!.wq;
-        const seen = wq.wakeups;
-        if (this.sendQueue.length > 0) this.flushSendQueue();
-        let r;
-        try {
-          r = this.ns.syscalls.recvmsgNow(this.fd, RECV_BUFFER_LEN);
-        } catch (e) {
-          const err = errnoOf(e);
-          if (err === EBADF) { // the fd is gone (the kernel closed it): nothing more to read
-            settled = true;
-            this.stopReceiving();
-            return;
-          }
-          this.emit('error', errnoException(err, 'recvmsg'));
-          continue;
-        }
-        if (r === null || r.addr === null || r.addr.family !== AF_INET) {
-          // Nothing queued: sleep unless the queue was woken meanwhile (bottom halves ran).
-          if (r === null && wq.wakeups !== seen) continue;
-          settled = true;
-          this.waitForData();
-          return;
-        }
-        const msg = Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-        const rinfo: RemoteInfo = { address: ipv4ToString(r.addr.addr), family: 'IPv4', port: r.addr.port, size: msg.length };
-        this.emit('message', msg, rinfo);
-      }
-      settled = true;
-      this.scheduleRead();
-    } finally {
-      // A listener threw (an uncaught exception, as in Node): keep receiving.
-      if (!settled) this.scheduleRead();
-    }
-  };
-
-  private waitForData(): void {
-    if (!this.receiving || this.waiting.size > 0) return;
-    const core = this.ns.kernel.core;
-    void this.ksock!.wq.wait(core, Infinity, this.waiting).then(() => this.scheduleRead());
   }
 
   /* ---------------------------------------------------------------- */
@@ -607,21 +415,7 @@ export class DgramSocket extends EventEmitter {
   }
 
   private destroyHandle(): void {
-    this.stopReceiving();
-    // libuv's uv_close(): queued sends complete with UV_ECANCELED.
-    for (const req of this.sendQueue) sendDone(req.callback, -ECANCELED, req.address, req.port);
-    this.sendQueue = [];
-    this.sendQueueBytes = 0;
-    if (this.fd >= 0) {
-      const fd = this.fd;
-      this.fd = -1;
-      try {
-        void this.ns.syscalls.close(fd);
-      } catch {
-        // EBADF: the kernel closed its fds first.
-      }
-    }
-    this.ksock = null;
+    this.handle.close();
     this.open = false;
     this.unhookKernel();
     process.nextTick(() => this.emit('close'));
@@ -633,16 +427,9 @@ export class DgramSocket extends EventEmitter {
   }
 
   private sockname(peer: boolean): AddressInfo {
-    const syscall = peer ? 'getpeername' : 'getsockname';
-    if (this.fd < 0) throw errnoException(EBADF, syscall);
-    let sa;
-    try {
-      sa = peer ? this.ns.syscalls.getpeername(this.fd) : this.ns.syscalls.getsockname(this.fd);
-    } catch (e) {
-      throw errnoException(errnoOf(e), syscall);
-    }
-    const s = sa as SockaddrIn;
-    return { address: ipv4ToString(s.addr), family: 'IPv4', port: s.port };
+    const sa = this.handle.name(peer);
+    if (typeof sa === 'number') throw errnoException(sa, peer ? 'getpeername' : 'getsockname');
+    return { address: ipv4ToString(sa.addr), family: 'IPv4', port: sa.port };
   }
 
   /** node:dgram address(): { address, family, port } of the bound socket. */
@@ -661,21 +448,10 @@ export class DgramSocket extends EventEmitter {
   /* ---------------------------------------------------------------- */
   /* options                                                           */
 
-  /** setsockopt(2) on the fd: 0 or -errno (-EBADF before the socket exists, as libuv). */
-  private setopt(level: number, name: number, value: unknown): number {
-    if (this.fd < 0) return -EBADF;
-    try {
-      this.ns.syscalls.setsockopt(this.fd, level, name, value);
-    } catch (e) {
-      return -errnoOf(e);
-    }
-    return 0;
-  }
-
   /** A socket option the way Node's handle methods set it: ErrnoException(err, method) on failure. */
   private option(method: string, level: number, name: number, value: unknown): void {
     if (!this.open) throw nullHandle(method);
-    const r = this.setopt(level, name, value);
+    const r = this.handle.setopt(level, name, value);
     if (r) throw errnoException(r, method);
   }
 
@@ -719,21 +495,12 @@ export class DgramSocket extends EventEmitter {
     this.option('setMulticastInterface', SOL_IP, IP_MULTICAST_IF, a);
   }
 
-  /**
-   * libuv's uv__udp_maybe_deferred_bind(): membership calls on a socket without one
-   * create it and bind it to 0.0.0.0:0 with SO_REUSEADDR (receiving does not start).
-   */
-  private deferredBind(): number {
-    if (this.fd >= 0) return 0;
-    return this.kernelBind(this.type === 'udp4' ? '0.0.0.0' : '::', 0, true);
-  }
-
   private membership(method: string, optname: number, multicastAddress: unknown, interfaceAddress: unknown): void {
     this.healthCheck();
     if (!multicastAddress) throw ERR_MISSING_ARGS('multicastAddress');
     const group = this.type === 'udp4' ? parseIpv4(String(multicastAddress)) : null;
     if (group === null) throw errnoException(EINVAL, method);
-    let r = this.deferredBind();
+    let r = this.handle.deferredBind();
     if (r) throw errnoException(r, method);
     let iface = 0;
     if (interfaceAddress !== undefined && interfaceAddress !== null) {
@@ -741,7 +508,7 @@ export class DgramSocket extends EventEmitter {
       if (a === null) throw errnoException(EINVAL, method);
       iface = a;
     }
-    r = this.setopt(SOL_IP, optname, { multiaddr: group, address: iface, ifindex: 0 });
+    r = this.handle.setopt(SOL_IP, optname, { multiaddr: group, address: iface, ifindex: 0 });
     if (r) throw errnoException(r, method);
   }
 
@@ -762,7 +529,7 @@ export class DgramSocket extends EventEmitter {
     if (this.type !== 'udp4' || parseIpv4(sourceAddress) === null || parseIpv4(groupAddress) === null) {
       throw errnoException(EINVAL, method);
     }
-    const r = this.deferredBind();
+    const r = this.handle.deferredBind();
     if (r) throw errnoException(r, method);
     // tuxnet's IP layer has no IP_{ADD,DROP}_SOURCE_MEMBERSHIP: Linux's answer to an
     // unknown IP option (what a kernel built without them would say).
@@ -787,17 +554,15 @@ export class DgramSocket extends EventEmitter {
     if (!this.open) throw nullHandle('bufferSize');
     const syscall = recv ? 'uv_recv_buffer_size' : 'uv_send_buffer_size';
     const name = recv ? SO_RCVBUF : SO_SNDBUF;
-    if (this.fd < 0) throw ERR_SOCKET_BUFFER_SIZE(EBADF, syscall);
+    if (!this.handle.hasSocket) throw ERR_SOCKET_BUFFER_SIZE(EBADF, syscall);
     if (size !== 0) {
-      const r = this.setopt(SOL_SOCKET, name, size);
+      const r = this.handle.setopt(SOL_SOCKET, name, size);
       if (r) throw ERR_SOCKET_BUFFER_SIZE(r, syscall);
       return size;
     }
-    try {
-      return Number(this.ns.syscalls.getsockopt(this.fd, SOL_SOCKET, name));
-    } catch (e) {
-      throw ERR_SOCKET_BUFFER_SIZE(errnoOf(e), syscall);
-    }
+    const v = this.handle.getopt(SOL_SOCKET, name);
+    if (v < 0) throw ERR_SOCKET_BUFFER_SIZE(v, syscall);
+    return v;
   }
 
   /** node:dgram setRecvBufferSize(size): SO_RCVBUF. */
@@ -823,24 +588,24 @@ export class DgramSocket extends EventEmitter {
   /** node:dgram getSendQueueSize(): bytes waiting in the handle for send-buffer room. */
   getSendQueueSize(): number {
     if (!this.open) throw nullHandle('getSendQueueSize');
-    return this.sendQueueBytes;
+    return this.handle.sendQueueSize;
   }
 
   /** node:dgram getSendQueueCount(): datagrams waiting in the handle for send-buffer room. */
   getSendQueueCount(): number {
     if (!this.open) throw nullHandle('getSendQueueCount');
-    return this.sendQueue.length;
+    return this.handle.sendQueueCount;
   }
 
   /** node:dgram ref(): a bound socket keeps the process alive (the default). */
   ref(): this {
-    if (this.open) this.handleRef.ref();
+    if (this.open) this.handle.ref();
     return this;
   }
 
   /** node:dgram unref(): a bound socket no longer keeps the process alive. */
   unref(): this {
-    if (this.open) this.handleRef.unref();
+    if (this.open) this.handle.unref();
     return this;
   }
 }
