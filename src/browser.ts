@@ -31,3 +31,12 @@ export class Kernel extends ApiKernel {
 
 export { createBrowserPlatform, browserRealClock } from './platform/browser/platform.js';
 export * from './api/exports.js';
+/**
+ * Wires for a page: a v86 emulator's NIC on a tuxnet device (`attachV86Bus(kernel.core,
+ * kernel.netns('a').net, emulator.bus, { name: 'eth0' })`) and a WebSocket link to a
+ * `tuxnet relay` or v86 relay (`openWebSocketLink(kernel.core, net, url, { name })`).
+ */
+export {
+  attachV86Bus, v86NetworkAdapter, openWebSocketLink, type V86Bus, type V86NetworkAdapter,
+  type WebSocketCtor, type WebSocketLike, type WebSocketLinkOptions,
+} from './platform/browser/v86.js';
