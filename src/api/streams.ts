@@ -40,7 +40,11 @@
 import type { Netns } from './kernel.js';
 import { describe } from './kernel.js';
 import { parseIpv4, ipv4ToString } from '../wire/iphdr.js';
-import { AF_INET, AF_INET6, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SHUT_RD, SHUT_WR, SHUT_RDWR, type SockaddrIn } from '../socket/socket.js';
+import {
+  AF_INET, AF_INET6, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SHUT_RD, SHUT_WR, SHUT_RDWR, POLLERR, POLLRDHUP,
+  type SockaddrIn,
+} from '../socket/socket.js';
+import { SocketFd, openSocket } from './socket_fd.js';
 
 export type { UdpDatagram, UdpOpenOptions, UdpSocket } from './streams_udp.js';
 
@@ -94,8 +98,10 @@ export interface TcpConnection {
   /**
    * The received bytes: a byte stream (BYOB readers read straight into their buffer) that
    * reads from the kernel only when the consumer pulls, so a slow reader shrinks the
-   * advertised window instead of buffering. Cancelling it is shutdown(SHUT_RD): bytes
-   * arriving later are not read (and closing with unread bytes resets, as Linux does).
+   * advertised window instead of buffering. Cancelling it on an open connection is
+   * shutdown(SHUT_RD): bytes arriving later are not read (and closing with unread bytes
+   * resets, as Linux does). Cancelling it before the connection opened only ends the
+   * readable: no shutdown(2) is done once it opens (the data that arrives stays unread).
    */
   readonly readable: ReadableStream<Uint8Array>;
   /**
@@ -106,7 +112,13 @@ export interface TcpConnection {
   readonly writable: WritableStream<Uint8Array>;
   /** Resolves with the addresses once connected; rejects with the SystemError (ECONNREFUSED, ETIMEDOUT, ENETUNREACH ...). */
   readonly opened: Promise<TcpAddresses>;
-  /** Resolves when both directions are done and the socket is closed; rejects on an error (ECONNRESET ...). */
+  /**
+   * Resolves when both directions are done and the socket is closed; rejects on an error
+   * (ECONNRESET ...). Until the peer's FIN, a reset is noticed even when nobody reads or
+   * writes (a poll(2) for POLLERR runs beside the streams and reads no data): `closed`
+   * rejects and later reads and writes fail with the kernel's error (sk_err, as Linux's
+   * next read or SO_ERROR reports it). After the peer's FIN, the reader sees it.
+   */
   readonly closed: Promise<void>;
   /**
    * Close both directions now (close(2)): the data the kernel already took is still sent,
@@ -252,10 +264,12 @@ export function chunkBytes(name: string, chunk: unknown): Uint8Array {
 
 /**
  * One connection. The descriptor's life: created (connect) or handed over (accept), read by
- * the readable's pulls and written by the writable's sink, each a blocking syscall; torn
- * down once (`teardown`) when both halves are done, on close()/abort(), on an error, or
- * when the kernel closes. Syscalls still blocked at teardown are woken the Linux way,
- * shutdown(2) (a close(2) would not wake a blocked reader), and waited for before close(2).
+ * the readable's pulls and written by the writable's sink, each a blocking syscall, and
+ * watched meanwhile by a poll(2) for an error (a reset that nobody reads or writes would
+ * otherwise go unnoticed: the readable reads only when pulled); torn down once
+ * (`teardown`) when both halves are done, on close()/abort(), on an error, or when the
+ * kernel closes. Syscalls still blocked at teardown are woken the Linux way, shutdown(2)
+ * (a close(2) would not wake a blocked reader), and waited for before close(2).
  */
 class TcpConnectionImpl implements TcpConnection {
   readonly readable: ReadableStream<Uint8Array>;
@@ -266,15 +280,15 @@ class TcpConnectionImpl implements TcpConnection {
   remotePort = 0;
   localAddress = '';
   localPort = 0;
-  fd = -1;
+  private readonly sock: SocketFd;
   private state: 'connecting' | 'open' | 'closing' | 'closed' = 'connecting';
   private readDone = false;
   private writeDone = false;
   private readPending = false;
   private writePending = false;
   private connectPending = false;
-  /** Blocking syscalls in flight (awaited before close(2)). */
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** The error watch (a poll(2)) is blocked. */
+  private watchPending = false;
   private rc!: ReadableByteStreamController;
   private wc!: WritableStreamDefaultController;
   private resolveOpened!: (a: TcpAddresses) => void;
@@ -292,6 +306,7 @@ class TcpConnectionImpl implements TcpConnection {
   private aborting = false;
 
   constructor(private readonly ns: Netns) {
+    this.sock = new SocketFd(ns.syscalls);
     this.opened = quiet(new Promise<TcpAddresses>((resolve, reject) => {
       this.resolveOpened = resolve;
       this.rejectOpened = reject;
@@ -324,9 +339,13 @@ class TcpConnectionImpl implements TcpConnection {
     this.unregister = ns.kernel.onClose(() => void this.teardown('close'));
   }
 
+  get fd(): number {
+    return this.sock.fd;
+  }
+
   /** An accepted connection: the descriptor is connected already. */
   adopt(fd: number): void {
-    this.fd = fd;
+    this.sock.fd = fd;
     this.setOpen();
   }
 
@@ -336,23 +355,22 @@ class TcpConnectionImpl implements TcpConnection {
     const sys = this.ns.syscalls;
     try {
       if (dest instanceof Error) throw dest;
-      this.fd = sys.socket(local?.family === AF_INET6 ? AF_INET6 : dest.family, SOCK_STREAM);
+      const fd = this.sock.fd = sys.socket(local?.family === AF_INET6 ? AF_INET6 : dest.family, SOCK_STREAM);
       if (local !== null || localPort) {
-        if (localPort) sys.setsockopt(this.fd, SOL_SOCKET, SO_REUSEADDR, 1);
-        sys.bind(this.fd, { family: AF_INET, port: localPort, addr: local?.addr ?? 0 });
+        if (localPort) sys.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+        sys.bind(fd, { family: AF_INET, port: localPort, addr: local?.addr ?? 0 });
       }
-      if (noDelay) sys.setsockopt(this.fd, IPPROTO_TCP, TCP_NODELAY, 1);
+      if (noDelay) sys.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
       this.connectPending = true;
-      const p = this.track(sys.connect(this.fd, { family: AF_INET, port, addr: dest.addr }));
       try {
-        await p;
+        await this.sock.track(sys.connect(fd, { family: AF_INET, port, addr: dest.addr }));
       } finally {
         this.connectPending = false;
       }
     } catch (e) {
       if (this.state !== 'connecting') return; // closed meanwhile: teardown settled `opened`
       this.state = 'closing';
-      this.closeFd();
+      this.sock.closeQuietly();
       this.rejectOpened(e);
       this.failStreams(e);
       this.finish(e);
@@ -363,31 +381,50 @@ class TcpConnectionImpl implements TcpConnection {
   }
 
   private setOpen(): void {
-    const sys = this.ns.syscalls;
+    let reset: unknown = null;
     try {
-      const local = sys.getsockname(this.fd) as SockaddrIn;
-      const peer = sys.getpeername(this.fd) as SockaddrIn;
-      this.localAddress = ipv4ToString(local.addr);
+      const local = this.sock.localName();
+      const peer = this.ns.syscalls.getpeername(this.sock.fd) as SockaddrIn;
+      this.localAddress = local.address;
       this.localPort = local.port;
       this.remoteAddress = ipv4ToString(peer.addr);
       this.remotePort = peer.port;
-    } catch {
-      // Reset before we looked (ENOTCONN): the first read reports the error.
+    } catch (e) {
+      // Reset before we looked (ENOTCONN): the kernel holds the reset's error (sk_err).
+      reset = this.sock.pendingError('read') ?? e;
     }
     this.state = 'open';
     this.resolveOpened({
       remoteAddress: this.remoteAddress, remotePort: this.remotePort,
       localAddress: this.localAddress, localPort: this.localPort,
     });
+    // Connected, then reset at once: opened, then the error (as net.Socket: 'connect', then 'error').
+    if (reset !== null) void this.teardown('error', reset);
+    else void this.watch();
   }
 
-  private track<T>(p: Promise<T>): Promise<T> {
-    this.inflight.add(p);
-    const done = (): void => {
-      this.inflight.delete(p);
-    };
-    p.then(done, done);
-    return p;
+  /**
+   * Notice a reset while nobody reads or writes: poll(2) for POLLRDHUP (POLLERR and
+   * POLLHUP always count) beside the streams; data arriving does not end the poll, so
+   * nothing is read and backpressure stays the kernel's. A reset (POLLERR: sk_err set)
+   * tears the connection down with the kernel's error, taken as a read would take it.
+   * The peer's FIN (POLLRDHUP) ends the watch: what follows is read to its end by the
+   * consumer (the reader gets any later error), and a teardown wakes it with SHUT_RD.
+   */
+  private async watch(): Promise<void> {
+    const pfd = { fd: this.sock.fd, events: POLLRDHUP, revents: 0 };
+    this.watchPending = true;
+    try {
+      await this.sock.track(this.ns.syscalls.poll([pfd]));
+    } catch {
+      return; // EINTR: the process is exiting (kernel.close), the teardown follows
+    } finally {
+      this.watchPending = false;
+    }
+    if (this.state !== 'open' || !(pfd.revents & POLLERR)) return;
+    const e = this.sock.pendingError('read');
+    // A read or write woken by the same reset may have taken the error first: it tears down.
+    if (e !== null) void this.teardown('error', e);
   }
 
   /** A pull: one blocking read(2) into the reader's buffer (BYOB) or a fresh chunk. */
@@ -401,7 +438,7 @@ class TcpConnectionImpl implements TcpConnection {
     let n: number;
     this.readPending = true;
     try {
-      n = await this.track(this.ns.syscalls.read(this.fd, buf));
+      n = await this.sock.track(this.ns.syscalls.read(this.sock.fd, buf));
     } catch (e) {
       if (this.readDone || this.state !== 'open') return;
       void this.teardown('error', e);
@@ -428,13 +465,7 @@ class TcpConnectionImpl implements TcpConnection {
   private async cancelRead(): Promise<void> {
     if (this.readDone) return;
     this.readDone = true;
-    if (this.state === 'open') {
-      try {
-        this.ns.syscalls.shutdown(this.fd, SHUT_RD);
-      } catch {
-        // ENOTCONN after a reset: nothing to wake.
-      }
-    }
+    if (this.state === 'open') this.sock.shutdownQuietly(SHUT_RD); // ENOTCONN after a reset: nothing to wake
     this.maybeFinish();
   }
 
@@ -447,7 +478,7 @@ class TcpConnectionImpl implements TcpConnection {
     this.writePending = true;
     try {
       while (off < data.length) {
-        off += await this.track(this.ns.syscalls.write(this.fd, off ? data.subarray(off) : data));
+        off += await this.sock.track(this.ns.syscalls.write(this.sock.fd, off ? data.subarray(off) : data));
       }
     } catch (e) {
       if (this.aborting) throw this.writeError ?? e;
@@ -466,10 +497,13 @@ class TcpConnectionImpl implements TcpConnection {
   private async closeWrite(): Promise<void> {
     if (!(await this.ready) || this.state !== 'open') throw socketClosedError();
     try {
-      this.ns.syscalls.shutdown(this.fd, SHUT_WR);
+      this.ns.syscalls.shutdown(this.sock.fd, SHUT_WR);
     } catch (e) {
-      void this.teardown('error', e);
-      throw e;
+      // shutdown(2) of a reset socket answers ENOTCONN (Linux too); the reset's own error
+      // (ECONNRESET) waits in sk_err for the next read or SO_ERROR: report that one.
+      const err = this.sock.pendingError('read') ?? e;
+      void this.teardown('error', err);
+      throw err;
     }
     this.writeDone = true;
     this.maybeFinish();
@@ -481,7 +515,7 @@ class TcpConnectionImpl implements TcpConnection {
     this.aborting = true;
     this.writeError = reason ?? socketClosedError();
     this.setLingerZero();
-    if (this.writePending) this.shutdownQuietly(SHUT_RDWR);
+    if (this.writePending) this.sock.shutdownQuietly(SHUT_RDWR);
   }
 
   private async abortWrite(reason: unknown): Promise<void> {
@@ -492,17 +526,9 @@ class TcpConnectionImpl implements TcpConnection {
 
   private setLingerZero(): void {
     try {
-      this.ns.syscalls.setsockopt(this.fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
+      this.ns.syscalls.setsockopt(this.sock.fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
     } catch {
       // already reset
-    }
-  }
-
-  private shutdownQuietly(how: number): void {
-    try {
-      this.ns.syscalls.shutdown(this.fd, how);
-    } catch {
-      // ENOTCONN: reset or not connected; the wake-up happened anyway
     }
   }
 
@@ -530,18 +556,18 @@ class TcpConnectionImpl implements TcpConnection {
     const wasConnecting = this.state === 'connecting';
     this.state = 'closing';
     if (wasConnecting) this.rejectOpened(kind === 'error' ? err : abortedError());
-    if (this.fd >= 0) {
+    if (this.sock.fd >= 0) {
       if (kind === 'abort') this.setLingerZero();
-      // Wake what still blocks: a reader with SHUT_RD (no packet), a writer or a connect
-      // with SHUT_RDWR (the write fails with EPIPE; a handshake is abandoned).
-      if (this.writePending || this.connectPending) this.shutdownQuietly(SHUT_RDWR);
-      else if (this.readPending) this.shutdownQuietly(SHUT_RD);
+      // Wake what still blocks: a reader or the watch with SHUT_RD (no packet), a writer
+      // or a connect with SHUT_RDWR (the write fails with EPIPE; a handshake is abandoned).
+      if (this.writePending || this.connectPending) this.sock.shutdownQuietly(SHUT_RDWR);
+      else if (this.readPending || this.watchPending) this.sock.shutdownQuietly(SHUT_RD);
     }
     if (kind === 'error') this.failStreams(err);
     else if (kind === 'abort') this.failStreams(err ?? socketClosedError(), socketClosedError());
     else this.endStreams();
-    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
-    this.closeFd();
+    await this.sock.drain();
+    this.sock.closeQuietly();
     this.finish(kind === 'error' ? err : undefined);
   }
 
@@ -588,19 +614,6 @@ class TcpConnectionImpl implements TcpConnection {
     }
   }
 
-  private closeFd(): void {
-    if (this.fd < 0) return;
-    const fd = this.fd;
-    this.fd = -1;
-    try {
-      // A lingering close (SO_LINGER with a time) returns a Promise; it runs on in the kernel.
-      const r = this.ns.syscalls.close(fd);
-      if (r) r.catch(() => {});
-    } catch {
-      // EBADF: the kernel closed (the process exited) first
-    }
-  }
-
   private finish(err: unknown): void {
     this.state = 'closed';
     this.unregister();
@@ -615,7 +628,6 @@ class TcpConnectionImpl implements TcpConnection {
  */
 export function connectTcp(ns: Netns, options: TcpConnectOptions): TcpConnection {
   const o = checkOptions('options', options, false);
-  if (o.host === undefined) throw invalidArgType('options.host', 'of type string', o.host);
   if (typeof o.host !== 'string') throw invalidArgType('options.host', 'of type string', o.host);
   if (o.host === '') throw invalidArgValue('options.host', o.host, 'must be a non-empty string');
   const port = checkPort('options.port', o.port, false);
@@ -638,20 +650,23 @@ class TcpListenerImpl implements TcpListener {
   private resolveClosed!: () => void;
   private state: 'open' | 'closing' | 'closed' = 'open';
   private acceptPending = false;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly sock: SocketFd;
   /** accept() calls run one after the other. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly unregister: () => void;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly ns: Netns, public fd: number) {
+  constructor(private readonly ns: Netns, fd: number) {
+    this.sock = new SocketFd(ns.syscalls, fd);
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    const a = ns.syscalls.getsockname(fd) as SockaddrIn;
-    this.localAddress = ipv4ToString(a.addr);
-    this.localPort = a.port;
+    ({ address: this.localAddress, port: this.localPort } = this.sock.localName());
     this.unregister = ns.kernel.onClose(() => void this.close());
+  }
+
+  get fd(): number {
+    return this.sock.fd;
   }
 
   accept(): Promise<TcpConnection> {
@@ -664,24 +679,17 @@ class TcpListenerImpl implements TcpListener {
     if (this.state !== 'open') throw socketClosedError();
     this.acceptPending = true;
     let fd: number;
-    const p = this.ns.syscalls.accept(this.fd);
-    this.inflight.add(p);
     try {
-      fd = (await p).fd;
+      fd = (await this.sock.track(this.ns.syscalls.accept(this.sock.fd))).fd;
     } catch (e) {
       if (this.state !== 'open') throw socketClosedError();
       throw e;
     } finally {
       this.acceptPending = false;
-      this.inflight.delete(p);
     }
     if (this.state !== 'open') {
       // Accepted while closing: the connection goes as the queued ones do.
-      try {
-        this.ns.syscalls.close(fd);
-      } catch {
-        // the kernel closed first
-      }
+      new SocketFd(this.ns.syscalls, fd).closeQuietly();
       throw socketClosedError();
     }
     const conn = new TcpConnectionImpl(this.ns);
@@ -715,20 +723,9 @@ class TcpListenerImpl implements TcpListener {
   private async runClose(): Promise<void> {
     this.state = 'closing';
     // shutdown(SHUT_RD) stops listening and wakes a blocked accept(2) (EINVAL), as on Linux.
-    if (this.acceptPending) {
-      try {
-        this.ns.syscalls.shutdown(this.fd, SHUT_RD);
-      } catch {
-        // not listening any more
-      }
-    }
-    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
-    try {
-      this.ns.syscalls.close(this.fd);
-    } catch {
-      // the kernel closed first
-    }
-    this.fd = -1;
+    if (this.acceptPending) this.sock.shutdownQuietly(SHUT_RD);
+    await this.sock.drain();
+    this.sock.closeQuietly();
     this.state = 'closed';
     this.unregister();
     this.resolveClosed();
@@ -750,15 +747,11 @@ export async function listenTcp(ns: Netns, options: TcpListenOptions = {}): Prom
     backlog = o.backlog;
   }
   const sys = ns.syscalls;
-  const fd = sys.socket(local.family, SOCK_STREAM);
-  try {
+  const fd = openSocket(sys, local.family, SOCK_STREAM, (s) => {
     // As libuv: listening sockets reuse TIME_WAIT ports (a listener on the port still conflicts).
-    sys.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-    sys.bind(fd, { family: AF_INET, port, addr: local.addr });
-    sys.listen(fd, backlog);
-  } catch (e) {
-    sys.close(fd);
-    throw e;
-  }
+    sys.setsockopt(s, SOL_SOCKET, SO_REUSEADDR, 1);
+    sys.bind(s, { family: AF_INET, port, addr: local.addr });
+    sys.listen(s, backlog);
+  });
   return new TcpListenerImpl(ns, fd);
 }

@@ -19,6 +19,7 @@
 import type { Netns } from './kernel.js';
 import { AF_INET, AF_INET6, SOCK_DGRAM, SHUT_RD, type SockaddrIn } from '../socket/socket.js';
 import { ipv4ToString } from '../wire/iphdr.js';
+import { SocketFd, openSocket } from './socket_fd.js';
 import {
   checkOptions, checkPort, checkHost, chunkBytes, invalidArgType, resolveHost, quiet, socketClosedError,
 } from './streams.js';
@@ -85,20 +86,19 @@ class UdpSocketImpl implements UdpSocket {
   private readDone = false;
   private writeDone = false;
   private readPending = false;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly sock: SocketFd;
   private resolveClosed!: () => void;
   private rejectClosed!: (e: unknown) => void;
   private closing: Promise<void> | null = null;
   private readonly unregister: () => void;
 
-  constructor(private readonly ns: Netns, public fd: number) {
+  constructor(private readonly ns: Netns, fd: number) {
+    this.sock = new SocketFd(ns.syscalls, fd);
     this.closed = quiet(new Promise((resolve, reject) => {
       this.resolveClosed = resolve;
       this.rejectClosed = reject;
     }));
-    const a = ns.syscalls.getsockname(fd) as SockaddrIn;
-    this.localAddress = ipv4ToString(a.addr);
-    this.localPort = a.port;
+    ({ address: this.localAddress, port: this.localPort } = this.sock.localName());
     this.readable = new ReadableStream<UdpDatagram>({
       start: (c) => {
         this.rc = c;
@@ -124,21 +124,22 @@ class UdpSocketImpl implements UdpSocket {
     this.unregister = ns.kernel.onClose(() => void this.close());
   }
 
+  get fd(): number {
+    return this.sock.fd;
+  }
+
   /** One blocking recvmsg(2). */
   private async pull(c: ReadableStreamDefaultController<UdpDatagram>): Promise<void> {
     if (this.readDone) return;
-    const p = this.ns.syscalls.recvmsg(this.fd, MAX_DATAGRAM);
-    this.inflight.add(p);
     this.readPending = true;
     let r;
     try {
-      r = await p;
+      r = await this.sock.track(this.ns.syscalls.recvmsg(this.sock.fd, MAX_DATAGRAM));
     } catch (e) {
       if (!this.readDone) this.closing ??= this.teardown(e);
       return;
     } finally {
       this.readPending = false;
-      this.inflight.delete(p);
     }
     if (this.readDone) return;
     // A shut-down socket answers a datagram with no source: the end (a real empty datagram has one).
@@ -159,24 +160,19 @@ class UdpSocketImpl implements UdpSocket {
   }
 
   private wakeReader(): void {
-    if (!this.readPending) return;
-    try {
-      // Wakes the blocked recvmsg; an unconnected socket answers ENOTCONN (the bits are set anyway).
-      this.ns.syscalls.shutdown(this.fd, SHUT_RD);
-    } catch {
-      // ENOTCONN, as on Linux
-    }
+    // Wakes the blocked recvmsg; an unconnected socket answers ENOTCONN (the bits are set anyway).
+    if (this.readPending) this.sock.shutdownQuietly(SHUT_RD);
   }
 
   async send(d: UdpDatagram): Promise<void> {
     const { data, addr } = checkDatagram(d);
-    if (this.fd < 0 || this.closing) throw socketClosedError();
+    if (this.sock.fd < 0 || this.closing) throw socketClosedError();
     if (addr === null) {
       // An IPv6 destination from an IPv4 socket: Linux's answer for the wrong family.
-      this.ns.syscalls.sendto(this.fd, data, { family: AF_INET6 } as unknown as SockaddrIn);
+      this.ns.syscalls.sendto(this.sock.fd, data, { family: AF_INET6 } as unknown as SockaddrIn);
       return;
     }
-    this.ns.syscalls.sendto(this.fd, data, addr);
+    this.ns.syscalls.sendto(this.sock.fd, data, addr);
   }
 
   private maybeFinish(): void {
@@ -207,15 +203,8 @@ class UdpSocketImpl implements UdpSocket {
         // already closed
       }
     }
-    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
-    if (this.fd >= 0) {
-      try {
-        this.ns.syscalls.close(this.fd);
-      } catch {
-        // the kernel closed first
-      }
-      this.fd = -1;
-    }
+    await this.sock.drain();
+    this.sock.closeQuietly();
     this.unregister();
     if (err === undefined) this.resolveClosed();
     else this.rejectClosed(err);
@@ -228,12 +217,6 @@ export async function openUdp(ns: Netns, options: UdpOpenOptions = {}): Promise<
   const port = o.port === undefined ? 0 : checkPort('options.port', o.port, true);
   const local = o.host === undefined ? { family: AF_INET, addr: 0 } : checkHost('options.host', o.host);
   const sys = ns.syscalls;
-  const fd = sys.socket(local.family, SOCK_DGRAM);
-  try {
-    sys.bind(fd, { family: AF_INET, port, addr: local.addr });
-  } catch (e) {
-    sys.close(fd);
-    throw e;
-  }
+  const fd = openSocket(sys, local.family, SOCK_DGRAM, (s) => sys.bind(s, { family: AF_INET, port, addr: local.addr }));
   return new UdpSocketImpl(ns, fd);
 }

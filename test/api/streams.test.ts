@@ -4,16 +4,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kernel, SystemError, type TcpConnection, type Netns } from '../../src/index.js';
+import { Kernel, SystemError, type TcpConnection } from '../../src/index.js';
+import { VETH, twoNamespaces as lab } from '../harness/lib_lab.js';
 
-const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
-  'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up';
+/** Per test: a lost wake-up (a stream that never settles) fails the test instead of hanging `npm test`. */
+const T = { timeout: 60_000 };
 
-async function lab(): Promise<{ kernel: Kernel; a: Netns; b: Netns }> {
-  const kernel = new Kernel({ seed: 3 });
-  const r = await kernel.sh(VETH);
-  assert.equal(r.status, 0, r.output);
-  return { kernel, a: kernel.netns('a'), b: kernel.netns('b') };
+/** Whether `p` settles before `ns` of kernel time pass: 'resolved', the rejection's code, or 'pending'. */
+async function settlesWithin(kernel: Kernel, p: Promise<unknown>, ns: number): Promise<string> {
+  return Promise.race([
+    p.then(() => 'resolved', (e: unknown) => `rejected ${(e as { code?: string }).code ?? String(e)}`),
+    kernel.core.sleep(ns).then(() => 'pending'),
+  ]);
 }
 
 /** A deterministic pattern of `n` bytes (`seed` makes the two directions differ). */
@@ -54,7 +56,7 @@ async function writeAll(ws: WritableStream<Uint8Array>, data: Uint8Array, chunk:
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-test('TCP echo: 1.5 MiB each way byte-exact, addresses, half-close ends both sides', async () => {
+test('TCP echo: 1.5 MiB each way byte-exact, addresses, half-close ends both sides', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const listener = await b.listenTcp({ port: 7000 });
@@ -94,7 +96,7 @@ test('TCP echo: 1.5 MiB each way byte-exact, addresses, half-close ends both sid
   }
 });
 
-test('TCP both ways at once: 1 MiB from each side, then half-closes in turn', async () => {
+test('TCP both ways at once: 1 MiB from each side, then half-closes in turn', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const listener = await b.listenTcp({ port: 8000, host: '10.0.0.2', backlog: 4 });
@@ -118,7 +120,7 @@ test('TCP both ways at once: 1 MiB from each side, then half-closes in turn', as
   }
 });
 
-test('TCP half-close: the client ends its request and still reads the answer', async () => {
+test('TCP half-close: the client ends its request and still reads the answer', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const listener = await b.listenTcp({ port: 80 });
@@ -147,7 +149,7 @@ test('TCP half-close: the client ends its request and still reads the answer', a
   }
 });
 
-test('TCP backpressure: an idle reader stalls the writer; the kernel queue stays within rcvbuf; nothing is lost', async () => {
+test('TCP backpressure: an idle reader stalls the writer; the kernel queue stays within rcvbuf; nothing is lost', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const listener = await b.listenTcp({ port: 9000 });
@@ -207,7 +209,7 @@ test('TCP backpressure: an idle reader stalls the writer; the kernel queue stays
   }
 });
 
-test('TCP connect errors: refused, unreachable network, unknown host, IPv6; the streams fail with them', async () => {
+test('TCP connect errors: refused, unreachable network, unknown host, IPv6; the streams fail with them', T, async () => {
   const { kernel, a } = await lab();
   try {
     const refused = a.connectTcp({ host: '10.0.0.2', port: 1 });
@@ -238,7 +240,7 @@ test('TCP connect errors: refused, unreachable network, unknown host, IPv6; the 
   }
 });
 
-test('TCP listen: EADDRINUSE, ephemeral port, local address/port of connect, closing the listener ends the loop', async () => {
+test('TCP listen: EADDRINUSE, ephemeral port, local address/port of connect, closing the listener ends the loop', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const l1 = await b.listenTcp({ port: 5000 });
@@ -266,21 +268,28 @@ test('TCP listen: EADDRINUSE, ephemeral port, local address/port of connect, clo
     // The port is free again.
     const l3 = await b.listenTcp({ port: 5000 });
     await l3.close();
-    // Breaking out of a for-await loop closes the listener, as it cancels a stream.
+    // Breaking out of a for-await loop closes the listener, as it cancels a stream. Two
+    // connections wait in l2's queue: conn's (from port 4444), then c3's.
     const c3 = a.connectTcp({ host: '10.0.0.2', port: l2.localPort });
+    await c3.opened;
     for await (const c of l2) {
+      assert.equal(c.remotePort, 4444, 'the loop takes the first queued connection: conn');
       await c.close();
       break;
     }
     await l2.closed;
-    await c3.opened;
+    // conn's server side was closed: conn reads the end.
+    assert.equal((await readAll(conn.readable)).length, 0);
     await conn.close();
+    // c3 was still queued: closing the listener reset it (Linux: inet_csk_listen_stop()).
+    await assert.rejects(c3.closed, { code: 'ECONNRESET' });
+    await assert.rejects(c3.readable.getReader().read(), { code: 'ECONNRESET' });
   } finally {
     await kernel.close();
   }
 });
 
-test('TCP abort() resets the connection; close() ends a pending read; cancel() is shutdown(SHUT_RD)', async () => {
+test('TCP abort() resets the connection; close() ends a pending read; cancel() is shutdown(SHUT_RD)', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const listener = await b.listenTcp({ port: 7 });
@@ -329,7 +338,7 @@ test('TCP abort() resets the connection; close() ends a pending read; cancel() i
   }
 });
 
-test('UDP: request and response with addresses, both through the streams and send()', async () => {
+test('UDP: request and response with addresses, both through the streams and send()', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const server = await b.openUdp({ port: 5353 });
@@ -373,7 +382,7 @@ test('UDP: request and response with addresses, both through the streams and sen
   }
 });
 
-test('invalid arguments throw TypeError/RangeError with clear messages', async () => {
+test('invalid arguments throw TypeError/RangeError with clear messages', T, async () => {
   const { kernel, a } = await lab();
   try {
     const bad = (o: unknown) => () => a.connectTcp(o as never);
@@ -412,7 +421,7 @@ test('invalid arguments throw TypeError/RangeError with clear messages', async (
   }
 });
 
-test('kernel.close() ends everything: listeners, connections with pending reads and writes, UDP sockets', async () => {
+test('kernel.close() ends everything: listeners, connections with pending reads and writes, UDP sockets', T, async () => {
   const { kernel, a, b } = await lab();
   const listener = await b.listenTcp({ port: 7000 });
   const loop = (async () => {
@@ -440,7 +449,60 @@ test('kernel.close() ends everything: listeners, connections with pending reads 
   await udp.closed;
 });
 
-test('TCP abort() with a write blocked on a full window resets at once; close() during the handshake', async () => {
+test('TCP reset while nobody reads or writes: closed rejects ECONNRESET, later writes and reads report it; a reset after the peer FIN reaches writer.close()', T, async () => {
+  const { kernel, a, b } = await lab();
+  try {
+    const listener = await b.listenTcp({ port: 7 });
+    const client = a.connectTcp({ host: '10.0.0.2', port: 7 });
+    const server = await listener.accept();
+    await client.opened;
+    // The server resets (abort: RST) while the client neither reads nor writes.
+    await server.writable.abort(new Error('bye'));
+    assert.equal(await settlesWithin(kernel, client.closed, 1e9), 'rejected ECONNRESET');
+    await assert.rejects(client.closed, (e: unknown) => e instanceof SystemError && e.syscall === 'read' && e.errno === -104);
+    const cw = client.writable.getWriter();
+    await assert.rejects(cw.write(text('late')), { code: 'ECONNRESET' });
+    await assert.rejects(cw.closed, { code: 'ECONNRESET' });
+    await assert.rejects(client.readable.getReader().read(), { code: 'ECONNRESET' });
+    assert.equal(client.fd, -1, 'the descriptor is closed');
+
+    // After the peer's FIN the watch has ended; a reset then waits in the kernel (sk_err:
+    // EPIPE in CLOSE-WAIT, Linux's tcp_reset()) until the next syscall. Ending our half
+    // reports it, not shutdown(2)'s own ENOTCONN on the reset socket.
+    const c1 = a.connectTcp({ host: '10.0.0.2', port: 7 });
+    const s1 = await listener.accept();
+    await c1.opened;
+    await s1.writable.close();
+    const w1 = c1.writable.getWriter();
+    await w1.write(text('unread')); // s1 never reads it: its close resets
+    await kernel.core.sleep(1e6);
+    await s1.close();
+    await kernel.core.sleep(1e6);
+    await assert.rejects(w1.close(), { code: 'EPIPE' });
+    await assert.rejects(c1.closed, { code: 'EPIPE' });
+
+    // The peer's FIN with data left unread: the watch reads nothing and closed waits for the reader.
+    const c2 = a.connectTcp({ host: '10.0.0.2', port: 7 });
+    const s2 = await listener.accept();
+    await c2.opened;
+    const sw = s2.writable.getWriter();
+    await sw.write(text('last words'));
+    await sw.close();
+    assert.equal(await settlesWithin(kernel, c2.closed, 1e9), 'pending');
+    const ss = (await kernel.sh('ip netns exec a ss -tn')).stdout;
+    // Recv-Q is rcv_nxt - copied_seq: the 10 bytes and the FIN's sequence number, as Linux shows it.
+    assert.match(ss, /CLOSE-WAIT\s+11\s+0\s+10\.0\.0\.1:\d+\s+10\.0\.0\.2:7\s/, 'the 10 bytes wait in the kernel');
+    assert.equal(str(await readAll(c2.readable)), 'last words');
+    await c2.writable.close();
+    assert.equal((await readAll(s2.readable)).length, 0);
+    await Promise.all([c2.closed, s2.closed]);
+    await listener.close();
+  } finally {
+    await kernel.close();
+  }
+});
+
+test('TCP abort() with a write blocked on a full window resets at once; close() during the handshake', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const listener = await b.listenTcp({ port: 7 });
@@ -470,7 +532,7 @@ test('TCP abort() with a write blocked on a full window resets at once; close() 
   }
 });
 
-test('TCP request/response: 200 small exchanges, each answer read as it arrives', async () => {
+test('TCP request/response: 200 small exchanges, each answer read as it arrives', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const listener = await b.listenTcp({ port: 6379 });
@@ -499,7 +561,7 @@ test('TCP request/response: 200 small exchanges, each answer read as it arrives'
   }
 });
 
-test('real clock: an echo over the web-streams sockets, and the process can exit', async () => {
+test('real clock: an echo over the web-streams sockets, and the process can exit', T, async () => {
   const kernel = new Kernel({ clock: 'real' });
   try {
     await kernel.sh(VETH);
@@ -518,7 +580,7 @@ test('real clock: an echo over the web-streams sockets, and the process can exit
   }
 });
 
-test('UDP backpressure: unread datagrams wait in the kernel socket, which drops (RcvbufErrors) when full', async () => {
+test('UDP backpressure: unread datagrams wait in the kernel socket, which drops (RcvbufErrors) when full', T, async () => {
   const { kernel, a, b } = await lab();
   try {
     const server = await b.openUdp({ port: 9999 });
@@ -529,6 +591,10 @@ test('UDP backpressure: unread datagrams wait in the kernel socket, which drops 
       d[0] = i & 255;
       d[1] = i >> 8;
       await client.send({ data: d, address: '10.0.0.2', port: 9999 });
+      // Paced (1 ms every 10 datagrams, ~10 MB/s): a library that reads ahead into JS
+      // between the sends keeps up and the kernel drops nothing; only datagrams left in the
+      // kernel socket (nobody pulls) overflow it.
+      if (i % 10 === 9) await kernel.core.sleep(1e6);
     }
     await kernel.core.sleep(1e9);
     const snmp = (await kernel.sh('ip netns exec b cat /proc/net/snmp')).stdout.split('\n').filter((l) => l.startsWith('Udp:'));
