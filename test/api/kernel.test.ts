@@ -6,14 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Kernel, AF_INET, SOCK_STREAM, SOCK_DGRAM, SystemError } from '../../src/index.js';
+import { VETH, IP_B } from '../harness/lib_lab.js';
 
-const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
-  'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up';
+/** Per test: a lost wake-up fails the test instead of hanging `npm test`. */
+const T = { timeout: 60_000 };
 
-/** 10.0.0.2 as a host-order u32. */
-const IP_B = (10 << 24 | 2) >>> 0;
-
-test('kernel.sh: output, status and stderr of lab lines, as a shell gives them', async () => {
+test('kernel.sh: output, status and stderr of lab lines, as a shell gives them', T, async () => {
   const k = new Kernel({ seed: 7 });
   try {
     let r = await k.sh(VETH);
@@ -42,7 +40,7 @@ test('kernel.sh: output, status and stderr of lab lines, as a shell gives them',
   }
 });
 
-test('kernel.sh: a background job outlives its call; concurrent calls run one at a time', async () => {
+test('kernel.sh: a background job outlives its call; concurrent calls run one at a time', T, async () => {
   const k = new Kernel();
   try {
     await k.sh(VETH);
@@ -62,7 +60,7 @@ test('kernel.sh: a background job outlives its call; concurrent calls run one at
   assert.equal((await k.sh('echo late')).status, 126, 'a closed kernel runs nothing');
 });
 
-test('kernel.netns: created as ip netns add does, one handle per name, syscalls bound to it', async () => {
+test('kernel.netns: created as ip netns add does, one handle per name, syscalls bound to it', T, async () => {
   const k = new Kernel();
   try {
     const a = k.netns('a');
@@ -107,7 +105,7 @@ test('kernel.netns: created as ip netns add does, one handle per name, syscalls 
   assert.throws(() => k.netns('c'), /closed/);
 });
 
-test('new Kernel: options are checked; the same seed gives the same machine', async () => {
+test('new Kernel: options are checked; the same seed gives the same machine', T, async () => {
   assert.throws(() => new Kernel({ clock: 'wall' as 'real' }), TypeError);
   assert.throws(() => new Kernel({ seed: 1.5 }), TypeError);
   assert.throws(() => new Kernel(null as unknown as object), TypeError);
@@ -128,7 +126,7 @@ test('new Kernel: options are checked; the same seed gives the same machine', as
   await r.close();
 });
 
-test('kernel.sh on the real clock keeps Node alive while a command waits (sleep 1 alone in a program)', () => {
+test('kernel.sh on the real clock keeps Node alive while a command waits (sleep 1 alone in a program)', T, () => {
   const index = new URL('../../src/index.js', import.meta.url).href;
   const prog = `import { Kernel } from '${index}';
 const k = new Kernel({ clock: 'real' });
@@ -140,7 +138,7 @@ await k.close();`;
   assert.equal(r.stdout, 'woke\n');
 });
 
-test('kernel.close: ends a foreground command that would never end, releases every handle, refuses new work', async () => {
+test('kernel.close: ends a foreground command that would never end, releases every handle, refuses new work', T, async () => {
   const k = new Kernel();
   await k.sh(VETH);
   const b = k.netns('b');
@@ -170,7 +168,7 @@ test('kernel.close: ends a foreground command that would never end, releases eve
   assert.equal(late, 1, 'onClose on a closed kernel runs at once');
 });
 
-test('kernel.sh: a UTF-8 character split across two binary writes comes out whole', async () => {
+test('kernel.sh: a UTF-8 character split across two binary writes comes out whole', T, async () => {
   const k = new Kernel();
   try {
     await k.sh(VETH);
