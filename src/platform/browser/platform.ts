@@ -11,7 +11,7 @@
  * defers on every pass, so a lab would crawl at 250 passes per second.
  */
 import type { Platform } from '../../core/softirq.js';
-import { RealClock } from '../../core/clock.js';
+import { performanceRealClock } from '../clock.js';
 
 /**
  * What the platform uses of a MessageChannel, the same in browsers and in Node
@@ -78,16 +78,5 @@ export function createBrowserPlatform(): Platform {
   };
 }
 
-/**
- * A real clock on performance.now() (monotonic, sub-millisecond where the page is
- * cross-origin isolated, else coarsened to ~0.1 ms by the browser), with the wall
- * clock of now as its epoch.
- */
-export function browserRealClock(): RealClock {
-  return new RealClock(monotonicNs, Date.now() * 1e6);
-}
-
-/** Integer nanoseconds from performance.now(). */
-function monotonicNs(): number {
-  return Math.floor(performance.now() * 1e6);
-}
+/** The page's real clock: the platforms' one clock on performance.now() (platform/clock.ts). */
+export const browserRealClock = performanceRealClock;
