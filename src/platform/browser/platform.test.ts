@@ -64,10 +64,11 @@ test('browser platform: a throwing callback does not drop the rest of its batch;
 
 test('browser platform on Node: a pending deferral keeps the process alive, none lets it exit (port ref/unref)', () => {
   const url = new URL('./platform.js', import.meta.url).href;
-  // Runs its deferral (the port is ref'd while one is pending), then exits (unref'd after).
+  // Runs its deferrals (the port is ref'd while one is pending: the second one, posted when
+  // nothing else keeps Node alive, is lost without it), then exits (unref'd after a batch).
   const script = `import { createBrowserPlatform } from ${JSON.stringify(url)};
     const p = createBrowserPlatform();
-    p.defer(() => { console.log('ran'); p.defer(() => console.log('ran again')); });`;
+    p.defer(() => { console.log('ran'); setTimeout(() => p.defer(() => console.log('ran again')), 10); });`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.signal, null, 'the process exits by itself (not killed by the timeout)');
   assert.deepEqual([r.status, r.stdout, r.stderr], [0, 'ran\nran again\n', '']);
