@@ -31,7 +31,12 @@ export interface HostEnvironment {
   openFile?(path: string, append: boolean): RedirectFile;
   /** `<FILE` in `kernel.sh`; absent: such redirections fail. */
   openInput?(path: string): RedirectInput;
-  /** Host files programs read (`httpd -h DIR`, `sysctl -p FILE`); absent: none. */
+  /**
+   * The host's files programs read and write (`httpd -h DIR`, `sysctl -p FILE`,
+   * `tcpdump -r/-w FILE`, packetdrill scripts), as their ToolContext.fs; absent: none,
+   * and every open fails with ENOENT as for a missing file (the `>FILE` redirections
+   * are `openFile`'s: EACCES without it).
+   */
   hostFs?: HostFs;
   /**
    * Keep the host process alive until the returned function is called (Node: a ref'd

@@ -4,7 +4,7 @@
  * writes without -w), `-a`, `-p FILE`, directories list their subtree, '/' or
  * '.' separators. Messages and exit codes as procps prints them.
  */
-import { hostPath, type ToolContext } from './tool.js';
+import { readHostText, type ToolContext } from './tool.js';
 import * as sys from '../socket/syscalls.js';
 import { SystemError, strerror, ENOENT, EISDIR } from '../socket/errno.js';
 
@@ -142,9 +142,7 @@ export async function sysctlMain(ctx: ToolContext): Promise<number> {
     for (const f of files) {
       let text: string;
       try {
-        // The host's files come through ctx.fs (none in a browser: every path is ENOENT).
-        if (!ctx.fs) throw new SystemError(ENOENT, 'open', f);
-        text = new TextDecoder().decode(ctx.fs.readFile(hostPath(ctx.env, f)));
+        text = readHostText(ctx, f);
       } catch (e) {
         const errno = e instanceof SystemError ? -e.errno : ENOENT;
         // fopen(3) of a directory succeeds and its reads fail: procps reads no line, status 0.

@@ -5,6 +5,7 @@
  * program (what `ip netns exec NS CMD` and shells need).
  */
 import type { Task, Stdio } from '../socket/task.js';
+import { SystemError, ENOENT } from '../socket/errno.js';
 
 /** A program's standard input (fd 0). */
 export interface Stdin {
@@ -67,7 +68,12 @@ export interface ToolContext {
   stderr: Stdio;
   /** Standard input; absent = /dev/null (end of file at once). */
   stdin?: Stdin;
-  /** The host's files; absent = none (every path is ENOENT). */
+  /**
+   * The host's files programs read and write (`httpd -h DIR`, `sysctl -p FILE`,
+   * `tcpdump -r/-w FILE`, packetdrill scripts); absent (a browser): none, and every open
+   * fails with ENOENT as for a missing file (see readHostFile). Shell redirections
+   * (`>FILE`, `<FILE`) are the runner's, not this (the library's Kernel: EACCES without files).
+   */
   fs?: HostFs;
   env: Record<string, string>;
   /** Run another program as a child of `task` (fork+exec); resolves to its exit status. */
@@ -81,6 +87,31 @@ export interface ToolContext {
 }
 
 export type ToolMain = (ctx: ToolContext) => Promise<number>;
+
+/** What a program's host-file access needs of its context: the files, and $PWD. */
+export type HostFileContext = { fs?: HostFs; env: Record<string, string> };
+
+/**
+ * Read a whole host file as the program's open(2) and read(2) would: a relative path
+ * from $PWD (hostPath), through `ctx.fs`. Without host files (no `ctx.fs`: a browser)
+ * every path fails with ENOENT, as a missing file does. Throws SystemError (ENOENT,
+ * EISDIR for a directory, EACCES ...), which the program words as its Linux twin does.
+ */
+export function readHostFile(ctx: HostFileContext, path: string): Uint8Array {
+  if (!ctx.fs) throw new SystemError(ENOENT, 'open', path);
+  return ctx.fs.readFile(hostPath(ctx.env, path));
+}
+
+/** readHostFile, decoded as UTF-8 text (config files, scripts). */
+export function readHostText(ctx: HostFileContext, path: string): string {
+  return new TextDecoder().decode(readHostFile(ctx, path));
+}
+
+/** Create or truncate a host file and write `data` (as readHostFile: $PWD, ENOENT without host files). */
+export function writeHostFile(ctx: HostFileContext, path: string, data: Uint8Array): void {
+  if (!ctx.fs) throw new SystemError(ENOENT, 'open', path);
+  ctx.fs.writeFile(hostPath(ctx.env, path), data);
+}
 
 const utf8Encoder = new TextEncoder();
 

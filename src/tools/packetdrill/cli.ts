@@ -4,9 +4,9 @@
  * program of the same name. Each script runs on a fresh kernel.
  */
 import type { Stdio } from '../../socket/task.js';
-import type { ToolMain, HostFs } from '../tool.js';
+import { readHostText, type ToolMain, type HostFs } from '../tool.js';
 import type { Kernel } from '../../core/net_namespace.js';
-import { SystemError, ENOENT, strerror } from '../../socket/errno.js';
+import { SystemError, strerror } from '../../socket/errno.js';
 import { bootKernel } from '../../boot.js';
 import { VirtualClock } from '../../core/clock.js';
 import { defaultConfig, parseArgv } from './config.js';
@@ -16,6 +16,8 @@ import { runPacketdrillScript } from './run_script.js';
 export interface PacketdrillHost {
   /** The host's files (the scripts, and the shell files they name); absent: none. */
   fs?: HostFs;
+  /** The environment: relative script paths are read from $PWD (absent: the host's working directory). */
+  env?: Record<string, string>;
   /** A fresh kernel on the virtual clock for one script. */
   newKernel(seed: number): Kernel;
 }
@@ -57,19 +59,19 @@ export async function packetdrillCli(argv: string[], stdout: Stdio, stderr: Stdi
     return 2;
   }
   const optArgs = pass.filter((a) => !cfg.files.includes(a));
+  const files = { fs: host.fs, env: host.env ?? {} };
   let status = 0;
   for (const file of cfg.files) {
     let text: string;
     try {
-      if (!host.fs) throw new SystemError(ENOENT, 'open', file);
-      text = new TextDecoder().decode(host.fs.readFile(file));
+      text = readHostText(files, file);
     } catch (e) {
       stderr.write(`parse error opening script file '${file}': ${e instanceof SystemError ? strerror(e.errno) : String(e)}\n`);
       status = 1;
       continue;
     }
     const k = host.newKernel(seed);
-    const r = await runPacketdrillScript(k, text, { path: file, argv: optArgs, stdout, fs: host.fs });
+    const r = await runPacketdrillScript(k, text, { path: file, argv: optArgs, stdout, fs: host.fs, env: files.env });
     for (const e of r.errors) stderr.write(e.endsWith('\n') ? e : e + '\n');
     if (!r.ok) status = 1;
   }
@@ -101,6 +103,7 @@ const USAGE = `Usage: packetdrill
 /** The `packetdrill` program of the tools registry (runs inside labs too). */
 export const packetdrillMain: ToolMain = (ctx) => packetdrillCli(ctx.argv.slice(1), ctx.stdout, ctx.stderr, {
   fs: ctx.fs,
+  env: ctx.env,
   // Each script gets its own machine, booted on the host this kernel runs on.
   newKernel: (seed) => bootKernel({ clock: new VirtualClock(), platform: ctx.task.kernel.sched.platform, seed }),
 });

@@ -28,7 +28,7 @@ import {
   IPPROTO_ICMP, flagsFromString,
 } from './packet.js';
 import { PythonError, PythonSession } from './python.js';
-import type { ToolMain, HostFs } from '../tool.js';
+import { readHostText, type ToolMain, type HostFs } from '../tool.js';
 
 export interface PacketdrillOptions {
   /** Script path for messages and for resolving relative shell files. */
@@ -43,6 +43,8 @@ export interface PacketdrillOptions {
    * files (a `defaults.sh` runs the built-in copy).
    */
   fs?: HostFs;
+  /** The environment for `fs`: relative paths are read from $PWD (absent: the host's working directory). */
+  env?: Record<string, string>;
   /** Programs for backtick commands (default: the tools registry). */
   exec?: (argv: string[], task: Task) => Promise<number>;
   /** Where command output and -v dumps go (also collected in `output`). */
@@ -691,11 +693,11 @@ function dirname(p: string): string {
   return i < 0 ? '.' : i === 0 ? '/' : p.slice(0, i);
 }
 
-function hostReadFile(fs: HostFs | undefined, scriptPath: string, file: string): string | null {
-  if (!fs) return null;
+/** A shell file a script names, relative to the script's directory; null when it cannot be read. */
+function hostReadFile(opts: PacketdrillOptions, scriptPath: string, file: string): string | null {
+  if (!opts.fs) return null;
   try {
-    const path = file.startsWith('/') ? file : `${dirname(scriptPath)}/${file}`;
-    return new TextDecoder().decode(fs.readFile(path));
+    return readHostText({ fs: opts.fs, env: opts.env ?? {} }, file.startsWith('/') ? file : `${dirname(scriptPath)}/${file}`);
   } catch {
     return null;
   }
@@ -734,7 +736,7 @@ export async function runPacketdrillScript(k: Kernel, text: string, opts: Packet
     for (const c of cmds) {
       if (!c) continue;
       for (const w of c.split(/[\s;&|`]+/)) {
-        if (/\.sh$/.test(w) && !files.has(w)) files.set(w, hostReadFile(opts.fs, path, w));
+        if (/\.sh$/.test(w) && !files.has(w)) files.set(w, hostReadFile(opts, path, w));
       }
     }
   }

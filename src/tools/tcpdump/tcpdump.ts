@@ -14,12 +14,12 @@
  * capture writes pcapng); `-r` reads pcap and pcapng. A kill (EINTR) ends the
  * capture with the summary and status 0, as SIGINT does.
  */
-import { hostPath, type ToolContext } from '../tool.js';
+import { readHostFile, writeHostFile, type ToolContext } from '../tool.js';
 import * as sys from '../../socket/syscalls.js';
 import {
   AF_PACKET, SOCK_RAW, SOCK_DGRAM, SOL_PACKET, SOL_SOCKET, type SockaddrLl,
 } from '../../socket/socket.js';
-import { SystemError, ENOENT, EISDIR, strerror } from '../../socket/errno.js';
+import { SystemError, EISDIR, strerror } from '../../socket/errno.js';
 import {
   PACKET_ADD_MEMBERSHIP, PACKET_MR_PROMISC, PACKET_STATISTICS, SO_TIMESTAMPNS, SCM_TIMESTAMPNS,
   type TpacketStats, type Timespec,
@@ -146,17 +146,6 @@ function fileError(ctx: ToolContext, path: string, e: unknown): number {
   const msg = e instanceof SystemError ? strerror(e.errno) : String((e as Error).message);
   ctx.stderr.write(`tcpdump: ${path}: ${msg}\n`);
   return 1;
-}
-
-/** The host's files through ctx.fs; none (a browser): every path is ENOENT. */
-function readHostFile(ctx: ToolContext, path: string): Uint8Array {
-  if (!ctx.fs) throw new SystemError(ENOENT, 'open', path);
-  return ctx.fs.readFile(hostPath(ctx.env, path));
-}
-
-function writeHostFile(ctx: ToolContext, path: string, data: Uint8Array): void {
-  if (!ctx.fs) throw new SystemError(ENOENT, 'open', path);
-  ctx.fs.writeFile(hostPath(ctx.env, path), data);
 }
 
 /** `tcpdump -r FILE`: print a saved capture (pcap or pcapng). */
