@@ -16,7 +16,7 @@ import {
 } from './errors.js';
 import { sockaddrIn, validatePort, lookupHost } from './net_addr.js';
 import { HandleRef } from './ref.js';
-import { kContext, kServer, normalizeArgs, addressInfo, type NetContext, type AddressInfo, type Socket } from './net_socket.js';
+import { kContext, kServer, normalizeArgs, macrotask, addressInfo, type NetContext, type AddressInfo, type Socket } from './net_socket.js';
 
 /** node:net Server options. */
 export interface ServerOptions {
@@ -188,8 +188,14 @@ export class Server extends EventEmitter {
         if (code !== 'EMFILE' && code !== 'ENFILE' && code !== 'ENOBUFS' && code !== 'ENOMEM' && code !== 'ECONNABORTED') return;
         continue;
       }
+      // libuv's onconnection comes from the event loop.
+      await macrotask();
       if (this.fd !== fd) {
-        sys.close(r.fd);
+        try {
+          sys.close(r.fd);
+        } catch {
+          // the kernel closed: the fd is gone with it
+        }
         return;
       }
       this.onconnection(r.fd);

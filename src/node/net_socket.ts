@@ -20,8 +20,9 @@ import type { Netns } from '../api/kernel.js';
 import { TimerList } from '../core/timer.js';
 import {
   AF_INET, SOCK_STREAM, MSG_DONTWAIT, MSG_NOSIGNAL, SHUT_WR, SOL_SOCKET, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
-  POLLOUT, type SockaddrIn, type Sockaddr,
+  POLLOUT, POLLIN, type SockaddrIn, type Sockaddr,
 } from '../socket/socket.js';
+import { FIONREAD } from '../ipv4/af_inet.js';
 import { SystemError, EAGAIN, ENOTCONN, ENETUNREACH, ENOENT, EBADF } from '../socket/errno.js';
 import { sockfdLookup } from '../socket/syscalls.js';
 import { SOL_TCP, TCP_NODELAY, TCP_KEEPIDLE } from '../ipv4/tcp_defs.js';
@@ -86,6 +87,11 @@ export interface ConnectOptions {
   path?: string;
   allowHalfOpen?: boolean;
   [k: string]: unknown;
+}
+
+/** Resolve on a later turn of the event loop (where libuv would call back). */
+export function macrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Node: normalizeArgs(): [options, cb] from (port, host, cb) / (options, cb) / (path, cb). */
@@ -341,6 +347,8 @@ export class Socket extends Duplex {
       if (this.fd !== fd) return;
       err = -(e as SystemError).errno;
     }
+    // libuv reports the connect from the event loop.
+    await macrotask();
     if (this.fd !== fd || this.destroyed) return;
     this.connecting = false;
     if (err !== 0) {
@@ -410,37 +418,61 @@ export class Socket extends Duplex {
     if (this.fd !== null && !this.connecting && !this.pumping) void this.pump(this.fd);
   }
 
-  /** One blocking read pending at a time; stops when push() reports a full buffer. */
+  /**
+   * The read side, as libuv drives a TCP handle: wait (in kernel time) until the
+   * socket is readable, then, from a macrotask (every libuv callback comes from the
+   * event loop: code that defers with setImmediate between socket events, as
+   * undici's keep-alive does, relies on it), read what is queued without blocking
+   * until push() reports a full buffer or nothing is left. When the pump stops, the
+   * bytes stay in the kernel socket and the advertised window shrinks.
+   */
   private async pump(fd: number): Promise<void> {
     this.pumping = true;
     const sys = this[kContext].ns.syscalls;
+    const pfd = { fd, events: POLLIN, revents: 0 };
     try {
       while (this.wantRead && this.fd === fd) {
-        const buf = this.scratch ?? Buffer.allocUnsafe(READ_SIZE);
-        this.scratch = buf;
-        let n: number;
         try {
-          n = await sys.read(fd, buf);
+          await sys.poll([pfd]);
         } catch (e) {
           if (this.fd === fd) this.destroy(errnoException(e as SystemError, 'read'));
           return;
         }
         if (this.fd !== fd) return;
-        if (n === 0) {
-          this.wantRead = false;
-          this.push(null);
-          this.read(0);
-          return;
+        await macrotask();
+        if (this.fd !== fd) return;
+        // The first read finds data, the end or the error poll saw; later ones only what FIONREAD counts.
+        let first = true;
+        while (this.wantRead && this.fd === fd) {
+          if (!first && !(Number(sys.ioctl(fd, FIONREAD)) > 0)) break;
+          first = false;
+          const buf = this.scratch ?? Buffer.allocUnsafe(READ_SIZE);
+          this.scratch = buf;
+          let n: number;
+          try {
+            n = await sys.read(fd, buf, MSG_DONTWAIT);
+          } catch (e) {
+            if ((e as SystemError).errno === -EAGAIN) break;
+            if (this.fd === fd) this.destroy(errnoException(e as SystemError, 'read'));
+            return;
+          }
+          if (this.fd !== fd) return;
+          if (n === 0) {
+            this.wantRead = false;
+            this.push(null);
+            this.read(0);
+            return;
+          }
+          let chunk: Buffer;
+          if (n < COPY_BELOW) chunk = Buffer.from(buf.subarray(0, n));
+          else {
+            chunk = buf.subarray(0, n);
+            this.scratch = null;
+          }
+          this.readBytes += n;
+          this.activity();
+          this.wantRead = this.push(chunk);
         }
-        let chunk: Buffer;
-        if (n < COPY_BELOW) chunk = Buffer.from(buf.subarray(0, n));
-        else {
-          chunk = buf.subarray(0, n);
-          this.scratch = null;
-        }
-        this.readBytes += n;
-        this.activity();
-        this.wantRead = this.push(chunk);
       }
     } finally {
       this.pumping = false;
@@ -486,11 +518,13 @@ export class Socket extends Duplex {
       cb();
       return;
     }
-    sys.write(fd, data.subarray(n), MSG_NOSIGNAL).then(() => {
+    sys.write(fd, data.subarray(n), MSG_NOSIGNAL).then(async () => {
+      await macrotask();
       if (this.fd !== fd) return;
       this.activity();
       cb();
-    }, (e: SystemError) => {
+    }, async (e: SystemError) => {
+      await macrotask();
       if (this.fd !== fd) return;
       cb(errnoException(e, 'write'));
     });
@@ -627,7 +661,8 @@ export class Socket extends Duplex {
     this.timeoutNs = ms * NS_PER_MS;
     const core = this[kContext].ns.kernel.core;
     this.lastActive = core.clock.now();
-    this.timer ??= new TimerList(() => process.nextTick(() => this.onTimer()));
+    // Softirq context: only schedule; the event comes from the event loop as Node's timers do.
+    this.timer ??= new TimerList(() => setImmediate(() => this.onTimer()));
     core.modTimer(this.timer, this.lastActive + this.timeoutNs);
     if (callback !== undefined) {
       validateFunction(callback, 'callback');

@@ -127,6 +127,26 @@ test('keep-alive: two requests over one connection, as node:http', async () => {
   });
 });
 
+test('100 sequential requests on a virtual-clock kernel reuse one keep-alive connection', async () => {
+  // Node's agent (and undici) return a socket to the pool from a later event-loop turn:
+  // the adapter delivers socket events from macrotasks as libuv does, so this works.
+  const env = await tuxEnv();
+  try {
+    let accepts = 0;
+    const srv = env.server.http.createServer((req: any, res: any) => res.end(`r${req.url}`));
+    srv.on('connection', () => accepts++);
+    const port = await listen(srv, env.host);
+    for (let i = 0; i < 100; i++) {
+      const r = await fetchText(env.client.http, { host: env.host, port, path: `/${i}` });
+      assert.equal(r.text, `r/${i}`);
+    }
+    assert.equal(accepts, 1);
+    await new Promise((r) => srv.close(r));
+  } finally {
+    await env.close();
+  }
+});
+
 test('keepAliveTimeout: the server closes an idle keep-alive connection (kernel time)', async () => {
   const env = await tuxEnv();
   try {

@@ -462,9 +462,11 @@ test('ref/unref: an active ref\'d server or socket holds the kernel keep-alive',
     assert.equal(ka.holders, 0);
     srv.ref();
     assert.equal(ka.holders, 1);
+    const accepted = new Promise((r) => srv.once('connection', r));
     const c = env.client.connect(srv.address().port, env.serverHost);
     c.unref();
     await new Promise((r) => c.on('connect', r));
+    await accepted;
     assert.equal(ka.holders, 2, 'the accepted socket is ref\'d, the client not');
     c.ref();
     assert.equal(ka.holders, 3);
