@@ -6,22 +6,19 @@
  * As with node:net, an active (listening/open) Server or Socket that is ref'd (the
  * default) keeps the process alive; `unref()` lets it go.
  *
- * One real handle per kernel (an interval with a long period) stands for all of them:
- * it exists while the count of active ref'd holders is above zero, and is cleared
- * when the count drops to zero or the kernel closes.
+ * The kernel's own counted hold (`kernel.hold()`, the host's keep-alive handle that
+ * `kernel.sh()` also uses) stands for all of them: this module keeps one hold while
+ * the count of active ref'd holders is above zero.
  */
 import type { Kernel } from '../api/kernel.js';
 
-/** Period of the keep-alive interval: long, it only has to exist. */
-const KEEPALIVE_PERIOD_MS = 1 << 30;
-
-/** The per-kernel count of active ref'd handles and the real handle standing for them. */
+/** The per-kernel count of active ref'd handles, holding the kernel while it is above zero. */
 export class KernelKeepAlive {
   private count = 0;
-  private handle: ReturnType<typeof setInterval> | null = null;
+  private held: (() => void) | null = null;
   private closed = false;
 
-  constructor(kernel: Kernel) {
+  constructor(private readonly kernel: Kernel) {
     kernel.onClose(() => {
       this.closed = true;
       this.count = 0;
@@ -47,12 +44,12 @@ export class KernelKeepAlive {
   }
 
   private update(): void {
-    const want = this.count > 0 && !this.closed;
-    if (want && this.handle === null) {
-      this.handle = setInterval(() => {}, KEEPALIVE_PERIOD_MS);
-    } else if (!want && this.handle !== null) {
-      clearInterval(this.handle);
-      this.handle = null;
+    if (this.count > 0 && this.held === null && !this.closed) {
+      this.held = this.kernel.hold();
+    } else if (this.count === 0 && this.held !== null) {
+      const r = this.held;
+      this.held = null;
+      r();
     }
   }
 }

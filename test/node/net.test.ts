@@ -10,6 +10,7 @@ import * as realNet from 'node:net';
 import { Kernel } from '../../src/index.js';
 import { nodeApi } from '../../src/node/index.js';
 import { keepAliveOf } from '../../src/node/ref.js';
+import { spawnSync } from 'node:child_process';
 
 const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
   'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up; ' +
@@ -494,4 +495,27 @@ test('kernel.close() closes servers and sockets (close events)', async () => {
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(events.sort(), ['server close', 'server socket close']);
   assert.equal(keepAliveOf(env.kernel).holders, 0);
+});
+
+test('a ref\'d tuxnet server keeps the process alive; unref\'d it does not', () => {
+  const dist = new URL('../../src/', import.meta.url).href;
+  const script = (unref: boolean): string => `
+    import { Kernel } from '${dist}index.js';
+    import { nodeApi } from '${dist}node/index.js';
+    const kernel = new Kernel();
+    const { net } = nodeApi(kernel.netns());
+    await kernel.sh('ip link set lo up');
+    const srv = net.createServer((c) => c.end('served'));
+    srv.listen(80, '127.0.0.1', () => console.log('listening'));
+    ${unref ? 'srv.unref();' : ''}
+    // Only an unref'd host timer stands between now and the client: the server must hold the process.
+    setTimeout(() => {
+      const c = net.connect(80, '127.0.0.1');
+      c.on('data', (d) => console.log(String(d)));
+      c.on('close', () => srv.close(() => kernel.close()));
+    }, 20).unref();
+  `;
+  const run = (unref: boolean): string => spawnSync(process.execPath, ['--input-type=module', '-e', script(unref)], { encoding: 'utf8', timeout: 30000 }).stdout;
+  assert.equal(run(false), 'listening\nserved\n');
+  assert.equal(run(true), 'listening\n');
 });
