@@ -95,6 +95,36 @@ test('fetch from namespace b to http.createServer in namespace a: GET, POST, sta
   await kernel.close();
 });
 
+test('back-to-back sequential fetches use as many keep-alive connections as on the host loopback', async () => {
+  const count = async (listenOn: (s: http.Server) => Promise<string>, get: (url: string) => Promise<Response | unknown>,
+    server: http.Server): Promise<number> => {
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const base = await listenOn(server);
+    for (let i = 0; i < 20; i++) await ((await get(`${base}/${i}`)) as Response).text();
+    await closeServer(server);
+    return connections;
+  };
+  const hostAgent = new Agent();
+  const host = await count(async (s) => {
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  }, (url) => undiciFetch(url, { dispatcher: hostAgent }), http.createServer(echo));
+  await hostAgent.close();
+
+  const kernel = await lab();
+  const a = nodeApi(kernel.netns('a'));
+  const b = nodeApi(kernel.netns('b'));
+  const tux = await count(async (s) => {
+    await listen(s, 8080, '10.0.0.1');
+    return 'http://10.0.0.1:8080';
+  }, (url) => b.fetch(url), a.http.createServer(echo));
+  // undici frees a connection from a setImmediate: the second request finds the first
+  // connection busy, the third finds it free again (2 on Linux).
+  assert.equal(tux, host);
+  await kernel.close();
+});
+
 test('the status and body of a 404 and of a streamed response', async () => {
   const kernel = await lab();
   const a = nodeApi(kernel.netns('a'));
