@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchMain, type BenchOptions, type Figure, defaultBenchOptions } from './common.js';
 
 /** One file per figure group, run in this order. */
-export const BENCHES = ['skb_ops', 'heap', 'veth_frames', 'bridge_frames', 'ip_forward', 'udp', 'fib', 'tcp_bulk', 'tcp_conn', 'tap', 'link'];
+export const BENCHES = ['skb_ops', 'heap', 'veth_frames', 'bridge_frames', 'ip_forward', 'udp', 'fib', 'tcp_bulk', 'tcp_conn', 'tap', 'link', 'node_http', 'node_stream'];
 
 interface Args {
   json: boolean;
