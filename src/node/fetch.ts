@@ -25,6 +25,7 @@ import * as tls from 'node:tls';
 import { Agent, errors, fetch as undiciFetch, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher,
   type RequestInfo, type RequestInit, type Response, type buildConnector } from 'undici';
 import { TimerList } from '../core/timer.js';
+import { ERR_INVALID_ARG_TYPE } from './errors.js';
 import type { Netns } from '../api/kernel.js';
 
 /** A socket of the namespace, as `api.net.createConnection` returns it. */
@@ -153,12 +154,11 @@ export function buildNsConnector(ns: Netns, net: NetConnector, options: ConnectO
 
 /** A new undici Agent whose connections are opened in the namespace `ns` through `net`. */
 export function createDispatcher(ns: Netns, net: NetConnector, options: DispatcherOptions = {}): Agent {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('The "options" argument must be of type object');
-  }
+  if (options === null || typeof options !== 'object') throw ERR_INVALID_ARG_TYPE('options', 'object', options);
   const { connect, ...rest } = options;
+  // A connect function would replace the namespace's connector: only its options are taken.
   if (connect !== undefined && (connect === null || typeof connect !== 'object')) {
-    throw new TypeError('options.connect must be an object of TLS/connection options (the connector is tuxnet\'s)');
+    throw ERR_INVALID_ARG_TYPE('options.connect', 'object', connect);
   }
   return new Agent({ ...rest, connect: buildNsConnector(ns, net, connect) });
 }
@@ -189,7 +189,9 @@ export function fetchApi(ns: Netns, net: NetConnector): FetchApi {
     },
     dispatcher(options?: DispatcherOptions): Agent {
       const agent = createDispatcher(ns, net, options);
-      ns.kernel.onClose(() => void agent.destroy().catch(() => {}));
+      // Destroyed with the kernel; held weakly, so an Agent the program dropped can go.
+      const ref = new WeakRef(agent);
+      ns.kernel.onClose(() => void ref.deref()?.destroy().catch(() => {}));
       return agent;
     },
     installGlobalDispatcher(): () => void {

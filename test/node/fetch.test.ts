@@ -268,8 +268,10 @@ test('installGlobalDispatcher: the global fetch() goes through the namespace unt
 test('bad input to dispatcher()', async () => {
   const kernel = await lab();
   const b = nodeApi(kernel.netns('b'));
-  assert.throws(() => b.dispatcher('x' as never), { name: 'TypeError' });
-  assert.throws(() => b.dispatcher({ connect: (() => {}) as never }), { name: 'TypeError' });
+  assert.throws(() => b.dispatcher('x' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+    message: 'The "options" argument must be of type object. Received type string (\'x\')' });
+  assert.throws(() => b.dispatcher({ connect: (() => {}) as never }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+    message: 'The "options.connect" property must be of type object. Received function connect' });
   // A fetch of a URL undici refuses rejects as undici does.
   await assert.rejects(b.fetch('ftp://10.0.0.1/'), { name: 'TypeError', message: 'fetch failed' });
   await kernel.close();
