@@ -8,6 +8,7 @@
  * does for an unknown name (ENOTFOUND).
  */
 import { AF_INET, type SockaddrIn } from '../socket/socket.js';
+import { parseIpv4 } from '../wire/iphdr.js';
 import { dnsException, ERR_SOCKET_BAD_PORT, type NodeSystemError } from './errors.js';
 
 const V4_SEG = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
@@ -42,20 +43,9 @@ export function isIP(input: unknown): number {
   return 0;
 }
 
-/** A dotted quad (already validated by isIPv4) as a host-order u32. */
-export function ipv4ToU32(s: string): number {
-  const p = s.split('.');
-  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
-}
-
-/** A host-order u32 as a dotted quad. */
-export function u32ToIpv4(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
-}
-
 /** The syscall layer's sockaddr for an IPv4 string and a port. */
 export function sockaddrIn(address: string, port: number): SockaddrIn {
-  return { family: AF_INET, port, addr: ipv4ToU32(address) };
+  return { family: AF_INET, port, addr: parseIpv4(address) ?? 0 };
 }
 
 /** Node: isLegalPort(): an integer-like number or numeric string in [0, 65535]. */

@@ -16,38 +16,31 @@
  * setTimeout runs on the kernel clock (a TimerList), so idle timeouts follow virtual time.
  */
 import { Duplex } from 'node:stream';
-import type { Netns } from '../api/kernel.js';
 import { TimerList } from '../core/timer.js';
 import {
   AF_INET, SOCK_STREAM, MSG_DONTWAIT, MSG_NOSIGNAL, SHUT_WR, SOL_SOCKET, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
-  POLLOUT, type SockaddrIn, type Sockaddr,
+  POLLOUT, type SockaddrIn,
 } from '../socket/socket.js';
 import { FIONREAD } from '../ipv4/af_inet.js';
 import { SystemError, EAGAIN, ENOTCONN, ENETUNREACH, ENOENT, EBADF } from '../socket/errno.js';
 import { sockfdLookup } from '../socket/syscalls.js';
 import { SOL_TCP, TCP_NODELAY, TCP_KEEPIDLE } from '../ipv4/tcp_defs.js';
 import {
-  errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_OUT_OF_RANGE, ERR_SOCKET_CLOSED,
+  errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_SOCKET_CLOSED,
   ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY,
 } from './errors.js';
-import { isIP, sockaddrIn, u32ToIpv4, validatePort, lookupHost } from './net_addr.js';
-import type { KernelKeepAlive } from './ref.js';
+import { isIP, sockaddrIn, validatePort, lookupHost } from './net_addr.js';
+import { ipv4ToString } from '../wire/iphdr.js';
 import { HandleRef } from './ref.js';
+import {
+  kContext, kServer, macrotask, normalizeArgs, getTimerDuration, validateFunction, onReadableStreamEnd, addressInfo,
+  type NetContext, type SocketOptions, type ConnectOptions, type AddressInfo, type Cb,
+} from './net_util.js';
 
-/** What the classes of one namespace's `net` module share. */
-export interface NetContext {
-  ns: Netns;
-  keepAlive: KernelKeepAlive;
-  /** Open sockets and servers: closed when the kernel closes. */
-  handles: Set<{ kernelClosed(): void }>;
-  /** The namespace's Socket class (servers make their accepted sockets with it). */
-  Socket: new (options?: SocketOptions) => Socket;
-}
-
-/** Where a class finds its namespace: set on the prototype of the per-namespace subclass. */
-export const kContext = Symbol('tuxnet.netContext');
-/** Internal option of accepted sockets: the server that accepted them. */
-export const kServer = Symbol('tuxnet.server');
+export {
+  kContext, kServer, macrotask, normalizeArgs, getTimerDuration, addressInfo,
+  type NetContext, type SocketOptions, type ConnectOptions, type AddressInfo,
+} from './net_util.js';
 
 /** Bytes one read asks for (libuv reads 64 KiB at a time). */
 const READ_SIZE = 64 * 1024;
@@ -56,84 +49,6 @@ const SLAB_SIZE = 1024 * 1024;
 /** Reads shorter than this are copied out of the slab (which is then reused). */
 const COPY_BELOW = 16 * 1024;
 const NS_PER_MS = 1_000_000;
-/** Node: TIMEOUT_MAX (2^31 - 1 ms). */
-const TIMEOUT_MAX = 2 ** 31 - 1;
-
-/** node:net Socket constructor options (those that mean something over tuxnet). */
-export interface SocketOptions {
-  /** A tuxnet fd of the namespace's process (an already connected TCP socket). */
-  fd?: number;
-  allowHalfOpen?: boolean;
-  readable?: boolean;
-  writable?: boolean;
-  signal?: AbortSignal;
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  highWaterMark?: number;
-  [kServer]?: { connectionClosed(): void };
-}
-
-/** node:net connect options. */
-export interface ConnectOptions {
-  port?: number | string;
-  host?: string;
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-  lookup?: (hostname: string, options: object, cb: (err: Error | null, address: string, family: number) => void) => void;
-  timeout?: number;
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  path?: string;
-  allowHalfOpen?: boolean;
-  [k: string]: unknown;
-}
-
-/** Resolve on a later turn of the event loop (where libuv would call back). */
-export function macrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Node: normalizeArgs(): [options, cb] from (port, host, cb) / (options, cb) / (path, cb). */
-export function normalizeArgs(args: unknown[]): [ConnectOptions, ((...a: unknown[]) => void) | null] {
-  if (args.length === 0) return [{}, null];
-  const arg0 = args[0];
-  let options: ConnectOptions = {};
-  if (typeof arg0 === 'object' && arg0 !== null) options = arg0 as ConnectOptions;
-  else if (isPipeName(arg0)) options.path = arg0 as string;
-  else {
-    options.port = arg0 as number;
-    if (args.length > 1 && typeof args[1] === 'string') options.host = args[1];
-  }
-  const cb = args[args.length - 1];
-  return [options, typeof cb === 'function' ? (cb as (...a: unknown[]) => void) : null];
-}
-
-function isPipeName(s: unknown): boolean {
-  return typeof s === 'string' && !(Number(s) >= 0);
-}
-
-/** Node: getTimerDuration(msecs, name). */
-export function getTimerDuration(msecs: unknown, name: string): number {
-  if (typeof msecs !== 'number') throw ERR_INVALID_ARG_TYPE(name, 'number', msecs);
-  if (msecs < 0 || !Number.isFinite(msecs)) throw ERR_OUT_OF_RANGE(name, 'a non-negative finite number', msecs);
-  return msecs > TIMEOUT_MAX ? TIMEOUT_MAX : msecs;
-}
-
-function validateFunction(v: unknown, name: string): void {
-  if (typeof v !== 'function') throw ERR_INVALID_ARG_TYPE(name, 'Function', v);
-}
-
-type Cb = (err?: Error | null) => void;
-
-/** Node: the address objects of address()/server.address(). */
-export interface AddressInfo {
-  address: string;
-  family: string;
-  port: number;
-}
 
 /**
  * A TCP connection in a tuxnet namespace with node:net's Socket surface: events
@@ -329,7 +244,7 @@ export class Socket extends Duplex {
         let details: string | undefined;
         try {
           const sn = sys.getsockname(fd) as SockaddrIn;
-          details = `${u32ToIpv4(sn.addr)}:${sn.port}`;
+          details = `${ipv4ToString(sn.addr)}:${sn.port}`;
         } catch {
           details = undefined;
         }
@@ -848,31 +763,3 @@ export class Socket extends Duplex {
   }
 }
 
-/** Node: onReadableStreamEnd(): without allowHalfOpen, a write after the peer's FIN fails with EPIPE. */
-function onReadableStreamEnd(this: Socket): void {
-  if (!this.allowHalfOpen) this.write = writeAfterFIN as Socket['write'];
-}
-
-function writeAfterFIN(this: Socket, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-  if (!this.writableEnded) {
-    return (Duplex.prototype.write as (...a: unknown[]) => boolean).call(this, chunk, encoding, cb);
-  }
-  if (typeof encoding === 'function') cb = encoding;
-  const er = nodeErrorWithCode('This socket has been ended by the other party', 'EPIPE');
-  if (typeof cb === 'function') process.nextTick(cb as Cb, er);
-  this.destroy(er);
-  return false;
-}
-
-/** Node: genericNodeError(message, {code}): a plain Error with a code. */
-function nodeErrorWithCode(message: string, code: string): Error & { code: string } {
-  const e = new Error(message) as Error & { code: string };
-  e.code = code;
-  return e;
-}
-
-/** A syscall-layer sockaddr as Node's address object. */
-export function addressInfo(sa: Sockaddr): AddressInfo | null {
-  if (sa.family !== AF_INET) return null;
-  return { address: u32ToIpv4(sa.addr), family: 'IPv4', port: sa.port };
-}
