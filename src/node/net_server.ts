@@ -172,7 +172,9 @@ export class Server extends EventEmitter {
     process.nextTick(() => {
       if (this.fd === fd) this.emit('listening');
     });
-    void this.acceptLoop(fd);
+    this.acceptLoop(fd).catch((e: unknown) => {
+      if (this.fd === fd) this.emit('error', e);
+    });
   }
 
   private async acceptLoop(fd: number): Promise<void> {

@@ -27,7 +27,7 @@ import { sockfdLookup } from '../socket/syscalls.js';
 import { SOL_TCP, TCP_NODELAY, TCP_KEEPIDLE } from '../ipv4/tcp_defs.js';
 import {
   errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_SOCKET_CLOSED,
-  ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY,
+  ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY, ERR_INVALID_FD_TYPE,
 } from './errors.js';
 import { isIP, sockaddrIn, validatePort, lookupHost } from './net_addr.js';
 import { ipv4ToString } from '../wire/iphdr.js';
@@ -116,7 +116,12 @@ export class Socket extends Duplex {
     this.on('end', onReadableStreamEnd);
     if (options.fd !== undefined) {
       if (typeof options.fd !== 'number') throw ERR_INVALID_ARG_TYPE('fd', 'number', options.fd);
-      sockfdLookup(ctx.ns.task, options.fd, 'fstat');
+      // Node: an fd that is no TCP socket is ERR_INVALID_FD_TYPE (guessHandleType 'UNKNOWN').
+      try {
+        sockfdLookup(ctx.ns.task, options.fd, 'fstat');
+      } catch {
+        throw ERR_INVALID_FD_TYPE('UNKNOWN');
+      }
       this.attach(options.fd);
       this.applyOptions();
       if (options.readable === false) this.push(null);
@@ -183,7 +188,7 @@ export class Socket extends Duplex {
     const addressType = isIP(host);
     if (addressType) {
       process.nextTick(() => {
-        if (this.connecting) void this.internalConnect(host, port as number, addressType, localAddress, localPort);
+        if (this.connecting) this.internalConnect(host, port as number, addressType, localAddress, localPort).catch(this.failed);
       });
       return;
     }
@@ -197,7 +202,7 @@ export class Socket extends Duplex {
       else if (family !== 4 && family !== 6) {
         process.nextTick(() => this.destroy(ERR_INVALID_ADDRESS_FAMILY(family, String(options.host), options.port)));
       } else {
-        void this.internalConnect(ip, port as number, family, localAddress, localPort);
+        this.internalConnect(ip, port as number, family, localAddress, localPort).catch(this.failed);
       }
     };
     if (options.lookup) {
@@ -329,12 +334,17 @@ export class Socket extends Duplex {
     if (f) this._final(f);
   }
 
+  /** An unexpected failure of the adapter itself (a closed kernel's syscalls): the socket is destroyed with it. */
+  private readonly failed = (e: unknown): void => {
+    if (!this.destroyed) this.destroy(e instanceof Error ? e : new Error(String(e)));
+  };
+
   /* ---------------------------------------------------------------- */
   /* Reading                                                           */
 
   override _read(): void {
     this.wantRead = true;
-    if (this.fd !== null && !this.connecting && !this.pumping) void this.pump(this.fd);
+    if (this.fd !== null && !this.connecting && !this.pumping) this.pump(this.fd).catch(this.failed);
   }
 
   /**

@@ -499,7 +499,7 @@ test('kernel.close() closes servers and sockets (close events)', async () => {
 
 test('a ref\'d tuxnet server keeps the process alive; unref\'d it does not', () => {
   const dist = new URL('../../src/', import.meta.url).href;
-  const script = (unref: boolean): string => `
+  const prologue = `
     import { Kernel } from '${dist}index.js';
     import { nodeApi } from '${dist}node/index.js';
     const kernel = new Kernel();
@@ -507,15 +507,65 @@ test('a ref\'d tuxnet server keeps the process alive; unref\'d it does not', () 
     await kernel.sh('ip link set lo up');
     const srv = net.createServer((c) => c.end('served'));
     srv.listen(80, '127.0.0.1', () => console.log('listening'));
-    ${unref ? 'srv.unref();' : ''}
-    // Only an unref'd host timer stands between now and the client: the server must hold the process.
+  `;
+  // Ref'd: only an unref'd host timer stands between now and the client, the server holds the process.
+  const refd = prologue + `
     setTimeout(() => {
       const c = net.connect(80, '127.0.0.1');
       c.on('data', (d) => console.log(String(d)));
       c.on('close', () => srv.close(() => kernel.close()));
     }, 20).unref();
   `;
-  const run = (unref: boolean): string => spawnSync(process.execPath, ['--input-type=module', '-e', script(unref)], { encoding: 'utf8', timeout: 30000 }).stdout;
-  assert.equal(run(false), 'listening\nserved\n');
-  assert.equal(run(true), 'listening\n');
+  // Unref'd and never closed: the process exits by itself (a ref'd server would keep it for ever).
+  const unrefd = prologue + 'srv.unref();';
+  const run = (script: string): { stdout: string; status: number | null } => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
+    return { stdout: r.stdout, status: r.status };
+  };
+  assert.deepEqual(run(refd), { stdout: 'listening\nserved\n', status: 0 });
+  assert.deepEqual(run(unrefd), { stdout: 'listening\n', status: 0 });
+});
+
+test('writes and end() before the connection is up, destroySoon, pauseOnConnect, as node:net', async () => {
+  await same(async (env) => {
+    const out: unknown[] = [];
+    let paused: any = null;
+    let clientClosed!: () => void;
+    const clientDone = new Promise<void>((r) => (clientClosed = r));
+    const received = new Promise<string>((resolve) => {
+      const srv = env.server.createServer({ pauseOnConnect: true }, (c: any) => {
+        paused = c;
+        out.push(['server socket paused', c.isPaused()]);
+        let s = '';
+        c.on('data', (d: Buffer) => (s += d));
+        c.on('end', () => {
+          c.destroySoon();
+          resolve(s);
+        });
+        c.on('close', () => srv.close());
+        setImmediate(() => c.resume());
+      });
+      void listen(srv, 0, env.serverHost).then((port) => {
+        const c = env.client.connect(port, env.serverHost);
+        c.write('a');
+        c.write(Buffer.from('b'));
+        out.push(['bytesWritten while connecting', c.bytesWritten, c.writableLength > 0]);
+        c.end('c', () => out.push(['end cb', c.bytesWritten]));
+        c.on('close', (h: boolean) => {
+          out.push(['client close', h]);
+          clientClosed();
+        });
+      });
+    });
+    out.push(['received', await received]);
+    await clientDone;
+    await new Promise((r) => setImmediate(r));
+    out.push(['paused socket existed', paused !== null]);
+    try {
+      new env.client.Socket({ fd: 9999 });
+    } catch (e) {
+      out.push(errShape(e, env));
+    }
+    return out.sort((x, y) => String((x as unknown[])[0]).localeCompare(String((y as unknown[])[0])));
+  });
 });
