@@ -106,6 +106,29 @@ function bridgeServer(server: AnyServer, net: NetModule): void {
   Object.defineProperty(server, 'listening', { get: () => tux.listening, configurable: true, enumerable: false });
 }
 
+/**
+ * A TLSSocket over a tuxnet socket wraps it through a JS stream handle, which has no
+ * getpeername/getsockname: its remoteAddress/localAddress would be undefined. Give it
+ * the tuxnet socket's names (node:net reads `_peername`/`_sockname` first), once
+ * connected. For tls.connect({ socket }) users too (the fetch connector).
+ */
+export function adoptTuxnetAddresses(tlsSocket: Duplex, raw: TuxnetSocket): void {
+  const set = (): void => {
+    const t = tlsSocket as unknown as { _peername?: object; _sockname?: object };
+    if (raw.remoteAddress !== undefined) t._peername = { address: raw.remoteAddress, family: raw.remoteFamily, port: raw.remotePort };
+    if (raw.localAddress !== undefined) t._sockname = { address: raw.localAddress, family: raw.localFamily, port: raw.localPort };
+  };
+  if (raw.connecting) raw.once('connect', set);
+  else set();
+}
+
+/** The tuxnet socket under a server-side TLSSocket (Node: the JSStreamSocket of its TLSWrap). */
+function tuxnetSocketUnder(tlsSocket: Duplex, TuxSocket: NetModule['Socket']): TuxnetSocket | null {
+  const wrap = (tlsSocket as unknown as { _handle?: { _parentWrap?: { stream?: unknown } } })._handle?._parentWrap;
+  const raw = wrap?.stream;
+  return raw instanceof TuxSocket ? raw : null;
+}
+
 /** Put `agent` into request arguments that name none (Node's globalAgent otherwise). */
 function withAgent(args: RequestArgs, agent: () => nodeHttp.Agent, Agent: new (o?: nodeHttp.AgentOptions) => nodeHttp.Agent): RequestArgs {
   const fix = (o: nodeHttp.RequestOptions): nodeHttp.RequestOptions => {
@@ -170,7 +193,9 @@ export function httpsModule(net: NetModule): HttpsModule {
         lookup: options.lookup as ConnectOptions['lookup'],
       });
       const parent = nodeHttps.Agent.prototype as unknown as { createConnection(o: unknown, cb?: unknown): Duplex };
-      return parent.createConnection.call(this, { ...options, socket }, cb);
+      const tlsSocket = parent.createConnection.call(this, { ...options, socket }, cb);
+      adoptTuxnetAddresses(tlsSocket, socket);
+      return tlsSocket;
     }
   }
   const globalAgent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 } as nodeHttps.AgentOptions);
@@ -178,6 +203,10 @@ export function httpsModule(net: NetModule): HttpsModule {
     constructor(options?: nodeHttps.ServerOptions | Listener, listener?: Listener) {
       super(options as nodeHttps.ServerOptions, listener);
       bridgeServer(this, net);
+      this.prependListener('secureConnection', (tlsSocket: Duplex) => {
+        const raw = tuxnetSocketUnder(tlsSocket, net.Socket);
+        if (raw) adoptTuxnetAddresses(tlsSocket, raw);
+      });
     }
   }
   const mod: HttpsModule = {

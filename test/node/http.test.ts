@@ -233,11 +233,22 @@ test('errors as node:http: EADDRINUSE, close when not running, ECONNREFUSED', as
 test('https with a self-signed certificate, as node:https', async () => {
   await same(async (env) => {
     const srv = env.server.https.createServer({ key: KEY, cert: CERT }, (req: any, res: any) => {
-      res.end(`secure ${req.url} ${req.socket.encrypted === true}`);
+      const so = req.socket;
+      res.end(`secure ${req.url} ${so.encrypted === true} ${so.remoteFamily} ${so.remotePort > 0} ${so.localPort === srv.address().port}`);
     });
     const port = await listen(srv, env.host);
     const agent = new env.client.https.Agent({ keepAlive: true, ca: CERT });
-    const r1 = await fetchText(env.client.https, { host: env.host, port, path: '/a', agent, servername: 'localhost' });
+    let clientNames = '';
+    const r1 = await new Promise<any>((resolve, reject) => {
+      const req = env.client.https.request({ host: env.host, port, path: '/a', agent, servername: 'localhost' }, (res: any) => {
+        clientNames = `${res.socket.remoteAddress === env.host} ${res.socket.remotePort === port} ${res.socket.localPort > 0}`;
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
     // The TLS socket returns to the agent's pool when the request's last write completed,
     // which can come after the response's end: wait a turn before reusing it.
     await new Promise((r) => setImmediate(r));
@@ -249,6 +260,6 @@ test('https with a self-signed certificate, as node:https', async () => {
     });
     agent.destroy();
     await new Promise((r) => srv.close(r));
-    return { r1: [r1.status, r1.text], r2: [r2.status, r2.text, r2.reused], bad: bad && [bad.code, bad.message] };
+    return { clientNames, r1: [r1.status, r1.text], r2: [r2.status, r2.text, r2.reused], bad: bad && [bad.code, bad.message] };
   });
 });
