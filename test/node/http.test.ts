@@ -13,10 +13,9 @@ import * as realHttp from 'node:http';
 import * as realHttps from 'node:https';
 import { Kernel } from '../../src/index.js';
 import { nodeApi } from '../../src/node/index.js';
+import { VETH as TWO_NAMESPACES } from '../harness/lib_lab.js';
 
-const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
-  'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up; ' +
-  'ip -n a link set lo up; ip -n b link set lo up';
+const VETH = TWO_NAMESPACES + '; ip -n a link set lo up; ip -n b link set lo up';
 
 /** A self-signed P-256 certificate for localhost, 10.0.0.1 and 127.0.0.1 (test only). */
 const KEY = `-----BEGIN PRIVATE KEY-----

@@ -9,12 +9,11 @@ import assert from 'node:assert/strict';
 import * as realNet from 'node:net';
 import { Kernel } from '../../src/index.js';
 import { nodeApi } from '../../src/node/index.js';
+import { VETH as TWO_NAMESPACES } from '../harness/lib_lab.js';
 import { keepAliveOf } from '../../src/node/ref.js';
 import { spawnSync } from 'node:child_process';
 
-const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
-  'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up; ' +
-  'ip -n a link set lo up; ip -n b link set lo up';
+const VETH = TWO_NAMESPACES + '; ip -n a link set lo up; ip -n b link set lo up';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /** The part of node:net the scenarios use (both implementations have it). */
