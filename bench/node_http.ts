@@ -9,7 +9,7 @@
  * other benches: on a shared machine the time spent waiting for a CPU is not the
  * cost). The `linux` figure is the same two programs in this process over the host's
  * loopback (node:http on 127.0.0.1, undici's fetch on a plain Agent), measured in the
- * same run with the runs interleaved; there the CPU time includes the host kernel's
+ * same run, each run alternating SLICES slices of the two; there the CPU time includes the host kernel's
  * loopback TCP work (system time of this process). The ratio is the budget
  * (target >= 0.8). The note gives both figures per second of wall time.
  */
@@ -39,10 +39,11 @@ interface Side {
   close(): Promise<void>;
 }
 
-interface Rate { cpu: number; wall: number }
+/** Requests done, CPU ns and wall ns, summed over slices. */
+interface Tally { done: number; cpu: number; wall: number }
 
-/** Requests done by CONCURRENCY loops in `ns` nanoseconds of wall time: per CPU-second and per second. */
-async function load(side: Side, ns: number): Promise<Rate> {
+/** CONCURRENCY request loops for `ns` nanoseconds of wall time; adds to `t`. */
+async function load(side: Side, ns: number, t: Tally): Promise<void> {
   let done = 0;
   const t0 = nowNs();
   const c0 = cpuNs();
@@ -56,8 +57,13 @@ async function load(side: Side, ns: number): Promise<Rate> {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-  return { cpu: (done * 1e9) / (cpuNs() - c0), wall: (done * 1e9) / (nowNs() - t0) };
+  t.done += done;
+  t.cpu += cpuNs() - c0;
+  t.wall += nowNs() - t0;
 }
+
+/** Slices per run: the two sides alternate within a run, so load changes on the machine hit both. */
+const SLICES = 4;
 
 async function loopbackSide(): Promise<Side> {
   const server = http.createServer(handler);
@@ -101,21 +107,26 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
   const tux = await tuxnetSide();
   const lo = opts.linux ? await loopbackSide() : null;
   try {
-    for (let i = 0; i < opts.warmup; i++) {
-      await load(tux, runNs);
-      if (lo) await load(lo, runNs);
+    const tx: Tally[] = [];
+    const lx: Tally[] = [];
+    for (let i = 0; i < opts.warmup + opts.runs; i++) {
+      const t: Tally = { done: 0, cpu: 0, wall: 0 };
+      const l: Tally = { done: 0, cpu: 0, wall: 0 };
+      for (let k = 0; k < SLICES; k++) {
+        await load(tux, runNs / SLICES, t);
+        if (lo) await load(lo, runNs / SLICES, l);
+      }
+      if (i < opts.warmup) continue;
+      tx.push(t);
+      lx.push(l);
     }
-    const tx: Rate[] = [];
-    const lx: Rate[] = [];
-    for (let i = 0; i < opts.runs; i++) {
-      tx.push(await load(tux, runNs));
-      if (lo) lx.push(await load(lo, runNs));
-    }
-    const f: Figure = { name: 'node_http_keepalive', value: median(tx.map((r) => r.cpu)), unit: 'req/s' };
+    const perCpu = (x: Tally): number => (x.done * 1e9) / x.cpu;
+    const perWall = (x: Tally): number => (x.done * 1e9) / x.wall;
+    const f: Figure = { name: 'node_http_keepalive', value: median(tx.map(perCpu)), unit: 'req/s' };
     if (!lo) return [withLinux(f, null, 'host loopback not measured (--no-linux)')];
-    withLinux(f, median(lx.map((r) => r.cpu)));
-    const tw = median(tx.map((r) => r.wall));
-    const lw = median(lx.map((r) => r.wall));
+    withLinux(f, median(lx.map(perCpu)));
+    const tw = median(tx.map(perWall));
+    const lw = median(lx.map(perWall));
     f.note = `per CPU-second; wall: ${tw.toFixed(0)} vs ${lw.toFixed(0)} req/s, ${(tw / lw).toFixed(2)}x`;
     return [f];
   } finally {

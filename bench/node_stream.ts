@@ -10,8 +10,10 @@
  * `node_stream_adapter`: nodeApi(b).net.createConnection() writing with write()/'drain'
  * backpressure, nodeApi(a).net.createServer() counting 'data' bytes.
  * `node_stream_adapter_cost`: 100 * (1 - adapter / syscalls), in % (target <= 20): the
- * median over pairs of runs (one of each, back to back), which cancels most of the drift
- * of a shared machine that the two medians above carry.
+ * median over pairs of runs (one of each, back to back, in alternating order), which
+ * cancels most of the drift of a shared machine that the two medians above carry. (No
+ * forced GC between runs: a gc() before a run made the run ~5x slower here, with either
+ * transport.)
  */
 import { once } from 'node:events';
 import { type BenchOptions, type Figure, cpuNs, median, check } from './common.js';
@@ -53,8 +55,8 @@ async function viaSyscalls(a: Netns, b: Netns, bytes: number): Promise<number> {
     if (n === 0) break;
     got += n;
   }
-  const dt = cpuNs() - t0;
   await writer;
+  const dt = cpuNs() - t0;
   a.syscalls.close(acc.fd);
   a.syscalls.close(lfd);
   check(got === bytes, `syscalls moved ${got} of ${bytes}`);
@@ -68,14 +70,13 @@ async function viaAdapter(a: Netns, b: Netns, bytes: number): Promise<number> {
   const B = nodeApi(b);
   let got = 0;
   let t0 = 0;
-  const received = new Promise<number>((resolve) => {
+  const received = new Promise<void>((resolve) => {
     const server = A.net.createServer((s) => {
       s.on('data', (d: Buffer) => { got += d.length; });
       s.on('end', () => {
-        const dt = cpuNs() - t0;
         s.end();
         server.close();
-        resolve(dt);
+        resolve();
       });
     });
     server.listen(port, '10.0.0.1');
@@ -92,7 +93,8 @@ async function viaAdapter(a: Netns, b: Netns, bytes: number): Promise<number> {
     if (!c.write(n === CHUNK ? buf : buf.subarray(0, n))) await once(c, 'drain');
   }
   c.end();
-  const dt = await received;
+  await received;
+  const dt = cpuNs() - t0;
   c.destroy();
   check(got === bytes, `adapter moved ${got} of ${bytes}`);
   return (bytes * 1e9) / dt;
@@ -111,8 +113,14 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
     const sx: number[] = [];
     const ax: number[] = [];
     for (let i = 0; i < opts.runs; i++) {
-      sx.push(await viaSyscalls(a, b, bytes));
-      ax.push(await viaAdapter(a, b, bytes));
+      // Alternate which goes first, so neither always inherits the other's leftovers.
+      if (i % 2 === 0) {
+        sx.push(await viaSyscalls(a, b, bytes));
+        ax.push(await viaAdapter(a, b, bytes));
+      } else {
+        ax.push(await viaAdapter(a, b, bytes));
+        sx.push(await viaSyscalls(a, b, bytes));
+      }
     }
     return [
       { name: 'node_stream_syscalls', value: median(sx) / 1e6, unit: 'MB/s' },
