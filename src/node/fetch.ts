@@ -26,6 +26,8 @@ import { Agent, errors, fetch as undiciFetch, getGlobalDispatcher, setGlobalDisp
   type RequestInfo, type RequestInit, type Response, type buildConnector } from 'undici';
 import { TimerList } from '../core/timer.js';
 import { ERR_INVALID_ARG_TYPE } from './errors.js';
+import { adoptTuxnetAddresses } from './http.js';
+import type { TuxnetSocket } from './net.js';
 import type { Netns } from '../api/kernel.js';
 
 /** A socket of the namespace, as `api.net.createConnection` returns it. */
@@ -142,6 +144,8 @@ export function buildNsConnector(ns: Netns, net: NetConnector, options: ConnectO
         ALPNProtocols: allowH2 ? ['http/1.1', 'h2'] : ['http/1.1'],
       });
       socket = t;
+      // remoteAddress & co. of the TLS socket are the TCP socket's (its JS stream handle has no names).
+      adoptTuxnetAddresses(t, tcp as unknown as TuxnetSocket);
       // An error of the TCP socket under TLS reaches undici through the TLS socket.
       t.once('error', onError);
       t.once('secureConnect', () => {

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -170,7 +171,7 @@ test('https: a self-signed certificate is refused as on the host, and trusted th
   const a = nodeApi(kernel.netns('a'));
   const b = nodeApi(kernel.netns('b'));
   const server = a.https.createServer({ key, cert }, (req, res) => {
-    res.end(`${(req.socket as unknown as { getProtocol(): string }).getProtocol()} ${req.url}`);
+    res.end(`${(req.socket as unknown as { getProtocol(): string }).getProtocol()} ${req.url} ${req.socket.remoteAddress}`);
   });
   await listen(server, 443, '10.0.0.1');
   const tuxErr = await fetchError(b.fetch('https://10.0.0.1/'));
@@ -179,10 +180,20 @@ test('https: a self-signed certificate is refused as on the host, and trusted th
   assert.equal(tuxErr.cause.code, hostErr.cause.code);
   assert.equal(tuxErr.cause.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
 
+  let connected: { remoteAddress?: string; remotePort?: number; localAddress?: string } = {};
   const trusting = b.dispatcher({ connect: { ca: cert } });
+  // undici publishes each new connection's socket on this diagnostics channel.
+  const onConnected = (m: unknown): void => {
+    const s = (m as { socket: { remoteAddress?: string; remotePort?: number; localAddress?: string } }).socket;
+    connected = { remoteAddress: s.remoteAddress, remotePort: s.remotePort, localAddress: s.localAddress };
+  };
+  diagnostics.subscribe('undici:client:connected', onConnected);
   const r = await b.fetch('https://10.0.0.1/secure', { dispatcher: trusting });
+  diagnostics.unsubscribe('undici:client:connected', onConnected);
+  // The TLS socket undici got has the addresses of the TCP connection under it.
+  assert.deepEqual(connected, { remoteAddress: '10.0.0.1', remotePort: 443, localAddress: '10.0.0.2' });
   assert.equal(r.status, 200);
-  assert.equal(await r.text(), 'TLSv1.3 /secure');
+  assert.equal(await r.text(), 'TLSv1.3 /secure 10.0.0.2');
   // The certificate names 10.0.0.1, not 10.0.0.2: the identity check fails as Node's does.
   const wrongName = await fetchError(b.fetch('https://10.0.0.1/', {
     dispatcher: b.dispatcher({ connect: { ca: cert, servername: 'example.org' } }) }));
