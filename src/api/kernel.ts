@@ -10,6 +10,7 @@
  * `src/index.ts` (Node) and `src/browser.ts` supply theirs.
  */
 import { bootKernel } from '../boot.js';
+import { ERR_INVALID_ARG_TYPE } from './errors.js';
 import { VirtualClock, type Clock } from '../core/clock.js';
 import type { Platform } from '../core/softirq.js';
 import type { Kernel as KernelCore, Net } from '../core/net_namespace.js';
@@ -122,7 +123,7 @@ export class Kernel {
   private readonly host: HostEnvironment;
 
   constructor(opts: KernelOptions = {}, host?: HostEnvironment) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError('The "options" argument must be of type object');
+    if (opts === null || typeof opts !== 'object') throw ERR_INVALID_ARG_TYPE('options', 'object', opts);
     if (opts.clock !== undefined && opts.clock !== 'virtual' && opts.clock !== 'real') {
       throw new TypeError(`options.clock must be 'virtual' or 'real', got ${String(opts.clock)}`);
     }
@@ -164,7 +165,7 @@ export class Kernel {
    */
   sh(line: string): Promise<ShResult> {
     if (typeof line !== 'string') {
-      return Promise.reject(new TypeError(`The "line" argument must be of type string. Received ${describe(line)}`));
+      return Promise.reject(ERR_INVALID_ARG_TYPE('line', 'string', line));
     }
     // A running command keeps the process alive (`sleep 1` on the real clock waits on
     // an unref'd platform timer only).
@@ -244,7 +245,7 @@ export class Kernel {
       this.initHandle ??= new Netns(this, '', this.core.initNet);
       return this.initHandle;
     }
-    if (typeof name !== 'string') throw new TypeError(`The "name" argument must be of type string. Received ${describe(name)}`);
+    if (typeof name !== 'string') throw ERR_INVALID_ARG_TYPE('name', 'string', name);
     if (name === '' || name === '.' || name === '..' || name.includes('/') || name.length > 255) {
       throw new TypeError(`invalid namespace name ${JSON.stringify(name)}`);
     }
@@ -316,20 +317,6 @@ const devNull: Stdio = { write: () => {} };
 /** What a syscall of a handle whose kernel was closed throws (its process has exited). */
 function kernelClosedError(syscall: string): Error {
   return Object.assign(new Error(`${syscall}: the kernel is closed`), { code: 'ERR_TUXNET_CLOSED', syscall });
-}
-
-/** Node's way of naming what it received in ERR_INVALID_ARG_TYPE messages. */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'function') return `function ${(v as { name?: string }).name || '<anonymous>'}`;
-  if (typeof v === 'object') {
-    const c = (v as { constructor?: { name?: string } }).constructor?.name;
-    return c ? `an instance of ${c}` : 'an instance of Object';
-  }
-  let shown = typeof v === 'string' ? `'${v.length > 28 ? v.slice(0, 25) + '...' : v}'` : String(v);
-  if (typeof v === 'bigint') shown += 'n';
-  return `type ${typeof v} (${shown})`;
 }
 
 /** The syscalls bound to a handle's process (the first argument, the task, is filled in). */

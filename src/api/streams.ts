@@ -38,7 +38,11 @@
  * ```
  */
 import type { Netns } from './kernel.js';
-import { describe } from './kernel.js';
+import {
+  ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_INVALID_IP_ADDRESS, ERR_OUT_OF_RANGE, ERR_SOCKET_CLOSED,
+  ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
+} from './errors.js';
+import { isIP, lookupHost, validatePort } from './net_addr.js';
 import { parseIpv4, ipv4ToString } from '../wire/iphdr.js';
 import {
   AF_INET, AF_INET6, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SHUT_RD, SHUT_WR, SHUT_RDWR, POLLERR, POLLRDHUP,
@@ -151,47 +155,21 @@ export interface TcpListener extends AsyncIterable<TcpConnection> {
 /* ------------------------------------------------------------------ */
 /* Arguments and addresses (shared with streams_udp.ts)                */
 
-/** An Error with a Node-style `code` (ERR_INVALID_ARG_TYPE ...). */
-function codedError<E extends Error>(e: E, code: string): E {
-  Object.defineProperty(e, 'code', { value: code, enumerable: false, configurable: true, writable: true });
-  return e;
-}
-
-/** ERR_INVALID_ARG_TYPE, worded as Node's. */
-export function invalidArgType(name: string, expected: string, value: unknown): TypeError {
-  const what = name.includes('.') ? 'property' : 'argument';
-  return codedError(new TypeError(`The "${name}" ${what} must be ${expected}. Received ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
-}
-
-/** ERR_INVALID_ARG_VALUE, worded as Node's. */
-export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError {
-  const what = name.includes('.') ? 'property' : 'argument';
-  return codedError(new TypeError(`The ${what} '${name}' ${reason}. Received ${describe(value)}`), 'ERR_INVALID_ARG_VALUE');
-}
-
 /**
- * A port: an integer in range (Node: ERR_SOCKET_BAD_PORT, a RangeError; a non-number is
- * ERR_INVALID_ARG_TYPE). `allowZero` for bind/listen, where 0 means "any".
+ * A port given as a number (unlike node:net, no numeric strings): ERR_INVALID_ARG_TYPE
+ * for anything else, Node's ERR_SOCKET_BAD_PORT when out of range. `allowZero` for
+ * bind/listen, where 0 means "any".
  */
 export function checkPort(name: string, value: unknown, allowZero: boolean): number {
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > 65535) {
-    throw codedError(new RangeError(`${name} should be >= ${allowZero ? 0 : 1} and < 65536. Received ${describe(value)}.`),
-      'ERR_SOCKET_BAD_PORT');
-  }
-  return value;
+  if (typeof value !== 'number') throw ERR_INVALID_ARG_TYPE(name, 'number', value);
+  return validatePort(value, name, allowZero);
 }
 
 /** An options object (or undefined when `optional`). */
 export function checkOptions(name: string, value: unknown, optional: boolean): Record<string, unknown> {
   if (value === undefined && optional) return {};
-  if (value === null || typeof value !== 'object') throw invalidArgType(name, 'of type object', value);
+  if (value === null || typeof value !== 'object') throw ERR_INVALID_ARG_TYPE(name, 'object', value);
   return value as Record<string, unknown>;
-}
-
-/** A rough IPv6 literal test (tuxnet has no IPv6 stack: such addresses fail with the family's error). */
-function looksIPv6(s: string): boolean {
-  return s.includes(':') && /^[0-9a-fA-F:.]+(%[0-9a-zA-Z-.:]+)?$/.test(s);
 }
 
 /** A resolved host: the family (AF_INET, or AF_INET6 for an IPv6 literal) and the IPv4 address. */
@@ -208,19 +186,14 @@ export interface ResolvedHost {
  * Node's `getaddrinfo ENOTFOUND name` error (tuxnet has no DNS resolver).
  */
 export function resolveHost(host: string): ResolvedHost | Error {
-  const a = parseIpv4(host);
-  if (a !== null) return { family: AF_INET, addr: a };
-  if (looksIPv6(host)) return { family: AF_INET6, addr: 0 };
-  const h = host.toLowerCase().replace(/\.$/, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return { family: AF_INET, addr: 0x7f000001 };
-  const e = new Error(`getaddrinfo ENOTFOUND ${host}`);
-  Object.assign(e, { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: host });
-  return e;
+  const r = lookupHost(host);
+  if (r instanceof Error) return r;
+  return r.family === 6 ? { family: AF_INET6, addr: 0 } : { family: AF_INET, addr: parseIpv4(r.address)! };
 }
 
 /** A host option: a string, resolved; an unresolvable name rejects with ENOTFOUND as Node's lookup. */
 export function checkHost(name: string, value: unknown): ResolvedHost {
-  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  if (typeof value !== 'string') throw ERR_INVALID_ARG_TYPE(name, 'string', value);
   const r = resolveHost(value);
   if (r instanceof Error) throw r;
   return r;
@@ -228,11 +201,11 @@ export function checkHost(name: string, value: unknown): ResolvedHost {
 
 /** A local IP literal (net.connect's localAddress: Node throws ERR_INVALID_IP_ADDRESS for anything else). */
 function checkLocalIp(name: string, value: unknown): ResolvedHost {
-  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
-  const a = parseIpv4(value);
-  if (a !== null) return { family: AF_INET, addr: a };
-  if (looksIPv6(value)) return { family: AF_INET6, addr: 0 };
-  throw codedError(new TypeError(`Invalid IP address: ${value}`), 'ERR_INVALID_IP_ADDRESS');
+  if (typeof value !== 'string') throw ERR_INVALID_ARG_TYPE(name, 'string', value);
+  const v = isIP(value);
+  if (v === 4) return { family: AF_INET, addr: parseIpv4(value)! };
+  if (v === 6) return { family: AF_INET6, addr: 0 };
+  throw ERR_INVALID_IP_ADDRESS(value);
 }
 
 /** A promise whose rejection is not reported as unhandled (the user may look at only one of opened/closed). */
@@ -241,22 +214,15 @@ export function quiet<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-/** The error streams and writes get once a socket was closed locally. */
-export function socketClosedError(): Error {
-  return codedError(new Error('The socket is closed'), 'ERR_SOCKET_CLOSED');
-}
-
-/** A closed-before-connected error (close() during the handshake). */
-function abortedError(): Error {
-  return codedError(new Error('The connection was closed before it was established'), 'ABORT_ERR');
-}
+/** The error streams and writes get once a socket was closed locally (Node's ERR_SOCKET_CLOSED). */
+export const socketClosedError = ERR_SOCKET_CLOSED;
 
 /** The bytes of a chunk a writable accepts: any ArrayBufferView or ArrayBuffer. */
 export function chunkBytes(name: string, chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  throw invalidArgType(name, 'an instance of Uint8Array, ArrayBufferView or ArrayBuffer', chunk);
+  throw ERR_INVALID_ARG_TYPE(name, ['Uint8Array', 'ArrayBufferView', 'ArrayBuffer'], chunk);
 }
 
 /* ------------------------------------------------------------------ */
@@ -555,7 +521,7 @@ class TcpConnectionImpl implements TcpConnection {
   private async runTeardown(kind: 'close' | 'abort' | 'error', err: unknown): Promise<void> {
     const wasConnecting = this.state === 'connecting';
     this.state = 'closing';
-    if (wasConnecting) this.rejectOpened(kind === 'error' ? err : abortedError());
+    if (wasConnecting) this.rejectOpened(kind === 'error' ? err : ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
     if (this.sock.fd >= 0) {
       if (kind === 'abort') this.setLingerZero();
       // Wake what still blocks: a reader or the watch with SHUT_RD (no packet), a writer
@@ -628,12 +594,12 @@ class TcpConnectionImpl implements TcpConnection {
  */
 export function connectTcp(ns: Netns, options: TcpConnectOptions): TcpConnection {
   const o = checkOptions('options', options, false);
-  if (typeof o.host !== 'string') throw invalidArgType('options.host', 'of type string', o.host);
-  if (o.host === '') throw invalidArgValue('options.host', o.host, 'must be a non-empty string');
+  if (typeof o.host !== 'string') throw ERR_INVALID_ARG_TYPE('options.host', 'string', o.host);
+  if (o.host === '') throw ERR_INVALID_ARG_VALUE('options.host', o.host, 'must be a non-empty string');
   const port = checkPort('options.port', o.port, false);
   const local = o.localAddress === undefined ? null : checkLocalIp('options.localAddress', o.localAddress);
   const localPort = o.localPort === undefined ? 0 : checkPort('options.localPort', o.localPort, true);
-  if (o.noDelay !== undefined && typeof o.noDelay !== 'boolean') throw invalidArgType('options.noDelay', 'of type boolean', o.noDelay);
+  if (o.noDelay !== undefined && typeof o.noDelay !== 'boolean') throw ERR_INVALID_ARG_TYPE('options.noDelay', 'boolean', o.noDelay);
   const conn = new TcpConnectionImpl(ns);
   // An unresolvable host fails asynchronously (as Node's lookup), through `opened`.
   void conn.connect(resolveHost(o.host), port, local, localPort, o.noDelay === true);
@@ -739,10 +705,9 @@ export async function listenTcp(ns: Netns, options: TcpListenOptions = {}): Prom
   const local = o.host === undefined ? { family: AF_INET, addr: 0 } : checkHost('options.host', o.host);
   let backlog = DEFAULT_BACKLOG;
   if (o.backlog !== undefined) {
-    if (typeof o.backlog !== 'number') throw invalidArgType('options.backlog', 'of type number', o.backlog);
+    if (typeof o.backlog !== 'number') throw ERR_INVALID_ARG_TYPE('options.backlog', 'number', o.backlog);
     if (!Number.isInteger(o.backlog) || o.backlog < 0) {
-      throw codedError(new RangeError(`The value of "options.backlog" is out of range. It must be an integer >= 0. Received ${describe(o.backlog)}`),
-        'ERR_OUT_OF_RANGE');
+      throw ERR_OUT_OF_RANGE('options.backlog', 'an integer >= 0', o.backlog);
     }
     backlog = o.backlog;
   }

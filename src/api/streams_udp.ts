@@ -21,8 +21,9 @@ import { AF_INET, AF_INET6, SOCK_DGRAM, SHUT_RD, type SockaddrIn } from '../sock
 import { ipv4ToString } from '../wire/iphdr.js';
 import { SocketFd, openSocket } from './socket_fd.js';
 import {
-  checkOptions, checkPort, checkHost, chunkBytes, invalidArgType, resolveHost, quiet, socketClosedError,
+  checkOptions, checkPort, checkHost, chunkBytes, resolveHost, quiet, socketClosedError,
 } from './streams.js';
+import { ERR_INVALID_ARG_TYPE } from './errors.js';
 
 /** The largest UDP payload over IPv4 (65535 - 20 - 8). */
 const MAX_DATAGRAM = 65507;
@@ -64,10 +65,10 @@ export interface UdpSocket {
  * resolved (an unknown name throws ENOTFOUND, as the lookup of dgram's send reports it).
  */
 function checkDatagram(d: unknown): { data: Uint8Array; addr: SockaddrIn | null } {
-  if (d === null || typeof d !== 'object') throw invalidArgType('datagram', 'of type object', d);
+  if (d === null || typeof d !== 'object') throw ERR_INVALID_ARG_TYPE('datagram', 'object', d);
   const o = d as Record<string, unknown>;
   const data = chunkBytes('datagram.data', o.data);
-  if (typeof o.address !== 'string') throw invalidArgType('datagram.address', 'of type string', o.address);
+  if (typeof o.address !== 'string') throw ERR_INVALID_ARG_TYPE('datagram.address', 'string', o.address);
   const port = checkPort('datagram.port', o.port, false);
   const r = resolveHost(o.address);
   if (r instanceof Error) throw r;
