@@ -10,8 +10,8 @@
  * `node_stream_adapter`: nodeApi(b).net.createConnection() writing with write()/'drain'
  * backpressure, nodeApi(a).net.createServer() counting 'data' bytes.
  * `node_stream_adapter_cost`: 100 * (1 - adapter / syscalls), in % (target <= 20): the
- * median over pairs of runs (one of each, back to back, in alternating order), which
- * cancels most of the drift of a shared machine that the two medians above carry. (No
+ * median over runs of each run's ratio; a run measures syscalls, adapter, adapter,
+ * syscalls back to back (ABBA), which cancels most of the drift of a shared machine. (No
  * forced GC between runs: a gc() before a run made the run ~5x slower here, with either
  * transport.)
  */
@@ -110,17 +110,17 @@ export async function main(opts: BenchOptions): Promise<Figure[]> {
       await viaSyscalls(a, b, bytes);
       await viaAdapter(a, b, bytes);
     }
+    // One run = syscalls, adapter, adapter, syscalls (ABBA: a linear drift of the
+    // machine's load cancels out); each figure is the run's mean.
     const sx: number[] = [];
     const ax: number[] = [];
     for (let i = 0; i < opts.runs; i++) {
-      // Alternate which goes first, so neither always inherits the other's leftovers.
-      if (i % 2 === 0) {
-        sx.push(await viaSyscalls(a, b, bytes));
-        ax.push(await viaAdapter(a, b, bytes));
-      } else {
-        ax.push(await viaAdapter(a, b, bytes));
-        sx.push(await viaSyscalls(a, b, bytes));
-      }
+      const s1 = await viaSyscalls(a, b, bytes);
+      const a1 = await viaAdapter(a, b, bytes);
+      const a2 = await viaAdapter(a, b, bytes);
+      const s2 = await viaSyscalls(a, b, bytes);
+      sx.push((s1 + s2) / 2);
+      ax.push((a1 + a2) / 2);
     }
     return [
       { name: 'node_stream_syscalls', value: median(sx) / 1e6, unit: 'MB/s' },
