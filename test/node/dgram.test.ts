@@ -9,11 +9,10 @@ import assert from 'node:assert/strict';
 import * as realDgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { Kernel } from '../../src/index.js';
+import { VETH as TWO_NAMESPACES } from '../harness/lib_lab.js';
 import { nodeApi } from '../../src/node/index.js';
 
-const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
-  'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up; ' +
-  'ip -n a link set lo up; ip -n b link set lo up';
+const VETH = TWO_NAMESPACES + '; ip -n a link set lo up; ip -n b link set lo up';
 
 /** The part of node:dgram the scenarios use (both implementations have it). */
 interface DgramLike {

@@ -10,11 +10,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kernel } from '../../src/index.js';
+import { VETH as TWO_NAMESPACES } from '../harness/lib_lab.js';
 import { nodeApi, type DgramSocket, type DgramModule } from '../../src/node/index.js';
 
-const VETH = 'ip netns add a; ip netns add b; ip link add va netns a type veth peer name vb netns b; ' +
-  'ip -n a addr add 10.0.0.1/24 dev va; ip -n a link set va up; ip -n b addr add 10.0.0.2/24 dev vb; ip -n b link set vb up; ' +
-  'ip -n a link set lo up; ip -n b link set lo up';
+const VETH = TWO_NAMESPACES + '; ip -n a link set lo up; ip -n b link set lo up';
 
 async function lab(extra = ''): Promise<{ kernel: Kernel; A: DgramModule; B: DgramModule }> {
   const kernel = new Kernel({ seed: 5 });
