@@ -7,7 +7,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -66,11 +65,4 @@ for (const [name, want] of Object.entries(expected)) {
     assert.equal(r.stdout, want);
   });
 }
-
-// H-dgram's example, when present: it runs and ends cleanly.
-test('node examples/node/dgram_echo.mjs', { skip: existsSync(`${root}examples/node/dgram_echo.mjs`) ? false : 'no dgram example' },
-  async () => {
-    const r = await runExample('dgram_echo.mjs');
-    assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}`);
-    assert.notEqual(r.stdout, '');
-  });
+// examples/node/dgram_echo.mjs is run and checked line by line by test/node/dgram_example.test.ts.
