@@ -264,7 +264,9 @@ export class NeighTable {
     this.hashShift = 3;
     this.buckets = new Array<Neighbour | null>(1 << this.hashShift).fill(null);
     this.proxyTimer = new TimerList(() => neighProxyProcess(this));
-    this.gcWork = new TimerList(() => neighPeriodicWork(this));
+    // Linux queues neigh_periodic_work on system_power_efficient_wq: housekeeping
+    // that never wakes an idle machine (see TimerList's deferrable).
+    this.gcWork = new TimerList(() => neighPeriodicWork(this), true);
     this.managedWork = new TimerList(() => neighManagedWork(this));
   }
 }

@@ -10,7 +10,13 @@ export class TimerList {
   heapIndex = -1;
   /** Tie-breaker: arming order. */
   seq = 0;
-  constructor(public func: (timer: TimerList) => void) {}
+  /**
+   * @param deferrable Linux: TIMER_DEFERRABLE (and the power-efficient workqueues of
+   *   periodic housekeeping): the timer runs when its time has come, but it never wakes
+   *   an idle machine. On the virtual clock: idle time is skipped toward it only when a
+   *   timer that is not deferrable is pending too (softirq.ts idleCheck).
+   */
+  constructor(public func: (timer: TimerList) => void, public readonly deferrable = false) {}
   /** Linux: timer_pending(). */
   pending(): boolean {
     return this.heapIndex >= 0;
@@ -58,6 +64,16 @@ export class TimerBase {
   /** Expiry of the earliest pending timer, or Infinity. */
   nextExpiry(): number {
     return this.heap.length ? this.heap[0]!.expires : Infinity;
+  }
+
+  /** Expiry of the earliest pending timer that may wake an idle machine (not deferrable), or Infinity. */
+  nextWakeExpiry(): number {
+    const top = this.heap[0];
+    if (top === undefined) return Infinity;
+    if (!top.deferrable) return top.expires;
+    let next = Infinity;
+    for (const t of this.heap) if (!t.deferrable && t.expires < next) next = t.expires;
+    return next;
   }
 
   /** Linux: run_timers(): fire every timer with expires <= now, earliest first. Returns how many fired. */

@@ -189,3 +189,30 @@ test('kernel.sh: a UTF-8 character split across two binary writes comes out whol
     await k.close();
   }
 });
+
+test('virtual time stands still when only periodic housekeeping is pending (a job waiting for ever does not spin the clock)', { timeout: 60_000 }, async () => {
+  const k = new Kernel();
+  try {
+    await k.sh(VETH + '; ip link add br0 type bridge; ip link set br0 up');
+    await k.sh('ip netns exec a ping -c 1 -q 10.0.0.2');
+    // A listener waiting for ever: a userspace waiter, so idle time may be skipped.
+    await k.sh('ip netns exec b nc -l 5000 &');
+    const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 300));
+    await pause();
+    const t1 = k.core.clock.now();
+    // What is left: neighbour GC and bridge FDB ageing (deferrable), nothing that wakes.
+    assert.ok(k.core.timers.size > 0);
+    assert.equal(k.core.timers.nextWakeExpiry(), Infinity);
+    const cpu = process.cpuUsage();
+    await pause();
+    assert.equal(k.core.clock.now(), t1, 'the clock did not move');
+    const used = process.cpuUsage(cpu);
+    assert.ok(used.user + used.system < 250_000, `an idle kernel burnt ${used.user + used.system} µs of CPU`);
+    // A timer that wakes (sleep) still moves time, through the housekeeping on the way.
+    const r = await k.sh('sleep 100; echo up');
+    assert.equal(r.stdout, 'up\n');
+    assert.ok(k.core.clock.now() >= t1 + 100e9);
+  } finally {
+    await k.close();
+  }
+});

@@ -197,7 +197,8 @@ export class NetBridge {
     this.cbIsolated = new BrInputSkbCb(this, true);
     this.bridgeId = { prio: 0x8000, addr: new Uint8Array(6) };
     this.designatedRoot = { prio: 0x8000, addr: new Uint8Array(6) };
-    this.gcTimer = new TimerList(() => gc(this));
+    // Periodic FDB ageing (Linux: br_fdb_cleanup delayed work): housekeeping, deferrable.
+    this.gcTimer = new TimerList(() => gc(this), true);
   }
   get kernel(): Kernel {
     return this.dev.net.kernel;
