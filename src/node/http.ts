@@ -66,6 +66,18 @@ function bridgeServer(server: AnyServer, net: NetModule): void {
   tux.on('error', (err: Error) => server.emit('error', err));
   tux.on('close', () => server.emit('close'));
   tux.on('drop', (data: unknown) => server.emit('drop', data));
+  // node:net reads server.maxConnections at each accepted connection, so a value set
+  // after listen() (the usual order) counts: the property is the tuxnet listener's.
+  const initialMax = (server as { maxConnections?: number }).maxConnections;
+  if (initialMax != null) tux.maxConnections = initialMax;
+  Object.defineProperty(server, 'maxConnections', {
+    get: () => tux.maxConnections,
+    set: (v: number | undefined) => {
+      tux.maxConnections = v;
+    },
+    configurable: true,
+    enumerable: true,
+  });
   const self = server as unknown as Record<string, unknown>;
   self.listen = function listen(...args: unknown[]): AnyServer {
     const last = args[args.length - 1];
@@ -74,7 +86,6 @@ function bridgeServer(server: AnyServer, net: NetModule): void {
       args = args.slice(0, -1);
     }
     if (args.length === 0) args = [0];
-    tux.maxConnections = (server as { maxConnections?: number }).maxConnections ?? undefined;
     tux.listen(...args);
     return server;
   };

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as realHttp from 'node:http';
 import * as realHttps from 'node:https';
+import * as realNet from 'node:net';
 import { Kernel } from '../../src/index.js';
 import { nodeApi } from '../../src/node/index.js';
 import { VETH as TWO_NAMESPACES } from '../harness/lib_lab.js';
@@ -226,6 +227,30 @@ test('errors as node:http: EADDRINUSE, close when not running, ECONNREFUSED', as
     });
     out.push([re.code, re.syscall, re.message.replace(env.host, 'HOST').replace(String(port), 'PORT')]);
     return out;
+  });
+});
+
+test('maxConnections set after listen() drops the next connection, as node:http', { timeout: 20000 }, async () => {
+  // review-node #5: it was read only at listen(), so a later value was ignored.
+  await same(async (env) => {
+    const log: string[] = [];
+    const srv = env.server.http.createServer((_req: any, res: any) => res.end('ok'));
+    srv.on('drop', () => log.push('drop'));
+    const port = await listen(srv, env.host);
+    srv.maxConnections = 1;
+    const netOf = env.kernel ? nodeApi(env.kernel.netns('b')).net : realNet;
+    const accepted = new Promise<void>((r) => srv.once('connection', () => r()));
+    const a = netOf.connect(port, env.host);
+    await new Promise((r) => a.on('connect', r));
+    await accepted;
+    const b = netOf.connect(port, env.host);
+    b.on('error', (e: any) => log.push('b:error:' + e.code));
+    b.on('end', () => log.push('b:end'));
+    await new Promise((r) => b.on('close', r));
+    log.push('b:close', 'max:' + srv.maxConnections);
+    a.destroy();
+    await new Promise((r) => srv.close(r));
+    return log;
   });
 });
 
