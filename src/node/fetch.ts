@@ -174,15 +174,27 @@ export function createDispatcher(ns: Netns, net: NetConnector, options: Dispatch
 export function fetchApi(ns: Netns, net: NetConnector): FetchApi {
   let shared: Agent | null = null;
   let restoreGlobal: (() => void) | null = null;
+  // Agents from dispatcher(), held weakly; destroyed with the kernel. One close hook per
+  // namespace (not one per Agent: a program making a dispatcher per request would grow
+  // the kernel's hook list without bound); closed or collected Agents are pruned.
+  const agents = new Set<WeakRef<Agent>>();
+  let hooked = false;
+  const hook = (): void => {
+    if (hooked) return;
+    hooked = true;
+    ns.kernel.onClose(() => {
+      hooked = false;
+      restoreGlobal?.();
+      const all = [shared, ...[...agents].map((r) => r.deref())];
+      shared = null;
+      agents.clear();
+      for (const agent of all) void agent?.destroy().catch(() => {});
+    });
+  };
   const sharedAgent = (): Agent => {
     if (shared === null || shared.destroyed || shared.closed) {
-      const agent = createDispatcher(ns, net);
-      shared = agent;
-      ns.kernel.onClose(() => {
-        restoreGlobal?.();
-        if (shared === agent) shared = null;
-        void agent.destroy().catch(() => {});
-      });
+      shared = createDispatcher(ns, net);
+      hook();
     }
     return shared;
   };
@@ -193,9 +205,12 @@ export function fetchApi(ns: Netns, net: NetConnector): FetchApi {
     },
     dispatcher(options?: DispatcherOptions): Agent {
       const agent = createDispatcher(ns, net, options);
-      // Destroyed with the kernel; held weakly, so an Agent the program dropped can go.
-      const ref = new WeakRef(agent);
-      ns.kernel.onClose(() => void ref.deref()?.destroy().catch(() => {}));
+      for (const r of agents) {
+        const a = r.deref();
+        if (a === undefined || a.destroyed || a.closed) agents.delete(r);
+      }
+      agents.add(new WeakRef(agent));
+      hook();
       return agent;
     },
     installGlobalDispatcher(): () => void {

@@ -288,6 +288,21 @@ test('bad input to dispatcher()', async () => {
   await kernel.close();
 });
 
+test('dispatcher() per request does not grow the kernel\'s close hooks', async () => {
+  // review-node #9: each dispatcher() registered a kernel.onClose hook that was never
+  // unregistered. Now one hook per namespace; closed Agents are pruned.
+  const kernel = await lab();
+  const b = nodeApi(kernel.netns('b'));
+  const hooks = (): number => (kernel as unknown as { closers: Set<unknown> }).closers.size;
+  await b.dispatcher().close();
+  const before = hooks();
+  for (let i = 0; i < 50; i++) await b.dispatcher().close();
+  assert.equal(hooks(), before);
+  const live = b.dispatcher();
+  await kernel.close();
+  assert.equal(live.destroyed, true);
+});
+
 test('the socket under a fetch is a tuxnet socket of the namespace', async () => {
   const kernel = await lab();
   const a = nodeApi(kernel.netns('a'));
