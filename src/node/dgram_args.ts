@@ -6,17 +6,10 @@
  * resolver is called the way dgram calls dns.lookup.
  */
 import { Buffer } from 'node:buffer';
-import { SystemError } from '../socket/errno.js';
 import { lookup as namespaceLookup } from './net_addr.js';
 import {
   ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, ERR_BUFFER_OUT_OF_BOUNDS, type NodeSystemError,
 } from './errors.js';
-
-/** The errno (positive) of a thrown syscall error; anything else is rethrown. */
-export function errnoOf(e: unknown): number {
-  if (e instanceof SystemError) return -e.errno;
-  throw e;
-}
 
 /** What V8's Int32 conversion does to a number argument (Node's C++ `Int32Value`). */
 export function toInt32(v: number): number {

@@ -31,7 +31,7 @@ import { EBADF, EINVAL, EAGAIN } from '../socket/errno.js';
 import { parseIpv4 } from '../wire/iphdr.js';
 import { keepAliveOf, HandleRef } from './ref.js';
 import { isIPv6 } from './net_addr.js';
-import { errnoOf } from './dgram_args.js';
+import { errnoOf } from './errors.js';
 
 /** libuv's UV_ECANCELED (Linux ECANCELED): what close() gives sends still queued. */
 export const ECANCELED = 125;
@@ -86,7 +86,7 @@ export class UdpHandle {
     try {
       this.fd = this.ns.syscalls.socket(this.family === 'udp4' ? AF_INET : AF_INET6, SOCK_DGRAM);
     } catch (e) {
-      return -errnoOf(e);
+      return errnoOf(e);
     }
     return 0;
   }
@@ -113,7 +113,7 @@ export class UdpHandle {
       // udp6 never gets here: socket(AF_INET6) fails (no IPv6 stack).
       this.ns.syscalls.bind(this.fd, sa!);
     } catch (e) {
-      return -errnoOf(e);
+      return errnoOf(e);
     }
     return 0;
   }
@@ -145,7 +145,7 @@ export class UdpHandle {
     try {
       return (peer ? this.ns.syscalls.getpeername(this.fd) : this.ns.syscalls.getsockname(this.fd)) as SockaddrIn;
     } catch (e) {
-      return -errnoOf(e);
+      return errnoOf(e);
     }
   }
 
@@ -160,7 +160,7 @@ export class UdpHandle {
     try {
       return Number(this.ns.syscalls.getsockopt(this.fd, level, optname));
     } catch (e) {
-      return -errnoOf(e);
+      return errnoOf(e);
     }
   }
 
@@ -169,7 +169,7 @@ export class UdpHandle {
     try {
       fn();
     } catch (e) {
-      return -errnoOf(e);
+      return errnoOf(e);
     }
     return 0;
   }
@@ -206,7 +206,7 @@ export class UdpHandle {
     try {
       return req.sa ? this.ns.syscalls.sendto(this.fd, req.data, req.sa) : this.ns.syscalls.send(this.fd, req.data);
     } catch (e) {
-      return -errnoOf(e);
+      return errnoOf(e);
     }
   }
 
@@ -261,7 +261,7 @@ export class UdpHandle {
         try {
           r = this.ns.syscalls.recvmsgNow(this.fd, RECV_BUFFER_LEN);
         } catch (e) {
-          const err = errnoOf(e);
+          const err = -errnoOf(e);
           if (err === EBADF) { // the fd is gone (the kernel closed it): nothing more to read
             settled = true;
             this.recvStop();

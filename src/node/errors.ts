@@ -7,83 +7,58 @@
  *   ECONNREFUSED 10.0.0.2:80`, used by node:net for connect and bind),
  *   `uvExceptionWithHostPort` (`listen EADDRINUSE: address already in use
  *   10.0.0.1:80`, used by node:net for listen). `errno` is negative as Node reports
- *   it; the names and texts are libuv's on Linux (uv_err_name/uv_strerror), taken from
- *   a fixed table so the result does not depend on the host (tuxnet errnos are Linux
- *   numbers everywhere).
+ *   it; the names and texts are libuv's on Linux (uv_err_name/uv_strerror): the name
+ *   from the kernel's errno table (tuxnet errnos are Linux numbers on every host),
+ *   the message from Node's util.getSystemErrorMap() by that name.
  * - Programmer errors with Node's `code`s and exact wording (`ERR_INVALID_ARG_TYPE`,
  *   `ERR_SOCKET_BAD_PORT` ...) and `dnsException`: browser-safe, in api/errors.ts
  *   (the web-streams sockets use them too), re-exported here.
  */
-import { SystemError } from '../socket/errno.js';
+import { getSystemErrorMap } from 'node:util';
+import { SystemError, errnoName } from '../socket/errno.js';
 import type { NodeError, NodeSystemError } from '../api/errors.js';
 
 export * from '../api/errors.js';
 
-/** libuv's name and message per Linux errno (uv_err_name / uv_strerror on Linux). */
-const UV_ERRORS: Record<number, [string, string]> = {
-  1: ['EPERM', 'operation not permitted'],
-  2: ['ENOENT', 'no such file or directory'],
-  4: ['EINTR', 'interrupted system call'],
-  5: ['EIO', 'i/o error'],
-  6: ['ENXIO', 'no such device or address'],
-  9: ['EBADF', 'bad file descriptor'],
-  11: ['EAGAIN', 'resource temporarily unavailable'],
-  12: ['ENOMEM', 'not enough memory'],
-  13: ['EACCES', 'permission denied'],
-  14: ['EFAULT', 'bad address in system call argument'],
-  16: ['EBUSY', 'resource busy or locked'],
-  17: ['EEXIST', 'file already exists'],
-  19: ['ENODEV', 'no such device'],
-  20: ['ENOTDIR', 'not a directory'],
-  21: ['EISDIR', 'illegal operation on a directory'],
-  22: ['EINVAL', 'invalid argument'],
-  23: ['ENFILE', 'file table overflow'],
-  24: ['EMFILE', 'too many open files'],
-  28: ['ENOSPC', 'no space left on device'],
-  32: ['EPIPE', 'broken pipe'],
-  34: ['ERANGE', 'result too large'],
-  38: ['ENOSYS', 'function not implemented'],
-  71: ['EPROTO', 'protocol error'],
-  88: ['ENOTSOCK', 'socket operation on non-socket'],
-  89: ['EDESTADDRREQ', 'destination address required'],
-  90: ['EMSGSIZE', 'message too long'],
-  91: ['EPROTOTYPE', 'protocol wrong type for socket'],
-  92: ['ENOPROTOOPT', 'protocol not available'],
-  93: ['EPROTONOSUPPORT', 'protocol not supported'],
-  94: ['ESOCKTNOSUPPORT', 'socket type not supported'],
-  95: ['ENOTSUP', 'operation not supported on socket'],
-  97: ['EAFNOSUPPORT', 'address family not supported'],
-  98: ['EADDRINUSE', 'address already in use'],
-  99: ['EADDRNOTAVAIL', 'address not available'],
-  100: ['ENETDOWN', 'network is down'],
-  101: ['ENETUNREACH', 'network is unreachable'],
-  103: ['ECONNABORTED', 'software caused connection abort'],
-  104: ['ECONNRESET', 'connection reset by peer'],
-  105: ['ENOBUFS', 'no buffer space available'],
-  106: ['EISCONN', 'socket is already connected'],
-  107: ['ENOTCONN', 'socket is not connected'],
-  108: ['ESHUTDOWN', 'cannot send after transport endpoint shutdown'],
-  110: ['ETIMEDOUT', 'connection timed out'],
-  111: ['ECONNREFUSED', 'connection refused'],
-  112: ['EHOSTDOWN', 'host is down'],
-  113: ['EHOSTUNREACH', 'host is unreachable'],
-  114: ['EALREADY', 'connection already in progress'],
-  125: ['ECANCELED', 'operation canceled'],
-};
+/**
+ * libuv's name where it differs from the kernel's for the same Linux errno:
+ * uv_err_name() says ENOTSUP for 95 (Linux's EOPNOTSUPP, the same number), and
+ * ECANCELED (125), which the tuxnet kernel never returns and has no name for.
+ */
+const UV_NAME: Record<number, string> = { 95: 'ENOTSUP', 125: 'ECANCELED' };
 
-/** Negative errno (Node's convention) from a tuxnet SystemError or an errno of either sign. */
-function errnoOf(err: SystemError | number): number {
-  return typeof err === 'number' ? -Math.abs(err) : -Math.abs(err.errno);
+/** libuv's message per error name (uv_strerror), from Node's own table; built on first use. */
+let uvMessages: Map<string, string> | null = null;
+function uvMessage(name: string): string | undefined {
+  uvMessages ??= new Map([...getSystemErrorMap().values()].map(([n, m]): [string, string] => [n, m]));
+  return uvMessages.get(name);
 }
 
-/** Node: util.getSystemErrorName() for a Linux errno (either sign). */
+/**
+ * Negative errno (Node's convention) of a thrown tuxnet SystemError or of an errno of
+ * either sign; anything else is rethrown (a bug, not a syscall failure).
+ */
+export function errnoOf(err: unknown): number {
+  if (err instanceof SystemError) return -Math.abs(err.errno);
+  if (typeof err === 'number') return -Math.abs(err);
+  throw err;
+}
+
+/**
+ * Node: util.getSystemErrorName() for a Linux errno (either sign). The name is the
+ * kernel's (socket/errno.ts, Linux numbers on every host) as libuv spells it, the
+ * known set and the messages Node's own (util.getSystemErrorMap(), libuv's table).
+ */
 export function systemErrorName(err: number): string {
-  return UV_ERRORS[Math.abs(err)]?.[0] ?? `Unknown system error ${-Math.abs(err)}`;
+  const e = Math.abs(err);
+  const name = UV_NAME[e] ?? errnoName(e);
+  return uvMessage(name) !== undefined ? name : `Unknown system error ${-e}`;
 }
 
 /** Node: the libuv message for a Linux errno (either sign). */
 export function systemErrorMessage(err: number): string {
-  return UV_ERRORS[Math.abs(err)]?.[1] ?? `Unknown system error ${-Math.abs(err)}`;
+  const name = systemErrorName(err);
+  return uvMessage(name) ?? name;
 }
 
 function hostPortDetails(address: string | undefined, port: number | undefined): string {
