@@ -31,12 +31,13 @@ import { Buffer } from 'node:buffer';
 import type * as NodeDgram from 'node:dgram';
 import type { Netns } from '../api/kernel.js';
 import { type SockaddrIn, AF_INET, SOL_SOCKET, SO_BROADCAST, SO_RCVBUF, SO_SNDBUF } from '../socket/socket.js';
-import { EBADF, EINVAL, ENOPROTOOPT } from '../socket/errno.js';
+import { EAFNOSUPPORT, EBADF, EINVAL, ENOPROTOOPT } from '../socket/errno.js';
 import {
   SOL_IP, IP_TTL, IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IP_MULTICAST_IF, IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP,
 } from '../ipv4/inet_sock.js';
 import { parseIpv4, ipv4ToString } from '../wire/iphdr.js';
 import { validatePort } from './net_addr.js';
+import { type AddressInfo, addressInfo } from './net_util.js';
 import {
   errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_SOCKET_ALREADY_BOUND,
   ERR_SOCKET_DGRAM_NOT_RUNNING, ERR_SOCKET_DGRAM_IS_CONNECTED, ERR_SOCKET_DGRAM_NOT_CONNECTED, ERR_SOCKET_BAD_TYPE,
@@ -54,8 +55,8 @@ export type SocketType = 'udp4' | 'udp6';
 export type SocketOptions = NodeDgram.SocketOptions;
 /** The sender of a datagram ('message' event). */
 export type RemoteInfo = NodeDgram.RemoteInfo;
-/** What address()/remoteAddress() return. */
-export interface AddressInfo { address: string; family: string; port: number }
+/** What address()/remoteAddress() return (node:net's, one definition). */
+export type { AddressInfo } from './net_util.js';
 /** A dns.lookup-shaped resolver (the `lookup` option). */
 export type LookupFunction = (hostname: string, family: number,
   callback: (err: Error | null, address: string, family?: number) => void) => void;
@@ -428,8 +429,9 @@ export class DgramSocket extends EventEmitter {
 
   private sockname(peer: boolean): AddressInfo {
     const sa = this.handle.name(peer);
-    if (typeof sa === 'number') throw errnoException(sa, peer ? 'getpeername' : 'getsockname');
-    return { address: ipv4ToString(sa.addr), family: 'IPv4', port: sa.port };
+    const info = typeof sa === 'number' ? sa : addressInfo(sa) ?? -EAFNOSUPPORT;
+    if (typeof info === 'number') throw errnoException(info, peer ? 'getpeername' : 'getsockname');
+    return info;
   }
 
   /** node:dgram address(): { address, family, port } of the bound socket. */
