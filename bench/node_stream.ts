@@ -2,7 +2,7 @@
  * Bulk TCP throughput through the Node adapter against the raw syscall layer (no kernel
  * counterpart: a budget of the library face). Both move the same bytes between two
  * namespaces joined by a veth pair (10.0.0.1 in a, 10.0.0.2 in b), in this process on
- * a virtual-clock kernel, with CHUNK-byte writes:
+ * a virtual-clock kernel, with CHUNK-byte writes and reads of up to RAW_READ bytes:
  *
  * `node_stream_syscalls`: ns.syscalls.write() loop in b, ns.syscalls.read() loop in a
  * (what the adapter itself is built on), bytes per CPU-second of this process (both ends
@@ -21,6 +21,12 @@ import { Kernel, AF_INET, SOCK_STREAM, type Netns } from '../src/index.js';
 import { nodeApi } from '../src/node/index.js';
 
 const CHUNK = 64 * 1024;
+/**
+ * The raw reader's buffer: as large as the most the adapter's read pump takes in one
+ * read(2) (net_socket.ts: up to 256 KiB of what FIONREAD counts), so both sides make
+ * the same number of receive calls and the cost is the adapter's own.
+ */
+const RAW_READ = 256 * 1024;
 const SERVER = 0x0a000001; // 10.0.0.1
 let nextPort = 9000;
 
@@ -42,7 +48,7 @@ async function viaSyscalls(a: Netns, b: Netns, bytes: number): Promise<number> {
   const cfd = b.syscalls.socket(AF_INET, SOCK_STREAM);
   const [, acc] = await Promise.all([b.syscalls.connect(cfd, { family: AF_INET, addr: SERVER, port }), a.syscalls.accept(lfd)]);
   const buf = new Uint8Array(CHUNK).fill(0x61);
-  const rbuf = new Uint8Array(CHUNK);
+  const rbuf = new Uint8Array(RAW_READ);
   const t0 = cpuNs();
   const writer = (async () => {
     let sent = 0;
