@@ -575,3 +575,115 @@ test('writes and end() before the connection is up, destroySoon, pauseOnConnect,
     return out.sort((x, y) => String((x as unknown[])[0]).localeCompare(String((y as unknown[])[0])));
   });
 });
+
+/** A host-timer pause (the program waits on something outside the kernel). */
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('a connect() that throws on bad arguments leaves no hold: the process exits (child process)', { todo: 'review-node #1: fix pending in net_socket.ts/net_server.ts' }, () => {
+  // review-node #1: connect() marked the socket active and held the kernel before
+  // validating, so a caught ERR_SOCKET_BAD_PORT kept the process alive for ever.
+  const dist = new URL('../../src/', import.meta.url).href;
+  const script = `
+    import { Kernel } from '${dist}index.js';
+    import { nodeApi } from '${dist}node/index.js';
+    import { keepAliveOf } from '${dist}node/ref.js';
+    const kernel = new Kernel();
+    const { net } = nodeApi(kernel.netns());
+    await kernel.sh('ip link set lo up');
+    for (const o of [{ port: -1 }, { port: 80, localAddress: 'nope' }, { port: 80, localPort: 'x' }]) {
+      try { net.connect({ host: '127.0.0.1', ...o }); } catch (e) { console.log(e.code); }
+    }
+    console.log('holders', keepAliveOf(kernel).holders);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10000 });
+  assert.deepEqual({ stdout: r.stdout, status: r.status }, {
+    stdout: 'ERR_SOCKET_BAD_PORT\nERR_INVALID_IP_ADDRESS\nERR_INVALID_ARG_TYPE\nholders 0\n', status: 0 });
+});
+
+test('destroy() with a write in flight or queued: the write callbacks run as in node:net', { todo: 'review-node #3: fix pending in net_socket.ts/net_server.ts' }, async () => {
+  // review-node #3: a blocking write in flight lost its callback, and the writes queued
+  // behind it never got ERR_STREAM_DESTROYED.
+  await same(async (env) => {
+    const log: string[] = [];
+    const conns: any[] = [];
+    const srv = env.server.createServer((so: any) => conns.push(so.pause()));
+    const port = await listen(srv, 0, env.serverHost);
+    const cl = env.client.connect(port, env.serverHost);
+    await new Promise((r) => cl.on('connect', r));
+    cl.write(Buffer.alloc(16 << 20), (e: any) => log.push('wcb:' + (e ? e.code : 'ok')));
+    cl.write('x', (e: any) => log.push('wcb2:' + (e ? e.code : 'ok')));
+    const closed = new Promise<void>((r) => cl.on('close', (h: boolean) => r(void log.push('close:' + h))));
+    await pause(50);
+    log.push('destroy; writableLength>0=' + (cl.writableLength > 0));
+    cl.destroy();
+    await closed;
+    await pause(20);
+    for (const so of conns) so.destroy();
+    await closeServer(srv);
+    return log;
+  });
+});
+
+test('write() while connecting, then destroy(): ERR_SOCKET_CLOSED_BEFORE_CONNECTION as node:net', { todo: 'review-node #3: fix pending in net_socket.ts/net_server.ts' }, async () => {
+  // review-node #3: the pending writes of a connecting socket were dropped silently.
+  await same(async (env) => {
+    const log: string[] = [];
+    const srv = env.server.createServer((so: any) => so.resume());
+    const port = await listen(srv, 0, env.serverHost);
+    const cl = env.client.connect(port, env.serverHost);
+    cl.write('a', (e: any) => log.push('wcb1:' + (e ? e.code : 'ok')));
+    cl.write('b', (e: any) => log.push('wcb2:' + (e ? e.code : 'ok')));
+    const closed = new Promise<void>((r) => cl.on('close', (h: boolean) => r(void log.push('close:' + h))));
+    cl.destroy(); // still connecting (on the host loopback a turn later it may be connected)
+    await closed;
+    await pause(20);
+    await closeServer(srv);
+    return log;
+  });
+});
+
+test('server.close() right after a client connected still serves the accepted connection, as node:net', { todo: 'review-node #4: fix pending in net_socket.ts/net_server.ts' }, async () => {
+  // review-node #4: a close() between accept() and 'connection' reset a connection the
+  // kernel had already accepted.
+  await same(async (env) => {
+    const log: string[] = [];
+    const srv = env.server.createServer((so: any) => {
+      log.push('S:connection');
+      so.on('data', (d: Buffer) => so.end('echo:' + d));
+    });
+    const port = await listen(srv, 0, env.serverHost);
+    const cl = env.client.connect(port, env.serverHost, () => {
+      srv.close();
+      cl.write('hi');
+    });
+    cl.on('data', (d: Buffer) => log.push('C:data:' + d));
+    cl.on('end', () => log.push('C:end'));
+    cl.on('error', (e: any) => log.push('C:error:' + e.code));
+    await new Promise((r) => cl.on('close', r));
+    return log;
+  });
+});
+
+test('listen({ signal }): aborting closes the server, as node:net', { todo: 'review-node #6: fix pending in net_socket.ts/net_server.ts' }, async () => {
+  // review-node #6: the signal was ignored.
+  await same(async (env) => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const srv = env.server.createServer();
+    srv.on('close', () => log.push('close'));
+    await new Promise<void>((r) => srv.listen({ port: 0, host: env.serverHost, signal: ac.signal }, () => r()));
+    ac.abort();
+    await pause(20);
+    log.push('listening:' + srv.listening);
+    if (srv.listening) await closeServer(srv);
+    const pre = new AbortController();
+    pre.abort();
+    const srv2 = env.server.createServer();
+    srv2.on('close', () => log.push('close2'));
+    srv2.listen({ port: 0, host: env.serverHost, signal: pre.signal });
+    await pause(20);
+    log.push('listening2:' + srv2.listening);
+    if (srv2.listening) await closeServer(srv2);
+    return log;
+  });
+});
