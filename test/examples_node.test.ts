@@ -6,26 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runNode, type ChildRun } from './harness/node_child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-function runExample(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`examples/node/${name}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    // Not a timing assertion: only a guard against a hung example.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** `node examples/node/NAME` from the repository root. */
+function runExample(name: string): Promise<ChildRun> {
+  return runNode([`examples/node/${name}`], root);
 }
 
 // ws_echo's closing order is node:net's on 127.0.0.1 too: the server's 'close' (its TCP

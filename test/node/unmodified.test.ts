@@ -8,29 +8,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runNode, type ChildRun } from '../harness/node_child.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/unmodified/', import.meta.url));
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function runNode(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: fixtures, env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    // Not a timing assertion: only a guard against a hung child.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** `node ARGS...` in the fixture folder. */
+function runApp(args: string[], env: Record<string, string> = {}): Promise<ChildRun> {
+  return runNode(args, fixtures, env);
 }
 
 const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
@@ -38,12 +23,12 @@ const hasRegister = major > 20 || (major === 20 && minor >= 6);
 
 test('an unmodified node:http + global fetch program prints the same over tuxnet as on the host loopback',
   { skip: hasRegister ? false : 'module.register needs Node >= 20.6' }, async () => {
-    const host = await runNode(['app.mjs']);
+    const host = await runApp(['app.mjs']);
     assert.equal(host.code, 0, `host run failed: ${host.stderr}`);
     assert.match(host.stdout, /^listening on 127\.0\.0\.1 \(IPv4\)\n/);
     assert.match(host.stdout, /server closed\n$/);
 
-    const tux = await runNode(['--import', './preload.mjs', 'app.mjs']);
+    const tux = await runApp(['--import', './preload.mjs', 'app.mjs']);
     assert.equal(tux.code, 0, `tuxnet run failed: ${tux.stderr}`);
     assert.equal(tux.stdout, host.stdout);
     assertWentThroughTuxnet(tux.stderr);
@@ -51,9 +36,9 @@ test('an unmodified node:http + global fetch program prints the same over tuxnet
 
 test('the unmodified program on a real-time tuxnet kernel prints the same', {
   skip: hasRegister ? false : 'module.register needs Node >= 20.6' }, async () => {
-  const host = await runNode(['app.mjs']);
+  const host = await runApp(['app.mjs']);
   assert.equal(host.code, 0, `host run failed: ${host.stderr}`);
-  const tux = await runNode(['--import', './preload.mjs', 'app.mjs'], { TUXNET_CLOCK: 'real' });
+  const tux = await runApp(['--import', './preload.mjs', 'app.mjs'], { TUXNET_CLOCK: 'real' });
   assert.equal(tux.code, 0, `tuxnet run failed: ${tux.stderr}`);
   assert.equal(tux.stdout, host.stdout);
   // Same output alone would also pass if the swap silently failed and the program ran on
