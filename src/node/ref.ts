@@ -4,7 +4,11 @@
  * continuations and unref'd platform timers, so nothing of it keeps Node's event loop
  * alive: a program whose only work is a listening tuxnet server would exit at once.
  * As with node:net, an active (listening/open) Server or Socket that is ref'd (the
- * default) keeps the process alive; `unref()` lets it go.
+ * default) keeps the process alive; `unref()` lets it go. That holds on a virtual
+ * clock with established connections too: their always-pending reads wait without
+ * making the idle clock race (the kernel's housekeeping timers are deferrable), and
+ * socket.setTimeout is an unref'd Node timer (test/node/net.test.ts checks both in a
+ * child process).
  *
  * The kernel's own counted hold (`kernel.hold()`, the host's keep-alive handle that
  * `kernel.sh()` also uses) stands for all of them: this module keeps one hold while
