@@ -159,7 +159,16 @@ export class Socket extends Duplex {
       });
       return this;
     }
-    this.lookupAndConnect(options);
+    try {
+      this.lookupAndConnect(options);
+    } catch (e) {
+      // A bad argument: nothing is connecting, so nothing may hold the process (Node's
+      // handle was never started either).
+      this.connecting = false;
+      this.handleRef.setActive(false);
+      this[kContext].handles.delete(this);
+      throw e;
+    }
     return this;
   }
 

@@ -579,7 +579,7 @@ test('writes and end() before the connection is up, destroySoon, pauseOnConnect,
 /** A host-timer pause (the program waits on something outside the kernel). */
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test('a connect() that throws on bad arguments leaves no hold: the process exits (child process)', { todo: 'review-node #1: fix pending in net_socket.ts/net_server.ts' }, () => {
+test('a connect() that throws on bad arguments leaves no hold: the process exits (child process)', () => {
   // review-node #1: connect() marked the socket active and held the kernel before
   // validating, so a caught ERR_SOCKET_BAD_PORT kept the process alive for ever.
   const dist = new URL('../../src/', import.meta.url).href;
