@@ -26,7 +26,7 @@ import { SystemError, EAGAIN, ENOTCONN, ENETUNREACH, ENOENT, EBADF } from '../so
 import { sockfdLookup, ioctl, recvfromNow } from '../socket/syscalls.js';
 import { SOL_TCP, TCP_NODELAY, TCP_KEEPIDLE } from '../ipv4/tcp_defs.js';
 import {
-  errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_SOCKET_CLOSED,
+  errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_SOCKET_CLOSED, ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
   ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY, ERR_INVALID_FD_TYPE,
 } from './errors.js';
 import { isIP, sockaddrIn, validatePort, lookupHost } from './net_addr.js';
@@ -87,6 +87,8 @@ export class Socket extends Duplex {
   private lastActive = 0;
   private pendingWrite: { data: Buffer; cb: Cb } | null = null;
   private pendingFinal: Cb | null = null;
+  /** The callback of the blocking write in flight (Node: the WriteWrap libuv holds). */
+  private inflightWrite: Cb | null = null;
   private noDelaySet = false;
   private keepAliveSet = false;
   private keepAliveDelay = 0;
@@ -469,15 +471,18 @@ export class Socket extends Duplex {
       }
       this.sndFull = true;
     }
+    this.inflightWrite = cb;
     sys.write(fd, n ? data.subarray(n) : data, MSG_NOSIGNAL).then(async () => {
       this.sndFull = false;
       await macrotask();
-      if (this.fd !== fd) return;
+      if (this.inflightWrite !== cb) return; // destroy() answered it
+      this.inflightWrite = null;
       this.activity();
       cb();
     }, async (e: SystemError) => {
       await macrotask();
-      if (this.fd !== fd) return;
+      if (this.inflightWrite !== cb) return;
+      this.inflightWrite = null;
       cb(errnoException(e, 'write'));
     });
   }
@@ -510,7 +515,15 @@ export class Socket extends Duplex {
   override _destroy(err: Error | null, cb: Cb): void {
     this.connecting = false;
     this.clearTimer();
+    // Node: a write made while connecting fails with ERR_SOCKET_CLOSED_BEFORE_CONNECTION
+    // on 'close'; a write in flight is answered without an error (onWriteComplete on a
+    // destroyed stream), after which the stream fails what it buffered.
+    const pending = this.pendingWrite;
     this.pendingWrite = null;
+    if (pending) this.prependOnceListener('close', () => pending.cb(ERR_SOCKET_CLOSED_BEFORE_CONNECTION()));
+    const inflight = this.inflightWrite;
+    this.inflightWrite = null;
+    if (inflight) process.nextTick(inflight);
     const fd = this.fd;
     const ctx = this[kContext];
     ctx.handles.delete(this);

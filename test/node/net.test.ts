@@ -600,7 +600,7 @@ test('a connect() that throws on bad arguments leaves no hold: the process exits
     stdout: 'ERR_SOCKET_BAD_PORT\nERR_INVALID_IP_ADDRESS\nERR_INVALID_ARG_TYPE\nholders 0\n', status: 0 });
 });
 
-test('destroy() with a write in flight or queued: the write callbacks run as in node:net', { todo: 'review-node #3: fix pending in net_socket.ts/net_server.ts' }, async () => {
+test('destroy() with a write in flight or queued: the write callbacks run as in node:net', async () => {
   // review-node #3: a blocking write in flight lost its callback, and the writes queued
   // behind it never got ERR_STREAM_DESTROYED.
   await same(async (env) => {
@@ -624,7 +624,7 @@ test('destroy() with a write in flight or queued: the write callbacks run as in 
   });
 });
 
-test('write() while connecting, then destroy(): ERR_SOCKET_CLOSED_BEFORE_CONNECTION as node:net', { todo: 'review-node #3: fix pending in net_socket.ts/net_server.ts' }, async () => {
+test('write() while connecting, then destroy(): ERR_SOCKET_CLOSED_BEFORE_CONNECTION as node:net', async () => {
   // review-node #3: the pending writes of a connecting socket were dropped silently.
   await same(async (env) => {
     const log: string[] = [];
