@@ -57,6 +57,8 @@ export class Server extends EventEmitter {
   declare [kContext]: NetContext;
   /** Refuse (close) new connections beyond this many (Node: server.maxConnections). */
   maxConnections: number | undefined = undefined;
+  /** Connections accepted from the kernel, not yet delivered as 'connection'. */
+  private accepting = 0;
   readonly allowHalfOpen: boolean;
   readonly pauseOnConnect: boolean;
   readonly noDelay: boolean;
@@ -190,17 +192,18 @@ export class Server extends EventEmitter {
         if (code !== 'EMFILE' && code !== 'ENFILE' && code !== 'ENOBUFS' && code !== 'ENOMEM' && code !== 'ECONNABORTED') return;
         continue;
       }
-      // libuv's onconnection comes from the event loop.
+      // libuv's onconnection comes from the event loop; libuv accepts and calls it in one
+      // callback, so a close() in between (Node would have delivered the connection
+      // already) does not drop it: it is counted until delivered.
+      this.accepting++;
       await macrotask();
+      this.accepting--;
+      if (this[kContext].ns.kernel.isClosed) return; // the fd went with the kernel
+      this.onconnection(r.fd);
       if (this.fd !== fd) {
-        try {
-          sys.close(r.fd);
-        } catch {
-          // the kernel closed: the fd is gone with it
-        }
+        this.emitCloseIfDrained();
         return;
       }
-      this.onconnection(r.fd);
     }
   }
 
@@ -245,7 +248,7 @@ export class Server extends EventEmitter {
   }
 
   private emitCloseIfDrained(): void {
-    if (this.fd !== null || this.connections > 0) return;
+    if (this.fd !== null || this.connections > 0 || this.accepting > 0) return;
     process.nextTick(() => this.emit('close'));
   }
 

@@ -642,7 +642,7 @@ test('write() while connecting, then destroy(): ERR_SOCKET_CLOSED_BEFORE_CONNECT
   });
 });
 
-test('server.close() right after a client connected still serves the accepted connection, as node:net', { todo: 'review-node #4: fix pending in net_socket.ts/net_server.ts' }, async () => {
+test('server.close() right after a client connected still serves the accepted connection, as node:net', async () => {
   // review-node #4: a close() between accept() and 'connection' reset a connection the
   // kernel had already accepted.
   await same(async (env) => {
