@@ -105,6 +105,22 @@ export class Server extends EventEmitter {
     const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]);
     options = ((options as { _handle?: unknown; handle?: unknown })._handle ||
       (options as { handle?: unknown }).handle || options) as ListenOptions;
+    // Node: addServerAbortSignalOption(): an aborted signal closes the server.
+    const signal = (options as ListenOptions).signal;
+    if (signal !== undefined) {
+      if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) {
+        throw ERR_INVALID_ARG_TYPE('options.signal', 'AbortSignal', signal);
+      }
+      if (signal.aborted) {
+        process.nextTick(() => this.close());
+        return this;
+      }
+      const onAborted = (): void => {
+        this.close();
+      };
+      signal.addEventListener('abort', onAborted, { once: true });
+      this.once('close', () => signal.removeEventListener('abort', onAborted));
+    }
     if (args.length === 0 || typeof args[0] === 'function' ||
         (typeof options.port === 'undefined' && 'port' in options) || options.port === null) {
       options.port = 0;

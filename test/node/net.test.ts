@@ -664,7 +664,7 @@ test('server.close() right after a client connected still serves the accepted co
   });
 });
 
-test('listen({ signal }): aborting closes the server, as node:net', { todo: 'review-node #6: fix pending in net_socket.ts/net_server.ts' }, async () => {
+test('listen({ signal }): aborting closes the server, as node:net', async () => {
   // review-node #6: the signal was ignored.
   await same(async (env) => {
     const log: string[] = [];
