@@ -5,7 +5,12 @@
  * net.Server, whose accepted sockets are fed in with `server.emit('connection',
  * socket)`, so Node's HTTP parser, keep-alive and timeouts run unchanged on tuxnet
  * sockets (which support setTimeout/setNoDelay/setKeepAlive/ref/unref, without
- * which Node silently disables keep-alive and idle timeouts). An https.Server is a
+ * which Node silently disables keep-alive and idle timeouts). socket.setTimeout runs on
+ * Node's own (unref'd) timers as node:net's does, so keepAliveTimeout, server.timeout
+ * and headersTimeout count real time on either kernel clock: a virtual clock skips
+ * idle kernel time, a pause of the program expires them only as it would in Node.
+ * server.maxConnections is the tuxnet listener's, read at each accepted connection
+ * (set before or after listen()). An https.Server is a
  * tls.Server: the raw tuxnet socket is wrapped by TLS as any duplex would be.
  * Clients: an http.Agent / https.Agent subclass whose createConnection opens tuxnet
  * sockets (TLS with tls.connect({ socket })), used by request()/get() unless the

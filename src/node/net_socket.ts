@@ -13,10 +13,11 @@
  * Connecting is libuv's: a non-blocking connect attempt (errors it returns at once,
  * such as ENETUNREACH, are reported with `- Local (addr:port)` as Node does), then a
  * poll for POLLOUT and SO_ERROR.
- * setTimeout runs on the kernel clock (a TimerList), so idle timeouts follow virtual time.
+ * setTimeout runs on Node's own timers (unref'd, inactivity measured in real milliseconds
+ * with performance.now()), as node:net's: a program's notion of time is Node's, so a
+ * real pause expires it and idle kernel time that a virtual clock skips does not.
  */
 import { Duplex } from 'node:stream';
-import { TimerList } from '../core/timer.js';
 import {
   AF_INET, SOCK_STREAM, MSG_DONTWAIT, MSG_NOSIGNAL, SHUT_WR, SOL_SOCKET, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
   POLLOUT, type SockaddrIn,
@@ -50,7 +51,6 @@ const MAX_READ = 256 * 1024;
 const SLAB_SIZE = 1024 * 1024;
 /** Reads shorter than this are copied out of the slab (which is then reused). */
 const COPY_BELOW = 16 * 1024;
-const NS_PER_MS = 1_000_000;
 
 /**
  * A TCP connection in a tuxnet namespace with node:net's Socket surface: events
@@ -82,8 +82,9 @@ export class Socket extends Duplex {
   private dispatched = 0;
   private peer: AddressInfo | null = null;
   private local: AddressInfo | null = null;
-  private timer: TimerList | null = null;
-  private timeoutNs = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The inactivity timeout in ms (0: none) and the last activity (performance.now()). */
+  private timeoutMs = 0;
   private lastActive = 0;
   private pendingWrite: { data: Buffer; cb: Cb } | null = null;
   private pendingFinal: Cb | null = null;
@@ -607,8 +608,8 @@ export class Socket extends Duplex {
   /* Options                                                           */
 
   /**
-   * node:net setTimeout(msecs[, callback]): 'timeout' after `msecs` of inactivity
-   * (kernel clock); 0 disables it.
+   * node:net setTimeout(msecs[, callback]): 'timeout' after `msecs` of inactivity, on
+   * Node's clock (an unref'd Node timer, as node:net's); 0 disables it.
    */
   setTimeout(msecs: number, callback?: () => void): this {
     if (this.destroyed) return this;
@@ -620,15 +621,12 @@ export class Socket extends Duplex {
         validateFunction(callback, 'callback');
         this.removeListener('timeout', callback);
       }
-      this.timeoutNs = 0;
+      this.timeoutMs = 0;
       return this;
     }
-    this.timeoutNs = ms * NS_PER_MS;
-    const core = this[kContext].ns.kernel.core;
-    this.lastActive = core.clock.now();
-    // Softirq context: only schedule; the event comes from the event loop as Node's timers do.
-    this.timer ??= new TimerList(() => setImmediate(() => this.onTimer()));
-    core.modTimer(this.timer, this.lastActive + this.timeoutNs);
+    this.timeoutMs = ms;
+    this.lastActive = performance.now();
+    this.armTimer(ms);
     if (callback !== undefined) {
       validateFunction(callback, 'callback');
       this.once('timeout', callback);
@@ -636,12 +634,18 @@ export class Socket extends Duplex {
     return this;
   }
 
+  private armTimer(ms: number): void {
+    this.timer = setTimeout(() => this.onTimer(), Math.max(1, Math.ceil(ms)));
+    this.timer.unref();
+  }
+
+  /** Fires `timeoutMs` after the last activity; activity meanwhile only moved lastActive (lazy re-arm). */
   private onTimer(): void {
-    if (this.destroyed || this.timeoutNs === 0 || !this.timer) return;
-    const core = this[kContext].ns.kernel.core;
-    const due = this.lastActive + this.timeoutNs;
-    if (core.clock.now() < due) {
-      core.modTimer(this.timer, due);
+    this.timer = null;
+    if (this.destroyed || this.timeoutMs === 0) return;
+    const left = this.lastActive + this.timeoutMs - performance.now();
+    if (left > 0) {
+      this.armTimer(left);
       return;
     }
     this.emit('timeout');
@@ -649,14 +653,15 @@ export class Socket extends Duplex {
 
   /** Data moved: the idle timer restarts (Node: _unrefTimer / timer.refresh()). */
   private activity(): void {
-    if (this.timeoutNs === 0 || !this.timer) return;
-    const core = this[kContext].ns.kernel.core;
-    this.lastActive = core.clock.now();
-    if (!this.timer.pending()) core.modTimer(this.timer, this.lastActive + this.timeoutNs);
+    if (this.timeoutMs === 0) return;
+    this.lastActive = performance.now();
+    // After a 'timeout' Node's timer is refreshed by the next activity: arm it again.
+    if (this.timer === null) this.armTimer(this.timeoutMs);
   }
 
   private clearTimer(): void {
-    if (this.timer) this[kContext].ns.kernel.core.delTimer(this.timer);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   /** node:net setNoDelay([noDelay]): TCP_NODELAY. */
