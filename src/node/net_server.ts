@@ -9,12 +9,12 @@
 import { EventEmitter } from 'node:events';
 import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR } from '../socket/socket.js';
 import { EAFNOSUPPORT, type SystemError } from '../socket/errno.js';
-import { sockfdLookup } from '../socket/syscalls.js';
+import { closeAndWake } from './net_util.js';
 import {
   errnoException, uvExceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN,
   ERR_SERVER_NOT_RUNNING,
 } from './errors.js';
-import { sockaddrIn, validatePort, lookupHost } from './net_addr.js';
+import { sockaddrIn, validatePort, lookup as namespaceLookup } from './net_addr.js';
 import { HandleRef } from './ref.js';
 import { kContext, kServer, normalizeArgs, macrotask, addressInfo, type NetContext, type AddressInfo, type Socket } from './net_socket.js';
 
@@ -147,11 +147,10 @@ export class Server extends EventEmitter {
 
   private lookupAndListen(port: number, host: string, backlog: number): void {
     if (typeof host !== 'string') throw ERR_INVALID_ARG_TYPE('hostname', 'string', host);
-    const r = lookupHost(host);
     // The lookup answers asynchronously (Node: dns.lookup).
-    process.nextTick(() => {
-      if (r instanceof Error) this.emit('error', r);
-      else this.setupListenHandle(r.address, port, r.family, backlog);
+    namespaceLookup(host, {}, (err, address, family) => {
+      if (err) this.emit('error', err);
+      else this.setupListenHandle(address, port, family, backlog);
     });
   }
 
@@ -280,15 +279,7 @@ export class Server extends EventEmitter {
     const fd = this.fd;
     if (fd !== null) {
       this.fd = null;
-      const { ns } = this[kContext];
-      const sock = sockfdLookup(ns.task, fd, 'close');
-      try {
-        const r = ns.syscalls.close(fd);
-        if (r) r.catch(() => {});
-      } catch {
-        // already gone
-      }
-      sock.wq.wakeUp(ns.kernel.core);
+      closeAndWake(this[kContext].ns, fd);
       this.handleRef.setActive(false);
       this[kContext].handles.delete(this);
     }

@@ -23,18 +23,18 @@ import {
   POLLOUT, type SockaddrIn,
 } from '../socket/socket.js';
 import { FIONREAD } from '../ipv4/af_inet.js';
-import { SystemError, EAGAIN, ENOTCONN, ENETUNREACH, ENOENT, EBADF } from '../socket/errno.js';
+import { SystemError, EAGAIN, ENOTCONN, ENETUNREACH, ENOENT } from '../socket/errno.js';
 import { sockfdLookup, ioctl, recvfromNow } from '../socket/syscalls.js';
 import { SOL_TCP, TCP_NODELAY, TCP_KEEPIDLE } from '../ipv4/tcp_defs.js';
 import {
   errnoException, exceptionWithHostPort, ERR_INVALID_ARG_TYPE, ERR_MISSING_ARGS, ERR_SOCKET_CLOSED, ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
   ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY, ERR_INVALID_FD_TYPE,
 } from './errors.js';
-import { isIP, sockaddrIn, validatePort, lookupHost } from './net_addr.js';
+import { isIP, sockaddrIn, validatePort, lookup as namespaceLookup } from './net_addr.js';
 import { ipv4ToString } from '../wire/iphdr.js';
 import { HandleRef } from './ref.js';
 import {
-  kContext, kServer, macrotask, normalizeArgs, getTimerDuration, validateFunction, onReadableStreamEnd, addressInfo,
+  kContext, kServer, macrotask, normalizeArgs, getTimerDuration, validateFunction, onReadableStreamEnd, addressInfo, closeAndWake,
   type NetContext, type SocketOptions, type ConnectOptions, type AddressInfo, type Cb,
 } from './net_util.js';
 
@@ -223,11 +223,7 @@ export class Socket extends Duplex {
       options.lookup(host, { family: options.family ?? 0, hints: 0 }, done);
       return;
     }
-    const r = lookupHost(host);
-    process.nextTick(() => {
-      if (r instanceof Error) done(r, undefined as unknown as string, undefined as unknown as number);
-      else done(null, r.address, r.family);
-    });
+    namespaceLookup(host, { family: options.family ?? 0, hints: 0 }, done as (err: Error | null, address: string, family: number) => void);
   }
 
   private async internalConnect(address: string, port: number, addressType: number, localAddress?: string, localPort?: number): Promise<void> {
@@ -548,28 +544,15 @@ export class Socket extends Duplex {
   /** close(2), waking any read/write/poll still pending on the socket so it ends. */
   private closeFd(fd: number): void {
     const { ns } = this[kContext];
-    const sys = ns.syscalls;
-    let sock;
-    try {
-      sock = sockfdLookup(ns.task, fd, 'close');
-    } catch {
-      return;
-    }
-    if (this.resetAndClosing) {
-      this.resetAndClosing = false;
+    const reset = this.resetAndClosing;
+    this.resetAndClosing = false;
+    closeAndWake(ns, fd, reset ? () => {
       try {
-        sys.setsockopt(fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
+        ns.syscalls.setsockopt(fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 0 });
       } catch {
-        // closed below anyway
+        // closed anyway
       }
-    }
-    try {
-      const r = sys.close(fd);
-      if (r) r.catch(() => {});
-    } catch (e) {
-      if ((e as SystemError).errno !== -EBADF) throw e;
-    }
-    sock.wq.wakeUp(ns.kernel.core);
+    } : undefined);
   }
 
   /** The kernel closed: the fd is gone (peers saw the process exit). */

@@ -7,6 +7,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { Netns } from '../api/kernel.js';
+import { sockfdLookup } from '../socket/syscalls.js';
 import { AF_INET, type Sockaddr } from '../socket/socket.js';
 import { ipv4ToString } from '../wire/iphdr.js';
 import { ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE } from './errors.js';
@@ -135,4 +136,26 @@ function nodeErrorWithCode(message: string, code: string): Error & { code: strin
 export function addressInfo(sa: Sockaddr): AddressInfo | null {
   if (sa.family !== AF_INET) return null;
   return { address: ipv4ToString(sa.addr), family: 'IPv4', port: sa.port };
+}
+
+/**
+ * close(2) an adapter's fd and wake whatever still waits on its socket (a pending
+ * read/write/poll/accept) so it ends; `beforeClose` runs on the still-open fd (e.g.
+ * SO_LINGER 0 for an RST). Nothing happens if the fd is already gone.
+ */
+export function closeAndWake(ns: Netns, fd: number, beforeClose?: () => void): void {
+  let sock;
+  try {
+    sock = sockfdLookup(ns.task, fd, 'close');
+  } catch {
+    return;
+  }
+  beforeClose?.();
+  try {
+    const r = ns.syscalls.close(fd);
+    if (r) r.catch(() => {});
+  } catch {
+    // already gone (EBADF) or the kernel closed
+  }
+  sock.wq.wakeUp(ns.kernel.core);
 }
