@@ -8,26 +8,15 @@
 import { Buffer } from 'node:buffer';
 import { lookup as namespaceLookup } from './net_addr.js';
 import {
-  ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, ERR_BUFFER_OUT_OF_BOUNDS, type NodeSystemError,
+  ERR_INVALID_ARG_TYPE, ERR_BUFFER_OUT_OF_BOUNDS, type NodeSystemError,
 } from './errors.js';
+import { validateNumber, validateString, validateUint32 } from './validators.js';
+
+export { validateNumber, validateString, validateUint32 };
 
 /** What V8's Int32 conversion does to a number argument (Node's C++ `Int32Value`). */
 export function toInt32(v: number): number {
   return v | 0;
-}
-
-export function validateNumber(value: unknown, name: string): asserts value is number {
-  if (typeof value !== 'number') throw ERR_INVALID_ARG_TYPE(name, 'number', value);
-}
-
-export function validateString(value: unknown, name: string): asserts value is string {
-  if (typeof value !== 'string') throw ERR_INVALID_ARG_TYPE(name, 'string', value);
-}
-
-export function validateUint32(value: unknown, name: string): void {
-  if (typeof value !== 'number') throw ERR_INVALID_ARG_TYPE(name, 'number', value);
-  if (!Number.isInteger(value)) throw ERR_OUT_OF_RANGE(name, 'an integer', value);
-  if (value < 0 || value > 4294967295) throw ERR_OUT_OF_RANGE(name, '>= 0 && <= 4294967295', value);
 }
 
 /** Node's message for a method called on a closed socket whose handle is gone. */

@@ -10,12 +10,9 @@ import type { Netns } from '../api/kernel.js';
 import { sockfdLookup } from '../socket/syscalls.js';
 import { AF_INET, type Sockaddr } from '../socket/socket.js';
 import { ipv4ToString } from '../wire/iphdr.js';
-import { ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE } from './errors.js';
 import type { KernelKeepAlive } from './ref.js';
 import type { Socket } from './net_socket.js';
 
-/** Node: TIMEOUT_MAX (2^31 - 1 ms). */
-const TIMEOUT_MAX = 2 ** 31 - 1;
 
 /** What the classes of one namespace's `net` module share. */
 export interface NetContext {
@@ -88,16 +85,7 @@ function isPipeName(s: unknown): boolean {
   return typeof s === 'string' && !(Number(s) >= 0);
 }
 
-/** Node: getTimerDuration(msecs, name). */
-export function getTimerDuration(msecs: unknown, name: string): number {
-  if (typeof msecs !== 'number') throw ERR_INVALID_ARG_TYPE(name, 'number', msecs);
-  if (msecs < 0 || !Number.isFinite(msecs)) throw ERR_OUT_OF_RANGE(name, 'a non-negative finite number', msecs);
-  return msecs > TIMEOUT_MAX ? TIMEOUT_MAX : msecs;
-}
-
-export function validateFunction(v: unknown, name: string): void {
-  if (typeof v !== 'function') throw ERR_INVALID_ARG_TYPE(name, 'Function', v);
-}
+export { getTimerDuration, validateFunction } from './validators.js';
 
 export type Cb = (err?: Error | null) => void;
 
