@@ -122,6 +122,13 @@ export class LabShell {
    * still run: `tuxnet tap` waits there for SIGINT before the jobs are killed.
    */
   async run(script: Script, hold?: () => Promise<void>): Promise<number> {
+    const status = await this.runStatements(script, hold);
+    await this.reapAll();
+    return status;
+  }
+
+  /** The statements of a script in order, until the end, `exit` or an interrupt; then `hold`. */
+  private async runStatements(script: Script, hold?: () => Promise<void>): Promise<number> {
     this.file = script.file;
     let status = 0;
     try {
@@ -134,7 +141,6 @@ export class LabShell {
       if (!(e instanceof ExitRequest)) throw e;
       status = e.status;
     }
-    await this.reapAll();
     return status;
   }
 
@@ -145,17 +151,7 @@ export class LabShell {
    * session with shutdown().
    */
   async runInteractive(script: Script): Promise<number> {
-    this.file = script.file;
-    let status = 0;
-    try {
-      for (const st of script.statements) {
-        if (this.interrupted) break;
-        status = await this.statement(st);
-      }
-    } catch (e) {
-      if (!(e instanceof ExitRequest)) throw e;
-      status = e.status;
-    }
+    const status = await this.runStatements(script);
     // Finished background jobs are reaped (bash forgets them once reported).
     for (let i = this.jobs.length - 1; i >= 0; i--) if (this.jobs[i]!.status !== null) this.jobs.splice(i, 1);
     return status;
