@@ -10,6 +10,7 @@ import * as realDgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { Kernel } from '../../src/index.js';
 import { VETH as TWO_NAMESPACES } from '../harness/lib_lab.js';
+import { closeAll } from '../harness/dgram_util.js';
 import { nodeApi } from '../../src/node/index.js';
 
 const VETH = TWO_NAMESPACES + '; ip -n a link set lo up; ip -n b link set lo up';
@@ -113,16 +114,6 @@ function once(emitter: any, event: string): Promise<unknown[]> {
   return new Promise((resolve) => emitter.once(event, (...a: unknown[]) => resolve(a)));
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function closeAll(...socks: any[]): Promise<void> {
-  return Promise.all(socks.map((s) => new Promise<void>((resolve) => {
-    try {
-      s.close(() => resolve());
-    } catch {
-      resolve();
-    }
-  }))).then(() => {});
-}
 
 test('request/response: listening, bind callback, message + rinfo, send callbacks, implicit bind, close', async () => {
   await compare('echo', async (env, ports) => {

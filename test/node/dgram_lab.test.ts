@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kernel } from '../../src/index.js';
 import { VETH as TWO_NAMESPACES } from '../harness/lib_lab.js';
+import { closeAll as closed } from '../harness/dgram_util.js';
 import { nodeApi, type DgramSocket, type DgramModule } from '../../src/node/index.js';
 
 const VETH = TWO_NAMESPACES + '; ip -n a link set lo up; ip -n b link set lo up';
@@ -30,15 +31,6 @@ function bound(s: DgramSocket, port = 0, address?: string): Promise<number> {
   return new Promise((resolve) => s.bind(port, address, () => resolve(s.address().port)));
 }
 
-function closed(...socks: DgramSocket[]): Promise<void> {
-  return Promise.all(socks.map((s) => new Promise<void>((resolve) => {
-    try {
-      s.close(() => resolve());
-    } catch {
-      resolve();
-    }
-  }))).then(() => {});
-}
 
 test('udp6: created, but bind fails as on a kernel without IPv6 (bind EAFNOSUPPORT ::); a send gets the same error', async () => {
   const { kernel, A } = await lab();
